@@ -1,0 +1,268 @@
+"""The Coach modal and the note edit form, from a CoachRecord."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from blocks.dates import short_date, slack_date
+from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId, CallbackId
+from blocks.kit import (
+    SECTION_MAX,
+    Block,
+    actions,
+    button,
+    clip,
+    confirm_dialog,
+    context,
+    divider,
+    escape,
+    header,
+    input_block,
+    modal,
+    option,
+    section,
+)
+from bot.coaching import CoachRecord, NoteView, SampleView
+
+HELPDESK_NAMES = {
+    "zendesk": "Zendesk",
+    "intercom": "Intercom",
+    "freshdesk": "Freshdesk",
+    "helpscout": "Help Scout",
+    "gorgias": "Gorgias",
+    "front": "Front",
+}
+
+
+def composer_block_id(base: BlockId, generation: int) -> str:
+    """The block id of a composer input in a given generation of the form."""
+    return f"{base}.{generation}"
+
+
+def csat_text(csat: float | None) -> str:
+    """`CSAT 2` or `CSAT 2.5`, or `no CSAT`."""
+    if csat is None:
+        return "no CSAT"
+    return f"CSAT {csat:g}"
+
+
+def _sample_block(sample: SampleView) -> Block:
+    desk = HELPDESK_NAMES.get(sample.helpdesk, sample.helpdesk)
+    meta = [f"*{csat_text(sample.csat)}*"]
+    if sample.closed_at is not None:
+        meta.append(f"closed {slack_date(sample.closed_at)}")
+    meta.append(f"{escape(desk)} #{escape(sample.external_id)}")
+    if sample.source == "manual":
+        meta.append("pinned")
+    first = " · ".join(meta)
+    if sample.url is None:
+        tail = (
+            f"\n_No link: set DEBRIEF_DEEPLINK_{sample.helpdesk.upper()} to link {escape(desk)}._"
+        )
+        summary = clip(escape(sample.summary), SECTION_MAX - len(first) - len(tail) - 1)
+        return section(f"{first}\n{summary}{tail}")
+    summary = clip(escape(sample.summary), SECTION_MAX - len(first) - 1)
+    return section(
+        f"{first}\n{summary}",
+        accessory=button(
+            f"Open in {desk}", ActionId.SAMPLE_LINK, sample.external_id, url=sample.url
+        ),
+    )
+
+
+def _note_meta(note: NoteView) -> str:
+    parts = [f"*<@{note.author}>*", slack_date(note.created_at)]
+    if note.updated_at > note.created_at:
+        parts.append("edited")
+    parts.append(
+        ":busts_in_silhouette: Shared with agent" if note.shared_with_agent else ":lock: Private"
+    )
+    if note.follow_up_at is not None:
+        due = f"Follow-up due {slack_date(note.follow_up_at, '{date_short_pretty}')}"
+        parts.append(
+            f"~{due}~ done" if note.follow_up_done_at is not None else f":alarm_clock: {due}"
+        )
+    if note.sample_label is not None:
+        parts.append(f"about {escape(note.sample_label)}")
+    return " · ".join(parts)
+
+
+def _note_blocks(note: NoteView, can_write: bool) -> list[Block]:
+    meta = _note_meta(note)
+    body = clip(escape(note.body), SECTION_MAX - len(meta) - 1)
+    blocks = [section(f"{meta}\n{body}", block_id=f"note.{note.id}")]
+    if can_write:
+        blocks.append(
+            actions(
+                [
+                    button("Edit", ActionId.NOTE_EDIT, str(note.id)),
+                    button(
+                        "Archive",
+                        ActionId.NOTE_ARCHIVE,
+                        str(note.id),
+                        style="danger",
+                        confirm=confirm_dialog(
+                            "Archive this note?",
+                            "It leaves the history. Debrief keeps it, with who archived it and when.",
+                            "Archive",
+                            "Keep it",
+                        ),
+                    ),
+                ],
+                block_id=f"note_actions.{note.id}",
+            )
+        )
+    return blocks
+
+
+def _sample_option(sample: SampleView) -> dict[str, Any]:
+    desk = HELPDESK_NAMES.get(sample.helpdesk, sample.helpdesk)
+    when = f" · {short_date(sample.closed_at)}" if sample.closed_at else ""
+    return option(f"{csat_text(sample.csat)} · {desk} #{sample.external_id}{when}", str(sample.id))
+
+
+def note_inputs(
+    samples: list[SampleView],
+    generation: int | None,
+    note: NoteView | None = None,
+) -> list[Block]:
+    """The note form's inputs, empty for a new note or prefilled from `note`."""
+
+    def bid(base: BlockId) -> str:
+        return base if generation is None else composer_block_id(base, generation)
+
+    body: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ActionId.BODY,
+        "multiline": True,
+        "max_length": 3000,
+        "placeholder": {"type": "plain_text", "text": "What do you want them to know?"},
+    }
+    picker: dict[str, Any] = {"type": "datepicker", "action_id": ActionId.FOLLOW_UP}
+    share_option = option("Share with agent", SHARE_VALUE, "They will see it on their own record")
+    share: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": ActionId.SHARE,
+        "options": [share_option],
+    }
+    if note is not None:
+        body["initial_value"] = note.body
+        if note.follow_up_at is not None:
+            picker["initial_date"] = note.follow_up_at.date().isoformat()
+        if note.shared_with_agent:
+            share["initial_options"] = [share_option]
+    blocks = [
+        input_block(bid(BlockId.BODY), "Note", body),
+        input_block(bid(BlockId.FOLLOW_UP), "Follow-up date", picker, optional=True),
+        input_block(bid(BlockId.SHARE), "Visibility", share, optional=True),
+    ]
+    if samples:
+        options = [_sample_option(s) for s in samples]
+        if note is not None:
+            options.insert(0, option("— No sample —", NO_SAMPLE))
+        select: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": ActionId.SAMPLE,
+            "placeholder": {"type": "plain_text", "text": "Which conversation is this about?"},
+            "options": options[:100],
+        }
+        if note is not None and note.sample_id is not None:
+            chosen = [o for o in options if o["value"] == str(note.sample_id)]
+            if chosen:
+                select["initial_option"] = chosen[0]
+        blocks.append(input_block(bid(BlockId.SAMPLE), "About a sample", select, optional=True))
+    return blocks
+
+
+def coach_metadata(agent_id: int, page: int, generation: int) -> str:
+    """The Coach modal's private_metadata."""
+    return json.dumps({"agent_id": agent_id, "page": page, "gen": generation})
+
+
+def coach_modal(record: CoachRecord, *, generation: int = 0) -> dict[str, Any]:
+    """The Coach modal: samples, composer (leads only) and a page of note history."""
+    agent = record.agent
+    blocks: list[Block] = [header(agent.name)]
+    facts = []
+    if agent.slack_user_id:
+        facts.append(f"<@{agent.slack_user_id}>")
+    if agent.email:
+        facts.append(escape(agent.email))
+    facts.append(
+        f"lead <@{agent.lead_slack_user_id}>" if agent.lead_slack_user_id else "no lead set"
+    )
+    if not agent.active:
+        facts.append("deactivated")
+    blocks.append(context(" · ".join(facts)))
+    blocks.append(divider())
+    blocks.append(section(f"*Worst-CSAT samples* ({len(record.samples)})"))
+    if record.samples:
+        blocks.extend(_sample_block(s) for s in record.samples)
+    else:
+        blocks.append(
+            context("No samples yet. Debrief captures them when it flags a falling CSAT trend.")
+        )
+    if record.can_write:
+        blocks.append(divider())
+        blocks.append(section("*New note*"))
+        blocks.extend(note_inputs(record.samples, generation))
+    blocks.append(divider())
+    heading = "*Notes shared with you*" if not record.can_write else "*Notes*"
+    blocks.append(section(f"{heading} ({record.notes_total})"))
+    if not record.notes:
+        blocks.append(context("No notes yet."))
+    for note in record.notes:
+        blocks.extend(_note_blocks(note, record.can_write))
+    if record.notes_total > record.page_size:
+        first = record.page * record.page_size + 1
+        last = first + len(record.notes) - 1
+        blocks.append(context(f"Notes {first}–{last} of {record.notes_total}, newest first"))
+        pager = []
+        if record.page > 0:
+            pager.append(button("Newer notes", ActionId.NOTES_NEWER, str(record.page - 1)))
+        if record.has_older:
+            pager.append(button("Older notes", ActionId.NOTES_OLDER, str(record.page + 1)))
+        blocks.append(actions(pager, block_id=BlockId.PAGER))
+    return modal(
+        title=f"Coach {agent.name}",
+        blocks=blocks,
+        callback_id=CallbackId.COACH_MODAL,
+        private_metadata=coach_metadata(agent.id, record.page, generation),
+        submit="Save note" if record.can_write else None,
+    )
+
+
+def edit_metadata(
+    *, note_id: int, agent_id: int, root_view_id: str, root_hash: str, page: int, generation: int
+) -> str:
+    """The edit form's private_metadata: the note and the Coach modal to refresh after."""
+    return json.dumps(
+        {
+            "note_id": note_id,
+            "agent_id": agent_id,
+            "root": root_view_id,
+            "hash": root_hash,
+            "page": page,
+            "gen": generation,
+        }
+    )
+
+
+def edit_modal(note: NoteView, samples: list[SampleView], *, metadata: str) -> dict[str, Any]:
+    """The prefilled form pushed over the Coach modal to edit one note."""
+    blocks: list[Block] = [context(f"Written {slack_date(note.created_at)} by <@{note.author}>")]
+    blocks.extend(note_inputs(samples, None, note))
+    return modal(
+        title="Edit note",
+        blocks=blocks,
+        callback_id=CallbackId.NOTE_EDIT,
+        private_metadata=metadata,
+        submit="Save",
+        close="Back",
+    )
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A one-message modal, for errors inside a modal where nothing else can be shown."""
+    return modal(title=title, blocks=[section(escape(text))], callback_id=CallbackId.NOTICE)

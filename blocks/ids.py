@@ -1,0 +1,44 @@
+"""Every action, block and callback id Debrief's Slack surfaces use."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CallbackId(StrEnum):
+    """Modal callback ids."""
+
+    COACH_MODAL = "coach_modal"
+    NOTE_EDIT = "note_edit_modal"
+    NOTICE = "notice_modal"
+
+
+class ActionId(StrEnum):
+    """Interactive element action ids."""
+
+    COACH_OPEN = "coach_open"
+    PICK_AGENT = "coach_pick_agent"
+    SAMPLE_LINK = "sample_link"
+    NOTE_EDIT = "note_edit"
+    NOTE_ARCHIVE = "note_archive"
+    NOTES_OLDER = "notes_older"
+    NOTES_NEWER = "notes_newer"
+    BODY = "note_body"
+    FOLLOW_UP = "note_follow_up"
+    SHARE = "note_share"
+    SAMPLE = "note_sample"
+
+
+class BlockId(StrEnum):
+    """Block ids; composer inputs carry a `.N` generation suffix so a saved form clears."""
+
+    BODY = "note_body"
+    FOLLOW_UP = "note_follow_up"
+    SHARE = "note_share"
+    SAMPLE = "note_sample"
+    PAGER = "notes_pager"
+    PICKER = "agent_picker"
+
+
+NO_SAMPLE = "none"
+SHARE_VALUE = "shared"

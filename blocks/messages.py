@@ -1,0 +1,87 @@
+"""Ephemeral replies to /coach and the agent picker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blocks.ids import ActionId, BlockId
+from blocks.kit import actions, button, escape, option, section
+from bot.agents import AgentChoice
+
+DB_DOWN = "Debrief can't reach its database right now, nothing was lost. Please try again shortly."
+MAX_CHOICE_BUTTONS = 10
+MAX_STATIC_OPTIONS = 100
+
+
+def coach_button(agent_id: int, label: str = "Coach") -> dict[str, Any]:
+    """The Coach button that opens an agent's Coach modal from any message."""
+    return button(label, ActionId.COACH_OPEN, str(agent_id), style="primary")
+
+
+def text_reply(text: str) -> dict[str, Any]:
+    """A plain ephemeral reply."""
+    return {"text": text, "blocks": [section(escape(text))]}
+
+
+def unknown_agent(query: str, suggestions: list[str]) -> dict[str, Any]:
+    """No agent matched: say what was typed and offer close names."""
+    hint = " Type `/coach` on its own to pick from the list."
+    if suggestions:
+        names = ", ".join(f"*{escape(s)}*" for s in suggestions)
+        text = f"I couldn't find an agent matching “{escape(query)}”. Did you mean {names}?{hint}"
+        fallback = f"No agent matches “{query}”. Did you mean {', '.join(suggestions)}?"
+    else:
+        text = f"I couldn't find an agent matching “{escape(query)}”.{hint}"
+        fallback = f"No agent matches “{query}”."
+    return {"text": fallback, "blocks": [section(text)]}
+
+
+def ambiguous_agent(query: str, choices: list[AgentChoice]) -> dict[str, Any]:
+    """Several agents matched: offer each as a Coach button."""
+    shown = choices[:MAX_CHOICE_BUTTONS]
+    text = f"“{escape(query)}” matches {len(choices)} agents. Which one?"
+    if len(choices) > len(shown):
+        text += f" (showing {len(shown)}; type more of the name to narrow it down)"
+    return {
+        "text": f"“{query}” matches {len(choices)} agents: " + ", ".join(c.name for c in choices),
+        "blocks": [
+            section(text),
+            actions([button(c.name, ActionId.COACH_OPEN, str(c.id)) for c in shown]),
+        ],
+    }
+
+
+def agent_picker(choices: list[AgentChoice]) -> dict[str, Any]:
+    """A select of the agents in scope; past 100 agents it searches as you type."""
+    if not choices:
+        return text_reply("There are no active agents yet. Add one with `debrief agents add NAME`.")
+    element: dict[str, Any]
+    if len(choices) <= MAX_STATIC_OPTIONS:
+        element = {
+            "type": "static_select",
+            "action_id": ActionId.PICK_AGENT,
+            "placeholder": {"type": "plain_text", "text": "Choose an agent"},
+            "options": [option(c.name, str(c.id)) for c in choices],
+        }
+    else:
+        element = {
+            "type": "external_select",
+            "action_id": ActionId.PICK_AGENT,
+            "placeholder": {"type": "plain_text", "text": "Type a name"},
+            "min_query_length": 1,
+        }
+    return {
+        "text": "Whose coaching record do you want to open?",
+        "blocks": [
+            section(
+                "Whose coaching record do you want to open?",
+                accessory=element,
+                block_id=BlockId.PICKER,
+            )
+        ],
+    }
+
+
+def picker_options(choices: list[AgentChoice]) -> list[dict[str, Any]]:
+    """Options answering an external_select search (at most 100)."""
+    return [option(c.name, str(c.id)) for c in choices[:MAX_STATIC_OPTIONS]]

@@ -1,0 +1,1 @@
+"""Debrief: point-of-need coaching for support agents, inside Slack."""

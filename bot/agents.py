@@ -1,0 +1,225 @@
+"""Agents: create, update, list, deactivate, and find one by what a person typed."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.audit import record
+from bot.errors import Ambiguous, InvalidInput, NotFound, OutOfScope, UnknownAgent
+from bot.scope import Viewer
+from models import Agent, Member
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    """An agent as offered in a picker."""
+
+    id: int
+    name: str
+
+
+class AmbiguousAgent(Ambiguous):
+    """Several agents matched what was typed; `choices` lets the caller offer them."""
+
+    def __init__(self, query: str, choices: list[AgentChoice]) -> None:
+        super().__init__(query, [c.name for c in choices])
+        self.choices = choices
+
+
+def agent_snapshot(agent: Agent) -> dict[str, object]:
+    """The agent's fields as kept in the audit trail."""
+    return {
+        "name": agent.name,
+        "email": agent.email,
+        "slack_user_id": agent.slack_user_id,
+        "lead_member_id": agent.lead_member_id,
+        "active": agent.active,
+    }
+
+
+def _find_by_exact_name(session: Session, name: str) -> list[Agent]:
+    return list(session.scalars(select(Agent).where(func.lower(Agent.name) == name.lower())))
+
+
+def upsert_agent(
+    *,
+    session: Session,
+    actor: str,
+    name: str,
+    email: str | None = None,
+    slack_user: str | None = None,
+    lead: str | None = None,
+) -> tuple[Agent, bool]:
+    """Create an agent, or update the one with this exact name; returns (agent, created)."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("name", "an agent needs a name")
+    if email is not None and not _EMAIL.match(email):
+        raise InvalidInput("email", f"{email!r} is not an email address")
+    if slack_user is not None and not re.fullmatch(r"[UW][A-Z0-9]{2,}", slack_user):
+        raise InvalidInput("slack_user", f"{slack_user!r} is not a Slack user id (like U012ABC)")
+    lead_member: Member | None = None
+    if lead is not None:
+        lead_member = session.scalar(select(Member).where(Member.slack_user_id == lead))
+        if lead_member is None or not lead_member.is_lead:
+            raise InvalidInput("lead", f"lead {lead} must be an owner or admin member")
+    matches = _find_by_exact_name(session, name)
+    if len(matches) > 1:
+        raise Ambiguous(name, [a.name for a in matches])
+    agent = matches[0] if matches else None
+    created = agent is None
+    before = None if agent is None else agent_snapshot(agent)
+    if email is not None:
+        other = session.scalar(select(Agent).where(func.lower(Agent.email) == email.lower()))
+        if other is not None and other is not agent:
+            raise InvalidInput("email", f"{email} already belongs to agent {other.name}")
+    if slack_user is not None:
+        other = session.scalar(select(Agent).where(Agent.slack_user_id == slack_user))
+        if other is not None and other is not agent:
+            raise InvalidInput("slack_user", f"{slack_user} already belongs to agent {other.name}")
+    if agent is None:
+        agent = Agent(name=name, active=True)
+        session.add(agent)
+    agent.name = name
+    if email is not None:
+        agent.email = email.lower()
+    if slack_user is not None:
+        agent.slack_user_id = slack_user
+    if lead_member is not None:
+        agent.lead_member_id = lead_member.id
+    agent.active = True
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="agent.create" if created else "agent.update",
+        entity="agent",
+        entity_id=agent.id,
+        before=before,
+        after=agent_snapshot(agent),
+    )
+    return agent, created
+
+
+def list_agents(*, session: Session, include_inactive: bool = False) -> list[Agent]:
+    """Agents by name; deactivated ones only when asked."""
+    query = select(Agent).order_by(func.lower(Agent.name), Agent.id)
+    if not include_inactive:
+        query = query.where(Agent.active.is_(True))
+    return list(session.scalars(query))
+
+
+def deactivate_agent(*, session: Session, actor: str, name: str) -> Agent:
+    """Stop scanning and listing an agent; the record stays."""
+    matches = _find_by_exact_name(session, " ".join(name.split()))
+    if not matches:
+        raise NotFound(f"no agent is named {name!r}")
+    if len(matches) > 1:
+        raise Ambiguous(name, [a.name for a in matches])
+    agent = matches[0]
+    before = agent_snapshot(agent)
+    agent.active = False
+    record(
+        session=session,
+        actor=actor,
+        action="agent.deactivate",
+        entity="agent",
+        entity_id=agent.id,
+        before=before,
+        after=agent_snapshot(agent),
+    )
+    return agent
+
+
+def match_agents(query: str, agents: list[AgentChoice]) -> list[AgentChoice]:
+    """SPEC §5 matching: exact full name, else exact first name, else prefix; first tier wins."""
+    q = " ".join(query.split()).lower()
+    if not q:
+        return []
+    tiers = (
+        [a for a in agents if a.name.lower() == q],
+        [a for a in agents if a.name.lower().split(" ")[0] == q],
+        [a for a in agents if a.name.lower().startswith(q)],
+    )
+    for tier in tiers:
+        if tier:
+            return tier
+    return []
+
+
+def suggest(query: str, agents: list[AgentChoice], limit: int = 3) -> list[str]:
+    """Names close to what was typed, for an 'unknown agent' message."""
+    q = query.lower()
+    by_key: dict[str, str] = {}
+    for agent in agents:
+        by_key.setdefault(agent.name.lower(), agent.name)
+        by_key.setdefault(agent.name.lower().split(" ")[0], agent.name)
+    found: list[str] = []
+    for key in difflib.get_close_matches(q, list(by_key), n=limit * 2, cutoff=0.6):
+        if by_key[key] not in found:
+            found.append(by_key[key])
+    return found[:limit]
+
+
+def mentioned_user(text: str) -> str | None:
+    """The Slack user id in an escaped mention like `<@U123|sarah>`, if that is all the text is."""
+    match = _MENTION.match(text.strip())
+    return match.group(1) if match else None
+
+
+def active_choices(*, session: Session) -> list[AgentChoice]:
+    """Every active agent as (id, name), by name."""
+    rows = session.execute(
+        select(Agent.id, Agent.name)
+        .where(Agent.active.is_(True))
+        .order_by(func.lower(Agent.name), Agent.id)
+    )
+    return [AgentChoice(id=row.id, name=row.name) for row in rows]
+
+
+def agents_in_scope(*, session: Session, viewer: Viewer) -> list[AgentChoice]:
+    """The agents this viewer may open: all active ones for a lead, their own for a member."""
+    if viewer.is_lead:
+        return active_choices(session=session)
+    if viewer.agent_id is None:
+        return []
+    agent = session.get(Agent, viewer.agent_id)
+    return [] if agent is None else [AgentChoice(id=agent.id, name=agent.name)]
+
+
+def resolve_agent(*, session: Session, viewer: Viewer, query: str) -> AgentChoice:
+    """The one agent a viewer means by a name or `<@mention>`, within their scope.
+
+    A member never learns other agents' names: anything but their own record is OutOfScope.
+    """
+    user_id = mentioned_user(query)
+    if user_id is not None:
+        agent = session.scalar(
+            select(Agent).where(Agent.slack_user_id == user_id, Agent.active.is_(True))
+        )
+        if agent is None:
+            if not viewer.is_lead:
+                raise OutOfScope()
+            raise UnknownAgent(query, [])
+        if not viewer.is_lead and agent.id != viewer.agent_id:
+            raise OutOfScope()
+        return AgentChoice(id=agent.id, name=agent.name)
+    choices = active_choices(session=session)
+    matches = match_agents(query, choices)
+    if not viewer.is_lead:
+        if len(matches) == 1 and matches[0].id == viewer.agent_id:
+            return matches[0]
+        raise OutOfScope()
+    if not matches:
+        raise UnknownAgent(query, suggest(query, choices))
+    if len(matches) > 1:
+        raise AmbiguousAgent(query, matches)
+    return matches[0]

@@ -1,0 +1,242 @@
+"""The `debrief` command line."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from bot.audit import CLI_ACTOR
+from bot.db import DatabaseUnavailable, is_unreachable, session_scope
+from bot.errors import DebriefError
+from bot.settings import Settings, SettingsError, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit non-zero."""
+    click.echo(f"debrief: {message}", err=True)
+    sys.exit(code)
+
+
+def one_line_errors(func: F) -> F:
+    """Turn settings, input and database errors into one line and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SettingsError as exc:
+            fail(f"setting {exc}")
+        except DebriefError as exc:
+            fail(str(exc))
+        except DatabaseUnavailable as exc:
+            fail(f"can't reach the database ({exc}); nothing was changed", 1)
+        except Exception as exc:
+            if is_unreachable(exc):
+                fail(
+                    f"can't reach the database ({str(exc).splitlines()[0]}); nothing was changed", 1
+                )
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings() -> Settings:
+    """The settings, read now (a bad one is one clear line)."""
+    return load_settings()
+
+
+def require_schema(url: str) -> None:
+    """Stop with a clear line unless `debrief db upgrade` has run on this database."""
+    from bot.migrate import is_current
+
+    if not is_current(url):
+        raise SettingsError("DATABASE_URL: the schema is missing or old; run `debrief db upgrade`")
+
+
+@click.group(help="Debrief: point-of-need coaching for support agents, inside Slack.")
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.group(help="The database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Create or migrate the schema (safe to run twice).")
+@one_line_errors
+def db_upgrade() -> None:
+    from bot.migrate import upgrade
+
+    url = settings().database_url
+    upgrade(url)
+    click.echo("schema is up to date")
+
+
+@main.command(help="Run the bot: Slack events, the health check (and later the REST API).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--socket-mode", is_flag=True, help="Receive Slack events over Socket Mode.")
+@one_line_errors
+def serve(host: str, port: int, socket_mode: bool) -> None:
+    import uvicorn
+
+    from bot.web import create_web_app
+    from handlers.app import build_app
+
+    config = settings()
+    config.require_slack()
+    if socket_mode and not config.slack_app_token:
+        raise SettingsError("SLACK_APP_TOKEN is not set (an xapp- token; needed for --socket-mode)")
+    require_schema(config.database_url)
+    bolt_app = build_app(config)
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert config.slack_app_token is not None
+        SocketModeHandler(bolt_app, config.slack_app_token).connect()
+        web = create_web_app(config, None)
+    else:
+        web = create_web_app(config, bolt_app)
+    uvicorn.run(web, host=host, port=port, log_level="info")
+
+
+@main.group(help="Who has which role.")
+def members() -> None:
+    pass
+
+
+@members.command("add", help="Set a person's role (and, for a member, their agent record).")
+@click.argument("slack_user_id")
+@click.option("--role", required=True, type=click.Choice(["owner", "admin", "member"]))
+@click.option("--agent", "agent_name", default=None, help="The agent a member is linked to.")
+@one_line_errors
+def members_add(slack_user_id: str, role: str, agent_name: str | None) -> None:
+    from bot.members import set_member
+
+    with session_scope(_url()) as session:
+        member, created = set_member(
+            session=session,
+            actor=CLI_ACTOR,
+            slack_user_id=slack_user_id,
+            role=role,
+            agent_name=agent_name,
+        )
+        click.echo(
+            f"{'added' if created else 'updated'} {member.slack_user_id} as {member.role.value}"
+        )
+
+
+@members.command("remove", help="Take away a person's role (the notes they wrote stay).")
+@click.argument("slack_user_id")
+@one_line_errors
+def members_remove(slack_user_id: str) -> None:
+    from bot.members import remove_member
+
+    with session_scope(_url()) as session:
+        remove_member(session=session, actor=CLI_ACTOR, slack_user_id=slack_user_id)
+    click.echo(f"removed {slack_user_id}")
+
+
+@members.command("list", help="Every member, owners first.")
+@one_line_errors
+def members_list() -> None:
+    from bot.members import list_members
+
+    with session_scope(_url()) as session:
+        rows = list_members(session=session)
+    if not rows:
+        click.echo("no members yet: `debrief members add SLACK_USER_ID --role owner`")
+    for member, agent_name in rows:
+        linked = f"  agent: {agent_name}" if agent_name else ""
+        click.echo(f"{member.slack_user_id:<14}{member.role.value:<8}{linked}")
+
+
+@main.group(help="Support agents.")
+def agents() -> None:
+    pass
+
+
+@agents.command("add", help="Create an agent, or update the one with this name.")
+@click.argument("name")
+@click.option("--email", default=None)
+@click.option("--slack-user", default=None, help="The agent's own Slack user id.")
+@click.option("--lead", default=None, help="The lead's Slack user id (an owner or admin).")
+@one_line_errors
+def agents_add(name: str, email: str | None, slack_user: str | None, lead: str | None) -> None:
+    from bot.agents import upsert_agent
+
+    with session_scope(_url()) as session:
+        agent, created = upsert_agent(
+            session=session,
+            actor=CLI_ACTOR,
+            name=name,
+            email=email,
+            slack_user=slack_user,
+            lead=lead,
+        )
+        click.echo(f"{'added' if created else 'updated'} agent {agent.name} (id {agent.id})")
+
+
+@agents.command("list", help="Active agents (with --all, deactivated ones too).")
+@click.option("--all", "include_inactive", is_flag=True)
+@one_line_errors
+def agents_list(include_inactive: bool) -> None:
+    from sqlalchemy import select
+
+    from bot.agents import list_agents
+    from models import Member
+
+    with session_scope(_url()) as session:
+        rows = list_agents(session=session, include_inactive=include_inactive)
+        leads = dict(session.execute(select(Member.id, Member.slack_user_id)).tuples().all())
+    if not rows:
+        click.echo("no agents yet: `debrief agents add NAME`")
+    for agent in rows:
+        parts = [agent.name]
+        if agent.email:
+            parts.append(agent.email)
+        if agent.slack_user_id:
+            parts.append(f"slack {agent.slack_user_id}")
+        if agent.lead_member_id:
+            parts.append(f"lead {leads.get(agent.lead_member_id, '?')}")
+        if not agent.active:
+            parts.append("deactivated")
+        click.echo("  ".join(parts))
+
+
+@agents.command("deactivate", help="Stop scanning and listing an agent; the record stays.")
+@click.argument("name")
+@one_line_errors
+def agents_deactivate(name: str) -> None:
+    from bot.agents import deactivate_agent
+
+    with session_scope(_url()) as session:
+        agent = deactivate_agent(session=session, actor=CLI_ACTOR, name=name)
+    click.echo(f"deactivated {agent.name}")
+
+
+@main.command(help="Build a demo workspace in SQLite and show what a lead sees.")
+@click.option("--db", "db_path", default="debrief-demo.db", show_default=True, help="SQLite file.")
+@one_line_errors
+def demo(db_path: str) -> None:
+    from bot.demo import run_demo
+
+    run_demo(db_path=db_path, echo=click.echo)
+
+
+def _url() -> str:
+    url = settings().database_url
+    require_schema(url)
+    return url

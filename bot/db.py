@@ -1,0 +1,110 @@
+"""One engine per database URL, sessions per request or job, and the 'database is down' error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+_engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached; nothing was written."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def get_engine(url: str) -> Engine:
+    """The process's engine for this URL, created on first use."""
+    engine = _engines.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=10,
+                connect_args={"connect_timeout": 5},
+            )
+        _engines[url] = engine
+    return engine
+
+
+def session_factory(url: str) -> sessionmaker[Session]:
+    """A sessionmaker bound to the URL's engine, with expire_on_commit=False."""
+    factory = _factories.get(url)
+    if factory is None:
+        factory = sessionmaker(get_engine(url), expire_on_commit=False)
+        _factories[url] = factory
+    return factory
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests and shutdown)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+    _factories.clear()
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether an exception means the database can't be reached (not a bad query)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session that commits on success, rolls back on error, and turns outages into
+    DatabaseUnavailable."""
+    session = session_factory(url)()
+    try:
+        yield session
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        if is_unreachable(exc) and not isinstance(exc, DatabaseUnavailable):
+            log.error("database unreachable: %s", exc)
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+        raise
+    finally:
+        session.close()
+
+
+def ping(url: str) -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        with get_engine(url).connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:
+        log.warning("database ping failed: %s", str(exc).splitlines()[0])
+        return False
+
+
+def ensure_sqlite_parent(url: str) -> None:
+    """Create the folder of a SQLite file URL if it is missing."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,75 @@
+"""Settings read from the environment (and a `.env` file) via pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting Debrief reads; see the README's settings table."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default="sqlite:///debrief.db", alias="DATABASE_URL")
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    model: str = Field(default="claude-sonnet-4-5", alias="DEBRIEF_MODEL")
+    notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
+    slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    def require_slack(self) -> tuple[str, str]:
+        """The bot token and signing secret, or a SettingsError naming the missing one."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+        if not self.slack_signing_secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is not set (Basic Information in the app)")
+        return self.slack_bot_token, self.slack_signing_secret
+
+
+def load_settings() -> Settings:
+    """Read settings now, turning a validation failure into one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        field = Settings.model_fields.get(name)
+        variable = field.alias if field is not None and field.alias else name
+        raise SettingsError(f"{variable}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

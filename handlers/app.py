@@ -1,0 +1,44 @@
+"""Build the Bolt app: a WebClient on SLACK_API_URL with 429 retries, and every listener."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.settings import Settings
+from handlers import coach, home, notes
+from handlers.deps import Deps
+
+
+def slack_client(settings: Settings, token: str) -> WebClient:
+    """A WebClient that honours Retry-After on 429 and retries dropped connections."""
+    client = WebClient(token=token, base_url=settings.slack_api_url)
+    client.retry_handlers.append(
+        RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries)
+    )
+    client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_app(settings: Settings, *, listener_executor: Executor | None = None) -> App:
+    """The Bolt app with every Debrief listener, verifying Slack's request signatures."""
+    token, secret = settings.require_slack()
+    app = App(
+        token=token,
+        signing_secret=secret,
+        client=slack_client(settings, token),
+        listener_executor=listener_executor,
+        logger=logging.getLogger("debrief.slack"),
+    )
+    deps = Deps(settings=settings)
+    coach.register(app, deps)
+    notes.register(app, deps)
+    home.register(app, deps)
+    return app

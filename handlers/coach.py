@@ -1,0 +1,115 @@
+"""`/coach`, the Coach button and the agent picker: each opens the Coach modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from blocks.coach_modal import coach_modal
+from blocks.ids import ActionId
+from blocks.messages import agent_picker, picker_options
+from bot.agents import agents_in_scope, match_agents, resolve_agent
+from bot.coaching import load_coach_record
+from bot.errors import NotFound
+from bot.scope import viewer_for
+from handlers.deps import Deps
+from handlers.replies import Reply, ephemeral, explained
+
+
+def _agent_id(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise NotFound("That button no longer points at an agent.") from None
+
+
+def open_coach_modal(
+    *, deps: Deps, client: WebClient, user_id: str, agent_id: int, trigger_id: str
+) -> None:
+    """Load the record the user may see and open the Coach modal on it."""
+    with deps.session() as session:
+        viewer = viewer_for(session=session, slack_user_id=user_id)
+        record = load_coach_record(
+            session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
+        )
+    client.views_open(trigger_id=trigger_id, view=coach_modal(record))
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the listeners that open the Coach modal."""
+
+    @app.command("/coach")
+    def coach_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        reply = ephemeral(respond)
+        with explained(reply):
+            user_id, text = command["user_id"], (command.get("text") or "").strip()
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=user_id)
+                if text:
+                    agent_id = resolve_agent(session=session, viewer=viewer, query=text).id
+                else:
+                    choices = agents_in_scope(session=session, viewer=viewer)
+                    if viewer.is_lead or len(choices) != 1:
+                        _offer_picker(reply, choices)
+                        return
+                    agent_id = choices[0].id
+                record = load_coach_record(
+                    session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
+                )
+            client.views_open(trigger_id=command["trigger_id"], view=coach_modal(record))
+
+    @app.action(ActionId.COACH_OPEN)
+    def coach_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        with explained(ephemeral(respond)):
+            open_coach_modal(
+                deps=deps,
+                client=client,
+                user_id=body["user"]["id"],
+                agent_id=_agent_id(action.get("value")),
+                trigger_id=body["trigger_id"],
+            )
+
+    @app.action(ActionId.PICK_AGENT)
+    def pick_agent(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        with explained(ephemeral(respond)):
+            open_coach_modal(
+                deps=deps,
+                client=client,
+                user_id=body["user"]["id"],
+                agent_id=_agent_id((action.get("selected_option") or {}).get("value")),
+                trigger_id=body["trigger_id"],
+            )
+
+    @app.options(ActionId.PICK_AGENT)
+    def search_agents(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                choices = agents_in_scope(session=session, viewer=viewer)
+        except Exception:
+            ack(options=[])
+            raise
+        query = (body.get("value") or "").strip()
+        found = match_agents(query, choices) if query else choices
+        if query and not found:
+            found = [c for c in choices if query.lower() in c.name.lower()]
+        ack(options=picker_options(found))
+
+    @app.action(ActionId.SAMPLE_LINK)
+    def sample_link(ack: Ack) -> None:
+        ack()  # the link opens in the browser; Slack still tells the app about the click
+
+
+def _offer_picker(reply: Reply, choices: list[Any]) -> None:
+    reply(agent_picker(choices))

@@ -1,0 +1,30 @@
+"""What every listener needs: a session per request and the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.db import session_scope
+from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Shared, immutable wiring for the listeners."""
+
+    settings: Settings
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One session for this request: committed on success, DatabaseUnavailable on outage."""
+        with session_scope(self.settings.database_url) as session:
+            yield session
+
+    @property
+    def page_size(self) -> int:
+        """Notes per page in the Coach modal."""
+        return self.settings.notes_page_size

@@ -1,0 +1,69 @@
+"""Reading the note form out of a view's state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId
+from bot.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class NoteForm:
+    """What a lead typed into the composer or the edit form."""
+
+    body: str
+    follow_up: date | None
+    shared: bool
+    sample_id: int | None
+
+
+def _block(values: dict[str, Any], base: BlockId) -> tuple[str, dict[str, Any]]:
+    for block_id, actions in values.items():
+        if block_id == base or block_id.startswith(f"{base}."):
+            return block_id, actions
+    return str(base), {}
+
+
+def form_block_ids(values: dict[str, Any]) -> dict[str, str]:
+    """Field name → the block id it lives in, for `response_action: errors`."""
+    return {
+        "body": _block(values, BlockId.BODY)[0],
+        "follow_up": _block(values, BlockId.FOLLOW_UP)[0],
+        "sample": _block(values, BlockId.SAMPLE)[0],
+        "share": _block(values, BlockId.SHARE)[0],
+    }
+
+
+def parse_note_form(values: dict[str, Any]) -> NoteForm:
+    """The note form's values; a malformed date is an InvalidInput on that field."""
+    body = _block(values, BlockId.BODY)[1].get(ActionId.BODY, {}).get("value") or ""
+    picked = _block(values, BlockId.FOLLOW_UP)[1].get(ActionId.FOLLOW_UP, {}).get("selected_date")
+    follow_up = None
+    if picked:
+        try:
+            follow_up = date.fromisoformat(picked)
+        except ValueError:
+            raise InvalidInput("follow_up", "That isn't a date.") from None
+    chosen = _block(values, BlockId.SHARE)[1].get(ActionId.SHARE, {}).get("selected_options") or []
+    shared = any(o.get("value") == SHARE_VALUE for o in chosen)
+    selected = _block(values, BlockId.SAMPLE)[1].get(ActionId.SAMPLE, {}).get("selected_option")
+    sample_id = None
+    if selected and selected.get("value") not in (None, NO_SAMPLE):
+        try:
+            sample_id = int(selected["value"])
+        except ValueError:
+            raise InvalidInput("sample", "Unknown sample.") from None
+    return NoteForm(body=body, follow_up=follow_up, shared=shared, sample_id=sample_id)
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's private_metadata as a dict (empty when missing or not ours)."""
+    try:
+        parsed = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

@@ -1,0 +1,191 @@
+"""Inside the Coach modal: save, edit and archive notes, and page through them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.coach_modal import coach_modal, edit_metadata, edit_modal
+from blocks.ids import ActionId, CallbackId
+from blocks.messages import DB_DOWN
+from bot.coaching import load_coach_record, load_note_for_edit
+from bot.db import DatabaseUnavailable
+from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.followups import day_not_before, follow_up_instant
+from bot.notes import archive_note, create_note, edit_note
+from bot.scope import viewer_for
+from handlers.deps import Deps
+from handlers.forms import form_block_ids, metadata, parse_note_form
+from handlers.replies import explained, in_modal
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _refresh(client: WebClient, view_id: str, view_hash: str | None, view: dict[str, Any]) -> None:
+    """Update an open view, guarded by its hash; on a conflict the fresh data wins anyway."""
+    try:
+        client.views_update(view_id=view_id, hash=view_hash, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
+        client.views_update(view_id=view_id, view=view)
+
+
+def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
+    blocks = form_block_ids(values)
+    if isinstance(exc, DatabaseUnavailable):
+        log.error("database unreachable while saving a note: %s", exc)
+        return {blocks["body"]: DB_DOWN}
+    field = exc.field if isinstance(exc, InvalidInput) else "body"
+    return {blocks.get(field, blocks["body"]): str(exc)}
+
+
+def _number(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise NotFound("That button no longer points at anything.") from None
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the listeners that work inside the Coach modal."""
+
+    @app.view(CallbackId.COACH_MODAL)
+    def save_note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = metadata(view)
+        values = view["state"]["values"]
+        try:
+            form = parse_note_form(values)
+            now = utcnow()
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                create_note(
+                    session=session,
+                    actor=viewer,
+                    agent_id=int(meta["agent_id"]),
+                    body=form.body,
+                    follow_up_at=None
+                    if form.follow_up is None
+                    else follow_up_instant(form.follow_up),
+                    follow_up_not_before=day_not_before(now),
+                    shared_with_agent=form.shared,
+                    sample_id=form.sample_id,
+                    idempotency_key=f"slack:{view['id']}:{view['hash']}",
+                )
+                record = load_coach_record(
+                    session=session,
+                    viewer=viewer,
+                    agent_id=int(meta["agent_id"]),
+                    page_size=deps.page_size,
+                )
+        except (DebriefError, DatabaseUnavailable) as exc:
+            ack(response_action="errors", errors=_form_errors(values, exc))
+            return
+        ack(
+            response_action="update",
+            view=coach_modal(record, generation=int(meta.get("gen", 0)) + 1),
+        )
+
+    @app.action(ActionId.NOTE_EDIT)
+    def open_edit(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        root = body["view"]
+        with explained(in_modal(client, body["trigger_id"])):
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                note, samples = load_note_for_edit(
+                    session=session, viewer=viewer, note_id=_number(action.get("value"))
+                )
+            meta = edit_metadata(
+                note_id=note.id,
+                agent_id=int(metadata(root)["agent_id"]),
+                root_view_id=root["id"],
+                root_hash=root["hash"],
+                page=int(metadata(root).get("page", 0)),
+                generation=int(metadata(root).get("gen", 0)),
+            )
+            client.views_push(
+                trigger_id=body["trigger_id"], view=edit_modal(note, samples, metadata=meta)
+            )
+
+    @app.view(CallbackId.NOTE_EDIT)
+    def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        meta = metadata(view)
+        values = view["state"]["values"]
+        try:
+            form = parse_note_form(values)
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                edit_note(
+                    session=session,
+                    actor=viewer,
+                    note_id=int(meta["note_id"]),
+                    body=form.body,
+                    follow_up_at=None
+                    if form.follow_up is None
+                    else follow_up_instant(form.follow_up),
+                    follow_up_not_before=day_not_before(utcnow()),
+                    shared_with_agent=form.shared,
+                    sample_id=form.sample_id,
+                )
+                record = load_coach_record(
+                    session=session,
+                    viewer=viewer,
+                    agent_id=int(meta["agent_id"]),
+                    page=int(meta.get("page", 0)),
+                    page_size=deps.page_size,
+                )
+        except (DebriefError, DatabaseUnavailable) as exc:
+            ack(response_action="errors", errors=_form_errors(values, exc))
+            return
+        ack()
+        # same generation as the open Coach modal, so a half-written new note survives
+        view = coach_modal(record, generation=int(meta.get("gen", 0)))
+        _refresh(client, meta["root"], meta.get("hash"), view)
+
+    @app.action(ActionId.NOTE_ARCHIVE)
+    def archive(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        root = body["view"]
+        meta = metadata(root)
+        with explained(in_modal(client, body["trigger_id"])):
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                archive_note(session=session, actor=viewer, note_id=_number(action.get("value")))
+                record = load_coach_record(
+                    session=session,
+                    viewer=viewer,
+                    agent_id=int(meta["agent_id"]),
+                    page=int(meta.get("page", 0)),
+                    page_size=deps.page_size,
+                )
+            view = coach_modal(record, generation=int(meta.get("gen", 0)))
+            _refresh(client, root["id"], root.get("hash"), view)
+
+    @app.action(ActionId.NOTES_OLDER)
+    @app.action(ActionId.NOTES_NEWER)
+    def page_notes(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        root = body["view"]
+        meta = metadata(root)
+        with explained(in_modal(client, body["trigger_id"])):
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                record = load_coach_record(
+                    session=session,
+                    viewer=viewer,
+                    agent_id=int(meta["agent_id"]),
+                    page=_number(action.get("value")),
+                    page_size=deps.page_size,
+                )
+            view = coach_modal(record, generation=int(meta.get("gen", 0)))
+            _refresh(client, root["id"], root.get("hash"), view)

@@ -1,0 +1,61 @@
+"""Turning domain errors into what the user sees: an ephemeral reply or a notice modal."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_sdk import WebClient
+
+from blocks.coach_modal import notice_modal
+from blocks.messages import DB_DOWN, ambiguous_agent, text_reply, unknown_agent
+from bot.agents import AmbiguousAgent
+from bot.db import DatabaseUnavailable
+from bot.errors import DebriefError, UnknownAgent
+
+log = logging.getLogger(__name__)
+
+Reply = Callable[[dict[str, Any]], None]
+
+
+def message_for(exc: Exception) -> dict[str, Any]:
+    """The ephemeral message that explains a domain error or an outage."""
+    if isinstance(exc, DatabaseUnavailable):
+        return text_reply(DB_DOWN)
+    if isinstance(exc, UnknownAgent):
+        return unknown_agent(exc.query, exc.suggestions)
+    if isinstance(exc, AmbiguousAgent):
+        return ambiguous_agent(exc.query, exc.choices)
+    return text_reply(str(exc))
+
+
+@contextmanager
+def explained(reply: Reply) -> Iterator[None]:
+    """Run a listener body; a domain error or an outage is explained to the user, not raised."""
+    try:
+        yield
+    except DatabaseUnavailable as exc:
+        log.error("database unreachable while handling a Slack request: %s", exc)
+        reply(message_for(exc))
+    except DebriefError as exc:
+        reply(message_for(exc))
+
+
+def ephemeral(respond: Callable[..., Any]) -> Reply:
+    """Reply through the request's response_url, visible only to the user."""
+
+    def send(message: dict[str, Any]) -> None:
+        respond(response_type="ephemeral", replace_original=False, **message)
+
+    return send
+
+
+def in_modal(client: WebClient, trigger_id: str) -> Reply:
+    """Reply over an open modal by pushing a notice (modal actions have no response_url)."""
+
+    def send(message: dict[str, Any]) -> None:
+        client.views_push(trigger_id=trigger_id, view=notice_modal("Debrief", message["text"]))
+
+    return send

@@ -1,0 +1,94 @@
+"""Fixtures: the database on SQLite (always) and PostgreSQL (with TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.db import dispose_all, get_engine, session_scope
+from bot.migrate import upgrade
+from models import Base
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database URL for one backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgres(url)
+    upgrade(url)
+    yield url
+    dispose_all()
+
+
+@pytest.fixture()
+def db(db_url: str) -> Iterator[str]:
+    """The database URL, emptied before the test."""
+    engine = get_engine(db_url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+    yield db_url
+
+
+@pytest.fixture()
+def session(db: str) -> Iterator[Session]:
+    """A session committed at the end of the test's setup block."""
+    with session_scope(db) as s:
+        yield s
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs while active."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+
+    def _on(self, *_args: object) -> None:
+        self.count += 1
+
+    def __enter__(self) -> QueryCounter:
+        self.count = 0
+        event.listen(self.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._on)
+
+
+@pytest.fixture()
+def count_queries(db: str) -> QueryCounter:
+    """A context manager counting statements on the test database."""
+    return QueryCounter(get_engine(db))
+
+
+@pytest.fixture()
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]

@@ -1,0 +1,83 @@
+"""Factories for test data: members, agents, samples and notes with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.agents import upsert_agent
+from bot.members import set_member
+from bot.notes import create_note
+from bot.scope import Viewer, viewer_for
+from models import Agent, Member, Note, Sample
+from models.base import utcnow
+from models.sample import SampleSource
+
+_seq = itertools.count(1)
+
+
+def member(
+    session: Session, slack_user_id: str, role: str = "owner", agent: str | None = None
+) -> Member:
+    created, _ = set_member(
+        session=session, actor="test", slack_user_id=slack_user_id, role=role, agent_name=agent
+    )
+    return created
+
+
+def viewer(session: Session, slack_user_id: str) -> Viewer:
+    return viewer_for(session=session, slack_user_id=slack_user_id)
+
+
+def agent(
+    session: Session,
+    name: str,
+    *,
+    email: str | None = None,
+    slack_user: str | None = None,
+    lead: str | None = None,
+) -> Agent:
+    created, _ = upsert_agent(
+        session=session, actor="test", name=name, email=email, slack_user=slack_user, lead=lead
+    )
+    return created
+
+
+def sample(
+    session: Session,
+    agent_id: int,
+    *,
+    csat: float | None = 1.0,
+    summary: str = "The customer waited two days for a refund that was promised on the call.",
+    helpdesk: str = "zendesk",
+    url: str | None = "https://acme.zendesk.com/agent/tickets/{id}",
+    closed_at: datetime | None = None,
+    source: SampleSource = SampleSource.AUTO,
+) -> Sample:
+    n = next(_seq)
+    external_id = str(4000 + n)
+    created = Sample(
+        agent_id=agent_id,
+        helpdesk=helpdesk,
+        external_id=external_id,
+        url=None if url is None else url.format(id=external_id),
+        csat=csat,
+        closed_at=closed_at or utcnow() - timedelta(days=1, minutes=n),
+        summary=summary,
+        source=source,
+    )
+    session.add(created)
+    session.flush()
+    return created
+
+
+def note(
+    session: Session,
+    author: Viewer,
+    agent_id: int,
+    body: str = "Let's role-play the refund call in our 1:1.",
+    **kwargs: object,
+) -> Note:
+    return create_note(session=session, actor=author, agent_id=agent_id, body=body, **kwargs)  # type: ignore[arg-type]
