@@ -225,7 +225,7 @@ def coach_modal(record: CoachRecord, *, generation: int = 0) -> dict[str, Any]:
             pager.append(button("Older notes", ActionId.NOTES_OLDER, str(record.page + 1)))
         blocks.append(actions(pager, block_id=BlockId.PAGER))
     return modal(
-        title=f"Coach {agent.name}",
+        title=f"Coach {agent.name}" if record.can_write else "My coaching record",
         blocks=blocks,
         callback_id=CallbackId.COACH_MODAL,
         private_metadata=coach_metadata(agent.id, record.page, generation),

@@ -31,7 +31,6 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
     """The Bolt app with every Debrief listener, verifying Slack's request signatures."""
     token, secret = settings.require_slack()
     app = App(
-        token=token,
         signing_secret=secret,
         client=slack_client(settings, token),
         listener_executor=listener_executor,

@@ -7,13 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.db import dispose_all, get_engine, session_scope
 from bot.migrate import upgrade
+from bot.settings import Settings
+from bot.web import create_web_app
+from handlers.app import build_app
 from models import Base
+from tests.fake_slack import FakeSlack
+from tests.slack_driver import SlackDriver, TrackingExecutor
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -92,3 +98,41 @@ def count_queries(db: str) -> QueryCounter:
 @pytest.fixture()
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def fake_slack_server() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture()
+def fake_slack(fake_slack_server: FakeSlack) -> FakeSlack:
+    """The loopback fake Slack Web API, emptied for this test."""
+    fake_slack_server.reset()
+    return fake_slack_server
+
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@pytest.fixture()
+def settings(db: str, fake_slack: FakeSlack) -> Settings:
+    """Settings pointing at the test database and the fake Slack."""
+    return Settings(
+        DATABASE_URL=db,
+        SLACK_BOT_TOKEN=fake_slack.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+        DEBRIEF_SLACK_MAX_RETRIES=2,
+    )
+
+
+@pytest.fixture()
+def slack(settings: Settings, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
+    """Debrief's web app with the real Bolt app behind it, driven by signed requests."""
+    executor = TrackingExecutor()
+    bolt = build_app(settings, listener_executor=executor)
+    with TestClient(create_web_app(settings, bolt)) as http:
+        yield SlackDriver(http, fake_slack, SIGNING_SECRET, executor)
+    executor.shutdown(wait=True)

@@ -35,7 +35,7 @@ def test_samples_worst_csat_first_and_at_most_twenty(session, world):
     f.sample(session, world["sarah"].id, csat=None)
     record = load_coach_record(session=session, viewer=world["lead"], agent_id=world["sarah"].id)
     assert len(record.samples) == 20
-    csats = [s.csat for s in record.samples]
+    csats = [s.csat or 0.0 for s in record.samples]
     assert csats == sorted(csats)
     assert csats[0] == 1.0
 
