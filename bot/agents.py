@@ -88,7 +88,6 @@ def upsert_agent(
     if agent is None:
         agent = Agent(name=name, active=True)
         session.add(agent)
-    agent.name = name
     if email is not None:
         agent.email = email.lower()
     if slack_user is not None:

@@ -202,7 +202,10 @@ def agents_list(include_inactive: bool) -> None:
 
     with session_scope(_url()) as session:
         rows = list_agents(session=session, include_inactive=include_inactive)
-        leads = dict(session.execute(select(Member.id, Member.slack_user_id)).tuples().all())
+        leads = {
+            row.id: row.slack_user_id
+            for row in session.execute(select(Member.id, Member.slack_user_id))
+        }
     if not rows:
         click.echo("no agents yet: `debrief agents add NAME`")
     for agent in rows:

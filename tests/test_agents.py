@@ -77,7 +77,7 @@ def test_add_updates_the_agent_with_the_same_name(session, team):
     agent, created = upsert_agent(
         session=session, actor="test", name="dan", email="dan@example.com"
     )
-    assert not created and agent.name == "dan" and agent.email == "dan@example.com"
+    assert not created and agent.name == "Dan" and agent.email == "dan@example.com"
 
 
 def test_lead_must_be_owner_or_admin(session, team):
