@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from blocks.coach_modal import notice_modal
 from blocks.messages import DB_DOWN, ambiguous_agent, text_reply, unknown_agent
@@ -41,6 +42,13 @@ def explained(reply: Reply) -> Iterator[None]:
         reply(message_for(exc))
     except DebriefError as exc:
         reply(message_for(exc))
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown_error")
+        log.warning("Slack refused a call while handling a request: %s", error)
+        try:
+            reply(text_reply(f"Slack didn't let Debrief open that ({error}). Please try again."))
+        except SlackApiError:
+            log.warning("could not tell the user either")
 
 
 def ephemeral(respond: Callable[..., Any]) -> Reply:

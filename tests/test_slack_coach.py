@@ -311,3 +311,19 @@ def test_home_tab_lists_agents_with_coach_buttons(slack, team, fake_slack):
     assert slack.post(json.dumps(event), content_type="application/json").status_code == 200
     [publish] = fake_slack.calls_to("views.publish")
     assert "Sarah Connor" in json.dumps(publish.args["view"])
+
+
+def test_an_expired_trigger_is_explained_not_swallowed(slack, team, fake_slack):
+    fake_slack.fail_next("views.open", error="expired_trigger_id")
+    slack.command("ULEAD", "Sarah Connor")
+    [reply] = replies(fake_slack)
+    assert "expired_trigger_id" in reply["text"] and "try again" in reply["text"]
+
+
+def test_a_longest_note_still_fits_slacks_section_limit(slack, team, fake_slack, session):
+    f.note(session, f.viewer(session, "ULEAD"), team["sarah"], body="<&>" * 1000)
+    session.commit()
+    slack.command("ULEAD", "Sarah Connor")
+    view = opened_view(fake_slack)
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
+    assert "&lt;&amp;&gt;" in text_of(view)
