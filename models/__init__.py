@@ -3,8 +3,23 @@
 from models.agent import Agent
 from models.audit import AuditEntry
 from models.base import Base
+from models.conversation import Conversation
+from models.flag import Flag, FlagDelivery
+from models.import_run import ImportRun
 from models.member import Member, Role
 from models.note import Note
 from models.sample import Sample
 
-__all__ = ["Agent", "AuditEntry", "Base", "Member", "Note", "Role", "Sample"]
+__all__ = [
+    "Agent",
+    "AuditEntry",
+    "Base",
+    "Conversation",
+    "Flag",
+    "FlagDelivery",
+    "ImportRun",
+    "Member",
+    "Note",
+    "Role",
+    "Sample",
+]

@@ -36,4 +36,8 @@ class Sample(Base):
         Enum(SampleSource, name="sample_source", values_callable=lambda e: [m.value for m in e]),
         default=SampleSource.AUTO,
     )
+    flag_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flags.id", ondelete="SET NULL"), default=None
+    )
+    engine: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -8,6 +8,14 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from models import Base
+from models.base import UTCDateTime
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render our UTC timestamp type as a plain timezone-aware DateTime in migrations."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get(
@@ -34,6 +42,7 @@ def run_online() -> None:
             connection=connection,
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()
