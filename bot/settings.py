@@ -24,6 +24,22 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
     model: str = Field(default="claude-sonnet-4-5", alias="DEBRIEF_MODEL")
+    zendesk_subdomain: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_SUBDOMAIN")
+    zendesk_email: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_EMAIL")
+    zendesk_token: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_TOKEN")
+    zendesk_base_url: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_BASE_URL")
+    intercom_token: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_TOKEN")
+    intercom_app_id: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_APP_ID")
+    intercom_base_url: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_BASE_URL")
+    freshdesk_domain: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_DOMAIN")
+    gorgias_domain: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_DOMAIN")
+    deeplink_zendesk: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_ZENDESK")
+    deeplink_intercom: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_INTERCOM")
+    deeplink_freshdesk: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_FRESHDESK")
+    deeplink_helpscout: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_HELPSCOUT")
+    deeplink_gorgias: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_GORGIAS")
+    deeplink_front: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_FRONT")
+    deeplink_other: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_OTHER")
     notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
 
@@ -40,6 +56,30 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator(
+        "deeplink_zendesk",
+        "deeplink_intercom",
+        "deeplink_freshdesk",
+        "deeplink_helpscout",
+        "deeplink_gorgias",
+        "deeplink_front",
+        "deeplink_other",
+    )
+    @classmethod
+    def _deeplink_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "{external_id}" not in value or not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL containing {external_id}")
+        return value
+
+    @field_validator("zendesk_base_url", "intercom_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return None if value is None else value.rstrip("/")
 
     @field_validator("slack_app_token")
     @classmethod
