@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -194,6 +194,24 @@ def agents_in_scope(*, session: Session, viewer: Viewer) -> list[AgentChoice]:
     return [] if agent is None else [AgentChoice(id=agent.id, name=agent.name)]
 
 
+_PREFIX = (
+    select(Agent.id, Agent.name)
+    .where(Agent.active.is_(True), func.lower(Agent.name).like(bindparam("prefix"), escape="\\"))
+    .order_by(func.lower(Agent.name), Agent.id)
+)
+
+
+def _prefix_candidates(session: Session, query: str) -> list[AgentChoice]:
+    """Active agents whose name starts with the query: every tier of SPEC §5 is among them."""
+    q = " ".join(query.split()).lower()
+    if not q.isascii():  # SQLite's lower() folds ASCII only: match in Python instead
+        return active_choices(session=session)
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    session.flush()
+    rows = session.connection().execute(_PREFIX, {"prefix": escaped + "%"})
+    return [AgentChoice(id=row.id, name=row.name) for row in rows]
+
+
 def resolve_agent(*, session: Session, viewer: Viewer, query: str) -> AgentChoice:
     """The one agent a viewer means by a name or `<@mention>`, within their scope.
 
@@ -211,14 +229,13 @@ def resolve_agent(*, session: Session, viewer: Viewer, query: str) -> AgentChoic
         if not viewer.is_lead and agent.id != viewer.agent_id:
             raise OutOfScope()
         return AgentChoice(id=agent.id, name=agent.name)
-    choices = active_choices(session=session)
-    matches = match_agents(query, choices)
+    matches = match_agents(query, _prefix_candidates(session, query))
     if not viewer.is_lead:
         if len(matches) == 1 and matches[0].id == viewer.agent_id:
             return matches[0]
         raise OutOfScope()
     if not matches:
-        raise UnknownAgent(query, suggest(query, choices))
+        raise UnknownAgent(query, suggest(query, active_choices(session=session)))
     if len(matches) > 1:
         raise AmbiguousAgent(query, matches)
     return matches[0]

@@ -105,9 +105,16 @@ def serve(host: str, port: int, socket_mode: bool) -> None:
     bolt_app = build_app(config)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         assert config.slack_app_token is not None
-        SocketModeHandler(bolt_app, config.slack_app_token).connect()
+        try:
+            SocketModeHandler(bolt_app, config.slack_app_token).connect()
+        except SlackApiError as exc:
+            raise SettingsError(
+                f"SLACK_APP_TOKEN: Slack refused it ({exc.response.get('error')}); "
+                "check the token and that Socket Mode is enabled for the app"
+            ) from None
         web = create_web_app(config, None)
     else:
         web = create_web_app(config, bolt_app)

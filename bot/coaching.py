@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, nulls_last, select
+from sqlalchemy import bindparam, func, nulls_last, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.errors import NotFound
@@ -80,29 +81,88 @@ def sample_label(helpdesk: str, external_id: str) -> str:
     return f"{helpdesk} #{external_id}"
 
 
+_SAMPLE_COLUMNS = (
+    Sample.id,
+    Sample.helpdesk,
+    Sample.external_id,
+    Sample.url,
+    Sample.csat,
+    Sample.closed_at,
+    Sample.summary,
+    Sample.source,
+)
+_WORST_SAMPLES = (
+    select(*_SAMPLE_COLUMNS)
+    .where(Sample.agent_id == bindparam("agent_id"))
+    .order_by(nulls_last(Sample.csat.asc()), Sample.closed_at.desc(), Sample.id.desc())
+    .limit(MAX_SAMPLES)
+)
+_LEAD = aliased(Member)
+_AGENT = (
+    select(
+        Agent.id,
+        Agent.name,
+        Agent.email,
+        Agent.slack_user_id,
+        Agent.active,
+        _LEAD.slack_user_id.label("lead"),
+    )
+    .outerjoin(_LEAD, Agent.lead_member_id == _LEAD.id)
+    .where(Agent.id == bindparam("agent_id"))
+)
+_NOTE_COLUMNS = (
+    Note.id,
+    Note.author,
+    Note.body,
+    Note.created_at,
+    Note.updated_at,
+    Note.follow_up_at,
+    Note.follow_up_done_at,
+    Note.shared_with_agent,
+    Note.sample_id,
+    Sample.helpdesk,
+    Sample.external_id,
+    func.count().over().label("total"),
+)
+
+
+def _notes_query(*, shared_only: bool) -> Any:
+    query = (
+        select(*_NOTE_COLUMNS)
+        .outerjoin(Sample, Note.sample_id == Sample.id)
+        .where(Note.agent_id == bindparam("agent_id"), Note.archived_at.is_(None))
+    )
+    if shared_only:
+        query = query.where(Note.shared_with_agent.is_(True))
+    return (
+        query.order_by(Note.created_at.desc(), Note.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+_NOTES = {False: _notes_query(shared_only=False), True: _notes_query(shared_only=True)}
+
+
 def worst_samples(*, session: Session, agent_id: int) -> list[SampleView]:
     """Up to 20 of the agent's samples, worst CSAT first, then most recent."""
     return [
         SampleView(
-            id=s.id,
-            helpdesk=s.helpdesk,
-            external_id=s.external_id,
-            url=s.url,
-            csat=s.csat,
-            closed_at=s.closed_at,
-            summary=s.summary,
-            source=s.source.value,
+            id=row.id,
+            helpdesk=row.helpdesk,
+            external_id=row.external_id,
+            url=row.url,
+            csat=row.csat,
+            closed_at=row.closed_at,
+            summary=row.summary,
+            source=row.source.value,
         )
-        for s in session.scalars(
-            select(Sample)
-            .where(Sample.agent_id == agent_id)
-            .order_by(nulls_last(Sample.csat.asc()), Sample.closed_at.desc(), Sample.id.desc())
-            .limit(MAX_SAMPLES)
-        )
+        for row in session.connection().execute(_WORST_SAMPLES, {"agent_id": agent_id})
     ]
 
 
-def _note_view(note: Note, helpdesk: str | None, external_id: str | None) -> NoteView:
+def _note_view(note: Any, helpdesk: str | None, external_id: str | None) -> NoteView:
+    """A NoteView from a Note or a row carrying the same column names."""
     return NoteView(
         id=note.id,
         author=note.author,
@@ -142,46 +202,38 @@ def load_coach_record(
 ) -> CoachRecord:
     """The record of one agent for this viewer: up to 20 worst-CSAT samples and a page of notes.
 
-    Members see only notes shared with them and get no composer.
+    Members see only notes shared with them and get no composer. Three statements, however
+    many notes and samples there are (four when asked for a page past the end).
     """
     require_read(viewer, agent_id)
-    lead = aliased(Member)
-    row = session.execute(
-        select(Agent, lead.slack_user_id)
-        .outerjoin(lead, Agent.lead_member_id == lead.id)
-        .where(Agent.id == agent_id)
-    ).first()
-    if row is None:
+    session.flush()  # Core statements below don't autoflush a write made earlier in this session
+    connection = session.connection()  # Core rows: no ORM identity map on this hot path
+    agent = connection.execute(_AGENT, {"agent_id": agent_id}).first()
+    if agent is None:
         raise NotFound("no such agent")
-    agent, lead_user = row
     samples = worst_samples(session=session, agent_id=agent_id)
-    visible = [Note.agent_id == agent_id, Note.archived_at.is_(None)]
-    if not viewer.is_lead:
-        visible.append(Note.shared_with_agent.is_(True))
-    total = session.scalar(select(func.count()).select_from(Note).where(*visible)) or 0
-    page = max(0, min(page, max(0, (total - 1) // page_size)))
-    notes = [
-        _note_view(n, helpdesk, external_id)
-        for n, helpdesk, external_id in session.execute(
-            select(Note, Sample.helpdesk, Sample.external_id)
-            .outerjoin(Sample, Note.sample_id == Sample.id)
-            .where(*visible)
-            .order_by(Note.created_at.desc(), Note.id.desc())
-            .limit(page_size)
-            .offset(page * page_size)
-        )
-    ]
+    notes_query = _NOTES[not viewer.is_lead]
+    page = max(0, page)
+    rows = connection.execute(
+        notes_query, {"agent_id": agent_id, "limit": page_size, "offset": page * page_size}
+    ).all()
+    if not rows and page > 0:
+        page = 0
+        rows = connection.execute(
+            notes_query, {"agent_id": agent_id, "limit": page_size, "offset": 0}
+        ).all()
+    total = rows[0].total if rows else 0
     return CoachRecord(
         agent=AgentView(
             id=agent.id,
             name=agent.name,
             email=agent.email,
             slack_user_id=agent.slack_user_id,
-            lead_slack_user_id=lead_user,
+            lead_slack_user_id=agent.lead,
             active=agent.active,
         ),
         samples=samples,
-        notes=notes,
+        notes=[_note_view(row, row.helpdesk, row.external_id) for row in rows],
         notes_total=total,
         page=page,
         page_size=page_size,

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
+_READ = "read:"
 
 
 class DatabaseUnavailable(Exception):
@@ -30,22 +31,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create(url: str, **options: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5},
+        **options,
+    )
+
+
 def get_engine(url: str) -> Engine:
     """The process's engine for this URL, created on first use."""
     engine = _engines.get(url)
     if engine is None:
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False})
-            event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = create_engine(
-                url,
-                pool_pre_ping=True,
-                pool_size=10,
-                max_overflow=10,
-                connect_args={"connect_timeout": 5},
-            )
-        _engines[url] = engine
+        engine = _engines[url] = _create(url)
+    return engine
+
+
+def get_read_engine(url: str) -> Engine:
+    """A second pool in autocommit mode: reads skip BEGIN, COMMIT and ROLLBACK round trips."""
+    engine = _engines.get(_READ + url)
+    if engine is None:
+        engine = _engines[_READ + url] = _create(url, isolation_level="AUTOCOMMIT")
     return engine
 
 
@@ -85,12 +98,30 @@ def session_scope(url: str) -> Iterator[Session]:
         session.commit()
     except Exception as exc:
         session.rollback()
-        if is_unreachable(exc) and not isinstance(exc, DatabaseUnavailable):
-            log.error("database unreachable: %s", exc)
-            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+        _raise_outage(exc)
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(url: str) -> Iterator[Session]:
+    """A session for reads only (each statement autocommits); outages become
+    DatabaseUnavailable."""
+    session = Session(get_read_engine(url), expire_on_commit=False, autoflush=False)
+    try:
+        yield session
+    except Exception as exc:
+        _raise_outage(exc)
+        raise
+    finally:
+        session.close()
+
+
+def _raise_outage(exc: Exception) -> None:
+    if is_unreachable(exc) and not isinstance(exc, DatabaseUnavailable):
+        log.error("database unreachable: %s", exc)
+        raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
 
 
 def ping(url: str) -> bool:

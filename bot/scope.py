@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotAMember, OutOfScope
@@ -25,12 +25,16 @@ class Viewer:
         return self.role in (Role.OWNER, Role.ADMIN)
 
 
+_MEMBER = select(Member.role, Member.agent_id).where(Member.slack_user_id == bindparam("user"))
+
+
 def viewer_for(*, session: Session, slack_user_id: str) -> Viewer:
     """The Viewer for a Slack user, or NotAMember."""
-    member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
-    if member is None:
+    session.flush()
+    row = session.connection().execute(_MEMBER, {"user": slack_user_id}).first()
+    if row is None:
         raise NotAMember(slack_user_id)
-    return Viewer(slack_user_id=member.slack_user_id, role=member.role, agent_id=member.agent_id)
+    return Viewer(slack_user_id=slack_user_id, role=row.role, agent_id=row.agent_id)
 
 
 def can_read_agent(viewer: Viewer, agent_id: int) -> bool:

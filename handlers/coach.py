@@ -29,7 +29,7 @@ def open_coach_modal(
     *, deps: Deps, client: WebClient, user_id: str, agent_id: int, trigger_id: str
 ) -> None:
     """Load the record the user may see and open the Coach modal on it."""
-    with deps.session() as session:
+    with deps.read_session() as session:
         viewer = viewer_for(session=session, slack_user_id=user_id)
         record = load_coach_record(
             session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
@@ -48,7 +48,7 @@ def register(app: App, deps: Deps) -> None:
         reply = ephemeral(respond)
         with explained(reply):
             user_id, text = command["user_id"], (command.get("text") or "").strip()
-            with deps.session() as session:
+            with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=user_id)
                 if text:
                     agent_id = resolve_agent(session=session, viewer=viewer, query=text).id
@@ -94,7 +94,7 @@ def register(app: App, deps: Deps) -> None:
     @app.options(ActionId.PICK_AGENT)
     def search_agents(ack: Ack, body: dict[str, Any]) -> None:
         try:
-            with deps.session() as session:
+            with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 choices = agents_in_scope(session=session, viewer=viewer)
         except Exception:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.db import session_scope
+from bot.db import read_scope, session_scope
 from bot.settings import Settings
 
 
@@ -22,6 +22,12 @@ class Deps:
     def session(self) -> Iterator[Session]:
         """One session for this request: committed on success, DatabaseUnavailable on outage."""
         with session_scope(self.settings.database_url) as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A read-only session for this request (no transaction round trips)."""
+        with read_scope(self.settings.database_url) as session:
             yield session
 
     @property

@@ -22,7 +22,7 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        with deps.session() as session:
+        with deps.read_session() as session:
             try:
                 viewer = viewer_for(session=session, slack_user_id=user_id)
             except NotAMember:

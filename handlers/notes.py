@@ -98,7 +98,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         root = body["view"]
         with explained(in_modal(client, body["trigger_id"])):
-            with deps.session() as session:
+            with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 note, samples = load_note_for_edit(
                     session=session, viewer=viewer, note_id=_number(action.get("value"))
@@ -178,7 +178,7 @@ def register(app: App, deps: Deps) -> None:
         root = body["view"]
         meta = metadata(root)
         with explained(in_modal(client, body["trigger_id"])):
-            with deps.session() as session:
+            with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 record = load_coach_record(
                     session=session,

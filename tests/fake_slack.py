@@ -38,7 +38,7 @@ class Call:
     method: str
     args: JSON
     response: JSON
-    at: float  # time.monotonic()
+    at: float  # time.monotonic() when the request arrived
     status: int = 200  # HTTP status answered
 
 
@@ -114,6 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
+        arrived = time.monotonic()
         url = urlsplit(self.path)
         if not url.path.startswith(("/api/", "/hooks/")):
             return self.send_error(404)
@@ -127,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         args.pop("token", None)
-        self._reply(*self.fake._dispatch(url.path, token, args))
+        self._reply(*self.fake._dispatch(url.path, token, args, arrived))
 
     def _reply(self, status: int, headers: dict[str, str], payload: JSON) -> None:
         data = json.dumps(payload).encode()
@@ -146,6 +147,7 @@ class FakeSlack:
 
     def __init__(self, token: str = "xoxb-test", trigger_ttl: float = 3.0) -> None:
         self.token, self.trigger_ttl = token, trigger_ttl
+        self.socket_url: str | None = None  # apps.connections.open's answer (a ws:// URL)
         self.users: dict[str, JSON] = {}
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -271,7 +273,9 @@ class FakeSlack:
             return self.calls_to(method)
 
     # ---------------------------------------------------------------------- dispatch
-    def _dispatch(self, path: str, token: Any, args: JSON) -> tuple[int, dict[str, str], JSON]:
+    def _dispatch(
+        self, path: str, token: Any, args: JSON, arrived: float | None = None
+    ) -> tuple[int, dict[str, str], JSON]:
         status, headers = 200, {}
         method = "response_url" if path.startswith("/hooks/") else path.removeprefix("/api/")
         with self._cond:
@@ -287,6 +291,9 @@ class FakeSlack:
                     self._hooks[path] += 1
                 elif not token:
                     raise SlackError("not_authed")
+                elif method == "apps.connections.open":  # the one method for app-level tokens
+                    if not str(token).startswith("xapp-"):
+                        raise SlackError("not_allowed_token_type")
                 elif token != self.token:
                     raise SlackError("invalid_auth")
                 if self._failures.get(method):
@@ -304,7 +311,7 @@ class FakeSlack:
                 response = {"ok": False, "error": e.error}
                 if e.messages:
                     response["response_metadata"] = {"messages": e.messages}
-            self.calls.append(Call(method, args, response, time.monotonic(), status))
+            self.calls.append(Call(method, args, response, arrived or time.monotonic(), status))
             self._cond.notify_all()
             return status, headers, response
 
@@ -485,6 +492,12 @@ class FakeSlack:
         if _truthy(args.get("include_locale")):
             user.setdefault("locale", "en-US")
         return {"user": user}
+
+    def _api_apps_connections_open(self, args: JSON) -> JSON:
+        """Socket Mode's WebSocket URL: ``socket_url`` (set it to a FakeSocketMode's ``url``)."""
+        if not self.socket_url:
+            raise SlackError("invalid_auth")
+        return {"url": self.socket_url}
 
     def _api_auth_test(self, args: JSON) -> JSON:
         return {
