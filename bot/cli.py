@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -239,6 +241,25 @@ def agents_deactivate(name: str) -> None:
     click.echo(f"deactivated {agent.name}")
 
 
+@main.command("import", help="Load resolved, rated conversations from a CSV or JSONL file.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@one_line_errors
+def import_command(file: Path) -> None:
+    from functools import partial
+
+    from bot.importer import import_file
+
+    url = _url()
+    size = file.stat().st_size if file.is_file() else 0
+    with _progress(size, f"importing {file.name}") as advance:
+        report = import_file(session_factory=partial(session_scope, url), path=file, progress=advance)
+    for line, reason in report.bad[:MAX_REPORTED]:
+        click.echo(f"line {line}: {reason}", err=True)
+    if len(report.bad) > MAX_REPORTED:
+        click.echo(f"... and {len(report.bad) - MAX_REPORTED} more bad rows", err=True)
+    click.echo(f"loaded {report.loaded} conversations, skipped {len(report.bad)} bad rows")
+
+
 @main.command(help="Build a demo workspace in SQLite and show what a lead sees.")
 @click.option("--db", "db_path", default="debrief-demo.db", show_default=True, help="SQLite file.")
 @one_line_errors
@@ -246,6 +267,28 @@ def demo(db_path: str) -> None:
     from bot.demo import run_demo
 
     run_demo(db_path=db_path, echo=click.echo)
+
+
+MAX_REPORTED = 50
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal (nothing when output is piped); yields 'done so far'."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield lambda _done: None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _url() -> str:

@@ -1,0 +1,143 @@
+"""Rated conversations: matching their agents and upserting them in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.agents import agent_snapshot
+from bot.audit import record
+from bot.errors import InvalidInput
+from models import Agent, Conversation
+from models.base import utcnow
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """A rated conversation as it arrives from a file or a helpdesk (no transcript)."""
+
+    helpdesk: str
+    external_id: str
+    agent_name: str
+    agent_email: str | None
+    closed_at: datetime
+    csat: float
+    queue: str | None = None
+    tags: str | None = None
+    url: str | None = None
+    has_transcript: bool = False
+    source_offset: int | None = None
+    source_line: int | None = None
+
+
+class AgentDirectory:
+    """Finds a row's agent by email, then by exact name (case-insensitive); creates new ones."""
+
+    def __init__(self, *, session: Session, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+        self.by_email: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = {}
+        for agent_id, name, email in session.execute(select(Agent.id, Agent.name, Agent.email)):
+            if email:
+                self.by_email[email.lower()] = agent_id
+            self.by_name.setdefault(name.lower(), []).append(agent_id)
+
+    def agent_id(self, name: str, email: str | None) -> int:
+        """The matching agent's id, creating the agent when the name is new."""
+        if email:
+            found = self.by_email.get(email.lower())
+            if found is not None:
+                return found
+        key = " ".join(name.split()).lower()
+        ids = self.by_name.get(key, [])
+        if len(ids) > 1:
+            raise InvalidInput(
+                "agent", f"agent {name!r} matches {len(ids)} agents; give agent_email"
+            )
+        if ids:
+            return ids[0]
+        agent = Agent(name=" ".join(name.split()), email=email.lower() if email else None)
+        self.session.add(agent)
+        self.session.flush()
+        record(
+            session=self.session,
+            actor=self.actor,
+            action="agent.create",
+            entity="agent",
+            entity_id=agent.id,
+            after=agent_snapshot(agent),
+        )
+        self.by_name[key] = [agent.id]
+        if email:
+            self.by_email[email.lower()] = agent.id
+        return agent.id
+
+
+def upsert_conversations(
+    *, session: Session, rows: Sequence[tuple[ConversationRow, int]], import_id: int | None
+) -> None:
+    """Insert or update (helpdesk, external_id) rows in one statement per batch."""
+    if not rows:
+        return
+    now = utcnow()
+    values: list[dict[str, Any]] = [
+        {
+            "helpdesk": row.helpdesk,
+            "external_id": row.external_id,
+            "agent_id": agent_id,
+            "closed_at": row.closed_at,
+            "csat": row.csat,
+            "queue": row.queue,
+            "tags": row.tags,
+            "url": row.url,
+            "import_id": import_id,
+            "source_offset": row.source_offset,
+            "source_line": row.source_line,
+            "has_transcript": row.has_transcript,
+            "updated_at": now,
+        }
+        for row, agent_id in _last_per_key(rows)
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Conversation)
+    excluded = statement.excluded
+    table = Conversation.__table__.c
+    keep_source = (
+        import_id is None
+    )  # a helpdesk sync must not forget where an import's transcript is
+    statement = statement.on_conflict_do_update(
+        index_elements=["helpdesk", "external_id"],
+        set_={
+            "agent_id": excluded.agent_id,
+            "closed_at": excluded.closed_at,
+            "csat": excluded.csat,
+            "queue": excluded.queue,
+            "tags": excluded.tags,
+            "url": func.coalesce(excluded.url, table.url),
+            "import_id": table.import_id if keep_source else excluded.import_id,
+            "source_offset": table.source_offset if keep_source else excluded.source_offset,
+            "source_line": table.source_line if keep_source else excluded.source_line,
+            "has_transcript": table.has_transcript if keep_source else excluded.has_transcript,
+            "updated_at": excluded.updated_at,
+        },
+    )
+    session.execute(statement, values)
+
+
+def _last_per_key(
+    rows: Sequence[tuple[ConversationRow, int]],
+) -> list[tuple[ConversationRow, int]]:
+    """One row per conversation (the last wins), since one statement can't touch a row twice."""
+    latest: dict[tuple[str, str], tuple[ConversationRow, int]] = {}
+    for item in rows:
+        latest[(item[0].helpdesk, item[0].external_id)] = item
+    return list(latest.values())
