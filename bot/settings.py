@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.trend import TrendConfig
+
 
 class SettingsError(Exception):
     """A missing or malformed setting; the message is one line naming the variable."""
@@ -40,6 +42,23 @@ class Settings(BaseSettings):
     deeplink_gorgias: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_GORGIAS")
     deeplink_front: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_FRONT")
     deeplink_other: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_OTHER")
+    window_days: int = Field(default=7, ge=1, le=31, alias="DEBRIEF_WINDOW_DAYS")
+    trend_windows: int = Field(default=6, ge=2, le=52, alias="DEBRIEF_TREND_WINDOWS")
+    baseline_windows: int = Field(default=8, ge=1, le=104, alias="DEBRIEF_BASELINE_WINDOWS")
+    min_ratings: int = Field(default=5, ge=1, alias="DEBRIEF_MIN_RATINGS")
+    min_trend_windows: int = Field(default=4, ge=2, alias="DEBRIEF_MIN_TREND_WINDOWS")
+    min_baseline_windows: int = Field(default=3, ge=1, alias="DEBRIEF_MIN_BASELINE_WINDOWS")
+    trend_alpha: float = Field(default=0.10, gt=0, lt=1, alias="DEBRIEF_TREND_ALPHA")
+    min_drop: float = Field(default=0.4, gt=0, le=4, alias="DEBRIEF_MIN_DROP")
+    current_windows: int = Field(default=2, ge=1, alias="DEBRIEF_CURRENT_WINDOWS")
+    current_margin: float = Field(default=0.2, ge=0, le=4, alias="DEBRIEF_CURRENT_MARGIN")
+    recovery_margin: float = Field(default=0.2, ge=0, le=4, alias="DEBRIEF_RECOVERY_MARGIN")
+    scan_time: str = Field(
+        default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", alias="DEBRIEF_SCAN_TIME"
+    )
+    sync_minutes: int = Field(default=30, ge=1, le=1440, alias="DEBRIEF_SYNC_MINUTES")
+    summary_concurrency: int = Field(default=4, ge=1, le=32, alias="DEBRIEF_SUMMARY_CONCURRENCY")
+    chart_dir: str = Field(default="debrief-charts", alias="DEBRIEF_CHART_DIR")
     notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
 
@@ -87,6 +106,25 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    def trend_config(self) -> TrendConfig:
+        """The detection thresholds, or a SettingsError when they don't fit together."""
+        try:
+            return TrendConfig(
+                window_days=self.window_days,
+                trend_windows=self.trend_windows,
+                baseline_windows=self.baseline_windows,
+                min_ratings=self.min_ratings,
+                min_trend_windows=self.min_trend_windows,
+                min_baseline_windows=self.min_baseline_windows,
+                alpha=self.trend_alpha,
+                min_drop=self.min_drop,
+                current_windows=self.current_windows,
+                current_margin=self.current_margin,
+                recovery_margin=self.recovery_margin,
+            )
+        except ValueError as exc:
+            raise SettingsError(f"DEBRIEF_* detection thresholds: {exc}") from None
 
     def require_slack(self) -> tuple[str, str]:
         """The bot token and signing secret, or a SettingsError naming the missing one."""

@@ -81,3 +81,34 @@ def note(
     **kwargs: object,
 ) -> Note:
     return create_note(session=session, actor=author, agent_id=agent_id, body=body, **kwargs)  # type: ignore[arg-type]
+
+
+def weekly_ratings(
+    session: Session,
+    agent_id: int,
+    means: list[float],
+    *,
+    last_week: datetime,
+    per_week: int = 12,
+    helpdesk: str = "zendesk",
+) -> None:
+    """Ratings whose weekly means are `means` (oldest first), the last week starting `last_week`."""
+    from models import Conversation
+
+    for i, mean in enumerate(means):
+        week = last_week - timedelta(weeks=len(means) - 1 - i)
+        low = int(mean)
+        highs = round((mean - low) * per_week)
+        for k in range(per_week):
+            score = min(5, low + 1) if k < highs else max(1, low)
+            n = next(_seq)
+            session.add(
+                Conversation(
+                    helpdesk=helpdesk,
+                    external_id=f"c{n}",
+                    agent_id=agent_id,
+                    closed_at=week + timedelta(hours=2 + k * 9),
+                    csat=float(score),
+                )
+            )
+    session.flush()

@@ -1,0 +1,68 @@
+"""What every helpdesk connector returns and raises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.errors import DebriefError
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """One rated conversation as a helpdesk reports it, CSAT on a 1-5 scale."""
+
+    helpdesk: str
+    external_id: str
+    agent_name: str
+    agent_email: str | None
+    closed_at: datetime
+    csat: float
+    queue: str | None = None
+    tags: tuple[str, ...] = ()
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A conversation as "Customer: ..." / "Agent: ..." lines, HTML stripped; never stored."""
+
+    text: str
+    customer_name: str | None = None
+    customer_email: str | None = None
+
+
+class Helpdesk(Protocol):
+    """A helpdesk connector: rated conversations since a time, and one conversation's text."""
+
+    name: str
+
+    def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
+        """Every rating given at or after `since`, across all pages."""
+        ...
+
+    def transcript(self, external_id: str) -> Transcript:
+        """The conversation's text and customer; HelpdeskNotFound when it does not exist."""
+        ...
+
+    def close(self) -> None:
+        """Release the connector's HTTP connections."""
+        ...
+
+
+class HelpdeskError(DebriefError):
+    """A helpdesk call failed; the message is one line fit to show a user."""
+
+
+class HelpdeskAuthError(HelpdeskError):
+    """The helpdesk refused the credentials (401/403); the message names the settings."""
+
+
+class HelpdeskUnavailable(HelpdeskError):
+    """The helpdesk kept failing (5xx, timeouts, rate limits) after every retry."""
+
+
+class HelpdeskNotFound(HelpdeskError):
+    """The helpdesk has no such conversation (404)."""

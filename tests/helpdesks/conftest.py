@@ -1,0 +1,55 @@
+"""Fixtures: fake Zendesk and Intercom APIs on loopback, connectors pointed at them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from bot.helpdesks.intercom import IntercomHelpdesk
+from bot.helpdesks.zendesk import ZendeskHelpdesk
+from tests.helpdesks import fake_intercom, fake_zendesk
+from tests.helpdesks.fake_intercom import FakeIntercom
+from tests.helpdesks.fake_zendesk import FakeZendesk
+
+
+@pytest.fixture()
+def sleeps() -> list[float]:
+    """Every wait a connector asked for, instead of sleeping."""
+    return []
+
+
+@pytest.fixture()
+def zd_fake(httpserver: HTTPServer) -> FakeZendesk:
+    """A fake Zendesk with no data yet."""
+    return FakeZendesk(httpserver).install()
+
+
+@pytest.fixture()
+def zendesk(zd_fake: FakeZendesk, sleeps: list[float]) -> Iterator[ZendeskHelpdesk]:
+    """A Zendesk connector with the fake's credentials."""
+    connector = ZendeskHelpdesk(
+        base_url=zd_fake.base_url,
+        email=fake_zendesk.EMAIL,
+        token=fake_zendesk.TOKEN,
+        sleep=sleeps.append,
+    )
+    yield connector
+    connector.close()
+
+
+@pytest.fixture()
+def ic_fake(httpserver: HTTPServer) -> FakeIntercom:
+    """A fake Intercom with no data yet."""
+    return FakeIntercom(httpserver).install()
+
+
+@pytest.fixture()
+def intercom(ic_fake: FakeIntercom, sleeps: list[float]) -> Iterator[IntercomHelpdesk]:
+    """An Intercom connector with the fake's token."""
+    connector = IntercomHelpdesk(
+        token=fake_intercom.TOKEN, base_url=ic_fake.base_url, sleep=sleeps.append
+    )
+    yield connector
+    connector.close()
