@@ -11,6 +11,7 @@ class CallbackId(StrEnum):
     COACH_MODAL = "coach_modal"
     NOTE_EDIT = "note_edit_modal"
     NOTICE = "notice_modal"
+    FLAG_DISMISS = "flag_dismiss_modal"
 
 
 class ActionId(StrEnum):
@@ -27,6 +28,9 @@ class ActionId(StrEnum):
     FOLLOW_UP = "note_follow_up"
     SHARE = "note_share"
     SAMPLE = "note_sample"
+    FLAG_DISMISS = "flag_dismiss"
+    DISMISS_REASON = "flag_dismiss_reason"
+    DISMISS_NOTE = "flag_dismiss_note"
 
 
 class BlockId(StrEnum):
@@ -38,7 +42,11 @@ class BlockId(StrEnum):
     SAMPLE = "note_sample"
     PAGER = "notes_pager"
     PICKER = "agent_picker"
+    FLAG_ACTIONS = "flag_actions"
+    DISMISS_REASON = "flag_dismiss_reason"
+    DISMISS_NOTE = "flag_dismiss_note"
 
 
 NO_SAMPLE = "none"
 SHARE_VALUE = "shared"
+FLAG_EVENT = "debrief_flag"

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 JSON = dict[str, Any]
-_JSON_ARGS = ("view", "blocks", "attachments", "metadata")  # may arrive as JSON strings
+_JSON_ARGS = ("view", "blocks", "attachments", "metadata", "files")  # may arrive as JSON strings
 _TEXT_LIMITS = {"section": 3000, "header": 150}
 
 
@@ -116,9 +116,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         arrived = time.monotonic()
         url = urlsplit(self.path)
-        if not url.path.startswith(("/api/", "/hooks/")):
+        if not url.path.startswith(("/api/", "/hooks/", "/upload/")):
             return self.send_error(404)
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/upload/"):  # files.getUploadURLExternal's URL gets the bytes
+            ok = self.fake.receive_upload(url.path.removeprefix("/upload/"), raw)
+            return self._reply(200 if ok else 404, {}, {"ok": ok})
         args: JSON = dict(parse_qsl(url.query))
         is_json = "json" in self.headers.get("Content-Type", "")
         try:
@@ -191,6 +194,7 @@ class FakeSlack:
             self._triggers: dict[str, tuple[float, str | None] | None] = {}  # None: exchanged
             self._failures: dict[str, list[tuple[int, str, int]]] = {}  # status, error, retry
             self._hooks: dict[str, int] = {}  # response_url path -> times used
+            self.files: dict[str, JSON] = {}  # file id -> upload state and bytes
             self._ids = itertools.count(1)
 
     def add_user(self, user_id: str, name: str | None = None, tz: str = "America/New_York",
@@ -427,11 +431,58 @@ class FakeSlack:
             raise SlackError("no_text")
         if "blocks" in args and (errors := _block_errors(args["blocks"], "/blocks", 50)):
             raise SlackError("invalid_blocks", *errors)
+        for block in args.get("blocks") or []:
+            file_id = (block.get("slack_file") or {}).get("id") if isinstance(block, dict) else None
+            if file_id and not self.files.get(file_id, {}).get("completed"):
+                raise SlackError("invalid_blocks", f"[ERROR] unknown or unfinished file {file_id}")
         meta = args.get("metadata", {"event_type": "", "event_payload": {}})
         if not isinstance(meta, dict) or not isinstance(meta.get("event_payload"), dict):
             raise SlackError("invalid_metadata_format")
         keys = ("text", "blocks", "attachments", "metadata", "thread_ts")
         return {k: copy.deepcopy(args[k]) for k in keys if k in args}
+
+    def receive_upload(self, file_id: str, data: bytes) -> bool:
+        """Bytes posted to an upload URL; False when no upload URL was handed out for it."""
+        with self._cond:
+            entry = self.files.get(file_id)
+            if entry is None:
+                return False
+            entry["content"] = data
+            return True
+
+    def _api_files_getUploadURLExternal(self, args: JSON) -> JSON:
+        self._require(args, "filename", "length")
+        file_id = self._new_id("F")
+        self.files[file_id] = {"id": file_id, "name": args["filename"], "length": int(args["length"]),
+                               "content": None, "completed": False}  # fmt: skip
+        return {
+            "upload_url": self.url.removesuffix("/api/") + f"/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _api_files_completeUploadExternal(self, args: JSON) -> JSON:
+        self._require(args, "files")
+        done = []
+        for item in args["files"]:
+            entry = self.files.get(item.get("id", ""))
+            if (
+                entry is None
+                or entry["content"] is None
+                or len(entry["content"]) != entry["length"]
+            ):
+                raise SlackError("invalid_arguments", f"file {item.get('id')} was not uploaded")
+            entry.update(completed=True, title=item.get("title") or entry["name"])
+            done.append({k: v for k, v in entry.items() if k != "content"})
+        if args.get("channel_id"):
+            self.messages.setdefault(args["channel_id"], []).append(
+                {
+                    "type": "message",
+                    "ts": self._ts(),
+                    "files": done,
+                    "text": args.get("initial_comment", ""),
+                }
+            )
+        return {"files": done}
 
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"

@@ -1,0 +1,169 @@
+"""One-to-three-sentence summaries of conversations, written by Claude or, offline, by rules."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_SUMMARY = 600
+SYSTEM_PROMPT = (
+    "You summarize customer support conversations for a support team lead who coaches agents. "
+    "Write one to three plain sentences: what the customer needed, what the agent did, and how "
+    "the conversation ended. Be factual and neutral; do not judge or score the agent. Do not "
+    "quote more than one short sentence of the conversation. Never include personal data: the "
+    "text has placeholders such as [NAME], [EMAIL], [PHONE], [CARD] and [ADDRESS]; keep them as "
+    "placeholders and do not guess what they stand for. Answer with the summary only."
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class SummaryRequest:
+    """A conversation to summarize: its redacted transcript (if any) and its metadata."""
+
+    helpdesk: str
+    external_id: str
+    csat: float
+    queue: str | None
+    tags: str | None
+    transcript: str | None
+
+
+class Summarizer(Protocol):
+    """Writes a summary; `name` is recorded on every sample it writes."""
+
+    name: str
+
+    def summarize(self, request: SummaryRequest) -> str:
+        """One to three sentences about the conversation."""
+        ...
+
+
+def at_most_three_sentences(text: str) -> str:
+    """The first three sentences of `text`, on one line, within the stored length."""
+    sentences = [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
+    summary = " ".join(sentences[:3])
+    return summary if len(summary) <= MAX_SUMMARY else summary[: MAX_SUMMARY - 1].rstrip() + "…"
+
+
+def _turns(transcript: str) -> list[tuple[str, str]]:
+    turns = []
+    for line in transcript.splitlines():
+        speaker, sep, said = line.partition(":")
+        if sep and speaker.strip().lower() in ("customer", "agent", "bot") and said.strip():
+            turns.append((speaker.strip().lower(), said.strip()))
+    return turns
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    first = _SENTENCE.split(" ".join(text.split()))[0]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _facts(request: SummaryRequest) -> str:
+    parts = [f"CSAT {request.csat:g}"]
+    if request.queue:
+        parts.append(f"queue {request.queue}")
+    if request.tags:
+        parts.append("tags " + ", ".join(request.tags.split(";")[:4]))
+    return "; ".join(parts)
+
+
+class OfflineSummarizer:
+    """No model: an honest summary from the transcript's shape and the ticket's metadata."""
+
+    name = "offline"
+
+    def summarize(self, request: SummaryRequest) -> str:
+        """Says it is offline, quotes at most the customer's first (redacted) sentence."""
+        if not request.transcript or not request.transcript.strip():
+            return f"Offline summary: no transcript was available to summarize ({_facts(request)})."
+        turns = _turns(request.transcript)
+        customer = [said for who, said in turns if who == "customer"]
+        agent_turns = sum(1 for who, _ in turns if who == "agent")
+        opening = (
+            f"The customer opened with “{_first_sentence(customer[0])}”"
+            if customer
+            else ("The conversation has no customer turn that could be read")
+        )
+        return at_most_three_sentences(
+            f"Offline summary (no AI engine configured). {opening}. "
+            f"{len(turns)} turns, {agent_turns} from the agent ({_facts(request)})."
+        )
+
+
+class ClaudeSummarizer:
+    """Claude through the anthropic SDK: cached system prompt, SDK retries with backoff."""
+
+    def __init__(
+        self, *, api_key: str, model: str, timeout: float = 30.0, max_retries: int = 3
+    ) -> None:
+        import anthropic
+
+        self.client = anthropic.Anthropic(api_key=api_key, timeout=timeout, max_retries=max_retries)
+        self.model = model
+        self.name = f"claude:{model}"
+
+    def summarize(self, request: SummaryRequest) -> str:
+        """Ask Claude; the caller redacts the answer again before storing it."""
+        if not request.transcript or not request.transcript.strip():
+            return OfflineSummarizer().summarize(request)
+        message = self.client.messages.create(
+            model=self.model,
+            max_tokens=300,
+            system=[
+                {"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}
+            ],
+            messages=[
+                {
+                    "role": "user",
+                    "content": (
+                        f"Conversation ({request.helpdesk} #{request.external_id}, "
+                        f"{_facts(request)}):\n\n{request.transcript}"
+                    ),
+                }
+            ],
+        )
+        text = " ".join(block.text for block in message.content if block.type == "text")
+        if not text.strip():
+            raise ValueError("Claude answered with no text")
+        return at_most_three_sentences(text)
+
+
+class FallbackSummarizer:
+    """Tries the model; on any failure writes the offline summary and says the model failed."""
+
+    def __init__(self, primary: Summarizer) -> None:
+        self.primary = primary
+        self.offline = OfflineSummarizer()
+        self.name = primary.name
+
+    def summarize(self, request: SummaryRequest) -> str:
+        """The model's summary, or an offline one that names the failure."""
+        try:
+            return self.primary.summarize(request)
+        except Exception as exc:  # a summary must still be written for the lead
+            log.warning(
+                "summary by %s failed for %s: %s", self.primary.name, request.external_id, exc
+            )
+            fallback = self.offline.summarize(request).removeprefix(
+                "Offline summary (no AI engine configured). "
+            )
+            return at_most_three_sentences(
+                f"Offline summary (the AI engine failed: {type(exc).__name__}). {fallback}"
+            )
+
+
+def summarizer_for(settings: Settings) -> Summarizer:
+    """Claude when ANTHROPIC_API_KEY is set, otherwise the offline engine."""
+    if settings.anthropic_api_key:
+        return FallbackSummarizer(
+            ClaudeSummarizer(api_key=settings.anthropic_api_key, model=settings.model)
+        )
+    return OfflineSummarizer()

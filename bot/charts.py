@@ -1,0 +1,58 @@
+"""The weekly CSAT chart of a flag: window means, the baseline and the trend line, as a PNG."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from statistics import median
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def trend_line(means: list[float], slope: float) -> list[float]:
+    """The Theil-Sen line through window means: the slope with the median intercept."""
+    intercept = median(m - slope * i for i, m in enumerate(means))
+    return [intercept + slope * i for i in range(len(means))]
+
+
+def flag_chart_png(
+    *, agent: str, windows: list[dict[str, object]], baseline: float, slope: float
+) -> bytes:
+    """A small PNG: weekly mean CSAT with rating counts, the agent's baseline and the trend."""
+    starts = [date.fromisoformat(str(w["start"])) for w in windows]
+    means = [float(str(w["mean"])) for w in windows]
+    counts = [int(str(w["count"])) for w in windows]
+    labels = [f"{d:%d %b}" for d in starts]
+    figure = Figure(figsize=(6.4, 3.2), dpi=100)  # no pyplot: no global state, thread-safe
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.plot(labels, means, marker="o", color="#1264a3", label="weekly CSAT")
+    for x, y, n in zip(labels, means, counts, strict=True):
+        axes.annotate(
+            f"{n}",
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=7,
+            color="#616061",
+        )
+    if len(means) >= 2:
+        axes.plot(
+            labels,
+            trend_line(means, slope),
+            linestyle="--",
+            color="#e01e5a",
+            label=f"trend {slope:+.2f}/week",
+        )
+    axes.axhline(baseline, color="#2eb67d", linestyle=":", label=f"own baseline {baseline:.2f}")
+    axes.set_ylim(1, 5.2)
+    axes.set_ylabel("mean CSAT (1–5)")
+    axes.set_title(f"{agent}: weekly CSAT (numbers are ratings)", fontsize=10)
+    axes.legend(loc="lower left", fontsize=7, frameon=False)
+    axes.tick_params(axis="x", labelsize=7)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,76 @@
+"""Reading a conversation's transcript again at capture time: from its import file or its helpdesk."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bot.helpdesks import HelpdeskError, helpdesk_for
+from bot.importer import read_record_at
+from bot.settings import Settings
+from models import Conversation, ImportRun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A transcript read for one use and then dropped, with the names to redact from it."""
+
+    text: str | None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    missing: str | None = None
+
+
+def _from_import(session: Session, conversation: Conversation) -> SourceText | None:
+    if conversation.import_id is None or conversation.source_offset is None:
+        return None
+    run = session.get(ImportRun, conversation.import_id)
+    if run is None:
+        return None
+    fields = read_record_at(Path(run.path), conversation.source_offset)
+    if fields is None:
+        return SourceText(None, missing=f"the import file {run.path} can't be read any more")
+    same = (
+        str(fields.get("helpdesk", "")).strip().lower() == conversation.helpdesk
+        and str(fields.get("external_id", "")).strip() == conversation.external_id
+    )
+    if not same:
+        return SourceText(
+            None, missing=f"the import file {run.path} has changed since it was imported"
+        )
+    text = str(fields.get("transcript") or "").strip() or None
+    return SourceText(
+        text,
+        customer_name=str(fields.get("customer_name") or "").strip() or None,
+        customer_email=str(fields.get("customer_email") or "").strip() or None,
+        missing=None if text else "the import had no transcript for it",
+    )
+
+
+def transcript_for(
+    *, session: Session, settings: Settings, conversation: Conversation
+) -> SourceText:
+    """The transcript from the import that brought the conversation, else from its helpdesk."""
+    found = _from_import(session, conversation)
+    if found is not None and found.text is not None:
+        return found
+    helpdesk = helpdesk_for(settings, conversation.helpdesk)
+    if helpdesk is None:
+        return found or SourceText(
+            None, missing=f"no {conversation.helpdesk} connector is configured"
+        )
+    try:
+        fetched = helpdesk.transcript(conversation.external_id)
+    except HelpdeskError as exc:
+        log.warning(
+            "transcript of %s #%s: %s", conversation.helpdesk, conversation.external_id, exc
+        )
+        return SourceText(None, missing=str(exc))
+    finally:
+        helpdesk.close()
+    return SourceText(fetched.text, fetched.customer_name, fetched.customer_email)

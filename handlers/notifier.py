@@ -1,0 +1,77 @@
+"""Outbound Slack: the flag DM sender used by scans (the domain only sees FlagNotifier)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.flag_dm import flag_message
+from blocks.ids import FLAG_EVENT
+from bot.deliveries import FlagView
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 200
+
+
+class SlackFlagNotifier:
+    """Sends flag DMs through the Web API, with the flag id in each message's metadata."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with a user."""
+        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+
+    def find_flag_message(self, channel: str, flag_id: int) -> str | None:
+        """The ts of a DM already sent about this flag (checked before re-sending)."""
+        answer = self.client.conversations_history(
+            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
+        messages: list[dict[str, Any]] = answer.get("messages", [])
+        for message in messages:
+            meta = message.get("metadata") or {}
+            if (
+                meta.get("event_type") == FLAG_EVENT
+                and (meta.get("event_payload") or {}).get("flag_id") == flag_id
+            ):
+                return str(message["ts"])
+        return None
+
+    def _upload_chart(self, view: FlagView, png: bytes) -> str | None:
+        try:
+            answer = self.client.files_upload_v2(
+                file=png,
+                filename=f"csat-{view.flag_id}.png",
+                title=f"Weekly CSAT of {view.agent_name}",
+            )
+            return str(answer["file"]["id"])
+        except SlackApiError as exc:
+            log.warning(
+                "chart upload failed (%s); sending the DM without it", exc.response.get("error")
+            )
+            return None
+
+    def post_flag(self, channel: str, view: FlagView, chart_png: bytes | None) -> str:
+        """Post the DM with its chart; if Slack won't show the image yet, retry, then go without."""
+        file_id = self._upload_chart(view, chart_png) if chart_png else None
+        attempts = [file_id, file_id, None] if file_id else [None]
+        for index, image in enumerate(attempts):
+            try:
+                answer = self.client.chat_postMessage(
+                    channel=channel, **flag_message(view, chart_file_id=image)
+                )
+                return str(answer["ts"])
+            except SlackApiError as exc:
+                if image is None or exc.response.get("error") != "invalid_blocks":
+                    raise
+                if index == 0:
+                    time.sleep(1.0)  # a fresh upload can take a moment before blocks may show it
+                else:
+                    log.warning("Slack refused the chart image; sending the DM without it")
+        raise AssertionError("the last attempt has no image: it returns or raises")
