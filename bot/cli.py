@@ -7,6 +7,8 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,8 +94,9 @@ def db_upgrade() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--socket-mode", is_flag=True, help="Receive Slack events over Socket Mode.")
+@click.option("--no-scheduler", is_flag=True, help="Don't run the daily scan and the sync here.")
 @one_line_errors
-def serve(host: str, port: int, socket_mode: bool) -> None:
+def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
     import uvicorn
 
     from bot.web import create_web_app
@@ -104,7 +107,12 @@ def serve(host: str, port: int, socket_mode: bool) -> None:
     if socket_mode and not config.slack_app_token:
         raise SettingsError("SLACK_APP_TOKEN is not set (an xapp- token; needed for --socket-mode)")
     require_schema(config.database_url)
+    config.trend_config()
     bolt_app = build_app(config)
+    if not no_scheduler:
+        from jobs.scheduler import build_scheduler
+
+        build_scheduler(config, bolt_app.client).start()
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk.errors import SlackApiError
@@ -245,19 +253,79 @@ def agents_deactivate(name: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @one_line_errors
 def import_command(file: Path) -> None:
-    from functools import partial
-
     from bot.importer import import_file
 
     url = _url()
     size = file.stat().st_size if file.is_file() else 0
     with _progress(size, f"importing {file.name}") as advance:
-        report = import_file(session_factory=partial(session_scope, url), path=file, progress=advance)
+        report = import_file(
+            session_factory=partial(session_scope, url), path=file, progress=advance
+        )
     for line, reason in report.bad[:MAX_REPORTED]:
         click.echo(f"line {line}: {reason}", err=True)
     if len(report.bad) > MAX_REPORTED:
         click.echo(f"... and {len(report.bad) - MAX_REPORTED} more bad rows", err=True)
     click.echo(f"loaded {report.loaded} conversations, skipped {len(report.bad)} bad rows")
+
+
+@main.command(help="Evaluate every agent now: flag, capture samples, DM the leads.")
+@one_line_errors
+def scan() -> None:
+    from bot.ai.summarizer import summarizer_for
+    from bot.scanner import run_scan
+    from handlers.app import slack_client
+    from handlers.notifier import SlackFlagNotifier
+
+    config = settings()
+    token, _secret = config.require_slack()
+    require_schema(config.database_url)
+    report = run_scan(
+        settings=config,
+        summarizer=summarizer_for(config),
+        notifier=SlackFlagNotifier(slack_client(config, token)),
+    )
+    if report.locked_out:
+        fail("another scan is running right now; nothing was done", 1)
+    outcome = report.outcome
+    click.echo(
+        f"assessed {outcome.assessed} agents: {len(outcome.raised)} flagged, "
+        f"{len(outcome.cleared)} recovered, {sum(report.captured.values())} samples captured, "
+        f"{report.dms_sent} DMs sent"
+    )
+
+
+@main.command(help="Pull new ratings from every configured helpdesk.")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (UTC)"
+)
+@one_line_errors
+def sync(since: datetime | None) -> None:
+    from bot.helpdesks import configured_helpdesks
+    from bot.helpdesks.registry import check_helpdesk_settings
+    from bot.sync import sync_helpdesks
+
+    config = settings()
+    check_helpdesk_settings(config)
+    url = _url()
+    helpdesks = configured_helpdesks(config)
+    if not helpdesks:
+        raise SettingsError(
+            "no helpdesk is configured: set DEBRIEF_ZENDESK_SUBDOMAIN, _EMAIL and _TOKEN, "
+            "or DEBRIEF_INTERCOM_TOKEN"
+        )
+    start = since.replace(tzinfo=UTC) if since else None
+    report = sync_helpdesks(
+        session_factory=partial(session_scope, url),
+        settings=config,
+        since=start,
+        helpdesks=helpdesks,
+    )
+    for name, count in report.pulled.items():
+        click.echo(f"{name}: {count} ratings")
+    for name, reason in report.failed.items():
+        click.echo(f"{name}: failed: {reason}", err=True)
+    if report.failed:
+        sys.exit(1)
 
 
 @main.command(help="Build a demo workspace in SQLite and show what a lead sees.")

@@ -6,12 +6,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from bot.charts import flag_chart_png
@@ -98,31 +97,27 @@ def flag_view(session: Session, flag: Flag, window_days: int) -> FlagView:
 def _claim(session: Session, flag_id: int, recipient: str, now: datetime) -> tuple[bool, bool]:
     """Claim the delivery; returns (ours to send, an earlier attempt may have sent it)."""
     insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    created = cast(
-        CursorResult[Any],
-        session.execute(
-            insert(FlagDelivery)
-            .values(flag_id=flag_id, recipient=recipient, claimed_at=now)
-            .on_conflict_do_nothing(index_elements=["flag_id", "recipient"])
-        ),
-    ).rowcount
-    if created:
+    created = session.execute(
+        insert(FlagDelivery)
+        .values(flag_id=flag_id, recipient=recipient, claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["flag_id", "recipient"])
+        .returning(FlagDelivery.id)
+    ).scalar()
+    if created is not None:
         return True, False
     # An unconfirmed claim older than the lease belonged to a process that died mid-send.
-    taken = cast(
-        CursorResult[Any],
-        session.execute(
-            update(FlagDelivery)
-            .where(
-                FlagDelivery.flag_id == flag_id,
-                FlagDelivery.recipient == recipient,
-                FlagDelivery.sent_at.is_(None),
-                FlagDelivery.claimed_at < now - LEASE,
-            )
-            .values(claimed_at=now)
-        ),
-    ).rowcount
-    return bool(taken), bool(taken)
+    taken = session.execute(
+        update(FlagDelivery)
+        .where(
+            FlagDelivery.flag_id == flag_id,
+            FlagDelivery.recipient == recipient,
+            FlagDelivery.sent_at.is_(None),
+            FlagDelivery.claimed_at < now - LEASE,
+        )
+        .values(claimed_at=now)
+        .returning(FlagDelivery.id)
+    ).scalar()
+    return taken is not None, taken is not None
 
 
 def deliver_flag(

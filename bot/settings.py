@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
-    model: str = Field(default="claude-sonnet-4-5", alias="DEBRIEF_MODEL")
+    model: str = Field(default="claude-sonnet-5-5", alias="DEBRIEF_MODEL")
     zendesk_subdomain: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_SUBDOMAIN")
     zendesk_email: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_EMAIL")
     zendesk_token: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_TOKEN")

@@ -1,52 +1,60 @@
 """Is an agent's CSAT falling? The pure statistics of detection: no database, no I/O.
 
-Input is one agent's per-window aggregates (`WindowStat`: window start, mean CSAT, number of
-ratings), as a `GROUP BY agent, window` produces them. Windows with no ratings are simply absent
-and count as gaps, never as zeros.
+Input is one agent's per-window aggregates (`WindowStat`: first day, mean CSAT, number of
+ratings), as `GROUP BY agent, window` produces them. A window with no ratings is simply absent:
+it is a gap, never a zero.
 
-Windows are placed on a grid that ends at `as_of` (the start of the latest window to judge; by
-default the latest window seen). The last `trend_windows` grid windows form the *trend span*; the
-`baseline_windows` before them form the agent's own *baseline*. Windows that start after `as_of`
-(an unfinished week, say) are ignored. Starts are expected on the grid.
+Windows sit on a grid that ends at `as_of`, the first day of the latest window to judge (by
+default the latest window seen; later windows, such as an unfinished week, are ignored). The last
+`trend_windows` grid windows are the *trend span*; the `baseline_windows` before them are the
+agent's own *baseline*. A window *qualifies* when it has at least `min_ratings` ratings; the others
+count as gaps.
 
-A window *qualifies* when it has at least `min_ratings` ratings; the others are treated as gaps.
-How counts are used:
-
-* the trend test (Mann-Kendall) and the slope (Theil-Sen) use the qualifying windows' means, one
-  point per window, unweighted, at their real positions on the grid (so gaps stretch time rather
-  than being skipped over);
-* the baseline and the current level are count-weighted means (total CSAT / total ratings) of
-  qualifying windows, so a busy week counts for what it is.
+Counts are used in three ways: thin windows are dropped (`min_ratings`); the baseline and the
+current level are count-weighted means (total CSAT / total ratings), so a busy week counts for
+what it is; the rank tests and the slope use one point per qualifying window, unweighted, at its
+position on the grid (a gap stretches time rather than being skipped over).
 
 An agent is *falling* when all of these hold:
 
-1. enough data: at least `min_trend_windows` qualifying windows in the trend span and
-   `min_baseline_windows` in the baseline span;
-2. the trend span's means decrease (one-sided Mann-Kendall p < `alpha`, Theil-Sen slope < 0);
+1. enough data: `min_trend_windows` qualifying windows in the trend span and
+   `min_baseline_windows` in the baseline;
+2. a significant downward trend (one-sided p < `alpha`, Theil-Sen slope over the trend span < 0).
+   The default test (`trend_test="vs_baseline"`) is Mann-Kendall over the baseline and trend
+   windows together, with all baseline windows tied as one earlier period: S counts, over pairs
+   of windows, how often the later one is lower, both within the trend span and between each
+   trend window and each baseline window; its variance is Kendall's, corrected for the ties in
+   time and in value (so S/sqrt(var) is Kendall's tau-b test of time against CSAT).
+   `trend_test="mann_kendall"` is the classic test over the trend span alone: it cannot use the
+   baseline and, with 6 noisy weekly points, misses many real slides (see
+   `bench/detection_quality.py`);
 3. the *current level* (count-weighted mean of the last `current_windows` qualifying windows) is
    at least `min_drop` below the baseline;
-4. each of those last windows is itself at least `current_margin` below the baseline, so a single
-   bad week can't carry the current level (and a dip that has already recovered doesn't count).
+4. each of those last windows is itself at least `current_margin` below the baseline, so one bad
+   week can't carry the current level, and a dip that has already recovered doesn't count.
 
-A flag clears (hysteresis) when the current level is back within `recovery_margin` of the baseline
-recorded when the flag was raised, and the agent is not falling.
+A flag clears (hysteresis) when the current level is back within `recovery_margin` of the
+baseline recorded when the flag was raised and the agent is not falling.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 K = TypeVar("K", bound=Hashable)
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
+TrendTest = Literal["vs_baseline", "mann_kendall"]
 Verdict = Literal[
     "falling",
     "insufficient",
@@ -86,9 +94,11 @@ class TrendConfig:
     min_trend_windows: int = 4
     """Qualifying windows needed in the trend span."""
     min_baseline_windows: int = 3
-    """Qualifying windows needed in the baseline span."""
-    alpha: float = 0.10
-    """One-sided significance level of the Mann-Kendall test for a decrease."""
+    """Qualifying windows needed in the baseline."""
+    trend_test: TrendTest = "vs_baseline"
+    """Which trend test decides: see the module docstring."""
+    alpha: float = 0.05
+    """One-sided significance level of the trend test for a decrease (or an increase)."""
     min_drop: float = 0.4
     """How far (CSAT points) the current level must be below the baseline."""
     current_windows: int = 2
@@ -99,16 +109,16 @@ class TrendConfig:
     """A flag clears when the current level is back within this of the flag-time baseline."""
 
     def __post_init__(self) -> None:
-        if self.window_days < 1:
-            raise ValueError("window_days must be at least 1")
-        if self.min_ratings < 1:
-            raise ValueError("min_ratings must be at least 1")
+        if self.window_days < 1 or self.min_ratings < 1:
+            raise ValueError("window_days and min_ratings must be at least 1")
         if not 1 <= self.current_windows <= self.min_trend_windows <= self.trend_windows:
             raise ValueError("need 1 <= current_windows <= min_trend_windows <= trend_windows")
-        if self.min_trend_windows < 2:
-            raise ValueError("min_trend_windows must be at least 2 for a trend test")
+        if self.min_trend_windows < 3:
+            raise ValueError("min_trend_windows must be at least 3 for a trend test")
         if not 1 <= self.min_baseline_windows <= self.baseline_windows:
             raise ValueError("need 1 <= min_baseline_windows <= baseline_windows")
+        if self.trend_test not in ("vs_baseline", "mann_kendall"):
+            raise ValueError(f"unknown trend_test {self.trend_test!r}")
         if not 0.0 < self.alpha < 1.0:
             raise ValueError("alpha must be between 0 and 1")
         if self.min_drop <= 0 or self.current_margin < 0 or self.recovery_margin < 0:
@@ -120,14 +130,15 @@ DEFAULT_CONFIG = TrendConfig()
 
 @dataclass(frozen=True, slots=True)
 class MannKendall:
-    """Mann-Kendall trend test of a series in time order (normal approximation)."""
+    """A Mann-Kendall (Kendall tau) trend test, normal approximation."""
 
     n: int
     s: int
+    """Concordant minus discordant pairs of (time, value)."""
     var_s: float
-    """Variance of S under no trend, with the correction for tied values."""
+    """Variance of S under no trend, corrected for ties in time and in value."""
     z: float
-    """Normal score of S, with a continuity correction of 1."""
+    """S / sqrt(var_s) after a continuity correction of 1 towards zero."""
     p_decrease: float
     """One-sided p-value for a decreasing trend."""
     p_increase: float
@@ -135,7 +146,7 @@ class MannKendall:
     tau: float
     """Kendall's tau-a, S / (n(n-1)/2), as pymannkendall reports it."""
     tau_b: float
-    """Kendall's tau-b between time and value (equals tau when there are no ties)."""
+    """Kendall's tau-b of time against value (equals tau-a when nothing is tied)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,24 +156,24 @@ class Assessment:
     falling: bool
     """A sustained fall now: raise (or keep) a flag."""
     recovered: bool
-    """Only with `flagged_baseline`: the trajectory is back, clear the flag."""
+    """Only with `flagged_baseline`: the trajectory is back, so clear the flag."""
     insufficient: bool
     """Too few ratings to tell either way."""
     verdict: Verdict
     reason: str
     """Plain words for a lead."""
     baseline: float | None
-    """Count-weighted mean CSAT over the baseline span."""
+    """Count-weighted mean CSAT over the baseline windows."""
     current: float | None
-    """Count-weighted mean CSAT of the last qualifying windows."""
+    """Count-weighted mean CSAT of the last `current_windows` qualifying windows."""
     drop: float | None
-    """baseline - current (positive when CSAT is lower now)."""
+    """baseline - current: positive when CSAT is lower now."""
     slope: float | None
     """Theil-Sen slope over the trend span, CSAT points per window."""
     tau: float | None
-    """Kendall's tau (tau-a) of the trend span's window means against time."""
+    """Kendall's tau-b of the trend test (negative: falling)."""
     p_value: float | None
-    """One-sided Mann-Kendall p-value for a decrease over the trend span."""
+    """One-sided p-value of the trend test for a decrease."""
     ratings: int
     """Ratings in the trend span, including those in windows too thin to qualify."""
     windows_used: int
@@ -172,32 +183,39 @@ class Assessment:
     span_end: date
     """Last day of the trend span (inclusive)."""
     windows: tuple[WindowStat, ...]
-    """The input windows that fall in the trend span, oldest first."""
+    """The input windows inside the trend span, oldest first."""
 
 
-def _norm_cdf(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
-def _norm_cdf_array(z: FloatArray) -> FloatArray:
-    return np.array([_norm_cdf(v) for v in z.tolist()], dtype=np.float64)
+def kendall_trend(values: Sequence[float], times: Sequence[float]) -> MannKendall:
+    """Mann-Kendall test of `values` against `times`; equal times form one tied period."""
+    x = np.asarray(values, dtype=np.float64)
+    t = np.asarray(times, dtype=np.float64)
+    if x.shape != t.shape or x.ndim != 1:
+        raise ValueError("values and times must be 1-D and the same length")
+    n = int(x.size)
+    i, j = np.triu_indices(n, 1)
+    s = int((np.sign(x[j] - x[i]) * np.sign(t[j] - t[i])).sum())
+    _, tx = np.unique(x, return_counts=True)
+    _, tt = np.unique(t, return_counts=True)
+    var_s = _var_s(n, _tie_sums(tt), _tie_sums(tx))
+    z = 0.0 if var_s <= 0 or s == 0 else (s - math.copysign(1.0, s)) / math.sqrt(var_s)
+    pairs = n * (n - 1) / 2
+    denom = math.sqrt((pairs - _tie_sums(tt)[2] / 2) * (pairs - _tie_sums(tx)[2] / 2))
+    return MannKendall(
+        n=n,
+        s=s,
+        var_s=var_s,
+        z=z,
+        p_decrease=_norm_cdf(z),
+        p_increase=_norm_cdf(-z),
+        tau=s / pairs if pairs else 0.0,
+        tau_b=s / denom if denom else 0.0,
+    )
 
 
 def mann_kendall(values: Sequence[float]) -> MannKendall:
-    """Mann-Kendall test of `values` (in time order), with tie correction."""
-    x = np.asarray(values, dtype=np.float64)
-    n = int(x.size)
-    i, j = np.triu_indices(n, 1)
-    s = int(np.sign(x[j] - x[i]).sum())
-    _, ties = np.unique(x, return_counts=True)
-    var_s = float(n * (n - 1) * (2 * n + 5) - np.sum(ties * (ties - 1) * (2 * ties + 5))) / 18.0
-    z = 0.0 if var_s <= 0 or s == 0 else (s - math.copysign(1.0, s)) / math.sqrt(var_s)
-    pairs = n * (n - 1) / 2
-    tied_pairs = float(np.sum(ties * (ties - 1)) / 2)
-    tau = s / pairs if pairs else 0.0
-    denom = math.sqrt(pairs * (pairs - tied_pairs))
-    tau_b = s / denom if denom else 0.0
-    return MannKendall(n, s, var_s, z, _norm_cdf(z), _norm_cdf(-z), tau, tau_b)
+    """Classic Mann-Kendall test of `values` in time order, with tie correction."""
+    return kendall_trend(values, range(len(values)))
 
 
 def theil_sen(values: Sequence[float], times: Sequence[float] | None = None) -> float:
@@ -219,7 +237,7 @@ def assess(
     flagged_baseline: float | None = None,
     as_of: date | None = None,
 ) -> Assessment:
-    """Assess one agent's windows; pass `flagged_baseline` when the agent is already flagged."""
+    """Assess one agent's windows; pass `flagged_baseline` while the agent is flagged."""
     flagged = {} if flagged_baseline is None else {0: flagged_baseline}
     return assess_many({0: windows}, config, flagged, as_of=as_of)[0]
 
@@ -231,7 +249,7 @@ def assess_many(
     *,
     as_of: date | None = None,
 ) -> dict[K, Assessment]:
-    """Assess many agents at once (vectorised); `as_of` defaults to the latest window of any."""
+    """Assess many agents at once, vectorised; `as_of` defaults to the latest window of any."""
     keys = list(histories)
     if not keys:
         return {}
@@ -242,11 +260,39 @@ def assess_many(
         as_of = max(starts)
     flagged_baselines = flagged_baselines or {}
     grid = _Grid.build(keys, histories, config, as_of)
-    stats = _Stats.compute(grid, config)
+    rows = _rows(_Stats.compute(grid, config))
     return {
-        key: _assessment(a, histories[key], grid, stats, config, flagged_baselines.get(key))
-        for a, key in enumerate(keys)
+        key: _assessment(row, histories[key], grid, config, flagged_baselines.get(key))
+        for key, row in zip(keys, rows, strict=True)
     }
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _norm_cdf(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def _tie_sums(sizes: npt.ArrayLike) -> tuple[float, float, float]:
+    """Over tie groups of size t: sums of t(t-1)(2t+5), t(t-1)(t-2) and t(t-1)."""
+    t = np.asarray(sizes, dtype=np.float64)
+    return (
+        float(np.sum(t * (t - 1) * (2 * t + 5))),
+        float(np.sum(t * (t - 1) * (t - 2))),
+        float(np.sum(t * (t - 1))),
+    )
+
+
+def _var_s(n: int, time_ties: tuple[float, float, float], value_ties: tuple[float, ...]) -> float:
+    """Kendall's variance of S with ties in both time and value (as scipy's kendalltau)."""
+    if n < 2:
+        return 0.0
+    var = (n * (n - 1) * (2 * n + 5) - time_ties[0] - value_ties[0]) / 18.0
+    var += time_ties[2] * value_ties[2] / (2.0 * n * (n - 1))
+    if n > 2:
+        var += time_ties[1] * value_ties[1] / (9.0 * n * (n - 1) * (n - 2))
+    return var
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,22 +310,17 @@ class _Grid:
         keys: list[K], histories: Mapping[K, Sequence[WindowStat]], cfg: TrendConfig, as_of: date
     ) -> _Grid:
         n_cols = cfg.baseline_windows + cfg.trend_windows
-        rows: list[int] = []
-        ords: list[int] = []
-        means: list[float] = []
-        counts: list[int] = []
-        for a, key in enumerate(keys):
-            history = histories[key]
-            rows.extend([a] * len(history))
-            for w in history:
-                ords.append(w.start.toordinal())
-                means.append(w.mean)
-                counts.append(w.count)
+        lengths = [len(histories[key]) for key in keys]
+        flat_windows = [w for key in keys for w in histories[key]]
+        rows = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+        ords = [w.start.toordinal() for w in flat_windows]
+        means = [w.mean for w in flat_windows]
+        counts = [w.count for w in flat_windows]
         age = (as_of.toordinal() - np.asarray(ords, dtype=np.int64)) // cfg.window_days
         c = np.asarray(counts, dtype=np.float64)
         keep = (age >= 0) & (age < n_cols) & (c > 0)
-        # Several inputs landing in one grid window (off-grid starts) are pooled by count.
-        flat = np.asarray(rows, dtype=np.int64)[keep] * n_cols + (n_cols - 1 - age[keep])
+        # Inputs landing in the same grid window (off-grid starts) are pooled by count.
+        flat = rows[keep] * n_cols + (n_cols - 1 - age[keep])
         size = len(keys) * n_cols
         weighted = np.asarray(means, dtype=np.float64)[keep] * c[keep]
         sums = np.bincount(flat, weighted, size).astype(np.float64).reshape(len(keys), n_cols)
@@ -293,18 +334,20 @@ class _Grid:
 class _Stats:
     """Per-agent statistics as arrays (NaN where not computable)."""
 
-    n_trend: npt.NDArray[np.int64]
-    n_base: npt.NDArray[np.int64]
-    ratings: npt.NDArray[np.int64]
+    n_trend: IntArray
+    n_base: IntArray
+    ratings: IntArray
     baseline: FloatArray
     current: FloatArray
     each_below: BoolArray
-    dips: npt.NDArray[np.int64]
-    s: npt.NDArray[np.int64]
+    dips: IntArray
     tau: FloatArray
     p_decrease: FloatArray
     p_increase: FloatArray
     slope: FloatArray
+    lowest: IntArray
+    """Index in the trend span of the lowest qualifying window."""
+    lowest_is_latest: BoolArray
     means: FloatArray
     """Trend span means, NaN for windows that do not qualify."""
 
@@ -314,125 +357,163 @@ class _Stats:
         valid = grid.counts >= cfg.min_ratings
         with np.errstate(invalid="ignore", divide="ignore"):
             means = np.where(valid, grid.sums / grid.counts, np.nan)
-            vb = valid[:, :b]
+            vb, vt, mt = valid[:, :b], valid[:, b:], means[:, b:]
             baseline = (grid.sums[:, :b] * vb).sum(1) / (grid.counts[:, :b] * vb).sum(1)
-
-            vt = valid[:, b:]
-            mt = means[:, b:]
             # The last `current_windows` qualifying windows: count qualifying ones from the right.
             from_right = np.cumsum(vt[:, ::-1], axis=1)[:, ::-1]
             cur = vt & (from_right <= cfg.current_windows)
             current = (grid.sums[:, b:] * cur).sum(1) / (grid.counts[:, b:] * cur).sum(1)
             below = mt <= (baseline - cfg.current_margin + _EPS)[:, None]
-            each_below = np.asarray(np.where(cur, below, True).all(1) & cur.any(1), dtype=np.bool_)
+            each_below = np.where(cur, below, True).all(1) & cur.any(1)
             dips = (vt & (mt <= (baseline - cfg.min_drop + _EPS)[:, None])).sum(1)
 
-        s, var_s, slope = _mk_and_slope(mt, vt)
-        n = vt.sum(1)
+        lowest = np.argmin(np.where(vt, mt, np.inf), axis=1)
+        last = vt.shape[1] - 1 - np.argmax(vt[:, ::-1], axis=1)
+        if cfg.trend_test == "vs_baseline":
+            times = np.concatenate([np.zeros(b), np.arange(1.0, cfg.trend_windows + 1)])
+            s, var_s, tau = _kendall_batch(np.nan_to_num(means), valid, times)
+        else:
+            times = np.arange(1.0, cfg.trend_windows + 1)
+            s, var_s, tau = _kendall_batch(np.nan_to_num(mt), vt, times)
         sd = np.sqrt(np.maximum(var_s, 0.0))
         z = np.zeros_like(sd)
         ok = (sd > 0) & (s != 0)
         z[ok] = (s[ok] - np.sign(s[ok])) / sd[ok]
-        p_decrease = _norm_cdf_array(z)
-        p_increase = _norm_cdf_array(-z)
-        pairs = n * (n - 1) / 2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tau = np.where(pairs > 0, s / pairs, np.nan)
         return _Stats(
-            n_trend=n,
+            n_trend=vt.sum(1),
             n_base=vb.sum(1),
             ratings=grid.counts[:, b:].sum(1).astype(np.int64),
             baseline=baseline,
             current=current,
-            each_below=each_below,
+            each_below=np.asarray(each_below, dtype=np.bool_),
             dips=dips,
-            s=s,
             tau=tau,
-            p_decrease=p_decrease,
-            p_increase=p_increase,
-            slope=slope,
+            p_decrease=np.array([_norm_cdf(v) for v in z.tolist()]),
+            p_increase=np.array([_norm_cdf(-v) for v in z.tolist()]),
+            slope=_theil_sen_batch(np.nan_to_num(mt), vt),
+            lowest=lowest,
+            lowest_is_latest=lowest == last,
             means=mt,
         )
 
 
-def _mk_and_slope(
-    x: FloatArray, valid: BoolArray
-) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
-    """Mann-Kendall S and var(S) (tie-corrected) and Theil-Sen slope, per row, over valid cells."""
-    n_cols = x.shape[1]
-    i, j = np.triu_indices(n_cols, 1)
-    pair_ok = valid[:, i] & valid[:, j]
-    diff = np.where(pair_ok, x[:, j] - x[:, i], 0.0)
-    s = np.sign(diff).sum(1).astype(np.int64)
+def _kendall_batch(
+    x: FloatArray, valid: BoolArray, times: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per row: Kendall S of `times` against `x` over valid cells, var(S) and tau-b."""
+    i, j = np.triu_indices(x.shape[1], 1)
+    ok = valid[:, i] & valid[:, j]
+    s = (np.sign(x[:, j] - x[:, i]) * np.sign(times[j] - times[i]) * ok).sum(1)
 
-    # Tie correction: a group of t equal values adds t(t-1)(2t+5); summing (t-1)(2t+5) over each
-    # of its t members gives the same total without finding the groups.
-    same = (x[:, :, None] == x[:, None, :]) & valid[:, :, None] & valid[:, None, :]
-    t = same.sum(2)
-    ties = np.where(valid, (t - 1) * (2 * t + 5), 0).sum(1)
-    n = valid.sum(1)
-    var_s = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
+    n = valid.sum(1).astype(np.float64)
+    # Each member of a tie group of size t sees t equal cells, so summing f(t)/t over members
+    # sums f(t) over groups without finding the groups.
+    both = valid[:, :, None] & valid[:, None, :]
+    tx = ((x[:, :, None] == x[:, None, :]) & both).sum(2).astype(np.float64)
+    tt = ((times[:, None] == times[None, :])[None] & both).sum(2).astype(np.float64)
 
-    # Pairwise slopes use grid positions, so a gap between two windows counts as elapsed time.
-    slopes = np.where(pair_ok, diff / (j - i), np.nan)
+    def sums(t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        keep = valid & (t > 0)
+        return (
+            np.where(keep, (t - 1) * (2 * t + 5), 0.0).sum(1),
+            np.where(keep, (t - 1) * (t - 2), 0.0).sum(1),
+            np.where(keep, t - 1, 0.0).sum(1),
+        )
+
+    (x0, x1, x2), (t0, t1, t2) = sums(tx), sums(tt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = (n * (n - 1) * (2 * n + 5) - t0 - x0) / 18.0
+        var += np.where(n > 1, t2 * x2 / (2 * n * (n - 1)), 0.0)
+        var += np.where(n > 2, t1 * x1 / (9 * n * (n - 1) * (n - 2)), 0.0)
+        pairs = n * (n - 1) / 2
+        tau_b = s / np.sqrt((pairs - t2 / 2) * (pairs - x2 / 2))
+    return s.astype(np.float64), var, np.where(np.isfinite(tau_b), tau_b, np.nan)
+
+
+def _theil_sen_batch(x: FloatArray, valid: BoolArray) -> FloatArray:
+    """Per row: median of pairwise slopes over valid cells, per grid window (gaps count)."""
+    i, j = np.triu_indices(x.shape[1], 1)
+    ok = valid[:, i] & valid[:, j]
+    slopes = np.where(ok, (x[:, j] - x[:, i]) / (j - i), np.nan)
     slopes.sort(axis=1)  # NaNs sort last
-    m = pair_ok.sum(1)
+    m = ok.sum(1)
     lo = np.take_along_axis(slopes, np.maximum((m - 1) // 2, 0)[:, None], 1)[:, 0]
-    hi = np.take_along_axis(slopes, (m // 2)[:, None], 1)[:, 0] if slopes.shape[1] else lo
-    slope = np.where(m > 0, (lo + hi) / 2, np.nan)
-    return s, var_s.astype(np.float64), slope
+    hi = np.take_along_axis(slopes, np.minimum(m // 2, max(len(i) - 1, 0))[:, None], 1)[:, 0]
+    return np.where(m > 0, (lo + hi) / 2, np.nan)
 
 
 def _f(v: float) -> float | None:
     return None if math.isnan(v) else v
 
 
+class _Row(NamedTuple):
+    """One agent's statistics as plain Python values."""
+
+    n_trend: int
+    n_base: int
+    ratings: int
+    baseline: float
+    current: float
+    each_below: bool
+    dips: int
+    tau: float
+    p_decrease: float
+    p_increase: float
+    slope: float
+    lowest: int
+    lowest_is_latest: bool
+    lowest_mean: float
+
+
+def _rows(st: _Stats) -> list[_Row]:
+    n = len(st.lowest)
+    lowest_mean = st.means[np.arange(n), st.lowest]
+    columns = (
+        st.n_trend,
+        st.n_base,
+        st.ratings,
+        st.baseline,
+        st.current,
+        st.each_below,
+        st.dips,
+        st.tau,
+        st.p_decrease,
+        st.p_increase,
+        st.slope,
+        st.lowest,
+        st.lowest_is_latest,
+        lowest_mean,
+    )
+    return [_Row._make(values) for values in zip(*(c.tolist() for c in columns), strict=True)]
+
+
 def _assessment(
-    a: int,
+    row: _Row,
     history: Sequence[WindowStat],
     grid: _Grid,
-    st: _Stats,
     cfg: TrendConfig,
     flagged_baseline: float | None,
 ) -> Assessment:
-    span_windows = tuple(
-        sorted((w for w in history if grid.span_start <= w.start <= grid.as_of), key=_start)
-    )
-    unit = _unit(cfg.window_days)
-    n_trend, n_base = int(st.n_trend[a]), int(st.n_base[a])
-    baseline, current = _f(float(st.baseline[a])), _f(float(st.current[a]))
-    slope, tau, p_dec = float(st.slope[a]), float(st.tau[a]), float(st.p_decrease[a])
-    verdict, reason, falling, recovered = _decide(
-        cfg,
-        unit,
-        n_trend,
-        n_base,
-        baseline,
-        current,
-        slope,
-        tau,
-        p_dec,
-        float(st.p_increase[a]),
-        bool(st.each_below[a]),
-        int(st.dips[a]),
-        lambda: _low_window(st.means[a], grid.span_start, cfg.window_days),
-        flagged_baseline,
-    )
+    span_windows = tuple(w for w in history if grid.span_start <= w.start <= grid.as_of)
+    if any(a.start > b.start for a, b in itertools.pairwise(span_windows)):
+        span_windows = tuple(sorted(span_windows, key=_start))
+    baseline, current = _f(row.baseline), _f(row.current)
+    verdict, reason = _decide(cfg, row, baseline, current, grid.span_start, flagged_baseline)
     insufficient = verdict == "insufficient"
     return Assessment(
-        falling=falling,
-        recovered=recovered,
+        falling=verdict == "falling",
+        recovered=verdict == "recovered",
         insufficient=insufficient,
         verdict=verdict,
         reason=reason,
         baseline=baseline,
         current=current,
         drop=None if baseline is None or current is None else baseline - current,
-        slope=None if insufficient else _f(slope),
-        tau=None if insufficient else _f(tau),
-        p_value=None if insufficient else p_dec,
-        ratings=int(st.ratings[a]),
-        windows_used=n_trend,
+        slope=None if insufficient else _f(row.slope),
+        tau=None if insufficient else _f(row.tau),
+        p_value=None if insufficient else row.p_decrease,
+        ratings=row.ratings,
+        windows_used=row.n_trend,
         span_start=grid.span_start,
         span_end=grid.span_end,
         windows=span_windows,
@@ -441,97 +522,57 @@ def _assessment(
 
 def _decide(
     cfg: TrendConfig,
-    unit: str,
-    n_trend: int,
-    n_base: int,
+    row: _Row,
     baseline: float | None,
     current: float | None,
-    slope: float,
-    tau: float,
-    p_dec: float,
-    p_inc: float,
-    each_below: bool,
-    dips: int,
-    lowest: Callable[[], tuple[str, bool]],
+    span_start: date,
     flagged_baseline: float | None,
-) -> tuple[Verdict, str, bool, bool]:
-    """The verdict, its plain-words reason, and the falling and recovered flags."""
+) -> tuple[Verdict, str]:
+    """The verdict and its reason in plain words."""
+    n_trend, n_base, tau, p_dec = row.n_trend, row.n_base, row.tau, row.p_decrease
+    unit = _unit(cfg.window_days)
     if n_trend < cfg.min_trend_windows:
-        return (
-            "insufficient",
+        return "insufficient", (
             f"too few ratings to tell (only {n_trend} of the last {cfg.trend_windows} "
-            f"{unit}s had {cfg.min_ratings}+ ratings; {cfg.min_trend_windows} needed)",
-            False,
-            False,
+            f"{unit}s had {cfg.min_ratings}+ ratings; {cfg.min_trend_windows} needed)"
         )
     if n_base < cfg.min_baseline_windows or baseline is None or current is None:
-        return (
-            "insufficient",
+        return "insufficient", (
             f"too little history to tell (only {n_base} of the {cfg.baseline_windows} "
-            f"{unit}s before had {cfg.min_ratings}+ ratings; {cfg.min_baseline_windows} needed)",
-            False,
-            False,
+            f"{unit}s before had {cfg.min_ratings}+ ratings; {cfg.min_baseline_windows} needed)"
         )
-    drop = baseline - current
-    big_drop = drop >= cfg.min_drop - _EPS and each_below
-    significant = p_dec < cfg.alpha and slope < 0
+    big_drop = baseline - current >= cfg.min_drop - _EPS and row.each_below
+    significant = p_dec < cfg.alpha
+    change = f"CSAT {baseline:.1f} → {current:.1f}"
     stats = f"τ {_signed(tau)}, p {_p(p_dec)}"
-    span = f"{cfg.trend_windows} {unit}s"
     if significant and big_drop:
-        return (
-            "falling",
-            f"falling: CSAT {baseline:.1f} → {current:.1f} over {span} ({stats})",
-            True,
-            False,
-        )
+        return "falling", f"falling: {change} over {cfg.trend_windows} {unit}s ({stats})"
     if flagged_baseline is not None:
         need = flagged_baseline - cfg.recovery_margin
         if current >= need - _EPS:
-            return (
-                "recovered",
-                f"recovered: CSAT back to {current:.1f} ({flagged_baseline:.1f} when flagged)",
-                False,
-                True,
+            return "recovered", (
+                f"recovered: CSAT back to {current:.1f} ({flagged_baseline:.1f} when flagged)"
             )
-        return (
-            "not_recovered",
+        return "not_recovered", (
             f"not back yet: CSAT {current:.1f}, needs {need:.1f} to clear "
-            f"({flagged_baseline:.1f} when flagged)",
-            False,
-            False,
+            f"({flagged_baseline:.1f} when flagged)"
         )
-    if p_inc < cfg.alpha and slope > 0:
-        return (
-            "improving",
-            f"improving: CSAT {baseline:.1f} → {current:.1f} over {span}",
-            False,
-            False,
-        )
-    if dips > 0 and not each_below:
-        low, latest = lowest()
-        if latest:
-            text = f"one bad {unit} just now ({low}); usual {baseline:.1f}, not a trend yet"
-        elif dips == 1:
-            text = f"one-{unit} dip ({low}), back to {current:.1f}; usual {baseline:.1f}"
-        else:
-            text = f"{dips} bad {unit}s (lowest {low}), back to {current:.1f}; usual {baseline:.1f}"
-        return "dip", text, False, False
+    if row.p_increase < cfg.alpha and row.slope > 0:
+        return "improving", f"improving: {change} over {cfg.trend_windows} {unit}s"
+    if row.dips > 0 and not row.each_below:
+        start = span_start + timedelta(days=cfg.window_days * row.lowest)
+        low = f"{row.lowest_mean:.1f} in the {unit} of {start.day} {start:%b}"
+        if row.lowest_is_latest:
+            return "dip", f"one bad {unit} just now ({low}); usual {baseline:.1f}, no trend yet"
+        what = f"one-{unit} dip" if row.dips == 1 else f"{row.dips} bad {unit}s"
+        return "dip", f"{what} ({low}), back to {current:.1f}; usual {baseline:.1f}"
     if big_drop:
-        return (
-            "recent_drop",
-            f"lower lately but not a sustained fall: CSAT {baseline:.1f} → {current:.1f} ({stats})",
-            False,
-            False,
-        )
+        return "recent_drop", f"lower lately, not a sustained fall yet: {change} ({stats})"
     if significant:
-        return (
-            "slight_decline",
-            f"slipping slightly: CSAT {baseline:.1f} → {current:.1f}, "
-            f"less than the {cfg.min_drop:.1f} drop that counts",
-            False,
-            False,
+        return "slight_decline", (
+            f"slipping slightly: {change}, less than the {cfg.min_drop:.1f} drop that counts"
         )
-    return "steady", f"steady: CSAT {current:.1f} lately, usual {baseline:.1f}", False, False
+    return "steady", f"steady: CSAT {current:.1f} lately, usual {baseline:.1f}"
 
 
 def _start(w: WindowStat) -> date:
@@ -548,11 +589,3 @@ def _signed(v: float) -> str:
 
 def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.2g}"
-
-
-def _low_window(means: FloatArray, span_start: date, window_days: int) -> tuple[str, bool]:
-    """The lowest qualifying window in words, and whether it is the latest qualifying one."""
-    k = int(np.nanargmin(means))
-    latest = k == int(np.flatnonzero(~np.isnan(means))[-1])
-    start = span_start + timedelta(days=window_days * k)
-    return f"{means[k]:.1f} in the {_unit(window_days)} of {start.day} {start:%b}", latest

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import coach, home, notes
+from handlers import coach, flags, home, notes
 from handlers.deps import Deps
 
 
@@ -40,4 +40,5 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
     coach.register(app, deps)
     notes.register(app, deps)
     home.register(app, deps)
+    flags.register(app, deps)
     return app

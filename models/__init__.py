@@ -9,6 +9,7 @@ from models.import_run import ImportRun
 from models.member import Member, Role
 from models.note import Note
 from models.sample import Sample
+from models.sync_run import SyncRun
 
 __all__ = [
     "Agent",
@@ -22,4 +23,5 @@ __all__ = [
     "Note",
     "Role",
     "Sample",
+    "SyncRun",
 ]

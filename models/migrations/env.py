@@ -17,6 +17,7 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
         return "sa.DateTime(timezone=True)"
     return False
 
+
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or os.environ.get(
     "DATABASE_URL", "sqlite:///debrief.db"

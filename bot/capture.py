@@ -1,0 +1,171 @@
+"""Capture: summaries of an agent's worst conversations become samples (never the bodies)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.ai.summarizer import Summarizer, SummaryRequest
+from bot.deeplinks import deep_link
+from bot.redact import redact
+from bot.settings import Settings
+from bot.transcripts import SourceText, transcript_for
+from models import Conversation, Flag, Sample
+from models.sample import SampleSource
+
+log = logging.getLogger(__name__)
+
+MAX_CAPTURE = 20
+
+
+@dataclass(frozen=True)
+class Captured:
+    """One conversation ready to summarize: its metadata and the redacted transcript."""
+
+    conversation_id: int
+    agent_id: int
+    helpdesk: str
+    external_id: str
+    csat: float
+    closed_at: datetime
+    url: str | None
+    request: SummaryRequest
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+
+
+def _prepare(session: Session, settings: Settings, conversation: Conversation) -> Captured:
+    source: SourceText = transcript_for(
+        session=session, settings=settings, conversation=conversation
+    )
+    names = tuple(n for n in [source.customer_name] if n)
+    emails = tuple(e for e in [source.customer_email] if e)
+    text = (
+        redact(source.text, customer_names=names, customer_emails=emails) if source.text else None
+    )
+    return Captured(
+        conversation_id=conversation.id,
+        agent_id=conversation.agent_id,
+        helpdesk=conversation.helpdesk,
+        external_id=conversation.external_id,
+        csat=conversation.csat,
+        closed_at=conversation.closed_at,
+        url=conversation.url
+        or deep_link(settings, conversation.helpdesk, conversation.external_id),
+        request=SummaryRequest(
+            helpdesk=conversation.helpdesk,
+            external_id=conversation.external_id,
+            csat=conversation.csat,
+            queue=conversation.queue,
+            tags=conversation.tags,
+            transcript=text,
+        ),
+        names=names,
+        emails=emails,
+    )
+
+
+def summarize_all(
+    items: list[Captured], summarizer: Summarizer, concurrency: int
+) -> list[tuple[Captured, str]]:
+    """Summaries written concurrently (bounded), each redacted again before it is kept."""
+
+    def one(item: Captured) -> tuple[Captured, str]:
+        summary = summarizer.summarize(item.request)
+        return item, redact(summary, customer_names=item.names, customer_emails=item.emails)
+
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
+        return list(pool.map(one, items))
+
+
+def store_samples(
+    session: Session,
+    written: list[tuple[Captured, str]],
+    *,
+    source: SampleSource,
+    engine: str,
+    flag_id: int | None = None,
+) -> None:
+    """Insert samples; a conversation that already has one keeps it (never summarized twice)."""
+    if not written:
+        return
+    insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(Sample).on_conflict_do_nothing(index_elements=["helpdesk", "external_id"])
+    session.execute(
+        statement,
+        [
+            {
+                "agent_id": item.agent_id,
+                "helpdesk": item.helpdesk,
+                "external_id": item.external_id,
+                "url": item.url,
+                "csat": item.csat,
+                "closed_at": item.closed_at,
+                "summary": summary,
+                "source": source,
+                "flag_id": flag_id,
+                "engine": engine,
+            }
+            for item, summary in written
+        ],
+    )
+
+
+def worst_unsampled(
+    session: Session, agent_id: int, start: datetime, end: datetime, limit: int = MAX_CAPTURE
+) -> list[Conversation]:
+    """The agent's worst-CSAT conversations closed in [start, end) that have no sample yet."""
+    sampled = select(Sample.helpdesk, Sample.external_id).where(Sample.agent_id == agent_id)
+    return list(
+        session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.agent_id == agent_id,
+                Conversation.closed_at >= start,
+                Conversation.closed_at < end,
+                tuple_(Conversation.helpdesk, Conversation.external_id).not_in(sampled),
+            )
+            .order_by(
+                Conversation.csat.asc(), Conversation.closed_at.desc(), Conversation.id.desc()
+            )
+            .limit(limit)
+        )
+    )
+
+
+def capture_for_flag(
+    *,
+    session_factory: Callable[[], Any],
+    settings: Settings,
+    flag_id: int,
+    summarizer: Summarizer,
+) -> int:
+    """Samples from the worst conversations of the review window before the flag; returns how many."""
+    with session_factory() as session:
+        flag = session.get(Flag, flag_id)
+        if flag is None:
+            return 0
+        end = flag.review_end
+        start = end - timedelta(days=settings.window_days)
+        items = [
+            _prepare(session, settings, conversation)
+            for conversation in worst_unsampled(session, flag.agent_id, start, end)
+        ]
+    written = summarize_all(items, summarizer, settings.summary_concurrency)
+    with session_factory() as session:
+        store_samples(
+            session, written, source=SampleSource.AUTO, engine=summarizer.name, flag_id=flag_id
+        )
+    log.info("captured %d samples for flag %d", len(written), flag_id)
+    return len(written)

@@ -1,0 +1,1151 @@
+"""Redaction of private customer information (SPEC §8).
+
+Every text that leaves for a model or lands in the database goes through :func:`redact` first.
+Each private span becomes its type in brackets: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[IBAN]``,
+``[ID]``, ``[NAME]``, ``[ADDRESS]``. :func:`find_spans` returns the spans so callers and tests can
+look at what would be redacted.
+
+Everything here is offline and deterministic: regular expressions, checksums (Luhn, mod-97, the
+national-id checks of ``python-stdnum``), the phone metadata of ``phonenumbers`` and a lexicon of
+given names, surnames and common English words shipped in ``bot/redact_data/lexicon.txt``. All
+tables are built and the libraries' lazily loaded metadata is warmed at import, so nothing global
+changes afterwards.
+
+Precedence when detections overlap: EMAIL, IBAN, CARD, ID, PHONE, ADDRESS, NAME. A lower kind
+keeps only the parts no higher kind took. Text already redacted (``[EMAIL]`` and the other labels)
+is never redacted again, so ``redact(redact(t)) == redact(t)``.
+
+Phones: ``phonenumbers.PhoneNumberMatcher`` at ``Leniency.VALID`` over ``PHONE_REGIONS`` finds real
+numbers in any layout; a phone-shaped fallback (digit groups with separators, ``+``/``00``
+prefixes, extensions) adds numbers that ``phonenumbers`` only deems *possible*, and short local
+numbers when a phone word (call, phone, tel, mobile, fax, office, reach ...) is near. Candidates
+that look like dates, times, versions, IP addresses, prices or that follow an order/ticket/invoice
+word or ``#`` are kept. ``bench/redaction.py`` measures the trade-off.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Final, Literal
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatcher
+from stdnum import iban as _stdnum_iban
+from stdnum import luhn as _stdnum_luhn
+from stdnum.br import cpf as _stdnum_cpf
+from stdnum.es import dni as _stdnum_dni
+from stdnum.es import nie as _stdnum_nie
+from stdnum.fi import hetu as _stdnum_hetu
+from stdnum.fr import nir as _stdnum_nir
+from stdnum.in_ import aadhaar as _stdnum_aadhaar
+from stdnum.in_ import pan as _stdnum_pan
+from stdnum.it import codicefiscale as _stdnum_cf
+from stdnum.se import personnummer as _stdnum_pnr
+
+__all__ = ["KINDS", "PHONE_REGIONS", "Kind", "Span", "find_spans", "label", "redact"]
+
+Kind = Literal["EMAIL", "PHONE", "CARD", "IBAN", "ID", "NAME", "ADDRESS"]
+
+#: All kinds, highest precedence first.
+KINDS: Final[tuple[Kind, ...]] = ("EMAIL", "IBAN", "CARD", "ID", "PHONE", "ADDRESS", "NAME")
+_RANK: Final[dict[str, int]] = {k: i for i, k in enumerate(KINDS)}
+
+#: Regions whose numbering plans ``PhoneNumberMatcher`` is run with.
+PHONE_REGIONS: Final[tuple[str, ...]] = ("US", "GB", "DE", "FR", "IN", "AU", "CA")
+# Regions a phone-shaped candidate may be *possible* in (the fallback path).
+_POSSIBLE_REGIONS: Final[tuple[str, ...]] = (*PHONE_REGIONS, "NL", "ES", "IT", "BR", "IE", "NZ")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A private span of text: ``text[start:end]`` is replaced by ``[kind]``."""
+
+    start: int
+    end: int
+    kind: Kind
+
+
+def label(kind: Kind) -> str:
+    """Return the replacement text for a kind, e.g. ``[EMAIL]``."""
+    return f"[{kind}]"
+
+
+# --------------------------------------------------------------------------------------------
+# Lexicon and character classes
+# --------------------------------------------------------------------------------------------
+
+
+def _fold(word: str) -> str:
+    """Casefold and strip accents."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _load_lexicon() -> dict[str, frozenset[str]]:
+    """Read the first-name, surname, common-word and place sets shipped with the package."""
+    sections: dict[str, set[str]] = {"first": set(), "last": set(), "common": set(), "place": set()}
+    current: set[str] | None = None
+    text = resources.files("bot").joinpath("redact_data/lexicon.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections[line[1:-1]]
+            continue
+        if current is not None:
+            current.add(line)
+            current.add(_fold(line))
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
+_LEXICON: Final = _load_lexicon()
+_FIRST: Final = _LEXICON["first"]
+_LAST: Final = _LEXICON["last"]
+_COMMON: Final = _LEXICON["common"]
+_PLACES: Final = _LEXICON["place"]
+
+# Capitalised words that are never taken for person names on their own.
+_NOT_NAMES: Final[frozenset[str]] = frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    apple samsung google amazon microsoft sony dell lenovo canon nikon fitbit bose philips
+    nintendo xbox playstation iphone ipad ipod macbook imac kindle galaxy pixel surface thinkpad
+    gopro garmin jabra roku alexa siri echo nest ring slack zendesk intercom freshdesk gmail
+    outlook hotmail yahoo chrome firefox safari windows android linux ios macos visa mastercard
+    amex paypal stripe shopify tesla ford toyota honda netflix spotify hulu disney uber lyft
+    whatsapp telegram signal zoom teams skype facebook instagram twitter tiktok youtube linkedin
+    reddit github jira excel word powerpoint onedrive dropbox icloud airpods bluetooth wifi
+    usb hdmi asus acer hp lg motorola nokia huawei xiaomi oneplus oppo vivo realme dyson
+    christmas easter halloween thanksgiving god lord jesus allah
+    customer agent support team admin manager sir madam mister miss mrs ms mr dr
+    """.split()
+)
+
+_HONORIFICS: Final[frozenset[str]] = frozenset(
+    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott".split()
+)
+
+# Uppercase letters (Latin, Greek, Cyrillic) as a regex character class.
+_UPPER_CHARS = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper() and c.isalpha())
+_UP: Final[str] = "[" + "".join(re.escape(c) for c in _UPPER_CHARS) + "]"
+_L: Final[str] = r"[^\W\d_]"  # any letter
+
+# Existing labels are protected: never re-redacted, never part of a new span.
+_LABEL_RE: Final = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|ID|NAME|ADDRESS)\]")
+
+# --------------------------------------------------------------------------------------------
+# EMAIL
+# --------------------------------------------------------------------------------------------
+
+_EMAIL_RE: Final = re.compile(r"(?<![\w.+-])[\w.+-]*\w@(?:[\w-]+\.)+[^\W\d_]{2,}(?![\w-])")
+_DOT = r"(?:\s*\.\s*|\s+dot\s+|\s*[\[({<]\s*dot\s*[\])}>]\s*)"
+_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s*\(@\)\s*|\s+at\s+)"
+_TLDS = (
+    r"(?:com|net|org|edu|gov|io|co|uk|de|fr|nl|es|it|ca|au|in|us|info|biz|me|eu|be|ch|at|se|no|"
+    r"dk|fi|ie|nz|pl|pt|br|mx|jp|cn|ru|app|dev|ai)"
+)
+_OBF_EMAIL_RE: Final = re.compile(
+    rf"(?i)(?<![\w.])(?P<local>[\w+-]+(?:{_DOT}[\w+-]+)*){_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLDS}\b"
+)
+_OBF_STOP: Final[frozenset[str]] = frozenset(
+    "me us him her them you it is are was be look looked arrive arrived stay here there online"
+    " site store page available found posted listed".split()
+)
+
+
+def _email_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Plain e-mail addresses and spelled-out ones (``jane at example dot com``)."""
+    for m in _EMAIL_RE.finditer(text):
+        yield m.start(), m.end()
+    if " at " in text.lower() or "at]" in text.lower() or "at)" in text.lower() or "(@)" in text:
+        for m in _OBF_EMAIL_RE.finditer(text):
+            s = m.group(0).lower()
+            marked = re.search(r"[\[({<]\s*(?:at|dot)\s*[\])}>]|\(@\)", s) is not None
+            if not marked:
+                # "john at example dot com": needs a spoken "dot" and a local part that isn't
+                # an ordinary word like "looked at example.com".
+                if " dot " not in s or m.group("local").lower() in _OBF_STOP:
+                    continue
+            yield m.start(), m.end()
+
+
+# --------------------------------------------------------------------------------------------
+# CARD, IBAN
+# --------------------------------------------------------------------------------------------
+
+_CARD_RE: Final = re.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])")
+_CARD_CTX_RE: Final = re.compile(
+    r"(?i)\b(?:card|cc|visa|mastercard|amex|maestro|debit|credit|jcb|discover|block|payment|paid|"
+    r"charged)\b[^\n]{0,30}$"
+)
+
+
+def _card_spans(text: str) -> Iterable[tuple[int, int]]:
+    """12-19 digit numbers (spaces or dashes allowed) that pass Luhn and look like a card.
+
+    13-19 digits must start like a card (2-6, or JCB's 1800/2131); 12 digits (Maestro) need a
+    card word shortly before.
+    """
+    for m in _CARD_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if not _stdnum_luhn.is_valid(digits):
+            continue
+        if len(digits) == 12:
+            ok = _CARD_CTX_RE.search(text, max(0, m.start() - 40), m.start()) is not None
+        else:
+            ok = digits[0] in "23456" or digits.startswith(("1800", "2131"))
+        if ok:
+            yield m.start(), m.end()
+
+
+_IBAN_RE: Final = re.compile(r"(?i)(?<![a-z0-9])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){10,32}")
+_IBAN_CTX_RE: Final = re.compile(r"(?i)\biban\b")
+
+
+def _iban_spans(text: str) -> Iterable[tuple[int, int]]:
+    """IBANs, compact or grouped, validated with mod-97 and the country's BBAN format."""
+    for m in _IBAN_RE.finditer(text):
+        cand = m.group(0)
+        # Candidate ends: every alphanumeric position that ends a token, longest first.
+        ends = [
+            i + 1
+            for i in range(len(cand) - 1, 13, -1)
+            if cand[i].isalnum() and (i + 1 == len(cand) or not cand[i + 1].isalnum())
+        ]
+        # A grouped IBAN may end mid-candidate when the next word is glued by a space.
+        ends += [
+            i
+            for i in range(len(cand) - 1, 13, -1)
+            if cand[i] in " -" and i not in ends and cand[i - 1].isalnum()
+        ]
+        ends.sort(reverse=True)
+        context = _IBAN_CTX_RE.search(text, max(0, m.start() - 40), m.start()) is not None
+        for end in ends:
+            compact = re.sub(r"[ -]", "", cand[:end]).upper()
+            if _stdnum_iban.is_valid(compact):
+                yield m.start(), m.start() + end
+                break
+        else:
+            if context:
+                # Said to be an IBAN: redact the IBAN-shaped part even if the checksum fails.
+                tail = re.match(r"[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]{1,4})+", cand)
+                if tail and 15 <= len(re.sub(r"[ -]", "", tail.group(0))) <= 34:
+                    yield m.start(), m.start() + tail.end()
+
+
+# Domestic bank details: said to be a bank account, sort code or routing number.
+_BANK_RE: Final = re.compile(
+    r"(?i)\b(?:bank\s+account(?:\s+(?:number|no\.?|num|#))?|account\s+(?:number|no\.?)\s+at\s+\w+|"
+    r"sort\s*code|routing\s+(?:number|no\.?|#)|aba\s+(?:number|routing)|bsb|swift|bic)"
+    r"[\s:#]*(?:(?:is|was|=)\s+)?(?P<num>\d[\d -]{4,30}\d|[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b)"
+)
+
+# --------------------------------------------------------------------------------------------
+# ID (national identifiers)
+# --------------------------------------------------------------------------------------------
+
+_SSN_RE: Final = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
+_SSN_CTX_RE: Final = re.compile(
+    r"(?i)\b(?:ssn|ss#|ss\s+(?:number|no)|social\s+security(?:\s+(?:number|no\.?|#|num))?|"
+    r"soc\.?\s*sec\.?(?:\s+(?:number|no\.?|#))?|itin|tin|ein)\b[^\d\n]{0,25}?"
+    r"(?P<num>(?<!\d)\d{3}[ .-]?\d{2}[ .-]?\d{4}(?!\d))"
+)
+_NINO_RE: Final = re.compile(
+    r"(?i)(?<![\w])(?!bg|gb|kn|nk|nt|tn|zz)[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]"
+    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d](?!\w)"
+)
+_ID_CTX_RE: Final = re.compile(
+    r"(?i)\b(?:passport|driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|licen[cs]e\s+(?:number|no\b)|"
+    r"national\s+(?:id|identity|identification|insurance)|id\s+card|identity\s+(?:card|number|document)|"
+    r"tax\s+(?:id|identification|file|number|code)|social\s+insurance|sin|ni\s+number|nino|dni|nie|nif|"
+    r"aadhaa?r|pan\s+(?:card|number|no)|bsn|personnummer|cpf|curp|rfc|steuer-?id|codice\s+fiscale|"
+    r"medicare\s+(?:number|card)|nhs\s+(?:number|no)|health\s+(?:card|insurance)\s+(?:number|no))\b"
+    r"(?:[\s:#.=-]|\b(?:number|no|num|is|was|card|id)\b)*"
+    r"(?P<num>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9](?:[A-Za-z0-9-]|\s(?=\d)){3,22}[A-Za-z0-9])(?![\w])"
+)
+# Formats that are distinctive enough with a checksum (python-stdnum).
+_STDNUM_RE: Final = re.compile(
+    r"(?<![\w-])(?:"
+    r"(?P<cf>[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z])|"
+    r"(?P<dni>\d{8}-?[A-Z])|"
+    r"(?P<nie>[XYZ]-?\d{7}-?[A-Z])|"
+    r"(?P<cpf>\d{3}\.\d{3}\.\d{3}-\d{2})|"
+    r"(?P<pan>[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z])|"
+    r"(?P<aadhaar>[2-9]\d{3}[ -]\d{4}[ -]\d{4})|"
+    r"(?P<nir>[12][ ]?\d{2}[ ]?(?:0[1-9]|1[0-2]|[2-9]\d)[ ]?(?:\d{2}|2[AB])[ ]?\d{3}[ ]?\d{3}[ ]?\d{2})|"
+    r"(?P<pnr>(?:19|20)?\d{6}[-+]\d{4})|"
+    r"(?P<hetu>\d{6}[-+A]\d{3}[0-9A-Y])"
+    r")(?![\w-])"
+)
+_STDNUM_CHECKS: Final = {
+    "cf": _stdnum_cf.is_valid,
+    "dni": _stdnum_dni.is_valid,
+    "nie": _stdnum_nie.is_valid,
+    "cpf": _stdnum_cpf.is_valid,
+    "pan": _stdnum_pan.is_valid,
+    "aadhaar": _stdnum_aadhaar.is_valid,
+    "nir": _stdnum_nir.is_valid,
+    "pnr": _stdnum_pnr.is_valid,
+    "hetu": _stdnum_hetu.is_valid,
+}
+
+
+def _id_spans(text: str) -> Iterable[tuple[int, int]]:
+    """SSNs, UK NI numbers, numbers said to be ids, and checksummed national ids."""
+    for m in _SSN_RE.finditer(text):
+        yield m.start(), m.end()
+    for m in _SSN_CTX_RE.finditer(text):
+        yield m.start("num"), m.end("num")
+    for m in _NINO_RE.finditer(text):
+        yield m.start(), m.end()
+    for m in _ID_CTX_RE.finditer(text):
+        yield m.start("num"), m.end("num")
+    for m in _STDNUM_RE.finditer(text):
+        kind = m.lastgroup
+        if kind is not None and _STDNUM_CHECKS[kind](m.group(0)):
+            yield m.start(), m.end()
+
+
+# --------------------------------------------------------------------------------------------
+# PHONE
+# --------------------------------------------------------------------------------------------
+
+_PHONE_CAND_RE: Final = re.compile(
+    r"(?<![\w@#$€£¥%/+.:-])(?<!\d,)"
+    r"(?P<num>(?:\+|\b00)?[ ]?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:[ ]?\(0\)[ ]?\d{1,12})?"
+    r"(?:(?:[ .\-\u00a0]|[ ]?-[ ]?)\(?\d{1,12}\)?){0,6})"
+    r"(?P<ext>[ ]?(?:x|ext\.?|extension|#)[ ]?\d{1,6})?"
+    r"(?![\w%°]|[.,]\d)"
+)
+_PHONE_CTX_BEFORE_RE: Final = re.compile(
+    r"(?i)(?:\b(?:call|called|calling|phone|ph|tel|telephone|mobile|mob|cell|cellphone|fax|"
+    r"landline|whatsapp|sms|text|texted|reach|dial|ring|hotline|answering|direct|"
+    r"(?:my|your|his|her|our|their|contact|new|best|callback|home|work|office)[ \t]+number)\b|"
+    r"\btel\.|☎|📞)[^\n\d]{0,24}$"
+)
+_PHONE_CTX_AFTER_RE: Final = re.compile(
+    r"(?i)^\W{0,3}(?:\(?\b(?:office|fax|mobile|mob|cell|home|work|tel|phone|landline|direct)\b)"
+)
+_PHONE_NEG_BEFORE_RE: Final = re.compile(
+    r"(?i)(?:\b(?:order|orders|ticket|tickets|case|invoice|inv|ref|reference|tracking|"
+    r"confirmation|transaction|txn|receipt|sku|model|serial|s/n|part|item|booking|reservation|"
+    r"policy|claim|account|acct|customer|member|membership|id|pin|code|otp|version|v|build|"
+    r"release|room|flight|batch|lot|imei|iccid|isbn|upc|ean|asin|zip|postcode|postal|"
+    r"ssn|social|security|passport|license|licence|sin|cvv|cvc|iban)\b(?:\s*(?:number|no\.?|num|#|id|is|:))*"
+    r"|#|\bno\.)[\s:#]*$"
+)
+_DATE_LIKE_RE: Final = re.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|"
+    r"(?:19|20)\d\d\s?[-–]\s?(?:19|20)?\d\d|\d{1,3}(?:\.\d{1,3}){3}|\d{1,2}\.\d{1,2}\.\d{1,2}|"
+    r"\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+)$"
+)
+_MONEY_AFTER_RE: Final = re.compile(
+    r"(?i)^\s?(?:usd|eur|gbp|inr|aud|cad|dollars?|euros?|pounds?|rupees?|cents?|€|£|\$|%|"
+    r"kg|g|mg|lbs?|km|mi|miles|m|cm|mm|gb|mb|tb|kb|mah|hz|mhz|ghz|w|kw|v|items?|units?|pcs|"
+    r"pieces|times|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|years?|months?|weeks?|pm|am)\b"
+)
+
+
+def _region_possible(digits_text: str, *, valid: bool) -> bool:
+    """Whether a phone-shaped string is a possible (or valid) number in one of the regions."""
+    for region in _POSSIBLE_REGIONS:
+        try:
+            num = phonenumbers.parse(digits_text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if valid and phonenumbers.is_valid_number(num):
+            return True
+        if not valid and phonenumbers.is_possible_number(num):
+            return True
+    return False
+
+
+def _phone_excluded(text: str, start: int, end: int, *, context: bool = False) -> bool:
+    """An order/ticket number, date, time, version, IP address, price or quantity."""
+    core = text[start:end].strip()
+    if _DATE_LIKE_RE.match(core) and not context:
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 30) : start]
+    neg = _PHONE_NEG_BEFORE_RE.search(before)
+    if neg is not None:
+        pos = _PHONE_CTX_BEFORE_RE.search(before)
+        # The nearer word wins: "call about order 123" is an order, "order: call 555 1234" a phone.
+        if pos is None or pos.start() < neg.start():
+            return True
+    return _MONEY_AFTER_RE.match(text[end : end + 12]) is not None
+
+
+def _phone_context(text: str, start: int, end: int) -> bool:
+    """A phone word shortly before or right after the number."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - 40) : start]
+    if _PHONE_CTX_BEFORE_RE.search(before):
+        return True
+    return _PHONE_CTX_AFTER_RE.match(text[end : end + 16]) is not None
+
+
+def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Phone numbers: ``PhoneNumberMatcher`` (VALID) plus the phone-shaped fallback."""
+    if sum(c.isdigit() for c in text) < 6:
+        return
+    for region in PHONE_REGIONS:
+        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+            if not _phone_excluded(text, match.start, match.end) and not _starts_address(
+                text, match.start
+            ):
+                yield match.start, match.end
+    for m in _PHONE_CAND_RE.finditer(text):
+        start, end = m.start("num"), m.end()
+        num = m.group("num").strip()
+        start += len(m.group("num")) - len(m.group("num").lstrip())
+        digits = re.sub(r"\D", "", num)
+        n = len(digits)
+        context = _phone_context(text, start, end)
+        if n < 6 or n > 15 or _phone_excluded(text, start, m.end("num"), context=context):
+            continue
+        if _starts_address(text, start):
+            continue
+        intl = num.startswith(("+", "00"))
+        formatted = re.search(r"[ .\-()\u00a0]", num) is not None
+        if context:
+            ok = True
+        elif intl:
+            ok = n >= 8 and _region_possible("+" + digits.removeprefix("00"), valid=False)
+        elif formatted:
+            groups = re.findall(r"\d+", num)
+            ok = n >= 7 and max(len(g) for g in groups) >= 3 and _region_possible(num, valid=False)
+        else:
+            ok = n >= 10 and _region_possible(digits, valid=True)
+        if ok:
+            yield start, end
+
+
+# --------------------------------------------------------------------------------------------
+# ADDRESS
+# --------------------------------------------------------------------------------------------
+
+_NUM = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+_CAPWORD = rf"(?:{_UP}[\w'’.\-]*|\d{{1,4}}(?:st|nd|rd|th))"
+_ANYWORD = rf"{_L}[\w'’.\-]*"
+_SUFFIX = (
+    r"(?:street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
+    r"square|sq|terrace|ter|close|crescent|cres|parkway|pkwy|highway|hwy|circle|cir|trail|trl|"
+    r"row|mews|gardens|gdns|grove|hill|walk|alley|plaza|path|pike|loop|causeway|expressway|"
+    r"freeway|turnpike|crossing|heights|point|ridge|landing|junction|green|park|wharf|quay|"
+    r"parade|esplanade|embankment|rise|vale|wynd|brae|str|strasse|straße|straat|gasse|weg|laan|"
+    r"plein|gracht|kade|vej|gade|veien|vegen|vei|gata|gatan|vägen|tie|katu|kuja|utca|út|útja|tér|"
+    r"platz|allee|ring|damm|ufer|gate|plads|stræde|torv)"
+)
+_MORPHEME = (
+    r"(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|singel|vej|gade|veien|"
+    r"vegen|vei|gata|gatan|vägen|väg|tie|katu|kuja|polku|utca|út|útja|tér|ulica|cesta|platz|"
+    r"allee|ring|damm|ufer|steig|pfad|gränd|torget|bakken|stræde|plads|torv|gatvė|iela|tee|"
+    r"väylä|raitti|rinne|veg|vegur|gränd|stig|backe|allé|aleja|utca)"
+)
+_PREFIX = (
+    r"(?:rua|r\.|via|viale|rue|avenida|avda\.?|av\.|calle|c/|carrer|ul\.|ulica|piazza|piazzale|"
+    r"plaza|praça|praca|largo|travessa|estrada|chemin|allée|allee|quai|boulevard|bd\.?|strada|"
+    r"corso|camino|paseo|ctra\.?|carretera|ronda|avenue|place|rambla|vicolo|contrada|impasse|"
+    r"rua|alameda|rodovia|calçada|cesta|λεωφ\.|οδός|οδος|ulitsa|prospekt|vulica)"
+)
+
+# 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
+_ADDR_NUM_FIRST_RE: Final = re.compile(
+    rf"(?<![\w.,/-])(?:{_NUM}[ \t]+){{1,2}}(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
+    rf"(?:{_CAPWORD}[ \t]+){{1,4}}(?i:{_SUFFIX})\b\.?"
+)
+# 1b. The same in lower case: "23 8 wressle road" (needs a word that isn't common English).
+_ADDR_NUM_FIRST_LOWER_RE: Final = re.compile(
+    rf"(?<![\w.,/-])(?:{_NUM}[ \t]+){{1,2}}(?P<words>(?:{_ANYWORD}[ \t]+){{1,4}})"
+    rf"(?:street|road|avenue|lane|drive|boulevard|rd|st|ave|blvd|ln|way|close|crescent|terrace|court|"
+    rf"place|parkway|highway|square)\b\.?"
+)
+# 2. Street type first: "Rua das Pedras 930", "7 rue Charles Corbeau", "ul. Podleśna 17".
+_ADDR_PREFIX_RE: Final = re.compile(
+    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM}[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
+    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}})(?P<post>[ \t]+{_NUM}\b\.?)?(?![\w])"
+)
+_ADDR_PREFIX_NUM_RE: Final = re.compile(
+    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM}[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
+    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>[ \t]+{_NUM}\b\.?)(?![\w])"
+)
+# 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167".
+_ADDR_MORPH_RE: Final = re.compile(
+    rf"(?i)(?<![\w.])(?:{_NUM}[ \t]+){{0,2}}(?:{_ANYWORD}[ \t]+){{0,3}}"
+    rf"{_L}*{_MORPHEME}[ \t]+{_NUM}\b\.?"
+)
+# 4. Capitalised street name + full suffix word, no number: "Vizirov Street", "Abbey Road".
+_ADDR_NAMED_RE: Final = re.compile(
+    rf"(?<![\w])(?:{_UP}[\w'’\-]+[ \t]+){{1,3}}(?:Street|Road|Avenue|Lane|Boulevard|Strasse|Straße|"
+    rf"Terrace|Crescent|Gardens|Mews)\b"
+)
+# 5. Secondary units, PO boxes, military addresses, UK/CA postcodes, US city-state-zip.
+_ADDR_UNIT_RE: Final = re.compile(
+    r"(?i)(?<![\w])(?:apt|apartment|suite|ste|flat)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
+)
+_ADDR_WEAK_UNIT_RE: Final = re.compile(
+    r"(?i)(?<![\w])(?:unit|room|rm|floor|fl|bldg|building|block|dept)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
+)
+_ADDR_BOX_RE: Final = re.compile(
+    r"(?i)(?<![\w])(?:(?:(?:psc|unit|cmr)[ \t]+\d{3,5},?[ \t]+)?(?:p\.?[ \t]?o\.?[ \t]*box|"
+    r"post[ \t]+office[ \t]+box|postfach|apartado|caixa[ \t]+postal)|(?:psc|unit|cmr)[ \t]+\d{3,5},?[ \t]+box)"
+    r"[ \t]*#?[ \t]*\d{1,6}\b"
+)
+_ADDR_MIL_RE: Final = re.compile(
+    r"(?:\b(?:USNS|USNV|USS|USCGC)[ \t]+[\w'’-]+(?:[ \t]*\n[ \t]*|,?[ \t]+))?\b[ADF]PO[ \t]+A[AEP][ \t]+\d{5}\b",
+    re.IGNORECASE,
+)
+_ADDR_POSTCODE_RE: Final = re.compile(
+    r"(?<![\w])(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}|"
+    r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d)(?![\w])"
+)
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
+    "NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|AA|AE|AP|"
+    "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
+)
+_ADDR_CSZ_RE: Final = re.compile(
+    rf"(?<![\w])(?:{_UP}[\w'’.\-]+[ \t]+){{0,3}}{_UP}[\w'’.\-]+,[ \t]*(?:{_STATES})\.?[ \t]+"
+    rf"\d{{5}}(?:-\d{{4}})?(?![\w-])"
+)
+_ADDR_ZIP_CTX_RE: Final = re.compile(
+    r"(?i)\b(?:zip[ \t]*code|zipcode|zip|postcode|postal[ \t]+code|post[ \t]+code|plz|cep)"
+    r"(?:[ \t]*(?:is|was|:|=|-|#))*[ \t]*(?P<code>\d{3,6}(?:[- ]\d{3,4})?|"
+    r"[a-z]{1,2}\d[a-z\d]?[ ]?\d[a-z]{2}|[a-z]\d[a-z][ ]?\d[a-z]\d|\d{4}[ ]?[a-z]{2})(?![\w])"
+)
+# 6. "lives at ...", "address: ...", "send it to ...": the rest of the phrase when it holds a
+#    number and a street word or a word that isn't common English.
+_ADDR_CTX_RE: Final = re.compile(
+    r"(?i)\b(?:(?:billing|shipping|home|postal|mailing|delivery|new|old|my|his|her|the|their|our)"
+    r"[ \t]+address\b(?:[ \t]+(?:is|was|to|with))?|address(?:[ \t]+is)?[ \t]*:|addressed[ \t]+to|"
+    r"lives?[ \t]+at|living[ \t]+at|located[ \t]+at|moved[ \t]+to|move[ \t]+to|relocated[ \t]+to|"
+    r"(?:send|sent|ship|shipped|deliver|delivered|mail|mailed|post|posted|forward|forwarded|"
+    r"return|returned)(?:[ \t]+(?:it|this|them|that|one|a[ \t]+new[ \t]+one|the[ \t]+\w+))?[ \t]+to|"
+    r"arrived[ \t]+at|delivered[ \t]+at|meet[ \t]+me[ \t]+at|refers[ \t]+to|address[ \t]+to|"
+    r"(?:office|shop|store|house|home|flat|apartment|building|warehouse|headquarters|hq|place)"
+    r"[ \t]+is[ \t]+(?:at|in|on)|(?:it|we)(?:'s|[ \t]+is|[ \t]+are)[ \t]+(?:at|in|on)|"
+    r"update[ \t]+(?:my[ \t]+)?address[ \t]+to|change[ \t]+my[ \t]+address[ \t]+to|same:)"
+    r"[ \t:]*\n?[ \t]*"
+)
+_ADDR_STOP_RE: Final = re.compile(
+    r"(?i)(?:[?!]|\.(?=\s*$|\s+[A-Z]\w*\s+[a-z])|\s+(?:for|in case|last night|if|please|thanks|"
+    r"thank you|because|before|after|when|but|as soon|asap|by|within|instead|street in|"
+    r"i\s+am|i'm|i\s+will|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b|"
+    r"\s+(?:and|or)\s+(?:i|we|you|my|please|then|the)\b|\n|$)"
+)
+_LINE_STOP_RE: Final = re.compile(_ADDR_STOP_RE.pattern.replace(r"|\n|$)", r")"))
+_STREET_WORD_RE: Final = re.compile(rf"(?i)\b(?:{_SUFFIX}|{_PREFIX})\b|{_MORPHEME}\b|\d{{5}}")
+_TIME_LIKE_RE: Final = re.compile(
+    r"(?i)^\s*\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock|h\b|hrs?\b)"
+)
+_LEAD_FILLER_RE: Final = re.compile(r"(?i)^(?:(?:with|is|was|to|at|as|:)[ \t]+)+")
+# 7. An address line on its own: "16 salontie 6", "49 Bergshaugen 43".
+_ADDR_LINE_RE: Final = re.compile(
+    rf"(?m)^(?P<lead>[^\w\n]*)(?P<addr>{_NUM}[ \t]+(?:{_ANYWORD}[ \t]+){{1,5}}{_NUM}\.?)[ \t]*$"
+)
+_LINE_PREFIX_RE: Final = re.compile(r"^[\s>?*•·|-]*")
+_CONNECTORS = (
+    r"(?:and|of|de|la|del|da|do|dos|das|am|an|der|di|du|le|les|los|las|nad|upon|on|y|e|sur|en)"
+)
+_INLINE_EXT_RE: Final = re.compile(
+    rf"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?i:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?\d{{1,5}}[A-Za-z]?\b|"
+    rf"{_UP}[\w'’.\-]*(?:[ \t]+(?:{_UP}[\w'’.\-]*|{_CONNECTORS}\b))*"
+    rf"(?:[ \t]+\d{{4,5}}(?:-\d{{4}})?\b)?|(?:{_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b|\d{{4,5}}(?:-\d{{4}})?\b)){{1,4}}"
+)
+
+
+def _has_uncommon_word(chunk: str) -> bool:
+    """Whether a chunk holds a word that is not common English (a place or street name)."""
+    for w in re.findall(rf"{_L}[\w'’\-]*", chunk):
+        if len(w) >= 2 and w.casefold() not in _COMMON and _fold(w) not in _COMMON:
+            return True
+    return False
+
+
+def _continuation_len(line: str) -> int:
+    """How much of a line continues an address block (city, region, country, zip, unit); 0 if none."""
+    lead = _LINE_PREFIX_RE.match(line)
+    offset = lead.end() if lead else 0
+    stop = _LINE_STOP_RE.search(line, offset)
+    if stop is not None:
+        line = line[: stop.start()]
+    body = line[offset:].strip()
+    if not body or len(body) > 60:
+        return 0
+    words = re.findall(r"[\w'’.\-]+", body)
+    if not words or len(words) > 7 or body.endswith(":"):
+        return 0
+    if _EMAIL_RE.search(body) or "@" in body or "http" in body.lower():
+        return 0
+    digits = sum(c.isdigit() for c in body)
+    if digits >= 6:
+        return 0
+    if re.search(r"(?i)\b(?:office|fax|mobile|phone|tel|email|regards|thanks|cheers)\b", body):
+        return 0
+    size = len(line.rstrip(" \t,;:"))
+    if digits:
+        return size
+    if re.fullmatch(r",?\s*[A-Z]{2,3}\.?", body) or body.casefold() == ", nan":
+        return size
+    if body.isupper() and len(words) <= 4:
+        return size
+    if _fold(re.sub(r"[\d,]+", " ", body)).strip() in _PLACES:
+        return size
+    return size if _has_uncommon_word(body) and not re.search(r"[.!?]$", body) else 0
+
+
+def _extend_block(text: str, end: int) -> int:
+    """Extend an address that ends a line over the following address-like lines."""
+    nl = text.find("\n", end)
+    rest_of_line = text[end : nl if nl != -1 else len(text)]
+    if rest_of_line.strip(" \t,"):
+        return end
+    pos = end + len(rest_of_line)  # at a newline, or the end
+    lines_taken = 0
+    blank_run = 0
+    new_end = end
+    while pos < len(text) and lines_taken < 6:
+        nl = text.find("\n", pos + 1)
+        line = text[pos + 1 : nl if nl != -1 else len(text)]
+        if not line.strip():
+            blank_run += 1
+            if blank_run > 1:
+                break
+            pos = nl if nl != -1 else len(text)
+            continue
+        size = _continuation_len(line)
+        if not size:
+            break
+        blank_run = 0
+        lines_taken += 1
+        new_end = pos + 1 + size
+        if size < len(line.rstrip()):
+            break
+        pos = nl if nl != -1 else len(text)
+    return new_end
+
+
+def _extend_inline(text: str, end: int) -> int:
+    """Extend over ``, Apt. 5``, ``, City``, ``, City, ST 12345`` or ``, Country 12345`` parts."""
+    m = _INLINE_EXT_RE.match(text, end)
+    return m.end() if m else end
+
+
+def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """Judge a street-type-first match ("Rua das Pedras 930"); return its span or None."""
+    words = m.group("words")
+    parts = words.split()
+    first = parts[0] if parts else ""
+    type_ = m.group("type").casefold()
+    if not (m.group("pre") or m.group("post")):
+        return None
+    if type_ in {"via", "place", "plaza", "avenue", "boulevard", "r.", "rue", "square"} and not (
+        m.group("type")[0].isupper() or m.group("pre")
+    ):
+        return None
+    if first.casefold() in _COMMON and not first[:1].isupper():
+        return None
+    if not m.group("post") and not _has_uncommon_word(words) and not words[:1].isupper():
+        return None
+    end = m.end()
+    if not m.group("post"):
+        # Without a trailing house number, stop after the last capitalised word, or, in lower
+        # case, before the first common word.
+        tokens = list(re.finditer(_ANYWORD, words))
+        if words[:1].isupper():
+            caps = [t for t in tokens if t.group(0)[0].isupper()]
+            end = m.start("words") + caps[-1].end()
+        else:
+            keep = tokens[:1]
+            for t in tokens[1:]:
+                if t.group(0).casefold() in _COMMON:
+                    break
+                keep.append(t)
+            end = m.start("words") + keep[-1].end()
+    return m.start(), end
+
+
+def _starts_address(text: str, pos: int) -> bool:
+    """Whether a street address starts at ``pos`` (so a number there is a house number)."""
+    return bool(
+        _ADDR_NUM_FIRST_RE.match(text, pos)
+        or _ADDR_NUM_FIRST_LOWER_RE.match(text, pos)
+        or _ADDR_MORPH_RE.match(text, pos)
+        or _ADDR_PREFIX_NUM_RE.match(text, pos)
+    )
+
+
+def _address_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Street addresses with their unit/city/region/zip continuation, PO boxes, postcodes."""
+    found: list[tuple[int, int]] = []
+    for m in _ADDR_NUM_FIRST_RE.finditer(text):
+        found.append((m.start(), m.end()))
+    for m in _ADDR_NUM_FIRST_LOWER_RE.finditer(text):
+        if _has_uncommon_word(m.group("words")):
+            found.append((m.start(), m.end()))
+    for m in _ADDR_PREFIX_NUM_RE.finditer(text):
+        span = _prefix_street(text, m)
+        if span:
+            found.append(span)
+    for m in _ADDR_PREFIX_RE.finditer(text):
+        span = _prefix_street(text, m)
+        if span:
+            found.append(span)
+    for m in _ADDR_MORPH_RE.finditer(text):
+        found.append((m.start(), m.end()))
+    for m in _ADDR_NAMED_RE.finditer(text):
+        found.append((m.start(), m.end()))
+    for rx in (_ADDR_UNIT_RE, _ADDR_BOX_RE, _ADDR_MIL_RE, _ADDR_CSZ_RE):
+        for m in rx.finditer(text):
+            found.append((m.start(), m.end()))
+    for m in _ADDR_POSTCODE_RE.finditer(text):
+        found.append((m.start(), m.end()))
+    for m in _ADDR_ZIP_CTX_RE.finditer(text):
+        found.append((m.start("code"), m.end("code")))
+    for m in _ADDR_LINE_RE.finditer(text):
+        if _has_uncommon_word(m.group("addr")):
+            found.append((m.start("addr"), m.end("addr")))
+    for m in _ADDR_CTX_RE.finditer(text):
+        start = m.end()
+        stop = _ADDR_STOP_RE.search(text, start, min(len(text), start + 120))
+        end = stop.start() if stop else min(len(text), start + 120)
+        inner = re.search(r"(?i)(?::|\bis\b|\bare\b)[ \t]+(?=\S)", text[start:end])
+        if inner and not re.search(r"\d", text[start : start + inner.start()]):
+            start += inner.end()
+        lead = _LEAD_FILLER_RE.match(text, start, end)
+        if lead:
+            start = lead.end()
+        chunk = text[start:end].rstrip(" \t,;:")
+        if not chunk or _TIME_LIKE_RE.match(chunk):
+            continue
+        has_num = re.search(r"\d", chunk) is not None
+        if (has_num and (_has_uncommon_word(chunk) or _STREET_WORD_RE.search(chunk))) or (
+            _STREET_WORD_RE.search(chunk) and _has_uncommon_word(chunk)
+        ):
+            found.append((start, start + len(chunk)))
+    # Weak units only next to something else that is an address.
+    for m in _ADDR_WEAK_UNIT_RE.finditer(text):
+        if any(s - 3 <= m.end() and m.start() <= e + 3 for s, e in found):
+            found.append((m.start(), m.end()))
+    for start, end in found:
+        end = _extend_inline(text, end)
+        yield start, _extend_block(text, end)
+
+
+# --------------------------------------------------------------------------------------------
+# NAME
+# --------------------------------------------------------------------------------------------
+
+_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_POSSESSIVE_RE: Final = re.compile(r"['’]s$", re.IGNORECASE)
+_NAME_CTX_RE: Final = re.compile(
+    r"(?i)(?:\bmy[ \t]+name[ \t]+is|\bmy[ \t]+name's|\bname[ \t]+is|\bname[ \t]*:|\bnamed|"
+    r"\bcall[ \t]+me|\bthis[ \t]+is|\bi[ \t]+am|\bi'm|\bi’m|\bit's|\bit’s|\bdear|\bhi|\bhello|\bhey|"
+    r"\battn\.?:?|\battention:|\bc/o|\bspeak[ \t]+(?:to|with)|\bspoke[ \t]+(?:to|with)|"
+    r"\btalk(?:ed)?[ \t]+(?:to|with)|\bask[ \t]+for|\bsigned|\bfrom:|\bcustomer:|\bcontact:|"
+    r"\bmaiden[ \t]+name[ \t]+is|\bname[ \t]+on[ \t]+the[ \t]+(?:account|card)[ \t]+is|"
+    r"\bsaid|\bsays|\basked|\bthanks|\bthank[ \t]+you|\bregards|\bcheers|\bbest|\bsincerely|"
+    r"\byours|\bsigned[ \t]+by|\bwith[ \t]+love|\bxoxo)"
+    r"[ \t]*[,:]?[ \t]*(?:\n[ \t>*-]*)?$"
+)
+_NAME_CTX_FIND_RE: Final = re.compile(_NAME_CTX_RE.pattern.removesuffix("$"))
+_WEAK_CTX: Final[frozenset[str]] = frozenset(
+    {
+        "this is",
+        "i am",
+        "i'm",
+        "i’m",
+        "it's",
+        "it’s",
+        "said",
+        "says",
+        "asked",
+        "named",
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "thanks",
+        "thank you",
+        "regards",
+        "cheers",
+        "best",
+        "sincerely",
+        "yours",
+    }
+)
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    """Whether the word at ``pos`` starts a sentence, a line or the text."""
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\"'“‘(*•-":
+        i -= 1
+    return i < 0 or text[i] in ".!?:;\n>"
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    start: int
+    end: int  # without a possessive 's
+    word: str
+    title: bool
+    lower: bool
+    first: bool
+    last: bool
+    common: bool
+    blocked: bool
+
+
+def _tokens(text: str) -> list[_Tok]:
+    """Word tokens with their shape and lexicon flags."""
+    out: list[_Tok] = []
+    for m in _WORD_RE.finditer(text):
+        word = _POSSESSIVE_RE.sub("", m.group(0))
+        if not word:
+            continue
+        key, folded = word.casefold(), _fold(word)
+        title = word[0].isupper() and any(c.islower() for c in word)
+        out.append(
+            _Tok(
+                start=m.start(),
+                end=m.start() + len(word),
+                word=word,
+                title=title,
+                lower=word.islower(),
+                first=key in _FIRST or folded in _FIRST,
+                last=key in _LAST or folded in _LAST,
+                common=key in _COMMON or folded in _COMMON or "'" in key or "’" in key,
+                blocked=key in _NOT_NAMES or folded in _NOT_NAMES or key in _HONORIFICS,
+            )
+        )
+    return out
+
+
+def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
+    """Whether two tokens are separated by spaces only (part of one name)."""
+    gap = text[a.end : b.start]
+    return 0 < len(gap) <= 2 and gap.strip(" \t") == "" or gap in {" ", "-"}
+
+
+def _surname_like(t: _Tok, *, lowercase: bool) -> bool:
+    """Whether a token can be a further part of a name already started."""
+    if t.blocked:
+        return False
+    if lowercase:
+        return t.lower and (t.first or t.last) and not t.common
+    return t.title and (t.last or t.first or not t.common)
+
+
+_NAME_SUFFIX_RE: Final = re.compile(
+    r"[ \t]*,?[ \t]+(?:Jr|Sr|II|III|IV|MD|PhD|DDS|DVM|Esq|CPA)\b\.?"
+)
+_NAME_BEFORE_EMAIL_RE: Final = re.compile(
+    rf"(?<![\w])(?P<name>(?:{_UP}[\w'’\-]*\.?[ \t]+){{0,3}}{_UP}[\w'’\-]*)[ \t]*<[^<>@\s]+@[^<>\s]+>"
+)
+_LIST_SEP_RE: Final = re.compile(
+    r"^(?:,[ \t]*|[ \t]+(?:and|&|or)[ \t]+|,[ \t]+(?:and|&|or)[ \t]+)$"
+)
+
+
+_PARTICLES: Final[frozenset[str]] = frozenset(
+    "van von de der den da di del della la le du dos das ter ten bin ibn al el mac st".split()
+)
+
+
+def _extend_name(text: str, toks: list[_Tok], i: int, *, lowercase: bool, limit: int = 2) -> int:
+    """Index of the last token of a name that starts at token ``i``."""
+    j = i
+    while j + 1 < len(toks) and j - i < limit + 1 and _adjacent(text, toks[j], toks[j + 1]):
+        nxt = toks[j + 1]
+        if (
+            not lowercase
+            and nxt.word in _PARTICLES
+            and j + 2 < len(toks)
+            and _adjacent(text, nxt, toks[j + 2])
+            and toks[j + 2].title
+            and not toks[j + 2].blocked
+        ):
+            j += 2  # "Jacob van Gameren", "Gary de Vaan"
+            continue
+        if j - i >= limit or not _surname_like(nxt, lowercase=lowercase):
+            break
+        j += 1
+    return j
+
+
+def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
+    """Names as (first token, last token, start offset); the offset may precede the first token."""
+    ctx_ends: dict[int, str] = {}
+    for m in _NAME_CTX_FIND_RE.finditer(text):
+        after = m.end()
+        while after < len(text) and text[after] in " \t":
+            after += 1
+        ctx_ends[after] = re.sub(r"[ \t]+", " ", re.sub(r"[,:\s]+$", "", m.group(0).lower()))
+    runs: list[tuple[int, int, int]] = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        t = toks[i]
+        key = t.word.casefold()
+        prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
+        nxt = toks[i + 1] if i + 1 < n and _adjacent(text, t, toks[i + 1]) else None
+        # Honorific + name: "Mr. Smith", "ms. Wijtze", "Dr. Kent Jaworski".
+        if key in _HONORIFICS and i + 1 < n:
+            cand = toks[i + 1]
+            gap = text[t.end : cand.start]
+            if re.fullmatch(r"\.?[ \t]+", gap) and (
+                cand.title
+                or (
+                    cand.lower and (cand.first or cand.last or not cand.common) and not cand.blocked
+                )
+            ):
+                j = _extend_name(text, toks, i + 1, lowercase=cand.lower)
+                runs.append((i, j, t.start))
+                i = j + 1
+                continue
+        ctx = ctx_ends.get(t.start)
+        if ctx is not None and not t.blocked and not (t.word.isupper() and len(t.word) > 1):
+            weak = ctx in _WEAK_CTX
+            if t.title:
+                ok = (t.first or t.last or not t.common) if weak else True
+            else:
+                ok = t.lower and (t.first or t.last or not weak) and not t.common
+            if ok:
+                j = _extend_name(text, toks, i, lowercase=t.lower)
+                runs.append((i, j, t.start))
+                i = j + 1
+                continue
+        brand_before = prev is not None and prev.blocked and prev.title
+        if t.blocked or brand_before:
+            i += 1
+            continue
+        if t.title:
+            mid = not _sentence_start(text, t.start)
+            prev_title = prev is not None and prev.title
+            if t.first and not t.common:
+                j = _extend_name(text, toks, i, lowercase=False)
+                runs.append((i, j, t.start))
+                i = j + 1
+                continue
+            if t.first and nxt is not None and nxt.title and not nxt.blocked and not nxt.common:
+                # "Mark Roseby": a first name that is also a word, then a surname.
+                j = _extend_name(text, toks, i + 1, lowercase=False, limit=1)
+                runs.append((i, j, t.start))
+                i = j + 1
+                continue
+            if t.first and mid and not prev_title and (nxt is None or not nxt.title):
+                # A first name that is also a word ("Mark", "Rose"), capitalised mid-sentence.
+                runs.append((i, i, t.start))
+            elif t.last and not t.common and not prev_title and (nxt is None or not nxt.title):
+                # A surname alone, mid-sentence, or opening a list ("Lang and Fleischer").
+                listed = (
+                    i + 1 < n
+                    and toks[i + 1].title
+                    and _LIST_SEP_RE.match(text[t.end : toks[i + 1].start])
+                )
+                if mid or listed:
+                    runs.append((i, i, t.start))
+        elif t.lower and t.first:
+            if nxt is not None and nxt.lower and not nxt.blocked and not nxt.common:
+                if nxt.last or not t.common:
+                    runs.append((i, i + 1, t.start))
+                    i += 2
+                    continue
+            if not t.common:
+                runs.append((i, i, t.start))
+        i += 1
+    return runs
+
+
+def _name_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Person names from honorifics, phrases (``my name is``, sign-offs) and the name lexicon."""
+    toks = _tokens(text)
+    if not toks:
+        return
+    runs = _name_token_runs(text, toks)
+    named = [False] * len(toks)
+    for i, j, _ in runs:
+        for k in range(i, j + 1):
+            named[k] = True
+    # Lists: "Malon, Darin and Michelle": a capitalised uncommon word listed with a name is one.
+    changed = True
+    while changed:
+        changed = False
+        for k, t in enumerate(toks):
+            if named[k] or not t.title or t.common or t.blocked:
+                continue
+            for nb in (k - 1, k + 1):
+                if 0 <= nb < len(toks) and named[nb]:
+                    a, b = (toks[nb], t) if nb < k else (t, toks[nb])
+                    if _LIST_SEP_RE.match(text[a.end : b.start]):
+                        named[k] = True
+                        runs.append((k, k, t.start))
+                        changed = True
+                        break
+    for i, j, start in runs:
+        end = toks[j].end
+        suffix = _NAME_SUFFIX_RE.match(text, end)
+        yield start, suffix.end() if suffix else end
+    for m in _NAME_BEFORE_EMAIL_RE.finditer(text):
+        yield m.start("name"), m.end("name")
+
+
+# --------------------------------------------------------------------------------------------
+# Known customer details
+# --------------------------------------------------------------------------------------------
+
+
+def _known_spans(
+    text: str, names: Sequence[str], emails: Sequence[str]
+) -> Iterable[tuple[int, int, Kind]]:
+    """The ticket's customer names (whole and each part of 3+ letters) and e-mail addresses."""
+    for email in emails:
+        email = email.strip()
+        if not email:
+            continue
+        rx = re.compile(rf"(?<![\w.+-]){re.escape(email)}(?![\w-])", re.IGNORECASE)
+        for m in rx.finditer(text):
+            yield m.start(), m.end(), "EMAIL"
+    variants: set[str] = set()
+    for name in names:
+        parts = name.split()
+        if not parts:
+            continue
+        variants.add(r"\s+".join(re.escape(p) for p in parts))
+        for part in re.split(r"[\s\-]+", name):
+            part = part.strip(".,'’")
+            if len(part) >= 3:
+                variants.add(re.escape(part))
+                folded = _fold(part)
+                if folded != part.casefold():
+                    variants.add(re.escape(folded))
+    if variants:
+        alternation = "|".join(sorted(variants, key=len, reverse=True))
+        rx = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+        for m in rx.finditer(text):
+            yield m.start(), m.end(), "NAME"
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def _candidates(
+    text: str, names: Sequence[str], emails: Sequence[str]
+) -> list[tuple[int, int, Kind]]:
+    """Every detection, possibly overlapping."""
+    found: list[tuple[int, int, Kind]] = list(_known_spans(text, names, emails))
+    found += [(s, e, "EMAIL") for s, e in _email_spans(text)]
+    found += [(s, e, "IBAN") for s, e in _iban_spans(text)]
+    found += [(m.start("num"), m.end("num"), "IBAN") for m in _BANK_RE.finditer(text)]
+    found += [(s, e, "CARD") for s, e in _card_spans(text)]
+    found += [(s, e, "ID") for s, e in _id_spans(text)]
+    found += [(s, e, "PHONE") for s, e in _phone_spans(text)]
+    found += [(s, e, "ADDRESS") for s, e in _address_spans(text)]
+    found += [(s, e, "NAME") for s, e in _name_spans(text)]
+    return found
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span to exclude surrounding whitespace and separators."""
+    while start < end and text[start] in " \t\r\n,;:":
+        start += 1
+    while end > start and text[end - 1] in " \t\r\n,;:":
+        end -= 1
+    return start, end
+
+
+def _merge_gap(kind: Kind, gap: str) -> bool:
+    """Whether two neighbouring spans of one kind become one."""
+    if gap == "":
+        return True
+    if kind == "ADDRESS":
+        return re.fullmatch(r"[\s,;]*", gap) is not None and gap.count("\n") <= 2
+    if kind == "NAME":
+        return re.fullmatch(r"[ \t]+", gap) is not None
+    return False
+
+
+def find_spans(
+    text: str, *, customer_names: Sequence[str] = (), customer_emails: Sequence[str] = ()
+) -> list[Span]:
+    """Return the non-overlapping private spans of ``text``, in order."""
+    if not text:
+        return []
+    taken = bytearray(len(text))
+    for m in _LABEL_RE.finditer(text):
+        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    found = _candidates(text, customer_names, customer_emails)
+    found.sort(key=lambda c: (_RANK[c[2]], c[0], -(c[1] - c[0])))
+    spans: list[Span] = []
+    for start, end, kind in found:
+        start, end = _trim(text, start, end)
+        i = start
+        while i < end:
+            if taken[i]:
+                i += 1
+                continue
+            j = i
+            while j < end and not taken[j]:
+                j += 1
+            s, e = _trim(text, i, j)
+            if any(c.isalnum() for c in text[s:e]):
+                spans.append(Span(s, e, kind))
+                taken[s:e] = b"\x01" * (e - s)
+            i = j
+    spans.sort()
+    merged: list[Span] = []
+    for span in spans:
+        if merged:
+            prev = merged[-1]
+            if prev.kind == span.kind and _merge_gap(span.kind, text[prev.end : span.start]):
+                merged[-1] = Span(prev.start, span.end, span.kind)
+                continue
+        merged.append(span)
+    return merged
+
+
+def redact(
+    text: str, *, customer_names: Sequence[str] = (), customer_emails: Sequence[str] = ()
+) -> str:
+    """Replace every private span of ``text`` with its ``[KIND]`` label."""
+    spans = find_spans(text, customer_names=customer_names, customer_emails=customer_emails)
+    if not spans:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for span in spans:
+        parts.append(text[pos : span.start])
+        parts.append(label(span.kind))
+        pos = span.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _warm_up() -> None:
+    """Load the libraries' lazily loaded metadata now, at import, not during a call."""
+    PhoneMetadata.load_all()
+    sample = (
+        "Call +44 20 7946 0958 or (415) 555-2671, IBAN GB82WEST12345698765432, "
+        "card 4111 1111 1111 1111, SSN 123-45-6789, 12 Main Street, Dr. Jane Doe"
+    )
+    for region in _POSSIBLE_REGIONS:
+        phonenumbers.parse("0201234567", region)
+        for _ in PhoneNumberMatcher(sample, region, leniency=Leniency.VALID):
+            pass
+    for code in ("GB82WEST12345698765432", "DE89370400440532013000", "FR1420041010050500013M02606"):
+        _stdnum_iban.is_valid(code)
+    for check in _STDNUM_CHECKS.values():
+        check("0")
+    redact(sample)
+
+
+_warm_up()

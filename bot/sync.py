@@ -1,0 +1,121 @@
+"""`debrief sync`: pull new ratings (and their agents) from every configured helpdesk."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
+from bot.errors import InvalidInput
+from bot.helpdesks import Helpdesk, HelpdeskError, RatingRecord, configured_helpdesks
+from bot.settings import Settings
+from models import SyncRun
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+FIRST_SYNC = timedelta(weeks=16)  # enough history for a baseline and a trend
+OVERLAP = timedelta(days=1)  # ratings can arrive or change late; upserts make re-reads harmless
+
+
+@dataclass
+class SyncReport:
+    """Ratings pulled per helpdesk, and the helpdesks that failed with why."""
+
+    pulled: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _row(record: RatingRecord) -> ConversationRow:
+    tags = ";".join(t.replace(";", ",") for t in record.tags)[:2000] or None
+    return ConversationRow(
+        helpdesk=record.helpdesk,
+        external_id=record.external_id,
+        agent_name=record.agent_name,
+        agent_email=record.agent_email.lower() if record.agent_email else None,
+        closed_at=record.closed_at,
+        csat=record.csat,
+        queue=record.queue,
+        tags=tags,
+        url=record.url,
+    )
+
+
+def _since(session_factory: Callable[[], Any], name: str, now: datetime) -> datetime:
+    with session_factory() as session:
+        last = session.scalar(
+            select(SyncRun.started_at)
+            .where(
+                SyncRun.helpdesk == name, SyncRun.error.is_(None), SyncRun.finished_at.is_not(None)
+            )
+            .order_by(SyncRun.started_at.desc())
+            .limit(1)
+        )
+    return (last - OVERLAP) if last is not None else now - FIRST_SYNC
+
+
+def _pull(session_factory: Callable[[], Any], helpdesk: Helpdesk, since: datetime) -> int:
+    pulled = 0
+    batch: list[ConversationRow] = []
+
+    def flush() -> None:
+        with session_factory() as session:
+            directory = AgentDirectory(session=session, actor=f"sync:{helpdesk.name}")
+            rows = []
+            for row in batch:
+                try:
+                    rows.append((row, directory.agent_id(row.agent_name, row.agent_email)))
+                except InvalidInput as exc:
+                    log.warning("%s #%s skipped: %s", row.helpdesk, row.external_id, exc.message)
+            upsert_conversations(session=session, rows=rows, import_id=None)
+        batch.clear()
+
+    for record in helpdesk.ratings_since(since):
+        batch.append(_row(record))
+        pulled += 1
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return pulled
+
+
+def sync_helpdesks(
+    *,
+    session_factory: Callable[[], Any],
+    settings: Settings,
+    since: datetime | None = None,
+    helpdesks: list[Helpdesk] | None = None,
+) -> SyncReport:
+    """Pull ratings since `since` (default: the last good sync, less a day) from each helpdesk."""
+    report = SyncReport()
+    now = utcnow()
+    for helpdesk in helpdesks if helpdesks is not None else configured_helpdesks(settings):
+        start = since or _since(session_factory, helpdesk.name, now)
+        with session_factory() as session:
+            run = SyncRun(helpdesk=helpdesk.name, since=start, started_at=now)
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        error: str | None = None
+        pulled = 0
+        try:
+            pulled = _pull(session_factory, helpdesk, start)
+            report.pulled[helpdesk.name] = pulled
+        except HelpdeskError as exc:
+            error = str(exc)[:500]
+            report.failed[helpdesk.name] = error
+            log.error("sync of %s failed: %s", helpdesk.name, error)
+        finally:
+            helpdesk.close()
+            with session_factory() as session:
+                stored = session.get(SyncRun, run_id)
+                if stored is not None:
+                    stored.finished_at, stored.ratings, stored.error = utcnow(), pulled, error
+    return report

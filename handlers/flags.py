@@ -1,0 +1,98 @@
+"""The flag DM's Dismiss button: ask why, keep the reason, update the DM."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from blocks.flag_dm import dismiss_modal, dismissed_message, flag_message
+from blocks.ids import ActionId, BlockId, CallbackId
+from blocks.messages import DB_DOWN
+from bot.db import DatabaseUnavailable
+from bot.deliveries import flag_view
+from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.flags import dismiss_flag
+from bot.scope import require_write, viewer_for
+from handlers.deps import Deps
+from handlers.replies import ephemeral, explained
+from models import Flag
+
+
+def _chart_id(message: dict[str, Any]) -> str | None:
+    for block in message.get("blocks", []):
+        if block.get("type") == "image" and block.get("slack_file", {}).get("id"):
+            return str(block["slack_file"]["id"])
+    return None
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the dismiss listeners."""
+
+    @app.action(ActionId.FLAG_DISMISS)
+    def open_dismiss(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
+    ) -> None:
+        ack()
+        with explained(ephemeral(respond)):
+            with deps.read_session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                require_write(viewer)
+                flag = session.get(Flag, int(action.get("value") or 0))
+                if flag is None:
+                    raise NotFound("That flag no longer exists.")
+                view = flag_view(session, flag, deps.settings.window_days)
+            container = body.get("container", {})
+            modal = dismiss_modal(
+                flag_id=view.flag_id,
+                agent_name=view.agent_name,
+                channel=container.get("channel_id"),
+                ts=container.get("message_ts"),
+            )
+            meta = json.loads(modal["private_metadata"])
+            meta["chart"] = _chart_id(body.get("message") or {})
+            modal["private_metadata"] = json.dumps(meta)
+            client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    @app.view(CallbackId.FLAG_DISMISS)
+    def save_dismissal(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = view["state"]["values"]
+        reason = (
+            (values.get(BlockId.DISMISS_REASON, {}).get(ActionId.DISMISS_REASON) or {}).get(
+                "selected_option"
+            )
+            or {}
+        ).get("value", "")
+        note = (values.get(BlockId.DISMISS_NOTE, {}).get(ActionId.DISMISS_NOTE) or {}).get(
+            "value"
+        ) or ""
+        try:
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                flag = dismiss_flag(
+                    session=session,
+                    actor=viewer,
+                    flag_id=int(meta["flag_id"]),
+                    reason=reason,
+                    note=note,
+                )
+                shown = flag_view(session, flag, deps.settings.window_days)
+                label, by = flag.dismiss_reason or "", flag.dismissed_by or viewer.slack_user_id
+        except (DebriefError, DatabaseUnavailable) as exc:
+            field = exc.field if isinstance(exc, InvalidInput) else "reason"
+            block = BlockId.DISMISS_NOTE if field == "note" else BlockId.DISMISS_REASON
+            ack(
+                response_action="errors",
+                errors={block: DB_DOWN if isinstance(exc, DatabaseUnavailable) else str(exc)},
+            )
+            return
+        ack()
+        if meta.get("channel") and meta.get("ts"):
+            original = flag_message(shown, chart_file_id=meta.get("chart"))
+            updated = dismissed_message(original, by=by, reason=label)
+            client.chat_update(channel=meta["channel"], ts=meta["ts"], **updated)
