@@ -24,11 +24,12 @@ def flag_chart_png(
     means = [float(str(w["mean"])) for w in windows]
     counts = [int(str(w["count"])) for w in windows]
     labels = [f"{d:%d %b}" for d in starts]
+    xs = list(range(len(windows)))  # positions, labelled with the week starts
     figure = Figure(figsize=(6.4, 3.2), dpi=100)  # no pyplot: no global state, thread-safe
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.plot(labels, means, marker="o", color="#1264a3", label="weekly CSAT")
-    for x, y, n in zip(labels, means, counts, strict=True):
+    axes.plot(xs, means, marker="o", color="#1264a3", label="weekly CSAT")
+    for x, y, n in zip(xs, means, counts, strict=True):
         axes.annotate(
             f"{n}",
             (x, y),
@@ -40,7 +41,7 @@ def flag_chart_png(
         )
     if len(means) >= 2:
         axes.plot(
-            labels,
+            xs,
             trend_line(means, slope),
             linestyle="--",
             color="#e01e5a",
@@ -48,6 +49,7 @@ def flag_chart_png(
         )
     axes.axhline(baseline, color="#2eb67d", linestyle=":", label=f"own baseline {baseline:.2f}")
     axes.set_ylim(1, 5.2)
+    axes.set_xticks(xs, labels)
     axes.set_ylabel("mean CSAT (1–5)")
     axes.set_title(f"{agent}: weekly CSAT (numbers are ratings)", fontsize=10)
     axes.legend(loc="lower left", fontsize=7, frameon=False)

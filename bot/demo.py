@@ -1,144 +1,140 @@
-"""`debrief demo`: a fresh SQLite workspace with agents, samples and notes, shown as a lead sees it."""
+"""`debrief demo`: the whole flow on SQLite with the bundled data, shown as a lead would see it."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from sqlalchemy import select
+
 from blocks.coach_modal import coach_modal
+from blocks.flag_dm import flag_message
 from blocks.render import builder_url, render_text
 from bot.agents import upsert_agent
+from bot.ai.summarizer import summarizer_for
 from bot.coaching import load_coach_record
 from bot.db import dispose_all, session_scope
+from bot.deliveries import FlagView
+from bot.importer import import_file
 from bot.members import set_member
 from bot.migrate import upgrade
 from bot.notes import create_note
+from bot.scanner import run_scan
 from bot.scope import viewer_for
-from models import Sample
-from models.base import utcnow
-from models.sample import SampleSource
+from bot.settings import Settings
+from models import Agent, Flag
 
 LEAD = "U0DEMOLEAD"
-AGENTS = ["Becky", "Dan", "Diane", "Greg", "Jim", "Joe", "Martha", "Stewart"]
-DEEPLINK = "https://demo.zendesk.com/agent/tickets/{external_id}"
-
-# Summaries as the summarizer writes them: one to three sentences, private data redacted.
-BECKY_SAMPLES = [
-    (
-        1,
-        "4812",
-        "[NAME] was charged twice after a plan change; the refund was promised "
-        "but no ticket was raised for billing, so the customer called back two days later.",
-    ),
-    (
-        1,
-        "4790",
-        "The customer asked how to export invoices; the answer pointed to a retired "
-        "settings page and the call ended without a working path.",
-    ),
-    (
-        2,
-        "4777",
-        "A password reset loop was escalated after 18 minutes on hold; the customer "
-        "was asked to repeat their account details three times.",
-    ),
-    (
-        2,
-        "4765",
-        "Contract renewal question answered correctly, but the agent closed the call "
-        "before confirming the new start date, which the customer had asked about twice.",
-    ),
-    (
-        2,
-        "4731",
-        "Streaming outage call: the agent read the status-page text verbatim and did "
-        "not offer the service credit the customer asked for.",
-    ),
-    (
-        3,
-        "4702",
-        "Payment failure resolved by updating the card on file; the customer rated "
-        "the wait, not the fix.",
-    ),
-]
+ADMIN = "U0DEMOADMIN"
+DEEPLINK = "https://example.zendesk.com/agent/tickets/{external_id}"
+Echo = Callable[[str], None]
 
 
-def _seed(url: str, now: datetime) -> int:
+@dataclass
+class TerminalNotifier:
+    """Flag DMs kept for printing instead of being sent to Slack."""
+
+    sent: list[tuple[str, FlagView, bytes | None]] = field(default_factory=list)
+
+    def open_dm(self, user_id: str) -> str:
+        """The 'channel' is the person."""
+        return user_id
+
+    def find_flag_message(self, channel: str, flag_id: int) -> str | None:
+        """Nothing was sent before in a fresh demo."""
+        return None
+
+    def post_flag(self, channel: str, view: FlagView, chart_png: bytes | None) -> str:
+        """Keep the DM to show it."""
+        self.sent.append((channel, view, chart_png))
+        return f"demo.{len(self.sent)}"
+
+
+def _build_data(folder: Path) -> Path:
+    from data.build_sample import build
+
+    return build(out_dir=folder)
+
+
+def _people(url: str) -> None:
     with session_scope(url) as session:
         set_member(session=session, actor="demo", slack_user_id=LEAD, role="owner")
-        ids = {}
-        for name in AGENTS:
-            agent, _ = upsert_agent(session=session, actor="demo", name=name, lead=LEAD)
-            ids[name] = agent.id
-        set_member(
-            session=session,
-            actor="demo",
-            slack_user_id="U0DEMOBECKY",
-            role="member",
-            agent_name="Becky",
+        set_member(session=session, actor="demo", slack_user_id=ADMIN, role="admin")
+        for (name,) in session.execute(select(Agent.name).order_by(Agent.name)):
+            if not name.startswith("Stewart"):  # Stewart has no lead: his flag goes to every lead
+                upsert_agent(session=session, actor="demo", name=name, lead=LEAD)
+
+
+def run_demo(*, db_path: str, echo: Echo) -> None:
+    """Build a fresh SQLite workspace, import the bundled sample, scan, and print what leads see."""
+    path = Path(db_path).resolve()
+    folder = path.with_suffix("")  # demo files beside the database: data and charts
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    url = f"sqlite:///{path}"
+    settings = Settings(
+        DATABASE_URL=url,
+        DEBRIEF_DEEPLINK_ZENDESK=DEEPLINK,
+        DEBRIEF_CHART_DIR=str(folder / "charts"),
+        ANTHROPIC_API_KEY=os.environ.get("ANTHROPIC_API_KEY"),
+    )
+    upgrade(url)
+    csv_path = _build_data(folder)
+    report = import_file(session_factory=partial(session_scope, url), path=csv_path)
+    _people(url)
+    summarizer = summarizer_for(settings)
+    notifier = TerminalNotifier()
+    scan = run_scan(settings=settings, summarizer=summarizer, notifier=notifier)
+    echo(f"Demo workspace: {path}")
+    echo(
+        f"Imported {report.loaded} rated conversations from {csv_path} ({len(report.bad)} bad rows)."
+    )
+    engine = "Claude" if settings.anthropic_api_key else "the offline engine (no ANTHROPIC_API_KEY)"
+    echo(f"Summaries by {engine}.")
+    echo("")
+    with session_scope(url) as session:
+        flags = session.scalars(select(Flag).order_by(Flag.id)).all()
+        names = {a.id: a.name for a in session.scalars(select(Agent))}
+    echo(f"Scan: {scan.outcome.assessed} agents assessed, {len(flags)} flagged:")
+    for flag in flags:
+        echo(
+            f"  • {names[flag.agent_id]}: CSAT {flag.baseline:.2f} → {flag.current:.2f} "
+            f"({flag.ratings} ratings over {len(flag.windows)} weeks, trend {flag.slope:+.2f}/week, "
+            f"τ {flag.tau:+.2f}, p {flag.p_value:.3f}); {scan.captured.get(flag.id, 0)} samples captured"
         )
-        samples = []
-        for days, (csat, external_id, summary) in enumerate(BECKY_SAMPLES, start=1):
-            sample = Sample(
-                agent_id=ids["Becky"],
-                helpdesk="zendesk",
-                external_id=external_id,
-                url=DEEPLINK.format(external_id=external_id),
-                csat=float(csat),
-                closed_at=now - timedelta(days=days),
-                summary=summary,
-                source=SampleSource.AUTO,
-            )
-            session.add(sample)
-            samples.append(sample)
-        session.flush()
+    echo("")
+    for recipient, view, _chart in notifier.sent:
+        message = flag_message(view, chart_file_id=None)
+        echo(f"DM to {recipient}:")
+        echo(render_text(message))
+        chart = Path(settings.chart_dir) / f"flag-{view.flag_id}.png"
+        echo(f"Chart (shown in the DM as an image): {chart}")
+        echo(f"Block Kit Builder: {builder_url(message)}")
+        echo("")
+    if not flags:
+        return
+    agent_id = flags[0].agent_id
+    with session_scope(url) as session:
         lead = viewer_for(session=session, slack_user_id=LEAD)
         create_note(
             session=session,
             actor=lead,
-            agent_id=ids["Becky"],
-            body="Billing double-charge calls: always raise the billing ticket before promising a refund. "
-            "Let's walk through #4812 together in our 1:1.",
-            sample_id=samples[0].id,
-            follow_up_at=now + timedelta(days=7),
+            agent_id=agent_id,
+            body="Refund promises without a billing ticket keep coming up. Let's walk through one "
+            "of these calls in our 1:1 and agree the steps.",
             shared_with_agent=True,
         )
-        create_note(
-            session=session,
-            actor=lead,
-            agent_id=ids["Becky"],
-            body="Holds over 10 minutes are up this month; check whether the reset runbook is still current "
-            "before we treat it as a coaching point.",
-        )
-        return ids["Becky"]
-
-
-def run_demo(*, db_path: str, echo: Callable[[str], None]) -> None:
-    """Build the demo workspace from scratch and print the Coach modal a lead would open."""
-    path = Path(db_path).resolve()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    agent_id = _seed(url, utcnow())
-    with session_scope(url) as session:
-        viewer = viewer_for(session=session, slack_user_id=LEAD)
-        record = load_coach_record(session=session, viewer=viewer, agent_id=agent_id)
-        member = viewer_for(session=session, slack_user_id="U0DEMOBECKY")
-        own = load_coach_record(session=session, viewer=member, agent_id=agent_id)
+        record = load_coach_record(session=session, viewer=lead, agent_id=agent_id)
     dispose_all()
     view = coach_modal(record)
-    echo(f"Demo workspace: {path} ({len(AGENTS)} agents, lead {LEAD})")
-    echo("")
-    echo("A lead types `/coach Becky` and sees:")
-    echo("")
+    echo(f"{LEAD} clicks Coach on {names[agent_id]} and sees:")
     echo(render_text(view))
+    echo(f"Block Kit Builder: {builder_url(view)}")
     echo("")
-    echo(f"Open it in Block Kit Builder: {builder_url(view)}")
-    echo("")
-    echo("Becky herself (a member) sees only what was shared with her, and no composer:")
-    echo("")
-    echo(render_text(coach_modal(own)))
-    echo("")
-    echo(f"Try it yourself: DATABASE_URL=sqlite:///{path} debrief agents list")
+    echo(f"Try the CLI on it: DATABASE_URL=sqlite:///{path} debrief agents list")

@@ -108,11 +108,9 @@ _LAST: Final = _LEXICON["last"]
 _COMMON: Final = _LEXICON["common"]
 _PLACES: Final = _LEXICON["place"]
 
-# Capitalised words that are never taken for person names on their own.
-_NOT_NAMES: Final[frozenset[str]] = frozenset(
+# Brands and products: a capitalised word after one is a product name ("Fitbit Versa").
+_BRANDS: Final[frozenset[str]] = frozenset(
     """
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday
     apple samsung google amazon microsoft sony dell lenovo canon nikon fitbit bose philips
     nintendo xbox playstation iphone ipad ipod macbook imac kindle galaxy pixel surface thinkpad
     gopro garmin jabra roku alexa siri echo nest ring slack zendesk intercom freshdesk gmail
@@ -120,9 +118,23 @@ _NOT_NAMES: Final[frozenset[str]] = frozenset(
     amex paypal stripe shopify tesla ford toyota honda netflix spotify hulu disney uber lyft
     whatsapp telegram signal zoom teams skype facebook instagram twitter tiktok youtube linkedin
     reddit github jira excel word powerpoint onedrive dropbox icloud airpods bluetooth wifi
-    usb hdmi asus acer hp lg motorola nokia huawei xiaomi oneplus oppo vivo realme dyson
+    usb hdmi asus acer hp lg motorola nokia huawei xiaomi oneplus oppo vivo realme dyson adobe
+    autodesk oracle sap cisco intel amd nvidia logitech razer sonos kodak polaroid peloton
+    """.split()
+)
+# Words that are never taken for person names on their own.
+_NOT_NAMES: Final[frozenset[str]] = _BRANDS | frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
     christmas easter halloween thanksgiving god lord jesus allah
     customer agent support team admin manager sir madam mister miss mrs ms mr dr
+    i me my mine you your yours we our us he his him she her they them their it its this that
+    these those there here all everyone everybody guys folks again can will may did do does
+    shall should could would might must is are was were am be been have has had and or but nor
+    the a an if so then thanks thank please hi hello hey dear yes no ok okay add click press
+    tap select open close save go see read play start stop check call ask let get set try use
+    make new note order product account service
     """.split()
 )
 
@@ -528,6 +540,8 @@ _ADDR_CTX_RE: Final = re.compile(
     r"(?:send|sent|ship|shipped|deliver|delivered|mail|mailed|post|posted|forward|forwarded|"
     r"return|returned)(?:[ \t]+(?:it|this|them|that|one|a[ \t]+new[ \t]+one|the[ \t]+\w+))?[ \t]+to|"
     r"arrived[ \t]+at|delivered[ \t]+at|meet[ \t]+me[ \t]+at|refers[ \t]+to|address[ \t]+to|"
+    r"(?:taxi|cab|ride|car|uber|lyft|courier|driver)[ \t]+to|pick[ \t]+(?:me|us|it)[ \t]+up[ \t]+(?:at|from)|"
+    r"drop[ \t]+(?:me|us|it)[ \t]+off[ \t]+at|"
     r"(?:office|shop|store|house|home|flat|apartment|building|warehouse|headquarters|hq|place)"
     r"[ \t]+is[ \t]+(?:at|in|on)|(?:it|we)(?:'s|[ \t]+is|[ \t]+are)[ \t]+(?:at|in|on)|"
     r"update[ \t]+(?:my[ \t]+)?address[ \t]+to|change[ \t]+my[ \t]+address[ \t]+to|same:)"
@@ -633,6 +647,8 @@ def _extend_block(text: str, end: int) -> int:
 
 def _extend_inline(text: str, end: int) -> int:
     """Extend over ``, Apt. 5``, ``, City``, ``, City, ST 12345`` or ``, Country 12345`` parts."""
+    if text[end - 1 : end] == ".":
+        return end
     m = _INLINE_EXT_RE.match(text, end)
     return m.end() if m else end
 
@@ -671,6 +687,20 @@ def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     return m.start(), end
 
 
+def _skip_common_words(text: str, start: int, end: int) -> int:
+    """Move ``start`` past leading common English words ("the title refers to Xstraße 5")."""
+    for w in re.finditer(rf"{_ANYWORD}|\S+", text[start:end]):
+        word = w.group(0)
+        if word[:1].isdigit() or word.casefold() not in _COMMON:
+            return start + w.start()
+    return start
+
+
+_CHUNK_START_RE: Final = re.compile(
+    rf"(?:\d|{_UP}|(?i:{_PREFIX})\b|(?i:p\.?\s?o\.?\s*box|unit|psc|apt|suite)\b)"
+)
+
+
 def _starts_address(text: str, pos: int) -> bool:
     """Whether a street address starts at ``pos`` (so a number there is a house number)."""
     return bool(
@@ -698,7 +728,7 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
         if span:
             found.append(span)
     for m in _ADDR_MORPH_RE.finditer(text):
-        found.append((m.start(), m.end()))
+        found.append((_skip_common_words(text, m.start(), m.end()), m.end()))
     for m in _ADDR_NAMED_RE.finditer(text):
         found.append((m.start(), m.end()))
     for rx in (_ADDR_UNIT_RE, _ADDR_BOX_RE, _ADDR_MIL_RE, _ADDR_CSZ_RE):
@@ -722,7 +752,12 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
         if lead:
             start = lead.end()
         chunk = text[start:end].rstrip(" \t,;:")
-        if not chunk or _TIME_LIKE_RE.match(chunk):
+        if not chunk or _TIME_LIKE_RE.match(chunk) or len(chunk.split()) > 14:
+            continue
+        first_word = re.match(rf"{_ANYWORD}", chunk)
+        if not _CHUNK_START_RE.match(chunk) and not (
+            first_word and first_word.group(0).casefold() not in _COMMON
+        ):
             continue
         has_num = re.search(r"\d", chunk) is not None
         if (has_num and (_has_uncommon_word(chunk) or _STREET_WORD_RE.search(chunk))) or (
@@ -822,7 +857,7 @@ def _tokens(text: str) -> list[_Tok]:
                 first=key in _FIRST or folded in _FIRST,
                 last=key in _LAST or folded in _LAST,
                 common=key in _COMMON or folded in _COMMON or "'" in key or "’" in key,
-                blocked=key in _NOT_NAMES or folded in _NOT_NAMES or key in _HONORIFICS,
+                blocked=key in _NOT_NAMES or key in _HONORIFICS or folded in _PLACES,
             )
         )
     return out
@@ -848,6 +883,10 @@ _NAME_SUFFIX_RE: Final = re.compile(
 )
 _NAME_BEFORE_EMAIL_RE: Final = re.compile(
     rf"(?<![\w])(?P<name>(?:{_UP}[\w'’\-]*\.?[ \t]+){{0,3}}{_UP}[\w'’\-]*)[ \t]*<[^<>@\s]+@[^<>\s]+>"
+)
+# A line that is only a name, as in a signature: "Victor Miller".
+_NAME_LINE_RE: Final = re.compile(
+    rf"(?m)^[ \t>*•-]*(?P<name>{_UP}[^\W\d_]+(?:[ \t]+{_UP}\.?)?(?:[ \t]+{_UP}[^\W\d_'’-]+(?:[-'’]{_UP}?[^\W\d_]+)?){{1,2}})[ \t]*,?[ \t]*$"
 )
 _LIST_SEP_RE: Final = re.compile(
     r"^(?:,[ \t]*|[ \t]+(?:and|&|or)[ \t]+|,[ \t]+(?:and|&|or)[ \t]+)$"
@@ -914,7 +953,15 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
         if ctx is not None and not t.blocked and not (t.word.isupper() and len(t.word) > 1):
             weak = ctx in _WEAK_CTX
             if t.title:
-                ok = (t.first or t.last or not t.common) if weak else True
+                # After "hi", "this is", "thanks": a name-like word, or a first name that is
+                # also a word ("Hi Mark,") when punctuation or a surname follows.
+                follow = text[t.end : t.end + 1]
+                ok = (
+                    not t.common
+                    or (t.first and (follow in ",.!?;:\n" or (nxt is not None and nxt.title)))
+                    if weak
+                    else True
+                )
             else:
                 ok = t.lower and (t.first or t.last or not weak) and not t.common
             if ok:
@@ -922,7 +969,7 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 runs.append((i, j, t.start))
                 i = j + 1
                 continue
-        brand_before = prev is not None and prev.blocked and prev.title
+        brand_before = prev is not None and prev.title and prev.word.casefold() in _BRANDS
         if t.blocked or brand_before:
             i += 1
             continue
@@ -940,6 +987,19 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 runs.append((i, j, t.start))
                 i = j + 1
                 continue
+            if (
+                t.first
+                and mid
+                and nxt is not None
+                and nxt.title
+                and nxt.last
+                and not nxt.blocked
+                and not prev_title
+            ):
+                # "call Victor Miller": first name + surname, both also words, mid-sentence.
+                runs.append((i, i + 1, t.start))
+                i += 2
+                continue
             if t.first and mid and not prev_title and (nxt is None or not nxt.title):
                 # A first name that is also a word ("Mark", "Rose"), capitalised mid-sentence.
                 runs.append((i, i, t.start))
@@ -954,7 +1014,7 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                     runs.append((i, i, t.start))
         elif t.lower and t.first:
             if nxt is not None and nxt.lower and not nxt.blocked and not nxt.common:
-                if nxt.last or not t.common:
+                if not t.common or (nxt.last and not nxt.first):
                     runs.append((i, i + 1, t.start))
                     i += 2
                     continue
@@ -995,6 +1055,15 @@ def _name_spans(text: str) -> Iterable[tuple[int, int]]:
         yield start, suffix.end() if suffix else end
     for m in _NAME_BEFORE_EMAIL_RE.finditer(text):
         yield m.start("name"), m.end("name")
+    for m in _NAME_LINE_RE.finditer(text):
+        words = m.group("name").split()
+        first, last = words[0].casefold(), words[-1].casefold()
+        if (
+            (first in _FIRST or _fold(first) in _FIRST)
+            and (last in _LAST or _fold(last) in _LAST or last not in _COMMON)
+            and not any(w.casefold() in _NOT_NAMES or _fold(w) in _PLACES for w in words)
+        ):
+            yield m.start("name"), m.end("name")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1038,6 +1107,20 @@ def _known_spans(
 # --------------------------------------------------------------------------------------------
 
 
+_URL_RE: Final = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
+
+
+def _outside_urls(text: str, spans: Iterable[tuple[int, int]]) -> Iterable[tuple[int, int]]:
+    """Drop spans that overlap a URL (names and addresses are not looked for inside links)."""
+    if "http" not in text and "www." not in text:
+        yield from spans
+        return
+    urls = [(m.start(), m.end()) for m in _URL_RE.finditer(text)]
+    for s, e in spans:
+        if not any(s < ue and us < e for us, ue in urls):
+            yield s, e
+
+
 def _candidates(
     text: str, names: Sequence[str], emails: Sequence[str]
 ) -> list[tuple[int, int, Kind]]:
@@ -1049,8 +1132,8 @@ def _candidates(
     found += [(s, e, "CARD") for s, e in _card_spans(text)]
     found += [(s, e, "ID") for s, e in _id_spans(text)]
     found += [(s, e, "PHONE") for s, e in _phone_spans(text)]
-    found += [(s, e, "ADDRESS") for s, e in _address_spans(text)]
-    found += [(s, e, "NAME") for s, e in _name_spans(text)]
+    found += [(s, e, "ADDRESS") for s, e in _outside_urls(text, _address_spans(text))]
+    found += [(s, e, "NAME") for s, e in _outside_urls(text, _name_spans(text))]
     return found
 
 

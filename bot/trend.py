@@ -19,15 +19,16 @@ An agent is *falling* when all of these hold:
 
 1. enough data: `min_trend_windows` qualifying windows in the trend span and
    `min_baseline_windows` in the baseline;
-2. a significant downward trend (one-sided p < `alpha`, Theil-Sen slope over the trend span < 0).
-   The default test (`trend_test="vs_baseline"`) is Mann-Kendall over the baseline and trend
-   windows together, with all baseline windows tied as one earlier period: S counts, over pairs
-   of windows, how often the later one is lower, both within the trend span and between each
-   trend window and each baseline window; its variance is Kendall's, corrected for the ties in
-   time and in value (so S/sqrt(var) is Kendall's tau-b test of time against CSAT).
-   `trend_test="mann_kendall"` is the classic test over the trend span alone: it cannot use the
-   baseline and, with 6 noisy weekly points, misses many real slides (see
-   `bench/detection_quality.py`);
+2. a significant downward trend: one-sided p < `alpha`. The default test
+   (`trend_test="vs_baseline"`) is Mann-Kendall over the baseline and trend windows together,
+   with all baseline windows tied as one earlier period: S counts, over pairs of windows, how
+   often the later one is lower, both within the trend span and between each trend window and
+   each baseline window; its variance is Kendall's, corrected for ties in time and in value (so
+   this is Kendall's tau-b test of time against CSAT). `trend_test="mann_kendall"` is the classic
+   test over the trend span alone: it can't use the baseline and, with 6 noisy weekly points,
+   misses most real slides (see `bench/detection_quality.py`). The Theil-Sen slope over the trend
+   span is reported but not required to be negative: after a sudden drop at the start of the
+   span, noise alone often tilts it up;
 3. the *current level* (count-weighted mean of the last `current_windows` qualifying windows) is
    at least `min_drop` below the baseline;
 4. each of those last windows is itself at least `current_margin` below the baseline, so one bad
@@ -146,7 +147,7 @@ class MannKendall:
     tau: float
     """Kendall's tau-a, S / (n(n-1)/2), as pymannkendall reports it."""
     tau_b: float
-    """Kendall's tau-b of time against value (equals tau-a when nothing is tied)."""
+    """Kendall's tau-b of time against value (equals tau-a when nothing is tied; NaN if all tied)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +210,7 @@ def kendall_trend(values: Sequence[float], times: Sequence[float]) -> MannKendal
         p_decrease=_norm_cdf(z),
         p_increase=_norm_cdf(-z),
         tau=s / pairs if pairs else 0.0,
-        tau_b=s / denom if denom else 0.0,
+        tau_b=s / denom if denom else math.nan,
     )
 
 
@@ -301,6 +302,7 @@ class _Grid:
 
     sums: FloatArray
     counts: FloatArray
+    means: FloatArray
     as_of: date
     span_start: date
     span_end: date
@@ -322,12 +324,18 @@ class _Grid:
         # Inputs landing in the same grid window (off-grid starts) are pooled by count.
         flat = rows[keep] * n_cols + (n_cols - 1 - age[keep])
         size = len(keys) * n_cols
-        weighted = np.asarray(means, dtype=np.float64)[keep] * c[keep]
-        sums = np.bincount(flat, weighted, size).astype(np.float64).reshape(len(keys), n_cols)
-        cnts = np.bincount(flat, c[keep], size).astype(np.float64).reshape(len(keys), n_cols)
+        m = np.asarray(means, dtype=np.float64)[keep]
+        shape = (len(keys), n_cols)
+        sums = np.bincount(flat, m * c[keep], size).astype(np.float64).reshape(shape)
+        cnts = np.bincount(flat, c[keep], size).astype(np.float64).reshape(shape)
+        # A window's own mean, untouched: sum/count can be an ulp off and break exact ties.
+        inputs = np.bincount(flat, minlength=size).reshape(shape)
+        only = np.bincount(flat, m, size).astype(np.float64).reshape(shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cell_means = np.where(inputs == 1, only, sums / cnts)
         span_start = as_of - timedelta(days=cfg.window_days * (cfg.trend_windows - 1))
         span_end = as_of + timedelta(days=cfg.window_days - 1)
-        return _Grid(sums, cnts, as_of, span_start, span_end)
+        return _Grid(sums, cnts, cell_means, as_of, span_start, span_end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +356,8 @@ class _Stats:
     lowest: IntArray
     """Index in the trend span of the lowest qualifying window."""
     lowest_is_latest: BoolArray
+    latest: IntArray
+    """Index in the trend span of the latest qualifying window."""
     means: FloatArray
     """Trend span means, NaN for windows that do not qualify."""
 
@@ -356,7 +366,7 @@ class _Stats:
         b = cfg.baseline_windows
         valid = grid.counts >= cfg.min_ratings
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(valid, grid.sums / grid.counts, np.nan)
+            means = np.where(valid, grid.means, np.nan)
             vb, vt, mt = valid[:, :b], valid[:, b:], means[:, b:]
             baseline = (grid.sums[:, :b] * vb).sum(1) / (grid.counts[:, :b] * vb).sum(1)
             # The last `current_windows` qualifying windows: count qualifying ones from the right.
@@ -393,6 +403,7 @@ class _Stats:
             slope=_theil_sen_batch(np.nan_to_num(mt), vt),
             lowest=lowest,
             lowest_is_latest=lowest == last,
+            latest=last,
             means=mt,
         )
 
@@ -463,11 +474,13 @@ class _Row(NamedTuple):
     lowest: int
     lowest_is_latest: bool
     lowest_mean: float
+    latest_mean: float
 
 
 def _rows(st: _Stats) -> list[_Row]:
     n = len(st.lowest)
     lowest_mean = st.means[np.arange(n), st.lowest]
+    latest_mean = st.means[np.arange(n), st.latest]
     columns = (
         st.n_trend,
         st.n_base,
@@ -483,6 +496,7 @@ def _rows(st: _Stats) -> list[_Row]:
         st.lowest,
         st.lowest_is_latest,
         lowest_mean,
+        latest_mean,
     )
     return [_Row._make(values) for values in zip(*(c.tolist() for c in columns), strict=True)]
 
@@ -565,7 +579,7 @@ def _decide(
         if row.lowest_is_latest:
             return "dip", f"one bad {unit} just now ({low}); usual {baseline:.1f}, no trend yet"
         what = f"one-{unit} dip" if row.dips == 1 else f"{row.dips} bad {unit}s"
-        return "dip", f"{what} ({low}), back to {current:.1f}; usual {baseline:.1f}"
+        return "dip", f"{what} ({low}), back to {row.latest_mean:.1f}; usual {baseline:.1f}"
     if big_drop:
         return "recent_drop", f"lower lately, not a sustained fall yet: {change} ({stats})"
     if significant:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -104,11 +106,15 @@ def test_unreachable_database_is_one_line(run, monkeypatch):
     one_line_error(run("agents", "list"), "can't reach the database")
 
 
-def test_demo_shows_the_coach_modal_and_a_builder_link(run, tmp_path):
+def test_demo_flags_the_two_declining_agents_and_shows_dm_modal_and_chart(run, tmp_path):
     result = run("demo", "--db", str(tmp_path / "demo.db"))
-    assert result.exit_code == 0
-    assert "Coach Becky" in result.output
-    assert "https://app.slack.com/block-kit-builder/#" in result.output
-    assert "My coaching record" in result.output
-    assert "Holds over 10 minutes" in result.output.split("My coaching record")[0]
-    assert "Holds over 10 minutes" not in result.output.split("My coaching record")[1]
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "8 agents assessed, 2 flagged" in out
+    assert "• Becky Ortiz: CSAT" in out and "• Stewart Adeyemi: CSAT" in out
+    assert "BECKY ORTIZ'S CSAT IS SLIDING" in out and "[ Coach ]  [ Dismiss… ]" in out
+    charts = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Chart (")]
+    assert charts and all(Path(c).read_bytes().startswith(b"\x89PNG") for c in charts)
+    assert "Coach Becky Ortiz" in out and "https://app.slack.com/block-kit-builder/#" in out
+    assert "Offline summary (no AI engine configured)" in out
+    assert "https://example.zendesk.com/agent/tickets/" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -235,25 +236,19 @@ def test_when_claude_keeps_failing_the_summary_says_so(world, fake_slack, monkey
 
 def test_no_table_holds_a_transcript_or_customer_details(world, fake_slack):
     scan(world, fake_slack)
-    dump = []
+    rows = []
     with session_scope(world.database_url) as s:
         for table in Base.metadata.sorted_tables:
-            dump.extend(
-                json.dumps([list(r) for r in s.execute(table.select())], default=str) for _ in [0]
-            )
-    everything = "\n".join(dump)
-    for secret in (
-        CUSTOMER,
-        "Jane",
-        EMAIL,
-        PHONE,
-        "555 0134",
-        CARD,
-        "charged twice for the March plan",
-    ):
+            rows.extend(json.dumps(list(r), default=str) for r in s.execute(table.select()))
+    everything = "\n".join(rows)
+    for secret in (CUSTOMER, "Jane", EMAIL, PHONE, "555 0134", CARD):
         assert secret not in everything
-    for line in TRANSCRIPT.splitlines():
-        assert line.split(": ", 1)[1][:40] not in everything
+    turns = [line.split(": ", 1)[1] for line in TRANSCRIPT.splitlines()]
+    fragments = [part.strip() for turn in turns for part in re.split(r"(?<=[.!?])\s+", turn)]
+    fragments = [frag[-30:] for frag in fragments if len(frag) > 30]
+    for row in rows:  # a summary may quote one (redacted) sentence, never a stretch of dialogue
+        assert sum(frag in row for frag in fragments) <= 1, row
+    assert not any(turn in everything for turn in turns if len(turn) > 60)
 
 
 def test_dismissing_from_the_dm_keeps_the_reason_and_updates_it(world, fake_slack, slack):

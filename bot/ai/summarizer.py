@@ -12,6 +12,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_SUMMARY = 600
+OFFLINE_PREFIX = "Offline summary (no AI engine configured)."
 SYSTEM_PROMPT = (
     "You summarize customer support conversations for a support team lead who coaches agents. "
     "Write one to three plain sentences: what the customer needed, what the agent did, and how "
@@ -61,9 +62,21 @@ def _turns(transcript: str) -> list[tuple[str, str]]:
     return turns
 
 
-def _first_sentence(text: str, limit: int = 160) -> str:
-    first = _SENTENCE.split(" ".join(text.split()))[0]
-    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+_GREETING = re.compile(
+    r"^(hi|hello|hey|good (morning|afternoon|evening)|dear|thanks|thank you)\b", re.I
+)
+
+
+def _substantive_sentence(turns: list[str], limit: int = 160) -> str | None:
+    """The customer's first sentence that says something (not a greeting or an introduction)."""
+    for turn in turns:
+        for sentence in _SENTENCE.split(" ".join(turn.split())):
+            words = sentence.split()
+            if len(words) < 5 or (_GREETING.match(sentence) and len(words) < 8):
+                continue
+            sentence = sentence.rstrip(".!?")
+            return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+    return None
 
 
 def _facts(request: SummaryRequest) -> str:
@@ -81,19 +94,19 @@ class OfflineSummarizer:
     name = "offline"
 
     def summarize(self, request: SummaryRequest) -> str:
-        """Says it is offline, quotes at most the customer's first (redacted) sentence."""
+        """Says it is offline; quotes at most one (redacted) sentence of the customer's."""
         if not request.transcript or not request.transcript.strip():
             return f"Offline summary: no transcript was available to summarize ({_facts(request)})."
         turns = _turns(request.transcript)
         customer = [said for who, said in turns if who == "customer"]
         agent_turns = sum(1 for who, _ in turns if who == "agent")
+        said = _substantive_sentence(customer)
+        end = "" if said and said.endswith("…") else "."
         opening = (
-            f"The customer opened with “{_first_sentence(customer[0])}”"
-            if customer
-            else ("The conversation has no customer turn that could be read")
+            f"The customer wrote: “{said}{end}”" if said else "No customer turn could be read."
         )
         return at_most_three_sentences(
-            f"Offline summary (no AI engine configured). {opening}. "
+            f"{OFFLINE_PREFIX} {opening} "
             f"{len(turns)} turns, {agent_turns} from the agent ({_facts(request)})."
         )
 
