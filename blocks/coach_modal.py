@@ -204,6 +204,13 @@ def coach_modal(record: CoachRecord, *, generation: int = 0) -> dict[str, Any]:
             context("No samples yet. Debrief captures them when it flags a falling CSAT trend.")
         )
     if record.can_write:
+        blocks.append(
+            actions(
+                [button("Pin a conversation", ActionId.PIN_OPEN, str(agent.id))],
+                block_id=BlockId.SAMPLE_ACTIONS,
+            )
+        )
+    if record.can_write:
         blocks.append(divider())
         blocks.append(section("*New note*"))
         blocks.extend(note_inputs(record.samples, generation))
@@ -259,6 +266,58 @@ def edit_modal(note: NoteView, samples: list[SampleView], *, metadata: str) -> d
         callback_id=CallbackId.NOTE_EDIT,
         private_metadata=metadata,
         submit="Save",
+        close="Back",
+    )
+
+
+def pin_modal(*, agent_name: str, metadata: str) -> dict[str, Any]:
+    """The form to pin one conversation by helpdesk and id."""
+    desks = [option(name, key) for key, name in HELPDESK_NAMES.items()] + [option("Other", "other")]
+    blocks: list[Block] = [
+        section(
+            f"Pin a conversation to *{escape(agent_name)}*'s record. Debrief reads it from the "
+            "helpdesk (or the import it came from), keeps a short redacted summary and a link, "
+            "never the conversation itself."
+        ),
+        input_block(
+            BlockId.PIN_HELPDESK,
+            "Helpdesk",
+            {
+                "type": "static_select",
+                "action_id": ActionId.PIN_HELPDESK,
+                "options": desks,
+                "initial_option": desks[0],
+            },
+        ),
+        input_block(
+            BlockId.PIN_ID,
+            "Conversation id",
+            {
+                "type": "plain_text_input",
+                "action_id": ActionId.PIN_ID,
+                "max_length": 200,
+                "placeholder": {"type": "plain_text", "text": "e.g. 4512"},
+            },
+        ),
+        input_block(
+            BlockId.PIN_CSAT,
+            "CSAT (if Debrief doesn't have it)",
+            {
+                "type": "number_input",
+                "action_id": ActionId.PIN_CSAT,
+                "is_decimal_allowed": True,
+                "min_value": "1",
+                "max_value": "5",
+            },
+            optional=True,
+        ),
+    ]
+    return modal(
+        title="Pin a conversation",
+        blocks=blocks,
+        callback_id=CallbackId.PIN_FORM,
+        private_metadata=metadata,
+        submit="Pin",
         close="Back",
     )
 

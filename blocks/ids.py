@@ -12,6 +12,7 @@ class CallbackId(StrEnum):
     NOTE_EDIT = "note_edit_modal"
     NOTICE = "notice_modal"
     FLAG_DISMISS = "flag_dismiss_modal"
+    PIN_FORM = "pin_sample_modal"
 
 
 class ActionId(StrEnum):
@@ -29,6 +30,10 @@ class ActionId(StrEnum):
     SHARE = "note_share"
     SAMPLE = "note_sample"
     FLAG_DISMISS = "flag_dismiss"
+    PIN_OPEN = "pin_open"
+    PIN_HELPDESK = "pin_helpdesk"
+    PIN_ID = "pin_external_id"
+    PIN_CSAT = "pin_csat"
     DISMISS_REASON = "flag_dismiss_reason"
     DISMISS_NOTE = "flag_dismiss_note"
 
@@ -43,6 +48,10 @@ class BlockId(StrEnum):
     PAGER = "notes_pager"
     PICKER = "agent_picker"
     FLAG_ACTIONS = "flag_actions"
+    SAMPLE_ACTIONS = "sample_actions"
+    PIN_HELPDESK = "pin_helpdesk"
+    PIN_ID = "pin_external_id"
+    PIN_CSAT = "pin_csat"
     DISMISS_REASON = "flag_dismiss_reason"
     DISMISS_NOTE = "flag_dismiss_note"
 

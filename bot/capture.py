@@ -35,8 +35,8 @@ class Captured:
     agent_id: int
     helpdesk: str
     external_id: str
-    csat: float
-    closed_at: datetime
+    csat: float | None
+    closed_at: datetime | None
     url: str | None
     request: SummaryRequest
     names: tuple[str, ...]

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import coach, flags, home, notes
+from handlers import coach, flags, home, notes, pins
 from handlers.deps import Deps
 
 
@@ -41,4 +41,5 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
     notes.register(app, deps)
     home.register(app, deps)
     flags.register(app, deps)
+    pins.register(app, deps)
     return app

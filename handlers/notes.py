@@ -26,7 +26,9 @@ from models.base import utcnow
 log = logging.getLogger(__name__)
 
 
-def _refresh(client: WebClient, view_id: str, view_hash: str | None, view: dict[str, Any]) -> None:
+def refresh_view(
+    client: WebClient, view_id: str, view_hash: str | None, view: dict[str, Any]
+) -> None:
     """Update an open view, guarded by its hash; on a conflict the fresh data wins anyway."""
     try:
         client.views_update(view_id=view_id, hash=view_hash, view=view)
@@ -148,7 +150,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         # same generation as the open Coach modal, so a half-written new note survives
         view = coach_modal(record, generation=int(meta.get("gen", 0)))
-        _refresh(client, meta["root"], meta.get("hash"), view)
+        refresh_view(client, meta["root"], meta.get("hash"), view)
 
     @app.action(ActionId.NOTE_ARCHIVE)
     def archive(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -167,7 +169,7 @@ def register(app: App, deps: Deps) -> None:
                     page_size=deps.page_size,
                 )
             view = coach_modal(record, generation=int(meta.get("gen", 0)))
-            _refresh(client, root["id"], root.get("hash"), view)
+            refresh_view(client, root["id"], root.get("hash"), view)
 
     @app.action(ActionId.NOTES_OLDER)
     @app.action(ActionId.NOTES_NEWER)
@@ -188,4 +190,4 @@ def register(app: App, deps: Deps) -> None:
                     page_size=deps.page_size,
                 )
             view = coach_modal(record, generation=int(meta.get("gen", 0)))
-            _refresh(client, root["id"], root.get("hash"), view)
+            refresh_view(client, root["id"], root.get("hash"), view)

@@ -236,7 +236,7 @@ def test_when_claude_keeps_failing_the_summary_says_so(world, fake_slack, monkey
 
 def test_no_table_holds_a_transcript_or_customer_details(world, fake_slack):
     scan(world, fake_slack)
-    rows = []
+    rows: list[str] = []
     with session_scope(world.database_url) as s:
         for table in Base.metadata.sorted_tables:
             rows.extend(json.dumps(list(r), default=str) for r in s.execute(table.select()))

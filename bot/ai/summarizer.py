@@ -30,7 +30,7 @@ class SummaryRequest:
 
     helpdesk: str
     external_id: str
-    csat: float
+    csat: float | None
     queue: str | None
     tags: str | None
     transcript: str | None
@@ -80,7 +80,7 @@ def _substantive_sentence(turns: list[str], limit: int = 160) -> str | None:
 
 
 def _facts(request: SummaryRequest) -> str:
-    parts = [f"CSAT {request.csat:g}"]
+    parts = ["no CSAT" if request.csat is None else f"CSAT {request.csat:g}"]
     if request.queue:
         parts.append(f"queue {request.queue}")
     if request.tags:

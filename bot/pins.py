@@ -1,0 +1,129 @@
+"""Manual pins: a lead picks a conversation by helpdesk and id; it is captured like an auto sample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.ai.summarizer import Summarizer, SummaryRequest
+from bot.capture import Captured, store_samples, summarize_all
+from bot.deeplinks import HELPDESKS, deep_link
+from bot.errors import InvalidInput, NotFound
+from bot.helpdesks import HelpdeskNotFound, helpdesk_for
+from bot.redact import redact
+from bot.scope import Viewer, require_write
+from bot.settings import Settings
+from bot.transcripts import SourceText, transcript_for
+from models import Agent, Conversation, Sample
+from models.sample import SampleSource
+
+
+@dataclass(frozen=True)
+class PinResult:
+    """The pinned sample and whether this call created it."""
+
+    sample_id: int
+    created: bool
+
+
+def check_pin(helpdesk: str, external_id: str, csat: float | None) -> tuple[str, str]:
+    """Normalised (helpdesk, external_id), or InvalidInput on what's wrong."""
+    desk = helpdesk.strip().lower()
+    if desk not in HELPDESKS:
+        raise InvalidInput("helpdesk", f"helpdesk must be one of {', '.join(HELPDESKS)}")
+    ext = external_id.strip().lstrip("#")
+    if not ext or len(ext) > 200:
+        raise InvalidInput("external_id", "Give the conversation's id in the helpdesk.")
+    if csat is not None and not 1 <= csat <= 5:
+        raise InvalidInput("csat", "CSAT is a number from 1 to 5.")
+    return desk, ext
+
+
+def _fetch(settings: Settings, helpdesk: str, external_id: str) -> SourceText:
+    connector = helpdesk_for(settings, helpdesk)
+    if connector is None:
+        raise InvalidInput(
+            "helpdesk",
+            f"Debrief can't read {helpdesk} #{external_id}: it wasn't imported and no {helpdesk} "
+            "connector is configured.",
+        )
+    try:
+        found = connector.transcript(external_id)
+    except HelpdeskNotFound:
+        raise NotFound(f"{helpdesk} has no conversation {external_id}") from None
+    finally:
+        connector.close()
+    return SourceText(found.text, found.customer_name, found.customer_email)
+
+
+def pin_sample(
+    *,
+    session_factory: Callable[[], Any],
+    settings: Settings,
+    actor: Viewer,
+    agent_id: int,
+    helpdesk: str,
+    external_id: str,
+    summarizer: Summarizer,
+    csat: float | None = None,
+    closed_at: datetime | None = None,
+) -> PinResult:
+    """Pin one conversation to an agent's record; pinning it again returns the same sample."""
+    require_write(actor)
+    desk, ext = check_pin(helpdesk, external_id, csat)
+    with session_factory() as session:
+        if session.get(Agent, agent_id) is None:
+            raise NotFound("no such agent")
+        existing = session.scalar(
+            select(Sample).where(Sample.helpdesk == desk, Sample.external_id == ext)
+        )
+        if existing is not None:
+            if existing.agent_id != agent_id:
+                raise InvalidInput(
+                    "external_id",
+                    "That conversation is already a sample on another agent's record.",
+                )
+            return PinResult(existing.id, False)
+        conversation = session.scalar(
+            select(Conversation).where(
+                Conversation.helpdesk == desk, Conversation.external_id == ext
+            )
+        )
+        if conversation is not None:
+            source = transcript_for(session=session, settings=settings, conversation=conversation)
+            csat = csat if csat is not None else conversation.csat
+            closed_at = closed_at or conversation.closed_at
+            url = conversation.url
+            queue, tags = conversation.queue, conversation.tags
+        else:
+            source = _fetch(settings, desk, ext)
+            url, queue, tags = None, None, None
+    names = tuple(n for n in [source.customer_name] if n)
+    emails = tuple(e for e in [source.customer_email] if e)
+    text = (
+        redact(source.text, customer_names=names, customer_emails=emails) if source.text else None
+    )
+    item = Captured(
+        conversation_id=conversation.id if conversation is not None else 0,
+        agent_id=agent_id,
+        helpdesk=desk,
+        external_id=ext,
+        csat=csat,
+        closed_at=closed_at,
+        url=url or deep_link(settings, desk, ext),
+        request=SummaryRequest(desk, ext, csat, queue, tags, text),
+        names=names,
+        emails=emails,
+    )
+    written = summarize_all([item], summarizer, 1)
+    with session_factory() as session:
+        store_samples(session, written, source=SampleSource.MANUAL, engine=summarizer.name)
+        sample_id = session.scalar(
+            select(Sample.id).where(Sample.helpdesk == desk, Sample.external_id == ext)
+        )
+        assert sample_id is not None
+        return PinResult(sample_id, True)

@@ -1,0 +1,118 @@
+"""Pin a conversation from the Coach modal: a pushed form, then the slow capture after the ack."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from blocks.coach_modal import coach_modal, pin_modal
+from blocks.ids import ActionId, BlockId, CallbackId
+from bot.ai.summarizer import summarizer_for
+from bot.coaching import load_coach_record
+from bot.db import DatabaseUnavailable, session_scope
+from bot.errors import DebriefError, InvalidInput
+from bot.pins import check_pin, pin_sample
+from bot.scope import require_write, viewer_for
+from handlers.deps import Deps
+from handlers.forms import metadata
+from handlers.notes import refresh_view
+from handlers.replies import explained, in_modal
+
+log = logging.getLogger(__name__)
+
+_FIELD_BLOCKS = {
+    "helpdesk": BlockId.PIN_HELPDESK,
+    "external_id": BlockId.PIN_ID,
+    "csat": BlockId.PIN_CSAT,
+}
+
+
+def _form(values: dict[str, Any]) -> tuple[str, str, float | None]:
+    desk = (
+        values.get(BlockId.PIN_HELPDESK, {}).get(ActionId.PIN_HELPDESK, {}).get("selected_option")
+        or {}
+    ).get("value", "")
+    ext = values.get(BlockId.PIN_ID, {}).get(ActionId.PIN_ID, {}).get("value") or ""
+    raw = values.get(BlockId.PIN_CSAT, {}).get(ActionId.PIN_CSAT, {}).get("value")
+    try:
+        csat = float(raw) if raw not in (None, "") else None
+    except ValueError:
+        raise InvalidInput("csat", "CSAT is a number from 1 to 5.") from None
+    return desk, ext, csat
+
+
+def _tell(client: WebClient, user: str, text: str) -> None:
+    channel = client.conversations_open(users=user)["channel"]["id"]
+    client.chat_postMessage(channel=channel, text=text)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the pin listeners."""
+
+    @app.action(ActionId.PIN_OPEN)
+    def open_pin(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        root = body["view"]
+        meta = metadata(root)
+        with explained(in_modal(client, body["trigger_id"])):
+            with deps.read_session() as session:
+                require_write(viewer_for(session=session, slack_user_id=body["user"]["id"]))
+            name = next(
+                (b["text"]["text"] for b in root.get("blocks", []) if b.get("type") == "header"),
+                "this agent",
+            )
+            form_meta = json.dumps({**meta, "root": root["id"], "hash": root.get("hash")})
+            client.views_push(
+                trigger_id=body["trigger_id"], view=pin_modal(agent_name=name, metadata=form_meta)
+            )
+
+    @app.view(CallbackId.PIN_FORM)
+    def save_pin(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        meta = metadata(view)
+        user = body["user"]["id"]
+        try:
+            desk, ext, csat = _form(view["state"]["values"])
+            check_pin(desk, ext, csat)
+        except InvalidInput as exc:
+            ack(
+                response_action="errors",
+                errors={_FIELD_BLOCKS.get(exc.field, BlockId.PIN_ID): exc.message},
+            )
+            return
+        ack()  # reading the conversation and summarizing it can take longer than Slack waits
+        agent_id = int(meta["agent_id"])
+        try:
+            with deps.read_session() as session:
+                viewer = viewer_for(session=session, slack_user_id=user)
+            pin_sample(
+                session_factory=partial(session_scope, deps.settings.database_url),
+                settings=deps.settings,
+                actor=viewer,
+                agent_id=agent_id,
+                helpdesk=desk,
+                external_id=ext,
+                csat=csat,
+                summarizer=summarizer_for(deps.settings),
+            )
+            with deps.read_session() as session:
+                record = load_coach_record(
+                    session=session,
+                    viewer=viewer,
+                    agent_id=agent_id,
+                    page=int(meta.get("page", 0)),
+                    page_size=deps.page_size,
+                )
+        except (DebriefError, DatabaseUnavailable) as exc:
+            _tell(client, user, f"Debrief couldn't pin {desk} #{ext}: {exc}")
+            return
+        refresh_view(
+            client,
+            meta["root"],
+            meta.get("hash"),
+            coach_modal(record, generation=int(meta.get("gen", 0))),
+        )
