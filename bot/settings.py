@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,9 +47,12 @@ class Settings(BaseSettings):
     trend_windows: int = Field(default=6, ge=2, le=52, alias="DEBRIEF_TREND_WINDOWS")
     baseline_windows: int = Field(default=8, ge=1, le=104, alias="DEBRIEF_BASELINE_WINDOWS")
     min_ratings: int = Field(default=5, ge=1, alias="DEBRIEF_MIN_RATINGS")
-    min_trend_windows: int = Field(default=4, ge=2, alias="DEBRIEF_MIN_TREND_WINDOWS")
+    min_trend_windows: int = Field(default=4, ge=3, alias="DEBRIEF_MIN_TREND_WINDOWS")
     min_baseline_windows: int = Field(default=3, ge=1, alias="DEBRIEF_MIN_BASELINE_WINDOWS")
-    trend_alpha: float = Field(default=0.10, gt=0, lt=1, alias="DEBRIEF_TREND_ALPHA")
+    trend_alpha: float = Field(default=0.05, gt=0, lt=1, alias="DEBRIEF_TREND_ALPHA")
+    trend_test: Literal["vs_baseline", "mann_kendall"] = Field(
+        default="vs_baseline", alias="DEBRIEF_TREND_TEST"
+    )
     min_drop: float = Field(default=0.4, gt=0, le=4, alias="DEBRIEF_MIN_DROP")
     current_windows: int = Field(default=2, ge=1, alias="DEBRIEF_CURRENT_WINDOWS")
     current_margin: float = Field(default=0.2, ge=0, le=4, alias="DEBRIEF_CURRENT_MARGIN")
@@ -118,6 +122,7 @@ class Settings(BaseSettings):
                 min_trend_windows=self.min_trend_windows,
                 min_baseline_windows=self.min_baseline_windows,
                 alpha=self.trend_alpha,
+                trend_test=self.trend_test,
                 min_drop=self.min_drop,
                 current_windows=self.current_windows,
                 current_margin=self.current_margin,

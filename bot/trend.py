@@ -375,7 +375,9 @@ class _Stats:
             current = (grid.sums[:, b:] * cur).sum(1) / (grid.counts[:, b:] * cur).sum(1)
             below = mt <= (baseline - cfg.current_margin + _EPS)[:, None]
             each_below = np.where(cur, below, True).all(1) & cur.any(1)
-            dips = (vt & (mt <= (baseline - cfg.min_drop + _EPS)[:, None])).sum(1)
+            # Only for the reason's wording: a "bad week" is clearly below noise, not just low.
+            bad = baseline - cfg.min_drop - cfg.current_margin + _EPS
+            dips = (vt & (mt <= bad[:, None])).sum(1)
 
         lowest = np.argmin(np.where(vt, mt, np.inf), axis=1)
         last = vt.shape[1] - 1 - np.argmax(vt[:, ::-1], axis=1)
