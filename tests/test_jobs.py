@@ -1,0 +1,126 @@
+"""Scheduling: the jobs `serve` runs, one scan at a time, and the helpdesk sync's bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select, text
+
+from bot.ai.summarizer import OfflineSummarizer
+from bot.db import get_engine, session_scope
+from bot.helpdesks import HelpdeskAuthError, RatingRecord, Transcript
+from bot.scanner import SCAN_LOCK_KEY, run_scan, scan_lock
+from bot.sync import OVERLAP, sync_helpdesks
+from jobs.scheduler import build_scheduler
+from models import Agent, Conversation, SyncRun
+
+
+class StubHelpdesk:
+    """A connector double (the HTTP connectors have their own tests against vendor fakes)."""
+
+    def __init__(self, name: str, records: list[RatingRecord], fail: bool = False) -> None:
+        self.name, self.records, self.fail = name, records, fail
+        self.asked: list[datetime] = []
+        self.closed = False
+
+    def ratings_since(self, since: datetime) -> Any:
+        self.asked.append(since)
+        if self.fail:
+            raise HelpdeskAuthError("Zendesk refused the credentials: check DEBRIEF_ZENDESK_EMAIL")
+        yield from self.records
+
+    def transcript(self, external_id: str) -> Transcript:
+        return Transcript(text="")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def record(
+    ext: str, agent: str = "Sarah Connor", email: str | None = "sarah@example.com"
+) -> RatingRecord:
+    return RatingRecord(
+        helpdesk="zendesk",
+        external_id=ext,
+        agent_name=agent,
+        agent_email=email,
+        closed_at=datetime(2026, 11, 10, tzinfo=UTC),
+        csat=5.0,
+        queue="Billing",
+        tags=("refund", "vip"),
+    )
+
+
+def test_the_scheduler_runs_the_daily_scan_and_the_sync_only_when_configured(settings):
+    client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
+    plain = build_scheduler(settings.model_copy(update={"scan_time": "07:30"}), client)
+    assert [job.id for job in plain.get_jobs()] == ["scan"]
+    assert "hour='7'" in str(plain.get_job("scan").trigger) and "minute='30'" in str(
+        plain.get_job("scan").trigger
+    )
+    synced = build_scheduler(settings.model_copy(update={"intercom_token": "tok"}), client)
+    assert sorted(job.id for job in synced.get_jobs()) == ["scan", "sync"]
+
+
+def test_sync_upserts_ratings_and_resumes_with_an_overlap(settings, session):
+    factory = partial(session_scope, settings.database_url)
+    first = StubHelpdesk("zendesk", [record("1"), record("2", agent="New Person", email=None)])
+    report = sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[first])
+    assert report.pulled == {"zendesk": 2} and first.closed
+    with session_scope(settings.database_url) as s:
+        convs = s.scalars(select(Conversation).order_by(Conversation.external_id)).all()
+        assert [c.tags for c in convs] == ["refund;vip", "refund;vip"]
+        assert sorted(s.scalars(select(Agent.name))) == ["New Person", "Sarah Connor"]
+        started = s.scalars(select(SyncRun.started_at)).one()
+    second = StubHelpdesk("zendesk", [record("1")])
+    sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[second])
+    assert second.asked == [started - OVERLAP]
+    with session_scope(settings.database_url) as s:
+        assert len(s.scalars(select(Conversation)).all()) == 2
+
+
+def test_a_failing_helpdesk_is_reported_and_does_not_stop_the_others(settings):
+    factory = partial(session_scope, settings.database_url)
+    broken, fine = StubHelpdesk("zendesk", [], fail=True), StubHelpdesk("intercom", [])
+    report = sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[broken, fine])
+    assert "check DEBRIEF_ZENDESK_EMAIL" in report.failed["zendesk"] and report.pulled == {
+        "intercom": 0
+    }
+    with session_scope(settings.database_url) as s:
+        errors = {
+            row.helpdesk: row.error for row in s.execute(select(SyncRun.helpdesk, SyncRun.error))
+        }
+    assert errors["intercom"] is None and "refused" in (errors["zendesk"] or "")
+
+
+def test_only_one_scan_runs_at_a_time(settings, db):
+    with scan_lock(db) as first:
+        assert first
+        with scan_lock(db) as second:
+            assert not second
+        report = run_scan(settings=settings, summarizer=OfflineSummarizer(), notifier=None)
+        assert report.locked_out
+    if db.startswith("postgresql"):  # another process holding the advisory lock
+        with get_engine(db).connect() as other:
+            other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCAN_LOCK_KEY})
+            try:
+                assert run_scan(
+                    settings=settings, summarizer=OfflineSummarizer(), notifier=None
+                ).locked_out
+            finally:
+                other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCAN_LOCK_KEY})
+                other.commit()
+    assert not run_scan(settings=settings, summarizer=OfflineSummarizer(), notifier=None).locked_out
+
+
+@pytest.mark.parametrize("bad", ["25:00", "7am"])
+def test_a_bad_scan_time_is_refused(bad, monkeypatch):
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("DEBRIEF_SCAN_TIME", bad)
+    with pytest.raises(SettingsError, match="DEBRIEF_SCAN_TIME"):
+        load_settings()
