@@ -64,30 +64,18 @@ def register(app: App, deps: Deps) -> None:
             client.views_open(trigger_id=command["trigger_id"], view=coach_modal(record))
 
     @app.action(ActionId.COACH_OPEN)
+    @app.action(ActionId.PICK_AGENT)
     def coach_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
+        picked = action.get("value") or (action.get("selected_option") or {}).get("value")
         with explained(ephemeral(respond)):
             open_coach_modal(
                 deps=deps,
                 client=client,
                 user_id=body["user"]["id"],
-                agent_id=_agent_id(action.get("value")),
-                trigger_id=body["trigger_id"],
-            )
-
-    @app.action(ActionId.PICK_AGENT)
-    def pick_agent(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        with explained(ephemeral(respond)):
-            open_coach_modal(
-                deps=deps,
-                client=client,
-                user_id=body["user"]["id"],
-                agent_id=_agent_id((action.get("selected_option") or {}).get("value")),
+                agent_id=_agent_id(picked),
                 trigger_id=body["trigger_id"],
             )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId
 from bot.errors import InvalidInput
+from bot.followups import follow_up_instant
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,11 @@ class NoteForm:
     follow_up: date | None
     shared: bool
     sample_id: int | None
+
+    @property
+    def follow_up_at(self) -> datetime | None:
+        """The follow-up as an instant: 09:00 on the picked date."""
+        return None if self.follow_up is None else follow_up_instant(self.follow_up)
 
 
 def _block(values: dict[str, Any], base: BlockId) -> tuple[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from blocks.messages import DB_DOWN
 from bot.coaching import load_coach_record, load_note_for_edit
 from bot.db import DatabaseUnavailable
 from bot.errors import DebriefError, InvalidInput, NotFound
-from bot.followups import day_not_before, follow_up_instant
+from bot.followups import day_not_before
 from bot.notes import archive_note, create_note, edit_note
 from bot.scope import viewer_for
 from handlers.deps import Deps
@@ -63,7 +63,6 @@ def register(app: App, deps: Deps) -> None:
         values = view["state"]["values"]
         try:
             form = parse_note_form(values)
-            now = utcnow()
             with deps.session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 create_note(
@@ -71,10 +70,8 @@ def register(app: App, deps: Deps) -> None:
                     actor=viewer,
                     agent_id=int(meta["agent_id"]),
                     body=form.body,
-                    follow_up_at=None
-                    if form.follow_up is None
-                    else follow_up_instant(form.follow_up),
-                    follow_up_not_before=day_not_before(now),
+                    follow_up_at=form.follow_up_at,
+                    follow_up_not_before=day_not_before(utcnow()),
                     shared_with_agent=form.shared,
                     sample_id=form.sample_id,
                     idempotency_key=f"slack:{view['id']}:{view['hash']}",
@@ -130,9 +127,7 @@ def register(app: App, deps: Deps) -> None:
                     actor=viewer,
                     note_id=int(meta["note_id"]),
                     body=form.body,
-                    follow_up_at=None
-                    if form.follow_up is None
-                    else follow_up_instant(form.follow_up),
+                    follow_up_at=form.follow_up_at,
                     follow_up_not_before=day_not_before(utcnow()),
                     shared_with_agent=form.shared,
                     sample_id=form.sample_id,
