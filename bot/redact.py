@@ -7,20 +7,31 @@ look at what would be redacted.
 
 Everything here is offline and deterministic: regular expressions, checksums (Luhn, mod-97, the
 national-id checks of ``python-stdnum``), the phone metadata of ``phonenumbers`` and a lexicon of
-given names, surnames and common English words shipped in ``bot/redact_data/lexicon.txt``. All
-tables are built and the libraries' lazily loaded metadata is warmed at import, so nothing global
-changes afterwards.
+given names, surnames, common English words and place names shipped in
+``bot/redact_data/lexicon.txt``. The module keeps no mutable state: its tables are built, and the
+libraries' lazily loaded metadata (phone regions, IBAN registry) is loaded, at import.
 
 Precedence when detections overlap: EMAIL, IBAN, CARD, ID, PHONE, ADDRESS, NAME. A lower kind
 keeps only the parts no higher kind took. Text already redacted (``[EMAIL]`` and the other labels)
-is never redacted again, so ``redact(redact(t)) == redact(t)``.
+is never redacted again and reads like a capitalised word to the name rules, so
+``redact(redact(t)) == redact(t)``.
 
-Phones: ``phonenumbers.PhoneNumberMatcher`` at ``Leniency.VALID`` over ``PHONE_REGIONS`` finds real
-numbers in any layout; a phone-shaped fallback (digit groups with separators, ``+``/``00``
-prefixes, extensions) adds numbers that ``phonenumbers`` only deems *possible*, and short local
-numbers when a phone word (call, phone, tel, mobile, fax, office, reach ...) is near. Candidates
-that look like dates, times, versions, IP addresses, prices or that follow an order/ticket/invoice
-word or ``#`` are kept. ``bench/redaction.py`` measures the trade-off.
+Phones: candidates are phone-shaped strings (digit groups with spaces, dots, dashes or parentheses,
+an optional ``+``/``00`` prefix, an extension). A candidate is a phone when a phone word is near
+(call, phone, tel, mobile, fax, reach, "my number" ... before it; office, fax, mobile ... after
+it), when it is international and *possible* for ``phonenumbers``, when it is formatted and
+possible in one of ``_POSSIBLE_REGIONS``, or, for an unformatted run of 10+ digits, when
+``PhoneNumberMatcher`` at ``Leniency.VALID`` over ``PHONE_REGIONS`` finds a valid number in it.
+Candidates that look like dates, times, versions, IP addresses, prices or quantities, or that
+follow an order/ticket/invoice/tracking word or ``#``, are kept. ``python -m bench.redaction``
+compares this with the matcher alone at each leniency: POSSIBLE eats ordinary numbers, VALID and
+stricter miss many real-world (or made-up) numbers.
+
+Names: honorifics (``Mr. X``), phrases (``my name is``, ``this is``, ``Hi X,``, sign-offs such as
+``Thanks,\nX``), a name alone on a line, ``Name <email>``, and words from the name lexicon: a
+given name that is not also an English word (``Priya``), one that is (``Mark``) only with a
+surname or mid-sentence, a known surname mid-sentence, and names listed with a name. Capitalised
+words at the start of a sentence are not names by themselves.
 """
 
 from __future__ import annotations
@@ -69,6 +80,11 @@ class Span:
     kind: Kind
 
 
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a literal, as a set."""
+    return frozenset(text.split())
+
+
 def label(kind: Kind) -> str:
     """Return the replacement text for a kind, e.g. ``[EMAIL]``."""
     return f"[{kind}]"
@@ -81,6 +97,8 @@ def label(kind: Kind) -> str:
 
 def _fold(word: str) -> str:
     """Casefold and strip accents."""
+    if word.isascii():
+        return word.casefold()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -109,7 +127,7 @@ _COMMON: Final = _LEXICON["common"]
 _PLACES: Final = _LEXICON["place"]
 
 # Brands and products: a capitalised word after one is a product name ("Fitbit Versa").
-_BRANDS: Final[frozenset[str]] = frozenset(
+_BRANDS: Final[frozenset[str]] = _words(
     """
     apple samsung google amazon microsoft sony dell lenovo canon nikon fitbit bose philips
     nintendo xbox playstation iphone ipad ipod macbook imac kindle galaxy pixel surface thinkpad
@@ -119,14 +137,19 @@ _BRANDS: Final[frozenset[str]] = frozenset(
     whatsapp telegram signal zoom teams skype facebook instagram twitter tiktok youtube linkedin
     reddit github jira excel word powerpoint onedrive dropbox icloud airpods bluetooth wifi
     usb hdmi asus acer hp lg motorola nokia huawei xiaomi oneplus oppo vivo realme dyson adobe
-    autodesk oracle sap cisco intel amd nvidia logitech razer sonos kodak polaroid peloton
-    """.split()
+    autodesk oracle sap cisco intel amd nvidia logitech razer sonos kodak polaroid peloton mac
+    """
 )
 # Words that are never taken for person names on their own.
-_NOT_NAMES: Final[frozenset[str]] = _BRANDS | frozenset(
+_NOT_NAMES: Final[frozenset[str]] = _BRANDS | _words(
     """
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    edit delete update submit cancel remove back next done login logout sign reply forward
+    english french german spanish italian dutch portuguese chinese japanese korean russian
+    polish swedish danish norwegian finnish greek turkish arabic hindi hebrew irish scottish
+    welsh british american canadian australian indian mexican brazilian european african asian
     christmas easter halloween thanksgiving god lord jesus allah
     customer agent support team admin manager sir madam mister miss mrs ms mr dr
     i me my mine you your yours we our us he his him she her they them their it its this that
@@ -134,12 +157,12 @@ _NOT_NAMES: Final[frozenset[str]] = _BRANDS | frozenset(
     shall should could would might must is are was were am be been have has had and or but nor
     the a an if so then thanks thank please hi hello hey dear yes no ok okay add click press
     tap select open close save go see read play start stop check call ask let get set try use
-    make new note order product account service
-    """.split()
+    make new note order product account service iban bic swift ssn pin sms otp
+    """
 )
 
-_HONORIFICS: Final[frozenset[str]] = frozenset(
-    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott".split()
+_HONORIFICS: Final[frozenset[str]] = _words(
+    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott"
 )
 
 # Uppercase letters (Latin, Greek, Cyrillic) as a regex character class.
@@ -164,9 +187,9 @@ _TLDS = (
 _OBF_EMAIL_RE: Final = re.compile(
     rf"(?i)(?<![\w.])(?P<local>[\w+-]+(?:{_DOT}[\w+-]+)*){_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLDS}\b"
 )
-_OBF_STOP: Final[frozenset[str]] = frozenset(
+_OBF_STOP: Final[frozenset[str]] = _words(
     "me us him her them you it is are was be look looked arrive arrived stay here there online"
-    " site store page available found posted listed".split()
+    " site store page available found posted listed"
 )
 
 
@@ -174,15 +197,15 @@ def _email_spans(text: str) -> Iterable[tuple[int, int]]:
     """Plain e-mail addresses and spelled-out ones (``jane at example dot com``)."""
     for m in _EMAIL_RE.finditer(text):
         yield m.start(), m.end()
-    if " at " in text.lower() or "at]" in text.lower() or "at)" in text.lower() or "(@)" in text:
+    low = text.lower()
+    if " dot " in low or "(@)" in low or re.search(r"[\[({<]\s*(?:at|dot)\s*[\])}>]", low):
         for m in _OBF_EMAIL_RE.finditer(text):
             s = m.group(0).lower()
             marked = re.search(r"[\[({<]\s*(?:at|dot)\s*[\])}>]|\(@\)", s) is not None
-            if not marked:
-                # "john at example dot com": needs a spoken "dot" and a local part that isn't
-                # an ordinary word like "looked at example.com".
-                if " dot " not in s or m.group("local").lower() in _OBF_STOP:
-                    continue
+            # "john at example dot com" needs a spoken "dot" and a local part that isn't an
+            # ordinary word, as in "looked at example.com".
+            if not marked and (" dot " not in s or m.group("local").lower() in _OBF_STOP):
+                continue
             yield m.start(), m.end()
 
 
@@ -252,10 +275,23 @@ def _iban_spans(text: str) -> Iterable[tuple[int, int]]:
 
 # Domestic bank details: said to be a bank account, sort code or routing number.
 _BANK_RE: Final = re.compile(
-    r"(?i)\b(?:bank\s+account(?:\s+(?:number|no\.?|num|#))?|account\s+(?:number|no\.?)\s+at\s+\w+|"
-    r"sort\s*code|routing\s+(?:number|no\.?|#)|aba\s+(?:number|routing)|bsb|swift|bic)"
-    r"[\s:#]*(?:(?:is|was|=)\s+)?(?P<num>\d[\d -]{4,30}\d|[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b)"
+    r"(?i)\b(?:bank\s+account(?:\s+(?:number|no\.?|num|#))?|sort\s*code|"
+    r"routing\s+(?:number|no\.?|#)|aba\s+(?:number|routing\s+number)|bsb(?:\s+number)?)"
+    r"[\s:#]*(?:(?:is|was|=)\s+)?(?P<num>\d[\d -]{4,30}\d)(?!\d)"
 )
+# "account number 12345678" when a bank cue (bank, sort code, routing, BSB) is in the sentence.
+_BANK_ACCOUNT_RE: Final = re.compile(
+    r"(?i)\b(?:bank|sort\s*code|routing|bsb)\b[^.\n]{0,60}?\b(?:account|acct)\.?"
+    r"(?:\s+(?:number|no\.?|num|#))?[\s:#]*(?:(?:is|was|=)\s+)?(?P<num>\d[\d -]{4,20}\d)(?!\d)"
+)
+
+
+def _bank_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Domestic bank details said to be such: account numbers, sort codes, routing numbers."""
+    for rx in (_BANK_RE, _BANK_ACCOUNT_RE):
+        for m in rx.finditer(text):
+            yield m.start("num"), m.end("num")
+
 
 # --------------------------------------------------------------------------------------------
 # ID (national identifiers)
@@ -275,7 +311,7 @@ _ID_CTX_RE: Final = re.compile(
     r"(?i)\b(?:passport|driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|licen[cs]e\s+(?:number|no\b)|"
     r"national\s+(?:id|identity|identification|insurance)|id\s+card|identity\s+(?:card|number|document)|"
     r"tax\s+(?:id|identification|file|number|code)|social\s+insurance|sin|ni\s+number|nino|dni|nie|nif|"
-    r"aadhaa?r|pan\s+(?:card|number|no)|bsn|personnummer|cpf|curp|rfc|steuer-?id|codice\s+fiscale|"
+    r"aadhaa?r|pan\s+(?:card|number|no)|bsn|personnummer|cpf|curp|steuer-?id|codice\s+fiscale|"
     r"medicare\s+(?:number|card)|nhs\s+(?:number|no)|health\s+(?:card|insurance)\s+(?:number|no))\b"
     r"(?:[\s:#.=-]|\b(?:number|no|num|is|was|card|id)\b)*"
     r"(?P<num>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9](?:[A-Za-z0-9-]|\s(?=\d)){3,22}[A-Za-z0-9])(?![\w])"
@@ -334,6 +370,7 @@ _PHONE_CAND_RE: Final = re.compile(
     r"(?P<ext>[ ]?(?:x|ext\.?|extension|#)[ ]?\d{1,6})?"
     r"(?![\w%°]|[.,]\d)"
 )
+_TEL_URI_RE: Final = re.compile(r"(?i)\b(?:tel|sms|callto):(?P<num>\+?[\d\-.()]{5,24}\d)")
 _PHONE_CTX_BEFORE_RE: Final = re.compile(
     r"(?i)(?:\b(?:call|called|calling|phone|ph|tel|telephone|mobile|mob|cell|cellphone|fax|"
     r"landline|whatsapp|sms|text|texted|reach|dial|ring|hotline|answering|direct|"
@@ -363,17 +400,14 @@ _MONEY_AFTER_RE: Final = re.compile(
 )
 
 
-def _region_possible(digits_text: str, *, valid: bool) -> bool:
-    """Whether a phone-shaped string is a possible (or valid) number in one of the regions."""
+def _region_possible(number: str) -> bool:
+    """Whether a phone-shaped string is a possible number in one of ``_POSSIBLE_REGIONS``."""
     for region in _POSSIBLE_REGIONS:
         try:
-            num = phonenumbers.parse(digits_text, region)
+            if phonenumbers.is_possible_number(phonenumbers.parse(number, region)):
+                return True
         except phonenumbers.NumberParseException:
             continue
-        if valid and phonenumbers.is_valid_number(num):
-            return True
-        if not valid and phonenumbers.is_possible_number(num):
-            return True
     return False
 
 
@@ -382,6 +416,9 @@ def _phone_excluded(text: str, start: int, end: int, *, context: bool = False) -
     core = text[start:end].strip()
     if _DATE_LIKE_RE.match(core) and not context:
         return True
+    glued = text[start - 1 : start]
+    if glued and (glued.isalnum() or glued in "-#/$€£¥_."):
+        return True  # part of "INV-1692367", "#4512", "SN/123456"
     line_start = text.rfind("\n", 0, start) + 1
     before = text[max(line_start, start - 30) : start]
     neg = _PHONE_NEG_BEFORE_RE.search(before)
@@ -402,40 +439,60 @@ def _phone_context(text: str, start: int, end: int) -> bool:
     return _PHONE_CTX_AFTER_RE.match(text[end : end + 16]) is not None
 
 
-def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
-    """Phone numbers: ``PhoneNumberMatcher`` (VALID) plus the phone-shaped fallback."""
-    if sum(c.isdigit() for c in text) < 6:
-        return
+def _matcher_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Numbers ``PhoneNumberMatcher`` finds, at ``Leniency.VALID``, in ``text[start:end]``."""
+    window = text[start:end]
+    found: list[tuple[int, int]] = []
     for region in PHONE_REGIONS:
-        for match in PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
-            if not _phone_excluded(text, match.start, match.end) and not _starts_address(
-                text, match.start
-            ):
-                yield match.start, match.end
+        for match in PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+            found.append((start + match.start, start + match.end))
+        if found:
+            break
+    return found
+
+
+def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Phone numbers in phone-shaped candidates (digit groups, ``+``/``00``, extensions).
+
+    A candidate is a phone when a phone word is near, when it is international and possible, when
+    it is formatted (separators, parentheses) and possible in one of ``_POSSIBLE_REGIONS``, or
+    else when ``PhoneNumberMatcher`` (``Leniency.VALID``, ``PHONE_REGIONS``) finds a valid
+    number in it (unformatted digit runs: "2813882583").
+    """
+    if sum(map(str.isdigit, text)) < 6:
+        return
+    for m in _TEL_URI_RE.finditer(text):
+        yield m.start("num"), m.end("num")
     for m in _PHONE_CAND_RE.finditer(text):
-        start, end = m.start("num"), m.end()
-        num = m.group("num").strip()
-        start += len(m.group("num")) - len(m.group("num").lstrip())
+        raw = m.group("num")
+        start = m.start("num") + len(raw) - len(raw.lstrip())
+        end = m.end()
+        num = raw.strip()
         digits = re.sub(r"\D", "", num)
         n = len(digits)
+        if n < 6 or n > 15:
+            continue
         context = _phone_context(text, start, end)
-        if n < 6 or n > 15 or _phone_excluded(text, start, m.end("num"), context=context):
+        if _phone_excluded(text, start, m.end("num"), context=context):
             continue
         if _starts_address(text, start):
             continue
         intl = num.startswith(("+", "00"))
         formatted = re.search(r"[ .\-()\u00a0]", num) is not None
         if context:
-            ok = True
-        elif intl:
-            ok = n >= 8 and _region_possible("+" + digits.removeprefix("00"), valid=False)
-        elif formatted:
-            groups = re.findall(r"\d+", num)
-            ok = n >= 7 and max(len(g) for g in groups) >= 3 and _region_possible(num, valid=False)
-        else:
-            ok = n >= 10 and _region_possible(digits, valid=True)
-        if ok:
             yield start, end
+        elif intl:
+            if n >= 8 and _region_possible("+" + digits.removeprefix("00")):
+                yield start, end
+        elif (
+            formatted
+            and n >= 7
+            and max(len(g) for g in re.findall(r"\d+", num)) >= 3
+            and _region_possible(num)
+        ):
+            yield start, end
+        elif n >= 10:
+            yield from _matcher_spans(text, start, end)
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,7 +514,7 @@ _SUFFIX = (
 _MORPHEME = (
     r"(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|singel|vej|gade|veien|"
     r"vegen|vei|gata|gatan|vägen|väg|tie|katu|kuja|polku|utca|út|útja|tér|ulica|cesta|platz|"
-    r"allee|ring|damm|ufer|steig|pfad|gränd|torget|bakken|stræde|plads|torv|gatvė|iela|tee|"
+    r"allee|ring|damm|ufer|steig|pfad|gränd|torget|bakken|stræde|plads|torv|gatvė|iela|tee|gate|"
     r"väylä|raitti|rinne|veg|vegur|gränd|stig|backe|allé|aleja|utca)"
 )
 _PREFIX = (
@@ -470,7 +527,15 @@ _PREFIX = (
 # 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
 _ADDR_NUM_FIRST_RE: Final = re.compile(
     rf"(?<![\w.,/-])(?:{_NUM}[ \t]+){{1,2}}(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
-    rf"(?:{_CAPWORD}[ \t]+){{1,4}}(?i:{_SUFFIX})\b\.?"
+    rf"(?:{_CAPWORD}[ \t]+){{1,4}}(?P<suffix>(?i:{_SUFFIX}))\b\.?"
+)
+_WEAK_SUFFIXES: Final[frozenset[str]] = _words(
+    "park green point hill way landing heights junction crossing ridge rise vale walk row loop "
+    "path ring gate plaza place square circle court close grove gardens mews terrace parade "
+    "pike trail quay wharf alley"
+)
+_ADDR_TAIL_RE: Final = re.compile(
+    r"(?i)[ \t]*(?:,|\n|$|\.[ \t]*$|(?:apt|apartment|suite|ste|unit|flat|#)\b|[ \t]+\d{4,5}\b)"
 )
 # 1b. The same in lower case: "23 8 wressle road" (needs a word that isn't common English).
 _ADDR_NUM_FIRST_LOWER_RE: Final = re.compile(
@@ -499,10 +564,11 @@ _ADDR_NAMED_RE: Final = re.compile(
 )
 # 5. Secondary units, PO boxes, military addresses, UK/CA postcodes, US city-state-zip.
 _ADDR_UNIT_RE: Final = re.compile(
-    r"(?i)(?<![\w])(?:apt|apartment|suite|ste|flat)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
+    r"(?i)(?<![\w])(?:apt|apartment|flat)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
 )
 _ADDR_WEAK_UNIT_RE: Final = re.compile(
-    r"(?i)(?<![\w])(?:unit|room|rm|floor|fl|bldg|building|block|dept)\.?[ \t]*#?[ \t]*\d{1,5}[a-z]?\b"
+    r"(?i)(?<![\w])(?:suite|ste|unit|room|rm|floor|fl|bldg|building|block|dept)\.?[ \t]*#?[ \t]*"
+    r"\d{1,5}[a-z]?\b"
 )
 _ADDR_BOX_RE: Final = re.compile(
     r"(?i)(?<![\w])(?:(?:(?:psc|unit|cmr)[ \t]+\d{3,5},?[ \t]+)?(?:p\.?[ \t]?o\.?[ \t]*box|"
@@ -554,6 +620,11 @@ _ADDR_STOP_RE: Final = re.compile(
     r"\s+(?:and|or)\s+(?:i|we|you|my|please|then|the)\b|\n|$)"
 )
 _LINE_STOP_RE: Final = re.compile(_ADDR_STOP_RE.pattern.replace(r"|\n|$)", r")"))
+# Cheap finder for "Word 12" pairs; the word is then checked for a street morpheme.
+_WORD_NUM_RE: Final = re.compile(rf"(?<![\w])(?P<word>{_L}[\w'’\-]*\.?)[ \t]+{_NUM}\b")
+_MORPHEMES: Final[tuple[str, ...]] = tuple(
+    w.replace("\\.", ".") for w in _MORPHEME.strip("(?:)").split("|")
+)
 _STREET_WORD_RE: Final = re.compile(rf"(?i)\b(?:{_SUFFIX}|{_PREFIX})\b|{_MORPHEME}\b|\d{{5}}")
 _TIME_LIKE_RE: Final = re.compile(
     r"(?i)^\s*\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock|h\b|hrs?\b)"
@@ -576,7 +647,7 @@ _INLINE_EXT_RE: Final = re.compile(
 
 def _has_uncommon_word(chunk: str) -> bool:
     """Whether a chunk holds a word that is not common English (a place or street name)."""
-    for w in re.findall(rf"{_L}[\w'’\-]*", chunk):
+    for w in re.findall(rf"(?<!\w){_L}[\w'’\-]*", chunk):
         if len(w) >= 2 and w.casefold() not in _COMMON and _fold(w) not in _COMMON:
             return True
     return False
@@ -687,6 +758,12 @@ def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     return m.start(), end
 
 
+def _uncommon_before(text: str, pos: int) -> bool:
+    """Whether the word just before ``pos`` is not common English ("Knudssøns gate 22")."""
+    m = re.search(rf"({_ANYWORD})[ \t]+$", text[max(0, pos - 40) : pos])
+    return m is not None and m.group(1).casefold() not in _COMMON
+
+
 def _skip_common_words(text: str, start: int, end: int) -> int:
     """Move ``start`` past leading common English words ("the title refers to Xstraße 5")."""
     for w in re.finditer(rf"{_ANYWORD}|\S+", text[start:end]):
@@ -715,6 +792,11 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     """Street addresses with their unit/city/region/zip continuation, PO boxes, postcodes."""
     found: list[tuple[int, int]] = []
     for m in _ADDR_NUM_FIRST_RE.finditer(text):
+        # "2 Green Park tickets": a suffix that is also a plain word needs an address after it.
+        if m.group("suffix").casefold() in _WEAK_SUFFIXES and not _ADDR_TAIL_RE.match(
+            text, m.end()
+        ):
+            continue
         found.append((m.start(), m.end()))
     for m in _ADDR_NUM_FIRST_LOWER_RE.finditer(text):
         if _has_uncommon_word(m.group("words")):
@@ -727,8 +809,15 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
         span = _prefix_street(text, m)
         if span:
             found.append(span)
-    for m in _ADDR_MORPH_RE.finditer(text):
-        found.append((_skip_common_words(text, m.start(), m.end()), m.end()))
+    for m in _WORD_NUM_RE.finditer(text):
+        word = m.group("word").casefold()
+        if word.endswith(_MORPHEMES) and (word not in _COMMON or _uncommon_before(text, m.start())):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            full = _ADDR_MORPH_RE.search(text, max(line_start, m.start() - 80), m.end())
+            if full is not None:
+                start = _skip_common_words(text, full.start(), full.end())
+                if re.search(_L, text[start : full.end()]):
+                    found.append((start, full.end()))
     for m in _ADDR_NAMED_RE.finditer(text):
         found.append((m.start(), m.end()))
     for rx in (_ADDR_UNIT_RE, _ADDR_BOX_RE, _ADDR_MIL_RE, _ADDR_CSZ_RE):
@@ -777,8 +866,9 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
 # NAME
 # --------------------------------------------------------------------------------------------
 
-_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-_POSSESSIVE_RE: Final = re.compile(r"['’]s$", re.IGNORECASE)
+_WORD_RE: Final = re.compile(
+    r"(?P<label>\[(?:EMAIL|PHONE|CARD|IBAN|ID|NAME|ADDRESS)\])|[^\W\d_]+(?:['’\-][^\W\d_]+)*"
+)
 _NAME_CTX_RE: Final = re.compile(
     r"(?i)(?:\bmy[ \t]+name[ \t]+is|\bmy[ \t]+name's|\bname[ \t]+is|\bname[ \t]*:|\bnamed|"
     r"\bcall[ \t]+me|\bthis[ \t]+is|\bi[ \t]+am|\bi'm|\bi’m|\bit's|\bit’s|\bdear|\bhi|\bhello|\bhey|"
@@ -786,7 +876,9 @@ _NAME_CTX_RE: Final = re.compile(
     r"\btalk(?:ed)?[ \t]+(?:to|with)|\bask[ \t]+for|\bsigned|\bfrom:|\bcustomer:|\bcontact:|"
     r"\bmaiden[ \t]+name[ \t]+is|\bname[ \t]+on[ \t]+the[ \t]+(?:account|card)[ \t]+is|"
     r"\bsaid|\bsays|\basked|\bthanks|\bthank[ \t]+you|\bregards|\bcheers|\bbest|\bsincerely|"
-    r"\byours|\bsigned[ \t]+by|\bwith[ \t]+love|\bxoxo)"
+    r"\byours|\bsigned[ \t]+by|\bwith[ \t]+love|\bxoxo|"
+    r"\b(?:(?:first|last|full|sur|given|family|my)[ \t]*)?name(?:[ \t]+on[ \t]+the[ \t]+(?:account|card))?\?"
+    r"(?:[ \t]*(?:user|customer|client|me|caller)[ \t]*:)?)"
     r"[ \t]*[,:]?[ \t]*(?:\n[ \t>*-]*)?$"
 )
 _NAME_CTX_FIND_RE: Final = re.compile(_NAME_CTX_RE.pattern.removesuffix("$"))
@@ -825,6 +917,16 @@ def _sentence_start(text: str, pos: int) -> bool:
     return i < 0 or text[i] in ".!?:;\n>"
 
 
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether a word is part of an identifier, path, tag, handle or host name (not prose)."""
+    before, after = text[start - 1 : start], text[end : end + 2]
+    if before and before in "_/\\<{@#$=.":
+        return not (before == "." and start >= 2 and text[start - 2] == " ")
+    if after[:1] and after[:1] in "_/\\>}@=":
+        return True
+    return after[:1] == "." and after[1:2].isalnum()
+
+
 @dataclass(frozen=True, slots=True)
 class _Tok:
     start: int
@@ -836,16 +938,29 @@ class _Tok:
     last: bool
     common: bool
     blocked: bool
+    place: bool = False  # a country or US state: "Jordan", "Georgia" are names only with a surname
+    label: str = ""  # "[NAME]" etc. for text redacted before: capitalised, never re-redacted
 
 
 def _tokens(text: str) -> list[_Tok]:
     """Word tokens with their shape and lexicon flags."""
     out: list[_Tok] = []
     for m in _WORD_RE.finditer(text):
-        word = _POSSESSIVE_RE.sub("", m.group(0))
-        if not word:
+        if m.group("label"):
+            # Text that was redacted before reads like a capitalised word, so a second pass
+            # sees the same neighbours as the first.
+            out.append(
+                _Tok(m.start(), m.end(), m.group(0), True, False, False, False, False, True,
+                     label=m.group(0))
+            )  # fmt: skip
+            continue
+        word = m.group(0)
+        if word[-2:] in {"'s", "’s", "'S", "’S"}:
+            word = word[:-2]
+        if not word or _glued(text, m.start(), m.end()):
             continue
         key, folded = word.casefold(), _fold(word)
+        place = folded in _PLACES
         title = word[0].isupper() and any(c.islower() for c in word)
         out.append(
             _Tok(
@@ -856,8 +971,9 @@ def _tokens(text: str) -> list[_Tok]:
                 lower=word.islower(),
                 first=key in _FIRST or folded in _FIRST,
                 last=key in _LAST or folded in _LAST,
-                common=key in _COMMON or folded in _COMMON or "'" in key or "’" in key,
-                blocked=key in _NOT_NAMES or key in _HONORIFICS or folded in _PLACES,
+                common=key in _COMMON or folded in _COMMON or "'" in key or "’" in key or place,
+                blocked=key in _NOT_NAMES or key in _HONORIFICS,
+                place=place,
             )
         )
     return out
@@ -866,7 +982,7 @@ def _tokens(text: str) -> list[_Tok]:
 def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
     """Whether two tokens are separated by spaces only (part of one name)."""
     gap = text[a.end : b.start]
-    return 0 < len(gap) <= 2 and gap.strip(" \t") == "" or gap in {" ", "-"}
+    return (0 < len(gap) <= 2 and gap.strip(" \t") == "") or gap in {" ", "-"}
 
 
 def _surname_like(t: _Tok, *, lowercase: bool) -> bool:
@@ -874,7 +990,7 @@ def _surname_like(t: _Tok, *, lowercase: bool) -> bool:
     if t.blocked:
         return False
     if lowercase:
-        return t.lower and (t.first or t.last) and not t.common
+        return t.lower and not t.common
     return t.title and (t.last or t.first or not t.common)
 
 
@@ -883,6 +999,12 @@ _NAME_SUFFIX_RE: Final = re.compile(
 )
 _NAME_BEFORE_EMAIL_RE: Final = re.compile(
     rf"(?<![\w])(?P<name>(?:{_UP}[\w'’\-]*\.?[ \t]+){{0,3}}{_UP}[\w'’\-]*)[ \t]*<[^<>@\s]+@[^<>\s]+>"
+)
+# A capitalised word opening a line, then a comma and a request: "Jakobine, can you ...".
+_VOCATIVE_RE: Final = re.compile(
+    rf"(?m)^[ \t>*-]*(?P<name>{_UP}[^\W\d_]+),[ \t]+(?:can|could|would|will|please|thanks|thank|"
+    rf"i|we|you|do|did|are|is|have|just|sorry|hope)\b",
+    re.IGNORECASE,
 )
 # A line that is only a name, as in a signature: "Victor Miller".
 _NAME_LINE_RE: Final = re.compile(
@@ -893,8 +1015,14 @@ _LIST_SEP_RE: Final = re.compile(
 )
 
 
-_PARTICLES: Final[frozenset[str]] = frozenset(
-    "van von de der den da di del della la le du dos das ter ten bin ibn al el mac st".split()
+# Words after which "Victor Miller" (a first name and a surname that are also words) is a name.
+_NAME_LEADS: Final[frozenset[str]] = _words(
+    "to with from by for and or cc call called ask asked tell told contact contacted email emailed "
+    "thank thanks met meet named per attn dear hi hello hey colleague agent manager customer "
+    "mr mrs ms dr is was"
+)
+_PARTICLES: Final[frozenset[str]] = _words(
+    "van von de der den da di del della la le du dos das ter ten bin ibn al el mac st"
 )
 
 
@@ -960,10 +1088,20 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                     not t.common
                     or (t.first and (follow in ",.!?;:\n" or (nxt is not None and nxt.title)))
                     if weak
-                    else True
+                    else (t.first or t.last or not t.common)
                 )
             else:
-                ok = t.lower and (t.first or t.last or not weak) and not t.common
+                ok = t.lower and (
+                    ((t.first or t.last) and not t.common)
+                    or (t.first and nxt is not None and nxt.lower and nxt.last and not nxt.blocked)
+                    if weak
+                    else (not t.common or ((t.first or t.last) and "name" in ctx))
+                )
+                if ok and weak and t.common and nxt is not None:
+                    # "this is john smith": both words, but a first name and a surname.
+                    runs.append((i, i + 1, t.start))
+                    i += 2
+                    continue
             if ok:
                 j = _extend_name(text, toks, i, lowercase=t.lower)
                 runs.append((i, j, t.start))
@@ -987,6 +1125,7 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 runs.append((i, j, t.start))
                 i = j + 1
                 continue
+            lead = toks[i - 1].word.casefold() if i > 0 else ""
             if (
                 t.first
                 and mid
@@ -995,12 +1134,19 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 and nxt.last
                 and not nxt.blocked
                 and not prev_title
+                and lead in _NAME_LEADS
             ):
                 # "call Victor Miller": first name + surname, both also words, mid-sentence.
                 runs.append((i, i + 1, t.start))
                 i += 2
                 continue
-            if t.first and mid and not prev_title and (nxt is None or not nxt.title):
+            if (
+                t.first
+                and prev is not None
+                and prev.lower
+                and not t.place
+                and (nxt is None or not nxt.title)
+            ):
                 # A first name that is also a word ("Mark", "Rose"), capitalised mid-sentence.
                 runs.append((i, i, t.start))
             elif t.last and not t.common and not prev_title and (nxt is None or not nxt.title):
@@ -1013,11 +1159,16 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 if mid or listed:
                     runs.append((i, i, t.start))
         elif t.lower and t.first:
-            if nxt is not None and nxt.lower and not nxt.blocked and not nxt.common:
-                if not t.common or (nxt.last and not nxt.first):
-                    runs.append((i, i + 1, t.start))
-                    i += 2
-                    continue
+            if (
+                nxt is not None
+                and nxt.lower
+                and not nxt.blocked
+                and not nxt.common
+                and (not t.common or (nxt.last and not nxt.first))
+            ):
+                runs.append((i, i + 1, t.start))
+                i += 2
+                continue
             if not t.common:
                 runs.append((i, i, t.start))
         i += 1
@@ -1030,7 +1181,7 @@ def _name_spans(text: str) -> Iterable[tuple[int, int]]:
     if not toks:
         return
     runs = _name_token_runs(text, toks)
-    named = [False] * len(toks)
+    named = [t.label == "[NAME]" for t in toks]
     for i, j, _ in runs:
         for k in range(i, j + 1):
             named[k] = True
@@ -1039,7 +1190,7 @@ def _name_spans(text: str) -> Iterable[tuple[int, int]]:
     while changed:
         changed = False
         for k, t in enumerate(toks):
-            if named[k] or not t.title or t.common or t.blocked:
+            if named[k] or not t.title or t.blocked or (t.common and not (t.first or t.last)):
                 continue
             for nb in (k - 1, k + 1):
                 if 0 <= nb < len(toks) and named[nb]:
@@ -1049,12 +1200,20 @@ def _name_spans(text: str) -> Iterable[tuple[int, int]]:
                         runs.append((k, k, t.start))
                         changed = True
                         break
-    for i, j, start in runs:
+    for _, j, start in runs:
         end = toks[j].end
         suffix = _NAME_SUFFIX_RE.match(text, end)
         yield start, suffix.end() if suffix else end
     for m in _NAME_BEFORE_EMAIL_RE.finditer(text):
         yield m.start("name"), m.end("name")
+    for m in _VOCATIVE_RE.finditer(text):
+        word = m.group("name")
+        if (
+            word[0].isupper()
+            and word.casefold() not in _COMMON
+            and word.casefold() not in _NOT_NAMES
+        ):
+            yield m.start("name"), m.end("name")
     for m in _NAME_LINE_RE.finditer(text):
         words = m.group("name").split()
         first, last = words[0].casefold(), words[-1].casefold()
@@ -1128,7 +1287,7 @@ def _candidates(
     found: list[tuple[int, int, Kind]] = list(_known_spans(text, names, emails))
     found += [(s, e, "EMAIL") for s, e in _email_spans(text)]
     found += [(s, e, "IBAN") for s, e in _iban_spans(text)]
-    found += [(m.start("num"), m.end("num"), "IBAN") for m in _BANK_RE.finditer(text)]
+    found += [(s, e, "IBAN") for s, e in _bank_spans(text)]
     found += [(s, e, "CARD") for s, e in _card_spans(text)]
     found += [(s, e, "ID") for s, e in _id_spans(text)]
     found += [(s, e, "PHONE") for s, e in _phone_spans(text)]

@@ -1,0 +1,189 @@
+"""Behaviour of `bot.redact`: what a reader of a redacted summary or excerpt would notice."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.redact import KINDS, Span, find_spans, label, redact
+
+SMALL = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pii_generated_small.json"
+)
+LABELS = {f"[{k}]" for k in KINDS}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Reach me at jane.doe+shop@example.co.uk please", "Reach me at [EMAIL] please"),
+        ("my email is jane dot doe at gmail dot com", "my email is [EMAIL]"),
+        ("write to jdoe [at] example [dot] org", "write to [EMAIL]"),
+        ("Call me at (415) 555-2671 after 5pm", "Call me at [PHONE] after 5pm"),
+        ("UK office: +44 20 7946 0958.", "UK office: [PHONE]."),
+        ("Mein Handy: 0151 23456789", "Mein Handy: [PHONE]"),
+        ("You can call 06 12 34 56 78 tomorrow", "You can call [PHONE] tomorrow"),
+        ("card 4111 1111 1111 1111 was charged twice", "card [CARD] was charged twice"),
+        ("card 5500-0000-0000-0004 expired", "card [CARD] expired"),
+        ("refund to 378282246310005 please", "refund to [CARD] please"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 thanks", "IBAN [IBAN] thanks"),
+        ("iban de89370400440532013000", "iban [IBAN]"),
+        ("My SSN is 123-45-6789.", "My SSN is [ID]."),
+        ("social security number 123456789", "social security number [ID]"),
+        ("NI number AB 12 34 56 C", "NI number [ID]"),
+        ("passport number X1234567 expires soon", "passport number [ID] expires soon"),
+        ("My name is Olga Petrova and I need help", "My name is [NAME] and I need help"),
+        ("Please ask Dr. Kent Jaworski to call", "Please ask [NAME] to call"),
+        ("Thanks,\nJennifer Lopez", "Thanks,\n[NAME]"),
+        ("I'd like to add Priya Raman as a user", "I'd like to add [NAME] as a user"),
+        ("Ship it to 1600 Pennsylvania Avenue NW, Washington, DC 20500.", "Ship it to [ADDRESS]."),
+        ("Send it to 221B Baker Street, London NW1 6XE please.", "Send it to [ADDRESS] please."),
+        ("Mail the form to PO Box 4421, Austin, TX 78701", "Mail the form to [ADDRESS]"),
+        ("I live at Herengracht 182, Amsterdam", "I live at [ADDRESS]"),
+    ],
+)
+def test_each_type_is_redacted_to_its_label(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_known_customer_name_and_email_are_redacted_in_any_case() -> None:
+    names = ["Sarah Connor"]
+    emails = ["Sarah.Connor@Example.com"]
+    text = "hi, sarah connor here (SARAH.CONNOR@EXAMPLE.COM). CONNOR is my last name; Sarah's order"
+    assert redact(text, customer_names=names, customer_emails=emails) == (
+        "hi, [NAME] here ([EMAIL]). [NAME] is my last name; [NAME]'s order"
+    )
+
+
+def test_known_customer_name_parts_are_word_bounded() -> None:
+    # "Ann" and "Lee" are parts of the name; "Annual" and "sleek" are not the name.
+    out = redact("Annual plan for ann, sleek design, Lee said", customer_names=["Ann Lee"])
+    assert out == "Annual plan for [NAME], sleek design, [NAME] said"
+
+
+def test_name_parts_shorter_than_three_letters_are_not_matched_alone() -> None:
+    out = redact("Jo said the box is OK", customer_names=["Jo Ng"])
+    assert "box is OK" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order #4512 was placed on 2024-03-12 at 10:30 for $1,299.99.",
+        "Your order 88213 totalling €49.95 will arrive by 14/03/2024.",
+        "Ticket #4512 reopened: the Samsung Galaxy S23 restarts every 5 minutes.",
+        "Refund of $23.97 for order number 2464869 approved on 09.07.2021 at 08:28.",
+        "Invoice INV-1692367 for 15 licences, total 1,116.00 USD, due 22.04.2024.",
+        "Tracking number 1Z999AA10123456784 left the depot at 6 pm on 19 March 2024.",
+        "Version 3.2.1 of the app crashes on the Google Pixel 8 Pro since Monday.",
+        "The router at 192.168.1.254 drops the connection every 30 seconds.",
+        "Between 2019-2021 we shipped 12,500 units of the Apple Watch Series 9.",
+        "Case 40213: customer waited 12 minutes, call started 14:05, rating 4/5.",
+        "Booking reference BK482913 for 3 guests, 240 EUR paid.",
+        "Fitbit Versa 4, Amazon Kindle Paperwhite and Sony WH-1000XM5 are in stock.",
+    ],
+)
+def test_ordinary_text_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will you be home to sign for it?",
+        "May I also confirm the delivery address?",
+        "Hope this helps. Grant access under Settings.",
+        "Mark the ticket as solved once the customer confirms.",
+        "Dear Customer, your replacement is on its way. Regards, The Support Team",
+    ],
+)
+def test_ordinary_capitalised_words_at_sentence_start_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_luhn_failing_16_digit_numbers_are_kept() -> None:
+    text = "My card 4111 1111 1111 1112 was declined, ref 1234567812345678."
+    assert redact(text) == text
+
+
+def test_find_spans_reports_offsets_and_kinds() -> None:
+    text = "Mail jane@example.com or call 415-555-2671."
+    spans = find_spans(text)
+    assert spans == [Span(5, 21, "EMAIL"), Span(30, 42, "PHONE")]
+    assert [text[s.start : s.end] for s in spans] == ["jane@example.com", "415-555-2671"]
+    assert label("EMAIL") == "[EMAIL]"
+
+
+def test_spans_are_sorted_and_disjoint_and_labels_are_the_documented_ones() -> None:
+    text = (
+        "Hi, I'm Olga Petrova (olga@example.com, +1 415 555 2671). Card 4111111111111111, "
+        "IBAN GB82WEST12345698765432, SSN 123-45-6789, 12 Main Street, Springfield, IL 62701."
+    )
+    spans = find_spans(text)
+    assert {s.kind for s in spans} == set(KINDS)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+    assert set(re.findall(r"\[[A-Z]+\]", redact(text))) == LABELS
+
+
+def test_redaction_is_idempotent() -> None:
+    texts = [
+        "Who's coming to Costa Rica with me? Sarah Iwase, 12 Main Street, Springfield, IL 62701",
+        "Thanks,\nJohn Smith\n+44 20 7946 0958\njohn@example.com",
+        "Paula Bjelajac\nDemystdata\n11 Eriksbo Västergärde 98\n Suite 568\n ANGERED\n Mali\n"
+        "089 72 63 41 office\n166-684-7899 fax",
+        "Already redacted: [EMAIL], [PHONE], [NAME] and [ADDRESS] stay as they are.",
+    ]
+    if SMALL.exists():
+        texts += [r["full_text"] for r in json.loads(SMALL.read_text(encoding="utf-8"))]
+    for text in texts:
+        once = redact(text, customer_names=["Sarah Iwase"])
+        assert redact(once, customer_names=["Sarah Iwase"]) == once
+
+
+def test_existing_labels_and_empty_text_pass_through() -> None:
+    assert redact("") == ""
+    assert find_spans("") == []
+    text = "Customer [NAME] wrote from [EMAIL] about [ADDRESS]."
+    assert redact(text) == text
+
+
+# The labelled slice: entity types of the Presidio-style file mapped to our labels.
+FLOORS = {
+    "EMAIL_ADDRESS": 0.95,
+    "PHONE_NUMBER": 0.95,
+    "CREDIT_CARD": 0.95,
+    "US_SSN": 0.95,
+    "ADDRESS": 0.75,
+    "PERSON": 0.6,
+}
+
+
+@pytest.mark.skipif(not SMALL.exists(), reason="shared/data/pii_generated_small.json is absent")
+def test_recall_floor_on_the_small_labelled_file() -> None:
+    """A labelled span counts as caught when >= 90% of its non-space characters are redacted."""
+    records = json.loads(SMALL.read_text(encoding="utf-8"))
+    caught: dict[str, int] = dict.fromkeys(FLOORS, 0)
+    total: dict[str, int] = dict.fromkeys(FLOORS, 0)
+    for rec in records:
+        text = rec["full_text"]
+        covered = [False] * len(text)
+        for span in find_spans(text):
+            covered[span.start : span.end] = [True] * (span.end - span.start)
+        for lab in rec["spans"]:
+            etype = lab["entity_type"]
+            if etype not in FLOORS:
+                continue
+            chars = [
+                i
+                for i in range(lab["start_position"], lab["end_position"])
+                if not text[i].isspace()
+            ]
+            total[etype] += 1
+            caught[etype] += sum(covered[i] for i in chars) >= 0.9 * len(chars)
+    for etype, floor in FLOORS.items():
+        assert total[etype] > 0
+        assert caught[etype] / total[etype] >= floor, (etype, caught[etype], total[etype])
