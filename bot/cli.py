@@ -328,6 +328,17 @@ def sync(since: datetime | None) -> None:
         sys.exit(1)
 
 
+@main.command(help="Read text on stdin, write it redacted on stdout.")
+@click.option("--customer-name", "names", multiple=True, help="A customer's name to redact too.")
+@click.option("--customer-email", "emails", multiple=True, help="A customer's email to redact too.")
+def redact(names: tuple[str, ...], emails: tuple[str, ...]) -> None:
+    from bot.redact import redact as redact_text
+
+    click.echo(
+        redact_text(sys.stdin.read(), customer_names=names, customer_emails=emails), nl=False
+    )
+
+
 @main.command(help="Build a demo workspace in SQLite and show what a lead sees.")
 @click.option("--db", "db_path", default="debrief-demo.db", show_default=True, help="SQLite file.")
 @one_line_errors

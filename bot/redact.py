@@ -465,15 +465,18 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
         yield m.start("num"), m.end("num")
     for m in _PHONE_CAND_RE.finditer(text):
         raw = m.group("num")
+        while raw.endswith(")") and raw.count(")") > raw.count("("):
+            raw = raw[:-1]  # "(call +1 415 555 0134)": the closing parenthesis isn't the number's
         start = m.start("num") + len(raw) - len(raw.lstrip())
-        end = m.end()
+        num_end = m.start("num") + len(raw)
+        end = m.end() if m.group("ext") else num_end
         num = raw.strip()
         digits = re.sub(r"\D", "", num)
         n = len(digits)
         if n < 6 or n > 15:
             continue
         context = _phone_context(text, start, end)
-        if _phone_excluded(text, start, m.end("num"), context=context):
+        if _phone_excluded(text, start, num_end, context=context):
             continue
         if _starts_address(text, start):
             continue

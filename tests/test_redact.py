@@ -187,3 +187,21 @@ def test_recall_floor_on_the_small_labelled_file() -> None:
     for etype, floor in FLOORS.items():
         assert total[etype] > 0
         assert caught[etype] / total[etype] >= floor, (etype, caught[etype], total[etype])
+
+
+def test_a_closing_parenthesis_after_a_phone_number_is_kept() -> None:
+    assert redact("(call +1 415 555 0134), thanks") == "(call [PHONE]), thanks"
+
+
+def test_debrief_redact_reads_stdin_and_writes_stdout() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        ["redact", "--customer-name", "Jane Roe"],
+        input="jane roe wrote from jane@example.com about order #4512\n",
+    )
+    assert result.exit_code == 0
+    assert result.stdout == "[NAME] wrote from [EMAIL] about order #4512\n"
