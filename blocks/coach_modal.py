@@ -24,6 +24,7 @@ from blocks.kit import (
     section,
 )
 from bot.coaching import CoachRecord, NoteView, SampleView
+from bot.reminders import calendar_url
 
 HELPDESK_NAMES = {
     "zendesk": "Zendesk",
@@ -71,7 +72,7 @@ def _sample_block(sample: SampleView) -> Block:
     )
 
 
-def _note_meta(note: NoteView) -> str:
+def _note_meta(note: NoteView, agent_name: str, link_back: str | None) -> str:
     parts = [f"*<@{note.author}>*", slack_date(note.created_at)]
     if note.updated_at > note.created_at:
         parts.append("edited")
@@ -80,16 +81,20 @@ def _note_meta(note: NoteView) -> str:
     )
     if note.follow_up_at is not None:
         due = f"Follow-up due {slack_date(note.follow_up_at, '{date_short_pretty}')}"
-        parts.append(
-            f"~{due}~ done" if note.follow_up_done_at is not None else f":alarm_clock: {due}"
-        )
+        if note.follow_up_done_at is not None:
+            parts.append(f"~{due}~ done")
+        else:
+            add = calendar_url(agent_name=agent_name, due_at=note.follow_up_at, link=link_back)
+            parts.append(f":alarm_clock: {due} (<{add}|add to Google Calendar>)")
     if note.sample_label is not None:
         parts.append(f"about {escape(note.sample_label)}")
     return " · ".join(parts)
 
 
-def _note_blocks(note: NoteView, can_write: bool) -> list[Block]:
-    meta = _note_meta(note)
+def _note_blocks(
+    note: NoteView, can_write: bool, agent_name: str, link_back: str | None
+) -> list[Block]:
+    meta = _note_meta(note, agent_name, link_back)
     body = clip(escape(note.body), SECTION_MAX - len(meta) - 1)
     blocks = [section(f"{meta}\n{body}", block_id=f"note.{note.id}")]
     if can_write:
@@ -180,7 +185,9 @@ def coach_metadata(agent_id: int, page: int, generation: int) -> str:
     return json.dumps({"agent_id": agent_id, "page": page, "gen": generation})
 
 
-def coach_modal(record: CoachRecord, *, generation: int = 0) -> dict[str, Any]:
+def coach_modal(
+    record: CoachRecord, *, generation: int = 0, link_back: str | None = None
+) -> dict[str, Any]:
     """The Coach modal: samples, composer (leads only) and a page of note history."""
     agent = record.agent
     blocks: list[Block] = [header(agent.name)]
@@ -220,7 +227,7 @@ def coach_modal(record: CoachRecord, *, generation: int = 0) -> dict[str, Any]:
     if not record.notes:
         blocks.append(context("No notes yet."))
     for note in record.notes:
-        blocks.extend(_note_blocks(note, record.can_write))
+        blocks.extend(_note_blocks(note, record.can_write, agent.name, link_back))
     if record.notes_total > record.page_size:
         first = record.page * record.page_size + 1
         last = first + len(record.notes) - 1

@@ -90,7 +90,7 @@ def db_upgrade() -> None:
     click.echo("schema is up to date")
 
 
-@main.command(help="Run the bot: Slack events, the health check (and later the REST API).")
+@main.command(help="Run the bot: Slack events, the REST API, the health check and the scheduler.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--socket-mode", is_flag=True, help="Receive Slack events over Socket Mode.")
@@ -374,3 +374,8 @@ def _url() -> str:
     url = settings().database_url
     require_schema(url)
     return url
+
+
+from bot.cli_api import register  # noqa: E402  (the API commands live beside this module)
+
+register(main, agents)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Final
 
@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot.audit import record
 from bot.errors import InvalidInput, NotFound
+from bot.reminders import reschedule
 from bot.scope import Viewer, require_read, require_write
-from models import Agent, Note, Sample
+from models import Agent, Note, Reminder, Sample
 from models.base import utcnow
 
 MAX_BODY = 3000
@@ -35,6 +36,7 @@ def note_snapshot(note: Note) -> dict[str, object]:
         "body": note.body,
         "sample_id": note.sample_id,
         "follow_up_at": _ms(note.follow_up_at),
+        "follow_up_done_at": _ms(note.follow_up_done_at),
         "shared_with_agent": note.shared_with_agent,
         "archived_at": _ms(note.archived_at),
     }
@@ -103,6 +105,7 @@ def create_note(
     )
     session.add(note)
     session.flush()
+    reschedule(session=session, note=note)
     record(
         session=session,
         actor=actor.slack_user_id,
@@ -156,6 +159,7 @@ def edit_note(
     if after == before:
         return note
     note.updated_at = utcnow()
+    reschedule(session=session, note=note)
     changed = {key for key in after if after[key] != before[key]}
     record(
         session=session,
@@ -175,10 +179,64 @@ def archive_note(*, session: Session, actor: Viewer, note_id: int) -> Note:
     note = get_live_note(session=session, viewer=actor, note_id=note_id)
     before = note_snapshot(note)
     note.archived_at = utcnow()
+    reschedule(session=session, note=note)
     record(
         session=session,
         actor=actor.slack_user_id,
         action="note.archive",
+        entity="note",
+        entity_id=note.id,
+        before=before,
+        after=note_snapshot(note),
+    )
+    return note
+
+
+SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
+
+
+def _reminder_note(session: Session, actor: Viewer, reminder_id: int) -> tuple[Reminder, Note]:
+    require_write(actor)
+    reminder = session.get(Reminder, reminder_id)
+    note = session.get(Note, reminder.note_id) if reminder is not None else None
+    if reminder is None or note is None or note.archived_at is not None:
+        raise NotFound("That follow-up no longer exists.")
+    return reminder, note
+
+
+def mark_done(*, session: Session, actor: Viewer, reminder_id: int) -> Note:
+    """The author followed up: keep when, and cancel anything still pending."""
+    _, note = _reminder_note(session, actor, reminder_id)
+    if note.follow_up_done_at is None:
+        before = note_snapshot(note)
+        note.follow_up_done_at = utcnow()
+        reschedule(session=session, note=note)
+        record(
+            session=session,
+            actor=actor.slack_user_id,
+            action="note.follow_up_done",
+            entity="note",
+            entity_id=note.id,
+            before=before,
+            after=note_snapshot(note),
+        )
+    return note
+
+
+def snooze(*, session: Session, actor: Viewer, reminder_id: int, span: str) -> Note:
+    """Remind again in a day or a week: the note's follow-up moves with it."""
+    if span not in SNOOZES:
+        raise InvalidInput("span", "Snooze for a day (1d) or a week (1w).")
+    _, note = _reminder_note(session, actor, reminder_id)
+    before = note_snapshot(note)
+    note.follow_up_at = utcnow() + SNOOZES[span]
+    note.follow_up_done_at = None
+    note.updated_at = utcnow()
+    reschedule(session=session, note=note)
+    record(
+        session=session,
+        actor=actor.slack_user_id,
+        action="note.snooze",
         entity="note",
         entity_id=note.id,
         before=before,

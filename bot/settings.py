@@ -63,8 +63,20 @@ class Settings(BaseSettings):
     sync_minutes: int = Field(default=30, ge=1, le=1440, alias="DEBRIEF_SYNC_MINUTES")
     summary_concurrency: int = Field(default=4, ge=1, le=32, alias="DEBRIEF_SUMMARY_CONCURRENCY")
     chart_dir: str = Field(default="debrief-charts", alias="DEBRIEF_CHART_DIR")
+    reminder_tick_seconds: int = Field(
+        default=30, ge=1, le=3600, alias="DEBRIEF_REMINDER_TICK_SECONDS"
+    )
+    reminder_channel_interval: float = Field(
+        default=1.0, ge=0, le=60, alias="DEBRIEF_REMINDER_CHANNEL_INTERVAL"
+    )
+    reminder_lease_seconds: int = Field(
+        default=600, ge=1, le=86_400, alias="DEBRIEF_REMINDER_LEASE_SECONDS"
+    )
+    slack_app_id: str | None = Field(default=None, alias="DEBRIEF_SLACK_APP_ID")
     notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
+    api_rate_limit: int = Field(default=120, ge=1, le=100_000, alias="DEBRIEF_API_RATE_LIMIT")
+    retention_months: int = Field(default=0, ge=0, le=1200, alias="DEBRIEF_RETENTION_MONTHS")
 
     @field_validator("database_url")
     @classmethod

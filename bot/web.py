@@ -1,4 +1,4 @@
-"""The HTTP app served by `debrief serve`: Slack's endpoint and the health check."""
+"""The HTTP app served by `debrief serve`: Slack's endpoint, the REST API and the health check."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.db import ping
 from bot.settings import Settings
+from handlers.rest import install_rest_api
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def create_web_app(settings: Settings, bolt_app: App | None) -> FastAPI:
     one never stalls the event loop or other requests.
     """
     web = FastAPI(title="Debrief", version="0.1.0")
+    install_rest_api(web, settings)
 
     @web.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import coach, flags, home, notes, pins
+from handlers import coach, flags, home, notes, pins, reminders
 from handlers.deps import Deps
 
 
@@ -42,4 +42,5 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
     home.register(app, deps)
     flags.register(app, deps)
     pins.register(app, deps)
+    reminders.register(app, deps)
     return app

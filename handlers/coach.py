@@ -34,7 +34,7 @@ def open_coach_modal(
         record = load_coach_record(
             session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
         )
-    client.views_open(trigger_id=trigger_id, view=coach_modal(record))
+    client.views_open(trigger_id=trigger_id, view=coach_modal(record, link_back=deps.link_back))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -61,7 +61,9 @@ def register(app: App, deps: Deps) -> None:
                 record = load_coach_record(
                     session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
                 )
-            client.views_open(trigger_id=command["trigger_id"], view=coach_modal(record))
+            client.views_open(
+                trigger_id=command["trigger_id"], view=coach_modal(record, link_back=deps.link_back)
+            )
 
     @app.action(ActionId.COACH_OPEN)
     @app.action(ActionId.PICK_AGENT)

@@ -31,6 +31,12 @@ class Deps:
             yield session
 
     @property
+    def link_back(self) -> str | None:
+        """A link that opens Debrief in Slack (for calendar events), when the app id is set."""
+        app_id = self.settings.slack_app_id
+        return f"https://slack.com/app_redirect?app={app_id}" if app_id else None
+
+    @property
     def page_size(self) -> int:
         """Notes per page in the Coach modal."""
         return self.settings.notes_page_size

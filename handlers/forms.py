@@ -21,10 +21,9 @@ class NoteForm:
     shared: bool
     sample_id: int | None
 
-    @property
-    def follow_up_at(self) -> datetime | None:
-        """The follow-up as an instant: 09:00 on the picked date."""
-        return None if self.follow_up is None else follow_up_instant(self.follow_up)
+    def follow_up_at(self, tz_name: str | None) -> datetime | None:
+        """The follow-up as an instant: 09:00 on the picked date in the author's zone."""
+        return None if self.follow_up is None else follow_up_instant(self.follow_up, tz_name)
 
 
 def _block(values: dict[str, Any], base: BlockId) -> tuple[str, dict[str, Any]]:

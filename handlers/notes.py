@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from blocks.coach_modal import coach_modal, edit_metadata, edit_modal
 from blocks.ids import ActionId, CallbackId
@@ -15,7 +16,7 @@ from blocks.messages import DB_DOWN
 from bot.coaching import load_coach_record, load_note_for_edit
 from bot.db import DatabaseUnavailable
 from bot.errors import DebriefError, InvalidInput, NotFound
-from bot.followups import day_not_before
+from bot.followups import author_zone, day_not_before
 from bot.notes import archive_note, create_note, edit_note
 from bot.scope import viewer_for
 from handlers.deps import Deps
@@ -47,6 +48,15 @@ def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
     return {blocks.get(field, blocks["body"]): str(exc)}
 
 
+def _zone(session: Session, client: WebClient, user_id: str) -> str | None:
+    """The author's Slack time zone (users.info, cached on their member row)."""
+
+    def lookup(user: str) -> str | None:
+        return client.users_info(user=user)["user"].get("tz")
+
+    return author_zone(session=session, slack_user_id=user_id, lookup=lookup, now=utcnow())
+
+
 def _number(value: str | None) -> int:
     try:
         return int(value or "")
@@ -58,20 +68,21 @@ def register(app: App, deps: Deps) -> None:
     """Attach the listeners that work inside the Coach modal."""
 
     @app.view(CallbackId.COACH_MODAL)
-    def save_note(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def save_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         meta = metadata(view)
         values = view["state"]["values"]
         try:
             form = parse_note_form(values)
             with deps.session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                zone = _zone(session, client, viewer.slack_user_id) if form.follow_up else None
                 create_note(
                     session=session,
                     actor=viewer,
                     agent_id=int(meta["agent_id"]),
                     body=form.body,
-                    follow_up_at=form.follow_up_at,
-                    follow_up_not_before=day_not_before(utcnow()),
+                    follow_up_at=form.follow_up_at(zone),
+                    follow_up_not_before=day_not_before(utcnow(), zone),
                     shared_with_agent=form.shared,
                     sample_id=form.sample_id,
                     idempotency_key=f"slack:{view['id']}:{view['hash']}",
@@ -87,7 +98,9 @@ def register(app: App, deps: Deps) -> None:
             return
         ack(
             response_action="update",
-            view=coach_modal(record, generation=int(meta.get("gen", 0)) + 1),
+            view=coach_modal(
+                record, link_back=deps.link_back, generation=int(meta.get("gen", 0)) + 1
+            ),
         )
 
     @app.action(ActionId.NOTE_EDIT)
@@ -122,13 +135,14 @@ def register(app: App, deps: Deps) -> None:
             form = parse_note_form(values)
             with deps.session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                zone = _zone(session, client, viewer.slack_user_id) if form.follow_up else None
                 edit_note(
                     session=session,
                     actor=viewer,
                     note_id=int(meta["note_id"]),
                     body=form.body,
-                    follow_up_at=form.follow_up_at,
-                    follow_up_not_before=day_not_before(utcnow()),
+                    follow_up_at=form.follow_up_at(zone),
+                    follow_up_not_before=day_not_before(utcnow(), zone),
                     shared_with_agent=form.shared,
                     sample_id=form.sample_id,
                 )
@@ -144,7 +158,7 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         # same generation as the open Coach modal, so a half-written new note survives
-        view = coach_modal(record, generation=int(meta.get("gen", 0)))
+        view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
         refresh_view(client, meta["root"], meta.get("hash"), view)
 
     @app.action(ActionId.NOTE_ARCHIVE)
@@ -163,7 +177,7 @@ def register(app: App, deps: Deps) -> None:
                     page=int(meta.get("page", 0)),
                     page_size=deps.page_size,
                 )
-            view = coach_modal(record, generation=int(meta.get("gen", 0)))
+            view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
             refresh_view(client, root["id"], root.get("hash"), view)
 
     @app.action(ActionId.NOTES_OLDER)
@@ -184,5 +198,5 @@ def register(app: App, deps: Deps) -> None:
                     page=_number(action.get("value")),
                     page_size=deps.page_size,
                 )
-            view = coach_modal(record, generation=int(meta.get("gen", 0)))
+            view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
             refresh_view(client, root["id"], root.get("hash"), view)

@@ -1,4 +1,4 @@
-"""Outbound Slack: the flag DM sender used by scans (the domain only sees FlagNotifier)."""
+"""Outbound Slack: flag DMs and reminders (the domain only sees its notifier protocols)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.flag_dm import flag_message
-from blocks.ids import FLAG_EVENT
+from blocks.ids import FLAG_EVENT, REMINDER_EVENT
+from blocks.reminder_dm import reminder_message
 from bot.deliveries import FlagView
+from bot.reminders import ReminderView, calendar_url
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +77,56 @@ class SlackFlagNotifier:
                 else:
                     log.warning("Slack refused the chart image; sending the DM without it")
         raise AssertionError("the last attempt has no image: it returns or raises")
+
+
+class SlackReminderNotifier:
+    """Sends follow-up reminders, with the reminder id in each message's metadata."""
+
+    def __init__(self, client: WebClient, *, app_id: str | None = None) -> None:
+        self.client = client
+        self.app_id = app_id
+        self._link: str | None = None
+
+    def link_back(self) -> str:
+        """Where a calendar event links back to: the app in Slack, else the workspace."""
+        if self._link is None:
+            answer = self.client.auth_test()
+            team = answer.get("team_id", "")
+            self._link = (
+                f"https://slack.com/app_redirect?app={self.app_id}&team={team}"
+                if self.app_id
+                else str(answer.get("url") or "https://slack.com/")
+            )
+        return self._link
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with the note's author."""
+        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+
+    def find_reminder_message(self, channel: str, reminder_id: int) -> str | None:
+        """The ts of a reminder DM already sent (checked before re-sending an expired claim)."""
+        answer = self.client.conversations_history(
+            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
+        messages: list[dict[str, Any]] = answer.get("messages", [])
+        for message in messages:
+            meta = message.get("metadata") or {}
+            if (
+                meta.get("event_type") == REMINDER_EVENT
+                and (meta.get("event_payload") or {}).get("reminder_id") == reminder_id
+            ):
+                return str(message["ts"])
+        return None
+
+    def post_reminder(self, channel: str, view: ReminderView) -> str:
+        """Send the reminder DM."""
+        link = calendar_url(agent_name=view.agent_name, due_at=view.due_at, link=self.link_back())
+        answer = self.client.chat_postMessage(
+            channel=channel, **reminder_message(view, calendar_url=link)
+        )
+        return str(answer["ts"])
+
+
+def slack_refused(exc: Exception) -> bool:
+    """Whether Slack answered with an error (so nothing was posted), not a lost connection."""
+    return isinstance(exc, SlackApiError)

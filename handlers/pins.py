@@ -114,5 +114,5 @@ def register(app: App, deps: Deps) -> None:
             client,
             meta["root"],
             meta.get("hash"),
-            coach_modal(record, generation=int(meta.get("gen", 0))),
+            coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0))),
         )

@@ -1,4 +1,4 @@
-"""The scheduler `debrief serve` runs: the daily scan and the helpdesk sync."""
+"""The scheduler `debrief serve` runs: the daily scan, the helpdesk sync and retention."""
 
 from __future__ import annotations
 
@@ -7,18 +7,29 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from bot.export import retention_job
 from bot.helpdesks.registry import intercom_configured, zendesk_configured
 from bot.settings import Settings
-from jobs.work import scan_job, sync_job
+from jobs.work import reminder_job, scan_job, sync_job
+from models.base import utcnow
 
 
 def build_scheduler(settings: Settings, client: WebClient) -> BackgroundScheduler:
-    """A scheduler (not started) with the daily scan and, when a helpdesk is set up, the sync.
+    """A scheduler (not started): reminders, the daily scan, the sync when a helpdesk is set up.
 
     APScheduler keeps its jobs in memory: the database rows (flags, deliveries, sync runs) are
     the truth, so several processes may each run it; a scan takes a lock and DMs go out once.
     """
     scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        reminder_job,
+        IntervalTrigger(seconds=settings.reminder_tick_seconds),
+        args=[settings, client],
+        id="reminders",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=utcnow(),  # at start-up: send what came due while nothing ran
+    )
     hour, minute = (int(part) for part in settings.scan_time.split(":"))
     scheduler.add_job(
         scan_job,
@@ -37,5 +48,15 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
             id="sync",
             coalesce=True,
             max_instances=1,
+        )
+    if settings.retention_months > 0:
+        scheduler.add_job(
+            retention_job,
+            CronTrigger(hour=3, minute=30, timezone="UTC"),
+            args=[settings],
+            id="retention",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=6 * 3600,
         )
     return scheduler

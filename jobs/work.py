@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 
 from slack_sdk import WebClient
 
 from bot.ai.summarizer import summarizer_for
 from bot.db import session_scope
+from bot.reminders import SendReport, send_due
 from bot.scanner import ScanReport, run_scan
 from bot.settings import Settings
 from bot.sync import SyncReport, sync_helpdesks
-from handlers.notifier import SlackFlagNotifier
+from handlers.notifier import SlackFlagNotifier, SlackReminderNotifier, slack_refused
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,35 @@ def scan_job(settings: Settings, client: WebClient) -> ScanReport:
         report.dms_sent,
     )
     return report
+
+
+def reminder_job(settings: Settings, client: WebClient) -> SendReport:
+    """Send the follow-up reminders that are due, until none is left."""
+    notifier = SlackReminderNotifier(client, app_id=settings.slack_app_id)
+    factory = partial(session_scope, settings.database_url)
+    total = SendReport()
+    while True:
+        report = send_due(
+            session_factory=factory,
+            notifier=notifier,
+            per_channel_interval=settings.reminder_channel_interval,
+            is_definite_failure=slack_refused,
+            lease=timedelta(seconds=settings.reminder_lease_seconds),
+        )
+        total.claimed += report.claimed
+        total.sent += report.sent
+        total.found_sent += report.found_sent
+        total.failed += report.failed
+        if report.claimed == 0 or report.claimed == report.failed:
+            break
+    if total.claimed:
+        log.info(
+            "reminders: %d sent, %d already sent, %d to retry",
+            total.sent,
+            total.found_sent,
+            total.failed,
+        )
+    return total
 
 
 def sync_job(settings: Settings) -> SyncReport:

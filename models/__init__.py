@@ -1,6 +1,7 @@
 """SQLAlchemy 2 ORM models: data only, no workflows."""
 
 from models.agent import Agent
+from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.base import Base
 from models.conversation import Conversation
@@ -8,11 +9,13 @@ from models.flag import Flag, FlagDelivery
 from models.import_run import ImportRun
 from models.member import Member, Role
 from models.note import Note
+from models.reminder import Reminder, ReminderStatus
 from models.sample import Sample
 from models.sync_run import SyncRun
 
 __all__ = [
     "Agent",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Conversation",
@@ -21,6 +24,8 @@ __all__ = [
     "ImportRun",
     "Member",
     "Note",
+    "Reminder",
+    "ReminderStatus",
     "Role",
     "Sample",
     "SyncRun",

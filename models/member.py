@@ -36,6 +36,8 @@ class Member(Base):
     agent_id: Mapped[int | None] = mapped_column(
         ForeignKey("agents.id", ondelete="SET NULL"), default=None
     )
+    tz: Mapped[str | None] = mapped_column(String(64), default=None)
+    tz_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agent: Mapped[Agent | None] = relationship(foreign_keys=[agent_id])

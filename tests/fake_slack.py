@@ -2,7 +2,8 @@
 
 Use the real client against it: ``WebClient(token="xoxb-test", base_url=fake.url)``. Errors look
 like Slack's: HTTP 200 ``{"ok": false, "error": ...}`` (validation failures add
-``response_metadata.messages``), or HTTP 429 + ``Retry-After`` when scheduled by ``fail_next``.
+``response_metadata.messages``), or HTTP 429 + ``Retry-After`` when scheduled by ``fail_next``
+or when ``channel_rate`` limits ``chat.postMessage`` per channel (off by default).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import threading
 import time
 import uuid
@@ -184,7 +186,8 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ test helpers
     def reset(self) -> None:
-        """Forget calls, views, triggers, messages, DMs and pending failures (users stay)."""
+        """Forget calls, views, triggers, messages, DMs, pending failures and the channel rate
+        limit (users stay)."""
         with self._cond:
             self.calls: list[Call] = []
             self.views: dict[str, JSON] = {}  # view id -> current view
@@ -196,6 +199,9 @@ class FakeSlack:
             self._hooks: dict[str, int] = {}  # response_url path -> times used
             self.files: dict[str, JSON] = {}  # file id -> upload state and bytes
             self._ids = itertools.count(1)
+            self._channel_interval: float | None = None  # channel_rate(); None: no limit
+            self._last_post: dict[str, float] = {}  # channel -> last accepted chat.postMessage
+            self.rate_limited = 0  # 429s answered by the channel_rate limit
 
     def add_user(self, user_id: str, name: str | None = None, tz: str = "America/New_York",
                  tz_offset: int | None = None, **extra: Any) -> JSON:  # fmt: skip
@@ -262,6 +268,15 @@ class FakeSlack:
             queue = self._failures.setdefault(method, [])
             queue += [(status, error, retry_after)] * times
 
+    def channel_rate(self, interval: float | None) -> None:
+        """Limit ``chat.postMessage`` to one accepted post per channel per ``interval`` seconds
+        (None: no limit, the default). A post sooner than that after the last accepted one to
+        its channel answers HTTP 429, ``Retry-After: <the rest, rounded up, at least 1>`` and
+        ``ratelimited``; ``rate_limited`` counts those answers. ``reset`` turns it off."""
+        with self._cond:
+            self._channel_interval = interval
+            self._last_post.clear()
+
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method]
@@ -305,12 +320,21 @@ class FakeSlack:
                     if status == 429:
                         headers["Retry-After"] = str(retry_after)
                     raise SlackError(error)
+                if method == "chat.postMessage" and self._channel_interval is not None:
+                    last = self._last_post.get(self._channel(args))
+                    wait = 0.0 if last is None else last + self._channel_interval - time.monotonic()
+                    if wait > 0:
+                        status, headers["Retry-After"] = 429, str(max(1, math.ceil(wait)))
+                        self.rate_limited += 1
+                        raise SlackError("ratelimited")
                 for key in (k for k in _JSON_ARGS if isinstance(args.get(k), str)):
                     try:
                         args[key] = json.loads(args[key])
                     except ValueError:
                         raise SlackError("invalid_arguments", f"{key}: invalid JSON") from None
                 response: JSON = {"ok": True, **handler(args)}
+                if method == "chat.postMessage":
+                    self._last_post[response["channel"]] = time.monotonic()
             except SlackError as e:
                 response = {"ok": False, "error": e.error}
                 if e.messages:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from functools import partial
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer

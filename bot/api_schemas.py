@@ -1,0 +1,265 @@
+"""The REST API's bodies and answers (SPEC §5): camelCase JSON, times in epoch milliseconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from bot.coaching import AgentView, CoachRecord, NoteView, SampleView
+from models import Note, Sample
+
+MAX_ID = 2**31 - 1
+MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def to_ms(value: datetime | None) -> int | None:
+    """A time as epoch milliseconds (None stays None)."""
+    return None if value is None else (value - _EPOCH) // _MS
+
+
+def from_ms(value: int | None) -> datetime | None:
+    """Epoch milliseconds as a UTC time (None stays None)."""
+    return None if value is None else _EPOCH + value * _MS
+
+
+def _storable(value: str) -> str:
+    """Refuse text no database column can hold: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_storable)]
+AgentName = Annotated[
+    Text,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="An agent's name (full name, first name or prefix, case-insensitive) "
+        "or a Slack mention like `<@U012ABC>`.",
+        examples=["Sarah Connor"],
+    ),
+]
+Millis = Annotated[
+    StrictInt, Field(ge=0, le=MAX_MS, description="Epoch milliseconds.", examples=[1767261600000])
+]
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Csat = Annotated[StrictFloat, Field(ge=1, le=5, description="CSAT on a 1-5 scale.")]
+
+
+def _title(name: str, _info: object) -> str:
+    return name
+
+
+def _patch_schema(schema: dict[str, Any]) -> None:
+    """At least one property; `body` and `sharedWithAgent` may be left out but are never null."""
+    schema["minProperties"] = 1
+    for name in ("body", "sharedWithAgent"):
+        schema["properties"][name].pop("default", None)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", field_title_generator=_title)
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid", field_title_generator=_title)
+
+
+class NoteCreate(_Request):
+    """`POST /coaching/notes`."""
+
+    agent: AgentName
+    body: Annotated[
+        Text, Field(description="The note: 1 to 3000 characters once trimmed of spaces.")
+    ]
+    sampleId: Id | None = Field(default=None, description="One of this agent's samples.")
+    followUpAt: Millis | None = Field(
+        default=None, description="When to remind the author (epoch ms, not in the past)."
+    )
+    sharedWithAgent: StrictBool = False
+
+
+class NotePatch(_Request):
+    """`PATCH /coaching/notes/{id}`: at least one field; `followUpAt: null` clears the follow-up."""
+
+    model_config = ConfigDict(
+        extra="forbid", field_title_generator=_title, json_schema_extra=_patch_schema
+    )
+
+    body: (
+        Annotated[Text, Field(description="1 to 3000 characters once trimmed.")]
+        | SkipJsonSchema[None]
+    ) = None
+    followUpAt: Millis | None = Field(
+        default=None, description="Epoch ms (not in the past), or null to clear the follow-up."
+    )
+    sharedWithAgent: StrictBool | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of body, followUpAt, sharedWithAgent")
+        for name in ("body", "sharedWithAgent"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} can't be null")
+        return self
+
+
+class SamplePin(_Request):
+    """`POST /coaching/samples`: pin a conversation, fetched from the import or the helpdesk."""
+
+    agent: AgentName
+    helpdesk: Annotated[
+        Text,
+        Field(
+            max_length=32,
+            description="zendesk, intercom, freshdesk, helpscout, gorgias, front or other.",
+            examples=["zendesk"],
+        ),
+    ]
+    externalId: Annotated[
+        Text,
+        Field(
+            min_length=1,
+            max_length=200,
+            description="The conversation's id in the helpdesk.",
+            examples=["4512"],
+        ),
+    ]
+    csat: Csat | None = None
+    closedAt: Millis | None = None
+
+
+class AgentOut(_Answer):
+    """The agent a record is about; `lead` is the lead's Slack user id."""
+
+    id: int
+    name: str
+    email: str | None
+    slackUserId: str | None
+    lead: str | None
+    active: bool
+
+
+class NoteOut(_Answer):
+    """A coaching note."""
+
+    id: int
+    agent: str
+    author: str = Field(description="The author's Slack user id.")
+    body: str
+    sampleId: int | None
+    sharedWithAgent: bool
+    followUpAt: int | None
+    followUpDoneAt: int | None
+    createdAt: int
+    updatedAt: int
+
+
+class SampleOut(_Answer):
+    """A summarized conversation kept as evidence (never its body)."""
+
+    id: int
+    agent: str
+    helpdesk: str
+    externalId: str
+    url: str | None
+    csat: float | None
+    closedAt: int | None
+    summary: str
+    source: Literal["auto", "manual"]
+
+
+class CoachingOut(_Answer):
+    """`GET /coaching`: up to 20 samples, worst CSAT first; live notes, newest first."""
+
+    agent: AgentOut
+    samples: list[SampleOut]
+    notes: list[NoteOut]
+
+
+class ErrorOut(_Answer):
+    """Every error answer."""
+
+    error: str
+
+
+class AmbiguousOut(_Answer):
+    """`409`: the name matched several agents."""
+
+    error: str
+    candidates: list[str]
+
+
+def agent_out(agent: AgentView) -> AgentOut:
+    """An AgentOut from the coaching record's agent."""
+    return AgentOut(
+        id=agent.id,
+        name=agent.name,
+        email=agent.email,
+        slackUserId=agent.slack_user_id,
+        lead=agent.lead_slack_user_id,
+        active=agent.active,
+    )
+
+
+def note_out(note: Note | NoteView, agent: str) -> NoteOut:
+    """A NoteOut from a stored note or a note in a coaching record."""
+    return NoteOut(
+        id=note.id,
+        agent=agent,
+        author=note.author,
+        body=note.body,
+        sampleId=note.sample_id,
+        sharedWithAgent=note.shared_with_agent,
+        followUpAt=to_ms(note.follow_up_at),
+        followUpDoneAt=to_ms(note.follow_up_done_at),
+        createdAt=to_ms(note.created_at) or 0,
+        updatedAt=to_ms(note.updated_at) or 0,
+    )
+
+
+def sample_out(sample: Sample | SampleView, agent: str) -> SampleOut:
+    """A SampleOut from a stored sample or a sample in a coaching record."""
+    source = sample.source if isinstance(sample.source, str) else sample.source.value
+    return SampleOut(
+        id=sample.id,
+        agent=agent,
+        helpdesk=sample.helpdesk,
+        externalId=sample.external_id,
+        url=sample.url,
+        csat=sample.csat,
+        closedAt=to_ms(sample.closed_at),
+        summary=sample.summary,
+        source="manual" if source == "manual" else "auto",
+    )
+
+
+def coaching_out(record: CoachRecord) -> CoachingOut:
+    """The answer of `GET /coaching` for a loaded record."""
+    name = record.agent.name
+    return CoachingOut(
+        agent=agent_out(record.agent),
+        samples=[sample_out(s, name) for s in record.samples],
+        notes=[note_out(n, name) for n in record.notes],
+    )

@@ -1,0 +1,277 @@
+"""Follow-up reminders: due once per follow-up, claimed atomically, sent exactly once, paced."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.redact import redact
+from models import Agent, Note, Reminder, ReminderStatus
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+LATE_AFTER = timedelta(minutes=15)
+EXCERPT = 200
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def reschedule(*, session: Session, note: Note) -> None:
+    """Make the note's pending reminder match its follow-up: cancel, replace or leave it."""
+    pending = list(
+        session.scalars(
+            select(Reminder).where(
+                Reminder.note_id == note.id, Reminder.status == ReminderStatus.PENDING
+            )
+        )
+    )
+    wanted = (
+        note.follow_up_at if note.archived_at is None and note.follow_up_done_at is None else None
+    )
+    for reminder in pending:
+        if wanted is not None and reminder.due_at == wanted and reminder.claimed_at is None:
+            return  # already scheduled for exactly this time
+        if reminder.claimed_at is None or reminder.due_at != wanted:
+            reminder.status = ReminderStatus.CANCELLED
+    if wanted is not None:
+        session.add(Reminder(note_id=note.id, author=note.author, due_at=wanted))
+    session.flush()
+
+
+def claim_due(
+    *, session: Session, now: datetime, limit: int = 500, lease: timedelta = LEASE
+) -> tuple[str, list[int]]:
+    """Atomically claim due reminders (and ones whose claim expired); returns (token, ids).
+
+    On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so processes never
+    claim the same row; SQLite has a single writer. A row claimed before and never confirmed
+    is marked to have its DM's history checked before it is sent again. A claim older than
+    ``lease`` counts as abandoned: the lease must outlast the longest send_due pass.
+    """
+    token = secrets.token_hex(8)
+    due = (
+        select(Reminder.id)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.due_at <= now,
+            or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
+            or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < now - lease),
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(
+        session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(due.scalar_subquery()))
+            .values(
+                claimed_at=now,
+                claim_token=token,
+                check_history=Reminder.maybe_sent,  # the old value: an unconfirmed earlier send
+                maybe_sent=True,
+            )
+            .returning(Reminder.id)
+        )
+    )
+    return token, sorted(ids)
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """Everything a reminder DM shows."""
+
+    reminder_id: int
+    note_id: int
+    author: str
+    agent_id: int
+    agent_name: str
+    excerpt: str
+    written_at: datetime
+    due_at: datetime
+    late_by: timedelta | None
+    check_history: bool
+
+
+def late_by(due_at: datetime, now: datetime) -> timedelta | None:
+    """How late a reminder is, when that is worth saying (it came due while nothing ran)."""
+    late = now - due_at
+    return late if late > LATE_AFTER else None
+
+
+def excerpt(body: str) -> str:
+    """The first words of a note, redacted, for a DM."""
+    text = redact(" ".join(body.split()))
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+
+
+def load_claimed(session: Session, ids: list[int], token: str, now: datetime) -> list[ReminderView]:
+    """The claimed reminders still ours, with what their DMs show."""
+    rows = session.execute(
+        select(Reminder, Note, Agent)
+        .join(Note, Note.id == Reminder.note_id)
+        .join(Agent, Agent.id == Note.agent_id)
+        .where(Reminder.id.in_(ids), Reminder.claim_token == token)
+    ).all()
+    return [
+        ReminderView(
+            reminder_id=r.id,
+            note_id=n.id,
+            author=r.author,
+            agent_id=a.id,
+            agent_name=a.name,
+            excerpt=excerpt(n.body),
+            written_at=n.created_at,
+            due_at=r.due_at,
+            late_by=late_by(r.due_at, now),
+            check_history=r.check_history,
+        )
+        for r, n, a in rows
+    ]
+
+
+class ReminderNotifier(Protocol):
+    """Where reminder DMs go."""
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with a user."""
+        ...
+
+    def find_reminder_message(self, channel: str, reminder_id: int) -> str | None:
+        """The ts of an earlier DM for this reminder, if one was sent."""
+        ...
+
+    def post_reminder(self, channel: str, view: ReminderView) -> str:
+        """Send the DM; returns its ts."""
+        ...
+
+
+@dataclass
+class SendReport:
+    """What one pass over due reminders did."""
+
+    claimed: int = 0
+    sent: int = 0
+    found_sent: int = 0
+    failed: int = 0
+    lateness: list[float] = field(default_factory=list)
+
+
+def _confirm(
+    session_factory: Callable[[], Any], view: ReminderView, token: str, channel: str, ts: str
+) -> None:
+    with session_factory() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == view.reminder_id, Reminder.claim_token == token)
+            .values(status=ReminderStatus.SENT, sent_at=utcnow(), channel=channel, ts=ts)
+        )
+
+
+def _fail(
+    session_factory: Callable[[], Any],
+    view: ReminderView,
+    token: str,
+    error: Exception,
+    definite: bool,
+) -> None:
+    with session_factory() as session:
+        reminder = session.get(Reminder, view.reminder_id)
+        if reminder is None or reminder.claim_token != token:
+            return
+        reminder.attempts += 1
+        backoff = min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** min(reminder.attempts - 1, 10)))
+        reminder.next_attempt_at = utcnow() + backoff
+        reminder.claimed_at, reminder.claim_token = None, None
+        if definite:  # Slack answered with an error: nothing was posted
+            reminder.maybe_sent = False
+        reminder.last_error = f"{type(error).__name__}: {error}"[:300]
+
+
+def send_due(
+    *,
+    session_factory: Callable[[], Any],
+    notifier: ReminderNotifier,
+    now: Callable[[], datetime] = utcnow,
+    per_channel_interval: float = 1.0,
+    workers: int = 8,
+    limit: int = 500,
+    is_definite_failure: Callable[[Exception], bool] = lambda _exc: False,
+    sleep: Callable[[float], None] = time.sleep,
+    lease: timedelta = LEASE,
+) -> SendReport:
+    """Claim what is due and DM each author, at most one message a channel per interval."""
+    report = SendReport()
+    with session_factory() as session:
+        token, ids = claim_due(session=session, now=now(), limit=limit, lease=lease)
+    if not ids:
+        return report
+    with session_factory() as session:
+        views = load_claimed(session, ids, token, now())
+    report.claimed = len(views)
+    by_author: dict[str, list[ReminderView]] = defaultdict(list)
+    for view in views:
+        by_author[view.author].append(view)
+    lock = threading.Lock()
+
+    def deliver(queue: list[ReminderView]) -> None:
+        channel: str | None = None
+        last = 0.0
+        for view in queue:
+            try:
+                channel = channel or notifier.open_dm(view.author)
+                ts = (
+                    notifier.find_reminder_message(channel, view.reminder_id)
+                    if view.check_history
+                    else None
+                )
+                if ts is None:
+                    wait = per_channel_interval - (time.monotonic() - last)
+                    if last and wait > 0:
+                        sleep(wait)
+                    ts = notifier.post_reminder(channel, view)
+                    last = time.monotonic()
+                    with lock:
+                        report.sent += 1
+                        report.lateness.append((now() - view.due_at).total_seconds())
+                else:
+                    with lock:
+                        report.found_sent += 1
+                _confirm(session_factory, view, token, channel, ts)
+            except Exception as exc:
+                log.warning("reminder %d not sent: %s", view.reminder_id, exc)
+                _fail(session_factory, view, token, exc, is_definite_failure(exc))
+                with lock:
+                    report.failed += 1
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_author)))) as pool:
+        list(pool.map(deliver, by_author.values()))
+    return report
+
+
+def calendar_url(*, agent_name: str, due_at: datetime, link: str | None) -> str:
+    """Google Calendar's public event template: the agent's name and a link back, no note text."""
+    start = due_at.strftime("%Y%m%dT%H%M%SZ")
+    end = (due_at + timedelta(minutes=30)).strftime("%Y%m%dT%H%M%SZ")
+    params = {
+        "action": "TEMPLATE",
+        "text": f"Coaching follow-up: {agent_name}",
+        "dates": f"{start}/{end}",
+    }
+    if link:
+        params["details"] = f"Open {agent_name}'s coaching record in Slack: {link}"
+    return "https://calendar.google.com/calendar/render?" + urlencode(params)

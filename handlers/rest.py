@@ -1,0 +1,312 @@
+"""The coaching REST API (SPEC §5): thin routes over the domain functions Slack uses too.
+
+Each route parses, calls the domain and renders; scope (SPEC §6) is enforced in the domain.
+Routes are plain `def`, so FastAPI runs their blocking database work on its threadpool.
+"""
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.agents import resolve_agent
+from bot.ai.summarizer import summarizer_for
+from bot.api_schemas import (
+    MAX_ID,
+    AgentName,
+    AmbiguousOut,
+    CoachingOut,
+    ErrorOut,
+    NoteCreate,
+    NoteOut,
+    NotePatch,
+    SampleOut,
+    SamplePin,
+    coaching_out,
+    from_ms,
+    note_out,
+    sample_out,
+)
+from bot.coaching import load_coach_record
+from bot.db import DatabaseUnavailable, read_scope, session_scope
+from bot.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
+from bot.helpdesks.base import HelpdeskError
+from bot.notes import UNSET, archive_note, create_note, edit_note
+from bot.pins import pin_sample
+from bot.rate_limit import RateLimited, RateLimiter
+from bot.settings import Settings
+from bot.tokens import BadToken, Caller, authenticate
+from models import Agent, Sample
+
+ALL_NOTES = 2**31 - 1
+# Domain field names (as InvalidInput.field) as the API spells them.
+API_FIELDS = {"follow_up": "followUpAt", "sample": "sampleId", "external_id": "externalId"}
+
+_BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def error_status(exc: Exception) -> int:
+    """The HTTP status of an error: the one place the API maps domain errors to codes."""
+    if isinstance(exc, BadToken):
+        return 401
+    if isinstance(exc, OutOfScope):  # NotAMember included
+        return 403
+    if isinstance(exc, NotFound):  # UnknownAgent included
+        return 404
+    if isinstance(exc, Ambiguous):
+        return 409
+    if isinstance(exc, InvalidInput):
+        return 422
+    if isinstance(exc, RateLimited):
+        return 429
+    if isinstance(exc, HelpdeskError):
+        return 502
+    if isinstance(exc, DatabaseUnavailable):
+        return 503
+    return 422
+
+
+def error_answer(exc: Exception) -> JSONResponse:
+    """`{"error": ...}` (with `candidates` for an ambiguous name) and the right headers."""
+    status = error_status(exc)
+    message = str(exc)
+    if isinstance(exc, InvalidInput):
+        message = f"{API_FIELDS.get(exc.field, exc.field)}: {exc.message}"
+    elif isinstance(exc, DatabaseUnavailable):
+        message = "Debrief can't reach its database right now; nothing was changed."
+    content: dict[str, Any] = {"error": message}
+    if isinstance(exc, Ambiguous):
+        content["candidates"] = exc.candidates
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers = _BEARER
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return JSONResponse(content, status_code=status, headers=headers)
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One line saying what was wrong with the request's body, query or path."""
+    errors = list(exc.errors())
+    if not errors:
+        return "The request is not valid."
+    first = errors[0]
+    kind = str(first.get("type", ""))
+    loc = [str(part) for part in first.get("loc", ())]
+    where, path = (loc[0], loc[1:]) if loc else ("body", [])
+    message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    if kind == "json_invalid":
+        return "The body is not valid JSON."
+    if where == "body" and not path:
+        if kind == "missing":
+            return "Send a JSON object as the body."
+        if kind == "value_error":
+            return message
+        return "The body must be a JSON object."
+    name = ".".join(path)
+    if kind == "extra_forbidden":
+        return f"Unknown field {name!r}."
+    return f"{name}: {message}"
+
+
+def _responses(settings: Settings, *codes: int) -> dict[int | str, dict[str, Any]]:
+    table: dict[int, dict[str, Any]] = {
+        401: {
+            "model": ErrorOut,
+            "description": "No token, or an unknown or revoked one.",
+            "headers": {
+                "WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`."}
+            },
+        },
+        403: {"model": ErrorOut, "description": "Outside the caller's scope."},
+        404: {"model": ErrorOut, "description": "No such agent or note."},
+        409: {"model": AmbiguousOut, "description": "The name matches several agents."},
+        422: {"model": ErrorOut, "description": "A bad body, query or path."},
+        429: {
+            "model": ErrorOut,
+            "description": f"Over the rate limit: {settings.api_rate_limit} requests a minute "
+            "per token.",
+            "headers": {
+                "Retry-After": {
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "Seconds to wait before trying again.",
+                }
+            },
+        },
+        502: {"model": ErrorOut, "description": "The helpdesk could not be read."},
+        503: {"model": ErrorOut, "description": "The database can't be reached."},
+    }
+    return {code: table[code] for code in (401, 403, 404, 422, 429, 503, *codes)}
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The API's routes, with a bearer-token check and a per-token rate limit on each."""
+    url = settings.database_url
+    limiter = RateLimiter(settings.api_rate_limit)
+    bearer = HTTPBearer(
+        auto_error=False,
+        bearerFormat="debrief token",
+        description="A token from `debrief tokens create SLACK_USER_ID`.",
+    )
+
+    def caller(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Caller:
+        if credentials is None:
+            raise BadToken()
+        with session_scope(url) as session:
+            found = authenticate(session=session, secret=credentials.credentials)
+        limiter.hit(found.token_id)
+        return found
+
+    Auth = Annotated[Caller, Depends(caller)]
+    NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
+    router = APIRouter(prefix="/coaching", tags=["coaching"])
+
+    @router.get(
+        "",
+        response_model=CoachingOut,
+        summary="An agent's coaching record",
+        operation_id="getCoaching",
+        response_description="The agent, up to 20 samples (worst CSAT first) and live notes.",
+        responses=_responses(settings, 409),
+    )
+    def get_coaching(agent: Annotated[AgentName, Query()], who: Auth) -> CoachingOut:
+        with read_scope(url) as session:
+            choice = resolve_agent(session=session, viewer=who.viewer, query=agent)
+            record = load_coach_record(
+                session=session, viewer=who.viewer, agent_id=choice.id, page_size=ALL_NOTES
+            )
+        return coaching_out(record)
+
+    @router.post(
+        "/notes",
+        status_code=201,
+        response_model=NoteOut,
+        summary="Write a note",
+        operation_id="createNote",
+        response_description="The new note.",
+        responses=_responses(settings, 409),
+    )
+    def post_note(note: NoteCreate, who: Auth) -> NoteOut:
+        with session_scope(url) as session:
+            choice = resolve_agent(session=session, viewer=who.viewer, query=note.agent)
+            created = create_note(
+                session=session,
+                actor=who.viewer,
+                agent_id=choice.id,
+                body=note.body,
+                follow_up_at=from_ms(note.followUpAt),
+                shared_with_agent=note.sharedWithAgent,
+                sample_id=note.sampleId,
+            )
+            return note_out(created, choice.name)
+
+    @router.patch(
+        "/notes/{id}",
+        response_model=NoteOut,
+        summary="Change a note",
+        operation_id="updateNote",
+        response_description="The note as changed.",
+        responses=_responses(settings),
+    )
+    def patch_note(note_id: NoteId, change: NotePatch, who: Auth) -> NoteOut:
+        given = change.model_fields_set
+        with session_scope(url) as session:
+            note = edit_note(
+                session=session,
+                actor=who.viewer,
+                note_id=note_id,
+                body=change.body if change.body is not None else UNSET,
+                follow_up_at=from_ms(change.followUpAt) if "followUpAt" in given else UNSET,
+                shared_with_agent=(
+                    change.sharedWithAgent if change.sharedWithAgent is not None else UNSET
+                ),
+            )
+            agent = session.get(Agent, note.agent_id)
+            assert agent is not None
+            return note_out(note, agent.name)
+
+    @router.delete(
+        "/notes/{id}",
+        status_code=204,
+        response_class=Response,
+        summary="Archive a note (kept, no longer listed)",
+        operation_id="archiveNote",
+        response_description="Archived.",
+        responses=_responses(settings),
+    )
+    def delete_note(note_id: NoteId, who: Auth) -> Response:
+        with session_scope(url) as session:
+            archive_note(session=session, actor=who.viewer, note_id=note_id)
+        return Response(status_code=204)
+
+    @router.post(
+        "/samples",
+        status_code=201,
+        response_model=SampleOut,
+        summary="Pin a conversation as a sample",
+        operation_id="pinSample",
+        response_description="Pinned: the new sample.",
+        responses={
+            200: {"model": SampleOut, "description": "Already pinned: the existing sample."},
+            **_responses(settings, 409, 502),
+        },
+    )
+    def post_sample(pin: SamplePin, who: Auth, response: Response) -> SampleOut:
+        with read_scope(url) as session:
+            choice = resolve_agent(session=session, viewer=who.viewer, query=pin.agent)
+        result = pin_sample(
+            session_factory=partial(session_scope, url),
+            settings=settings,
+            actor=who.viewer,
+            agent_id=choice.id,
+            helpdesk=pin.helpdesk,
+            external_id=pin.externalId,
+            summarizer=summarizer_for(settings),
+            csat=pin.csat,
+            closed_at=from_ms(pin.closedAt),
+        )
+        if not result.created:
+            response.status_code = 200
+        with read_scope(url) as session:
+            sample = session.get(Sample, result.sample_id)
+            if sample is None:
+                raise NotFound("no such sample")
+            return sample_out(sample, choice.name)
+
+    return router
+
+
+def install_rest_api(web: FastAPI, settings: Settings) -> None:
+    """Serve the API on `web`: its routes and its error answers."""
+
+    async def on_error(_request: Request, exc: Exception) -> JSONResponse:
+        return error_answer(exc)
+
+    async def on_invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"error": validation_message(exc)}, status_code=422)
+
+    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400:  # FastAPI couldn't read the body (not UTF-8, say)
+            return JSONResponse({"error": "The body is not valid JSON."}, status_code=422)
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    web.description = (
+        "Debrief's coaching record over HTTP: `Authorization: Bearer <token>` with a token from "
+        "`debrief tokens create SLACK_USER_ID`. Times are epoch milliseconds; errors are "
+        '`{"error": "..."}`.'
+    )
+    web.include_router(build_router(settings))
+    for kind in (DebriefError, RateLimited, DatabaseUnavailable):
+        web.add_exception_handler(kind, on_error)
+    web.add_exception_handler(RequestValidationError, on_invalid)
+    web.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,287 @@
+"""Follow-up reminders: due times across zones, rescheduling, exactly-once DMs, Done and Snooze."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select, update
+
+from blocks.ids import ActionId, BlockId
+from bot.db import session_scope
+from bot.followups import day_not_before, follow_up_instant
+from bot.notes import archive_note, create_note, edit_note
+from bot.reminders import LEASE, claim_due, send_due
+from handlers.app import slack_client
+from handlers.notifier import SlackReminderNotifier, slack_refused
+from models import Member, Note, Reminder, ReminderStatus
+from models.base import utcnow
+from tests import factories as f
+
+
+@pytest.mark.parametrize(
+    ("day", "zone", "expected"),
+    [
+        (date(2026, 3, 7), "America/New_York", datetime(2026, 3, 7, 14, tzinfo=UTC)),  # EST
+        (
+            date(2026, 3, 8),
+            "America/New_York",
+            datetime(2026, 3, 8, 13, tzinfo=UTC),
+        ),  # EDT from today
+        (
+            date(2026, 3, 29),
+            "Europe/London",
+            datetime(2026, 3, 29, 8, tzinfo=UTC),
+        ),  # BST from today
+        (date(2026, 10, 25), "Europe/London", datetime(2026, 10, 25, 9, tzinfo=UTC)),  # back to GMT
+        (date(2026, 11, 20), "Asia/Kolkata", datetime(2026, 11, 20, 3, 30, tzinfo=UTC)),
+        (date(2026, 11, 20), "Pacific/Auckland", datetime(2026, 11, 19, 20, tzinfo=UTC)),
+        (date(2026, 11, 20), None, datetime(2026, 11, 20, 9, tzinfo=UTC)),
+    ],
+)
+def test_a_picked_date_is_nine_in_the_morning_where_the_author_is(day, zone, expected):
+    assert follow_up_instant(day, zone) == expected
+
+
+def test_today_is_the_authors_today():
+    with freeze_time("2026-11-21 05:00:00"):  # Friday evening in Los Angeles, Saturday in Auckland
+        now = utcnow()
+        la = day_not_before(now, "America/Los_Angeles")
+        assert la == follow_up_instant(date(2026, 11, 20), "America/Los_Angeles")
+        assert day_not_before(now, "Pacific/Auckland") == follow_up_instant(
+            date(2026, 11, 21), "Pacific/Auckland"
+        )
+        assert day_not_before(now) == follow_up_instant(date(2026, 11, 20))  # unknown zone: UTC-12
+
+
+@pytest.fixture()
+def team(session):
+    f.member(session, "ULEAD", "owner")
+    sarah = f.agent(session, "Sarah Connor", lead="ULEAD")
+    session.commit()
+    return {"lead": f.viewer(session, "ULEAD"), "sarah": sarah.id}
+
+
+def reminders(db):
+    with session_scope(db) as s:
+        return list(s.scalars(select(Reminder).order_by(Reminder.id)))
+
+
+def test_editing_reschedules_and_removing_or_archiving_cancels(db, team):
+    soon = utcnow() + timedelta(days=2)
+    with session_scope(db) as s:
+        note = create_note(
+            session=s, actor=team["lead"], agent_id=team["sarah"], body="x", follow_up_at=soon
+        )
+    with session_scope(db) as s:
+        edit_note(
+            session=s, actor=team["lead"], note_id=note.id, follow_up_at=soon + timedelta(days=1)
+        )
+    assert [(r.status, r.due_at) for r in reminders(db)] == [
+        (ReminderStatus.CANCELLED, soon),
+        (ReminderStatus.PENDING, soon + timedelta(days=1)),
+    ]
+    with session_scope(db) as s:
+        edit_note(session=s, actor=team["lead"], note_id=note.id, follow_up_at=None)
+    assert [r.status for r in reminders(db)] == [ReminderStatus.CANCELLED] * 2
+    with session_scope(db) as s:
+        other = create_note(
+            session=s, actor=team["lead"], agent_id=team["sarah"], body="y", follow_up_at=soon
+        )
+    with session_scope(db) as s:
+        archive_note(session=s, actor=team["lead"], note_id=other.id)
+    assert all(r.status == ReminderStatus.CANCELLED for r in reminders(db))
+
+
+def make_due(
+    db, team, *, hours_ago: float = 0, body: str = "Check the refund call with jane@example.com."
+) -> int:
+    with session_scope(db) as s:
+        note = create_note(
+            session=s,
+            actor=team["lead"],
+            agent_id=team["sarah"],
+            body=body,
+            follow_up_at=utcnow() + timedelta(hours=1),
+        )
+        s.execute(
+            update(Reminder)
+            .where(Reminder.note_id == note.id)
+            .values(due_at=utcnow() - timedelta(hours=hours_ago))
+        )
+        return note.id
+
+
+def run(settings, fake_slack, **kw):
+    notifier = SlackReminderNotifier(slack_client(settings, fake_slack.token))
+    return send_due(
+        session_factory=partial(session_scope, settings.database_url),
+        notifier=notifier,
+        per_channel_interval=0,
+        is_definite_failure=slack_refused,
+        **kw,
+    )
+
+
+def posted(fake_slack):
+    return [c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("ok")]
+
+
+def test_a_due_reminder_is_sent_once_with_what_the_lead_needs(settings, fake_slack, team):
+    fake_slack.add_user("ULEAD")
+    make_due(settings.database_url, team)
+    assert run(settings, fake_slack).sent == 1
+    assert run(settings, fake_slack).claimed == 0
+    [dm] = posted(fake_slack)
+    text = json.dumps(dm.args["blocks"])
+    assert "Sarah Connor" in text and "[EMAIL]" in text and "jane@example.com" not in text
+    assert (
+        dm.args["metadata"]["event_payload"]["reminder_id"]
+        == reminders(settings.database_url)[0].id
+    )
+    buttons = next(b for b in dm.args["blocks"] if b.get("block_id") == BlockId.REMINDER_ACTIONS)[
+        "elements"
+    ]
+    labels = [b.get("text", b.get("placeholder", {}))["text"] for b in buttons]
+    assert labels == ["Open coaching", "Done", "Snooze…", "Add to Google Calendar"]
+    assert [o["text"]["text"] for o in buttons[2]["options"]] == ["1 day", "1 week"]
+    calendar = parse_qs(urlsplit(buttons[-1]["url"]).query)
+    assert calendar["text"] == ["Coaching follow-up: Sarah Connor"] and "refund" not in json.dumps(
+        calendar
+    )
+    assert "https://fake-team.slack.com/" in calendar["details"][0]
+    [r] = reminders(settings.database_url)
+    assert r.status == ReminderStatus.SENT and r.ts == dm.response["ts"]
+
+
+def test_reminders_missed_while_down_say_how_late(settings, fake_slack, team):
+    fake_slack.add_user("ULEAD")
+    make_due(settings.database_url, team, hours_ago=3)
+    run(settings, fake_slack)
+    assert "3 hours late" in json.dumps(posted(fake_slack)[0].args["blocks"])
+
+
+def test_a_send_that_died_before_confirming_is_found_not_repeated(settings, fake_slack, team):
+    fake_slack.add_user("ULEAD")
+    make_due(settings.database_url, team)
+    notifier = SlackReminderNotifier(slack_client(settings, fake_slack.token))
+    with session_scope(settings.database_url) as s:  # a process claims and posts, then dies
+        token, [rid] = claim_due(session=s, now=utcnow())
+    from bot.reminders import load_claimed
+
+    with session_scope(settings.database_url) as s:
+        [view] = load_claimed(s, [rid], token, utcnow())
+    notifier.post_reminder(notifier.open_dm("ULEAD"), view)
+    later = utcnow() + LEASE + timedelta(seconds=1)
+    report = run(settings, fake_slack, now=lambda: later)
+    assert report.found_sent == 1 and report.sent == 0 and len(posted(fake_slack)) == 1
+    assert reminders(settings.database_url)[0].status == ReminderStatus.SENT
+
+
+def test_a_refused_send_is_retried_later_and_a_rate_limit_is_waited_out(settings, fake_slack, team):
+    fake_slack.add_user("ULEAD")
+    make_due(settings.database_url, team)
+    fake_slack.fail_next("chat.postMessage", error="internal_error")
+    assert run(settings, fake_slack).failed == 1
+    [r] = reminders(settings.database_url)
+    assert r.status == ReminderStatus.PENDING and r.attempts == 1 and not r.maybe_sent
+    assert r.next_attempt_at is not None and r.next_attempt_at > utcnow()
+    assert run(settings, fake_slack).claimed == 0  # not before its backoff
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    later = (r.next_attempt_at or utcnow()) + timedelta(seconds=1)
+    assert run(settings, fake_slack, now=lambda: later).sent == 1
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")][-2:] == [429, 200]
+
+
+def test_a_burst_goes_to_every_author_once(settings, fake_slack, session, team):
+    for user in ("UADMIN1", "UADMIN2"):
+        f.member(session, user, "admin")
+        fake_slack.add_user(user)
+    fake_slack.add_user("ULEAD")
+    session.commit()
+    for user in ("ULEAD", "UADMIN1", "UADMIN2"):
+        viewer = f.viewer(session, user)
+        for _ in range(5):
+            note = create_note(
+                session=session,
+                actor=viewer,
+                agent_id=team["sarah"],
+                body="b",
+                follow_up_at=utcnow() + timedelta(hours=1),
+            )
+            session.flush()
+            session.execute(
+                update(Reminder).where(Reminder.note_id == note.id).values(due_at=utcnow())
+            )
+    session.commit()
+    report = run(settings, fake_slack, limit=7)
+    report2 = run(settings, fake_slack)
+    assert report.sent + report2.sent == 15 and len(posted(fake_slack)) == 15
+    per_channel: dict[str, int] = {}
+    for call in posted(fake_slack):
+        per_channel[call.args["channel"]] = per_channel.get(call.args["channel"], 0) + 1
+    assert sorted(per_channel.values()) == [5, 5, 5]
+
+
+def test_done_and_snooze_from_the_dm(settings, fake_slack, team, slack):
+    fake_slack.add_user("ULEAD")
+    note_id = make_due(settings.database_url, team)
+    run(settings, fake_slack)
+    [dm] = posted(fake_slack)
+    rid = reminders(settings.database_url)[0].id
+
+    def click(action_id: str, value: str):
+        return slack.payload({
+            "type": "block_actions", "user": {"id": "ULEAD"}, "team": {"id": "T1"}, "api_app_id": "A1",
+            "trigger_id": fake_slack.issue_trigger(), "response_url": fake_slack.response_url(),
+            "container": {"type": "message", "channel_id": dm.response["channel"], "message_ts": dm.response["ts"]},
+            "channel": {"id": dm.response["channel"]}, "message": {"text": dm.args["text"], "blocks": dm.args["blocks"]},
+            "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b"}],
+        })  # fmt: skip
+
+    click(ActionId.REMINDER_SNOOZE, f"{rid}:1d")
+    with session_scope(settings.database_url) as s:
+        note = s.get(Note, note_id)
+        assert note is not None and note.follow_up_at is not None
+        assert timedelta(hours=23) < note.follow_up_at - utcnow() <= timedelta(days=1)
+    assert [r.status for r in reminders(settings.database_url)] == [
+        ReminderStatus.SENT,
+        ReminderStatus.PENDING,
+    ]
+    snoozed = fake_slack.calls_to("response_url")[-1].args
+    assert snoozed["replace_original"] in (True, "true") and "Snoozed" in json.dumps(
+        snoozed["blocks"]
+    )
+    click(ActionId.REMINDER_DONE, str(rid))
+    with session_scope(settings.database_url) as s:
+        note = s.get(Note, note_id)
+        assert note is not None and note.follow_up_done_at is not None
+    assert [r.status for r in reminders(settings.database_url)] == [
+        ReminderStatus.SENT,
+        ReminderStatus.CANCELLED,
+    ]
+    assert "marked done" in json.dumps(fake_slack.calls_to("response_url")[-1].args["blocks"])
+
+
+def test_a_date_picked_in_slack_uses_the_authors_zone_cached(settings, fake_slack, team, slack):
+    fake_slack.add_user("ULEAD", tz="America/Los_Angeles")
+    slack.command("ULEAD", "Sarah Connor")
+    view = fake_slack.views[fake_slack.calls_to("views.open")[0].response["view"]["id"]]
+    day = (utcnow() + timedelta(days=3)).date()
+    answer = slack.submit(
+        "ULEAD", view, body="Follow up on the refund calls.", follow_up=day.isoformat()
+    )
+    assert answer.json()["response_action"] == "update"
+    view = fake_slack.views[view["id"]]
+    slack.submit("ULEAD", view, body="Second note.", follow_up=day.isoformat())
+    assert len(fake_slack.calls_to("users.info")) == 1
+    with session_scope(settings.database_url) as s:
+        due = s.scalars(select(Note.follow_up_at).order_by(Note.id)).all()
+        zone = s.scalar(select(Member.tz).where(Member.slack_user_id == "ULEAD"))
+    assert zone == "America/Los_Angeles"
+    assert due == [follow_up_instant(day, "America/Los_Angeles")] * 2
+    assert "add to Google Calendar" in json.dumps(fake_slack.views[view["id"]]["blocks"])
