@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -50,8 +50,10 @@ class AgentDirectory:
                 self.by_email[email.lower()] = agent_id
             self.by_name.setdefault(name.lower(), []).append(agent_id)
 
-    def agent_id(self, name: str, email: str | None) -> int:
-        """The matching agent's id, creating the agent when the name is new."""
+    def agent_id(self, name: str, email: str | None, session: Session | None = None) -> int:
+        """The matching agent's id, creating the agent (in `session`, default the loading one)
+        when the name is new."""
+        session = session or self.session
         if email:
             found = self.by_email.get(email.lower())
             if found is not None:
@@ -65,10 +67,10 @@ class AgentDirectory:
         if ids:
             return ids[0]
         agent = Agent(name=" ".join(name.split()), email=email.lower() if email else None)
-        self.session.add(agent)
-        self.session.flush()
+        session.add(agent)
+        session.flush()
         record(
-            session=self.session,
+            session=session,
             actor=self.actor,
             action="agent.create",
             entity="agent",
@@ -108,7 +110,7 @@ def upsert_conversations(
     ]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Conversation)
+    statement = insert(cast(Table, Conversation.__table__))  # Core: one multi-row statement
     excluded = statement.excluded
     table = Conversation.__table__.c
     keep_source = (

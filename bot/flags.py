@@ -53,10 +53,11 @@ def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> 
         return outcome
     baselines = {agent_id: flag.baseline for agent_id, flag in open_flags.items()}
     results = assess_many(histories, config, baselines, as_of=as_of)
+    raised: list[tuple[Flag, Assessment]] = []
     for agent_id, result in results.items():
         flag = open_flags.get(agent_id)
         if flag is None and result.falling:
-            outcome.raised.append(_raise(session, agent_id, result, now).id)
+            raised.append((_new_flag(agent_id, result, now), result))
         elif flag is not None and result.recovered:
             flag.cleared_at = now
             record(
@@ -68,12 +69,25 @@ def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> 
                 after={"reason": result.reason, "current": result.current},
             )
             outcome.cleared.append(flag.id)
+    if raised:
+        session.add_all(flag for flag, _ in raised)
+        session.flush()  # one round of inserts for every new flag, then their audit entries
+        for flag, result in raised:
+            record(
+                session=session,
+                actor="scan",
+                action="flag.raise",
+                entity="flag",
+                entity_id=flag.id,
+                after={"agent_id": flag.agent_id, "reason": result.reason},
+            )
+            outcome.raised.append(flag.id)
     return outcome
 
 
-def _raise(session: Session, agent_id: int, result: Assessment, now: datetime) -> Flag:
+def _new_flag(agent_id: int, result: Assessment, now: datetime) -> Flag:
     assert result.baseline is not None and result.current is not None
-    flag = Flag(
+    return Flag(
         agent_id=agent_id,
         raised_at=now,
         baseline=result.baseline,
@@ -89,17 +103,6 @@ def _raise(session: Session, agent_id: int, result: Assessment, now: datetime) -
             for w in result.windows
         ],
     )
-    session.add(flag)
-    session.flush()
-    record(
-        session=session,
-        actor="scan",
-        action="flag.raise",
-        entity="flag",
-        entity_id=flag.id,
-        after={"agent_id": agent_id, "reason": result.reason},
-    )
-    return flag
 
 
 def dismiss_flag(

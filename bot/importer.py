@@ -274,6 +274,8 @@ def import_file(
         session.flush()
         report = ImportReport(import_id=run.id)
     batch: list[ConversationRow] = []
+    with session_factory() as session:  # agents are loaded once per import, not per batch
+        directory = AgentDirectory(session=session, actor=actor)
     with path.open("rb") as handle:
         for item in read_records(handle, fmt):
             if isinstance(item, tuple):
@@ -285,11 +287,11 @@ def import_file(
                 report.bad.append((item.line, str(exc)))
                 continue
             if len(batch) >= BATCH:
-                _load(session_factory, batch, report, actor)
+                _load(session_factory, directory, batch, report)
                 batch = []
                 if progress is not None:
                     progress(handle.tell())
-        _load(session_factory, batch, report, actor)
+        _load(session_factory, directory, batch, report)
         if progress is not None:
             progress(handle.tell())
     with session_factory() as session:
@@ -305,18 +307,17 @@ def import_file(
 
 def _load(
     session_factory: Callable[[], Any],
+    directory: AgentDirectory,
     batch: list[ConversationRow],
     report: ImportReport,
-    actor: str,
 ) -> None:
     if not batch:
         return
     with session_factory() as session:
-        directory = AgentDirectory(session=session, actor=actor)
         rows: list[tuple[ConversationRow, int]] = []
         for row in batch:
             try:
-                rows.append((row, directory.agent_id(row.agent_name, row.agent_email)))
+                rows.append((row, directory.agent_id(row.agent_name, row.agent_email, session)))
             except InvalidInput as exc:
                 report.bad.append((row.source_line or 0, exc.message))
         upsert_conversations(session=session, rows=rows, import_id=report.import_id)
