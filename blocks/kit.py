@@ -20,7 +20,7 @@ def clip(text: str, limit: int) -> str:
 
 def plain(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
     """A plain_text object."""
-    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": clip(text, limit)}
 
 
 def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
