@@ -9,6 +9,7 @@ from models.flag import Flag, FlagDelivery
 from models.import_run import ImportRun
 from models.member import Member, Role
 from models.note import Note
+from models.qa import DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, QaSkip, Rubric
 from models.reminder import Reminder, ReminderStatus
 from models.sample import Sample
 from models.sync_run import SyncRun
@@ -19,14 +20,20 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Conversation",
+    "DraftStatus",
     "Flag",
     "FlagDelivery",
     "ImportRun",
+    "MeasurementEvent",
     "Member",
     "Note",
+    "ProcessIssue",
+    "QaDraft",
+    "QaSkip",
     "Reminder",
     "ReminderStatus",
     "Role",
+    "Rubric",
     "Sample",
     "SyncRun",
 ]
