@@ -20,6 +20,24 @@ log = logging.getLogger(__name__)
 HISTORY_LIMIT = 200
 
 
+def find_by_metadata(
+    client: WebClient, channel: str, event_type: str, key: str, value: int
+) -> str | None:
+    """The ts of a recent message in `channel` whose metadata says `event_type` and key=value."""
+    answer = client.conversations_history(
+        channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+    )
+    messages: list[dict[str, Any]] = answer.get("messages", [])
+    for message in messages:
+        meta = message.get("metadata") or {}
+        if (
+            meta.get("event_type") == event_type
+            and (meta.get("event_payload") or {}).get(key) == value
+        ):
+            return str(message["ts"])
+    return None
+
+
 class SlackFlagNotifier:
     """Sends flag DMs through the Web API, with the flag id in each message's metadata."""
 
@@ -32,18 +50,7 @@ class SlackFlagNotifier:
 
     def find_flag_message(self, channel: str, flag_id: int) -> str | None:
         """The ts of a DM already sent about this flag (checked before re-sending)."""
-        answer = self.client.conversations_history(
-            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
-        )
-        messages: list[dict[str, Any]] = answer.get("messages", [])
-        for message in messages:
-            meta = message.get("metadata") or {}
-            if (
-                meta.get("event_type") == FLAG_EVENT
-                and (meta.get("event_payload") or {}).get("flag_id") == flag_id
-            ):
-                return str(message["ts"])
-        return None
+        return find_by_metadata(self.client, channel, FLAG_EVENT, "flag_id", flag_id)
 
     def _upload_chart(self, view: FlagView, png: bytes) -> str | None:
         try:
@@ -105,18 +112,7 @@ class SlackReminderNotifier:
 
     def find_reminder_message(self, channel: str, reminder_id: int) -> str | None:
         """The ts of a reminder DM already sent (checked before re-sending an expired claim)."""
-        answer = self.client.conversations_history(
-            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
-        )
-        messages: list[dict[str, Any]] = answer.get("messages", [])
-        for message in messages:
-            meta = message.get("metadata") or {}
-            if (
-                meta.get("event_type") == REMINDER_EVENT
-                and (meta.get("event_payload") or {}).get("reminder_id") == reminder_id
-            ):
-                return str(message["ts"])
-        return None
+        return find_by_metadata(self.client, channel, REMINDER_EVENT, "reminder_id", reminder_id)
 
     def post_reminder(self, channel: str, view: ReminderView) -> str:
         """Send the reminder DM."""
