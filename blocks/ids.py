@@ -13,6 +13,8 @@ class CallbackId(StrEnum):
     NOTICE = "notice_modal"
     FLAG_DISMISS = "flag_dismiss_modal"
     PIN_FORM = "pin_sample_modal"
+    QA_EDIT = "qa_edit_modal"
+    QA_REJECT = "qa_reject_modal"
 
 
 class ActionId(StrEnum):
@@ -39,6 +41,14 @@ class ActionId(StrEnum):
     PIN_CSAT = "pin_csat"
     DISMISS_REASON = "flag_dismiss_reason"
     DISMISS_NOTE = "flag_dismiss_note"
+    QA_APPROVE = "qa_approve"
+    QA_EDIT = "qa_edit"
+    QA_REJECT = "qa_reject"
+    QA_LINK = "qa_link"
+    QA_REASON = "qa_reason"
+    QA_POINT_TEXT = "qa_point_text"
+    QA_POINT_CAUSE = "qa_point_cause"
+    QA_POINT_KEEP = "qa_point_keep"
 
 
 class BlockId(StrEnum):
@@ -58,9 +68,16 @@ class BlockId(StrEnum):
     PIN_CSAT = "pin_csat"
     DISMISS_REASON = "flag_dismiss_reason"
     DISMISS_NOTE = "flag_dismiss_note"
+    QA_ACTIONS = "qa_actions"
+    QA_REASON = "qa_reason"
+    QA_POINT_TEXT = "qa_point_text"  # `.N`: the point's index in the draft
+    QA_POINT_CAUSE = "qa_point_cause"
+    QA_POINT_KEEP = "qa_point_keep"
 
 
 NO_SAMPLE = "none"
 SHARE_VALUE = "shared"
 FLAG_EVENT = "debrief_flag"
 REMINDER_EVENT = "debrief_reminder"
+QA_DRAFT_EVENT = "debrief_qa_draft"
+KEEP_VALUE = "keep"

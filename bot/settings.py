@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
     api_rate_limit: int = Field(default=120, ge=1, le=100_000, alias="DEBRIEF_API_RATE_LIMIT")
     retention_months: int = Field(default=0, ge=0, le=1200, alias="DEBRIEF_RETENTION_MONTHS")
+    qa_sample_size: int = Field(default=100, ge=1, le=10_000, alias="DEBRIEF_QA_SAMPLE_SIZE")
+    qa_min_confidence: float = Field(default=0.7, ge=0, le=1, alias="DEBRIEF_QA_MIN_CONFIDENCE")
+    qa_max_age_days: int = Field(default=90, ge=1, le=3650, alias="DEBRIEF_QA_MAX_AGE_DAYS")
+    qa_min_words: int = Field(default=25, ge=1, le=10_000, alias="DEBRIEF_QA_MIN_WORDS")
+    qa_batch_min: int = Field(default=50, ge=0, le=100_000, alias="DEBRIEF_QA_BATCH_MIN")
 
     @field_validator("database_url")
     @classmethod

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.settings import Settings
-from handlers import coach, flags, home, notes, pins, reminders
+from handlers import coach, flags, home, notes, pins, qa, reminders
 from handlers.deps import Deps
 
 
@@ -43,4 +43,5 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
     flags.register(app, deps)
     pins.register(app, deps)
     reminders.register(app, deps)
+    qa.register(app, deps)
     return app

@@ -10,9 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.flag_dm import flag_message
-from blocks.ids import FLAG_EVENT, REMINDER_EVENT
+from blocks.ids import FLAG_EVENT, QA_DRAFT_EVENT, REMINDER_EVENT
+from blocks.qa_review import draft_message
 from blocks.reminder_dm import reminder_message
 from bot.deliveries import FlagView
+from bot.qa.review import DraftView
 from bot.reminders import ReminderView, calendar_url
 
 log = logging.getLogger(__name__)
@@ -126,3 +128,23 @@ class SlackReminderNotifier:
 def slack_refused(exc: Exception) -> bool:
     """Whether Slack answered with an error (so nothing was posted), not a lost connection."""
     return isinstance(exc, SlackApiError)
+
+
+class SlackDraftNotifier:
+    """Sends QA draft DMs, with the draft id in each message's metadata."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with a user."""
+        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+
+    def find_draft_message(self, channel: str, draft_id: int) -> str | None:
+        """The ts of a DM already sent about this draft (checked before re-sending)."""
+        return find_by_metadata(self.client, channel, QA_DRAFT_EVENT, "draft_id", draft_id)
+
+    def post_draft(self, channel: str, view: DraftView) -> str:
+        """Send the draft DM."""
+        answer = self.client.chat_postMessage(channel=channel, **draft_message(view))
+        return str(answer["ts"])

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.export import retention_job
 from bot.helpdesks.registry import intercom_configured, zendesk_configured
 from bot.settings import Settings
-from jobs.work import reminder_job, scan_job, sync_job
+from jobs.work import qa_review_job, reminder_job, scan_job, sync_job
 from models.base import utcnow
 
 
@@ -29,6 +29,15 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         coalesce=True,
         max_instances=1,
         next_run_time=utcnow(),  # at start-up: send what came due while nothing ran
+    )
+    scheduler.add_job(
+        qa_review_job,
+        IntervalTrigger(minutes=3),
+        args=[settings, client],
+        id="qa_review",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=utcnow(),
     )
     hour, minute = (int(part) for part in settings.scan_time.split(":"))
     scheduler.add_job(

@@ -10,11 +10,17 @@ from slack_sdk import WebClient
 
 from bot.ai.summarizer import summarizer_for
 from bot.db import session_scope
+from bot.qa.review import DraftDeliveryReport, deliver_drafts
 from bot.reminders import SendReport, send_due
 from bot.scanner import ScanReport, run_scan
 from bot.settings import Settings
 from bot.sync import SyncReport, sync_helpdesks
-from handlers.notifier import SlackFlagNotifier, SlackReminderNotifier, slack_refused
+from handlers.notifier import (
+    SlackDraftNotifier,
+    SlackFlagNotifier,
+    SlackReminderNotifier,
+    slack_refused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,23 @@ def reminder_job(settings: Settings, client: WebClient) -> SendReport:
             total.failed,
         )
     return total
+
+
+def qa_review_job(settings: Settings, client: WebClient) -> DraftDeliveryReport:
+    """DM the leads every QA draft still waiting for their review (each once)."""
+    report = deliver_drafts(
+        session_factory=partial(session_scope, settings.database_url),
+        notifier=SlackDraftNotifier(client),
+        settings=settings,
+    )
+    if report.drafts:
+        log.info(
+            "QA drafts: %d DMs sent, %d already sent, %d to retry",
+            report.sent,
+            report.found_sent,
+            report.failed,
+        )
+    return report
 
 
 def sync_job(settings: Settings) -> SyncReport:

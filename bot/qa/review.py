@@ -1,0 +1,602 @@
+"""The lead's review of QA drafts: approve, edit or reject, and the DMs that ask for it.
+
+A draft is a suggestion until a lead decides (SPEC §5b). Approving (or editing, which is an
+approval of the lead's own version) turns each `agent_behavior` point into **one coaching note**
+on the agent's record (one note a point: each is its own piece of feedback, with its own
+evidence, that the lead can later edit, share or archive on its own), and every other root cause
+into a ProcessIssue for the lead, never on the agent's record. Every decision is audited and
+writes measurement events: `draft_approved` / `draft_edited` / `draft_rejected`, plus a
+`documentation_gap` per documentation issue and a `policy_escalation` per policy issue that
+the lead confirmed (payload `stage: "approved"`; the drafting run writes its own, suggested ones).
+
+Delivery (`deliver_drafts`) DMs each pending draft, exactly once, to the agent's lead or, with
+no lead, to every owner and admin. No table of deliveries: the draft row is the claim. While a
+sender holds it, `dm_channel` is NULL and `dm_ts` is `claim:<epoch seconds>`; once sent,
+`dm_channel`/`dm_ts` hold the (first) recipient's message. A claim older than the lease belongs
+to a sender that died mid-send: the next one takes it over and looks for each recipient's DM in
+the channel history (the draft id is in the message metadata) before posting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.audit import record
+from bot.deeplinks import deep_link
+from bot.deliveries import recipients
+from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.notes import MAX_BODY, create_note
+from bot.scope import Viewer, require_write
+from bot.settings import Settings
+from models import Agent, DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, Rubric, Sample
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+ROOT_CAUSES = {
+    "agent_behavior": "Agent behaviour",
+    "policy": "Policy",
+    "product": "Product",
+    "staffing": "Staffing",
+    "documentation": "Documentation gap",
+}
+AGENT_BEHAVIOR = "agent_behavior"
+RISK_LABELS = {
+    "legal_threat": "Legal threat",
+    "chargeback": "Chargeback",
+    "safety": "Safety",
+    "churn_threat": "Churn threat",
+    "refund_demand": "Refund demand",
+}
+MAX_POINT_TEXT = 1000
+MAX_REASON = 500
+LEASE = timedelta(minutes=5)
+CLAIM_PREFIX = "claim:"
+
+EVENT_APPROVED = "draft_approved"
+EVENT_EDITED = "draft_edited"
+EVENT_REJECTED = "draft_rejected"
+EVENT_DOC_GAP = "documentation_gap"
+EVENT_POLICY = "policy_escalation"
+
+
+class AlreadyDecided(DebriefError):
+    """Someone decided this draft already; `status` and `decided_by` say how and who."""
+
+    def __init__(self, draft_id: int, status: DraftStatus, decided_by: str | None) -> None:
+        who = f" by {decided_by}" if decided_by else ""
+        super().__init__(f"This QA draft was already {status.value}{who}: nothing changed.")
+        self.draft_id = draft_id
+        self.status = status
+        self.decided_by = decided_by
+
+
+# -- reading a draft ------------------------------------------------------------------------
+
+
+def root_cause_of(point: dict[str, Any]) -> str:
+    """A point's root cause (SPEC spells it `rootCause`; `root_cause` is read too)."""
+    cause = point.get("rootCause", point.get("root_cause"))
+    return str(cause) if cause in ROOT_CAUSES else AGENT_BEHAVIOR
+
+
+def evidence_of(point: dict[str, Any]) -> list[str]:
+    """A point's verbatim (redacted) evidence excerpts."""
+    return [str(e) for e in point.get("evidence") or [] if str(e).strip()]
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """Everything the DM and the modals show about one draft."""
+
+    draft_id: int
+    agent_id: int
+    agent_name: str
+    helpdesk: str
+    external_id: str
+    link: str | None
+    rubric_version: int | None
+    engine: str
+    summary: str
+    scores: list[dict[str, Any]]
+    points: list[dict[str, Any]]
+    dropped_points: int
+    policy_exception: bool
+    customer_risk: list[str]
+    confidence: float
+    route: str
+    note: str | None
+    status: DraftStatus
+    decided_by: str | None
+    reject_reason: str | None
+    applied_points: list[dict[str, Any]]
+
+
+def draft_view(session: Session, draft: QaDraft, settings: Settings) -> DraftView:
+    """The DM's data for a draft (with the points as decided, once it is decided)."""
+    agent = session.get(Agent, draft.agent_id)
+    rubric = session.get(Rubric, draft.rubric_id)
+    applied = draft.edited_points if draft.status == DraftStatus.EDITED else draft.points
+    return DraftView(
+        draft_id=draft.id,
+        agent_id=draft.agent_id,
+        agent_name=agent.name if agent is not None else f"agent {draft.agent_id}",
+        helpdesk=draft.helpdesk,
+        external_id=draft.external_id,
+        link=deep_link(settings, draft.helpdesk, draft.external_id),
+        rubric_version=rubric.version if rubric is not None else None,
+        engine=draft.engine,
+        summary=draft.summary,
+        scores=list(draft.scores or []),
+        points=list(draft.points or []),
+        dropped_points=draft.dropped_points,
+        policy_exception=draft.policy_exception,
+        customer_risk=list(draft.customer_risk or []),
+        confidence=draft.confidence,
+        route=draft.route,
+        note=draft.note,
+        status=draft.status,
+        decided_by=draft.decided_by,
+        reject_reason=draft.reject_reason,
+        applied_points=list(applied or []),
+    )
+
+
+def load_draft_view(
+    *, session: Session, viewer: Viewer, draft_id: int, settings: Settings
+) -> DraftView:
+    """A draft for a lead (the edit and reject modals), or OutOfScope / NotFound."""
+    require_write(viewer)
+    draft = session.get(QaDraft, draft_id)
+    if draft is None:
+        raise NotFound("That QA draft no longer exists.")
+    return draft_view(session, draft, settings)
+
+
+# -- deciding -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointEdit:
+    """The lead's version of one of the draft's points (by its index in `QaDraft.points`)."""
+
+    index: int
+    text: str
+    root_cause: str
+    keep: bool = True
+
+
+@dataclass
+class ReviewOutcome:
+    """What a decision did."""
+
+    draft_id: int
+    status: DraftStatus
+    decided_by: str
+    note_ids: list[int] = field(default_factory=list)
+    process_issue_ids: list[int] = field(default_factory=list)
+    dropped: int = 0
+    reason: str | None = None
+
+
+def _decide(
+    session: Session, actor: Viewer, draft_id: int, status: DraftStatus, **values: Any
+) -> QaDraft:
+    """Take the decision atomically: only a pending draft changes, so two leads can't both win."""
+    require_write(actor)
+    draft = session.get(QaDraft, draft_id)
+    if draft is None:
+        raise NotFound("That QA draft no longer exists.")
+    taken = session.execute(
+        update(QaDraft)
+        .where(QaDraft.id == draft_id, QaDraft.status == DraftStatus.PENDING)
+        .values(status=status, decided_by=actor.slack_user_id, decided_at=utcnow(), **values)
+        .returning(QaDraft.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    session.refresh(draft)
+    if taken is None:
+        raise AlreadyDecided(draft.id, draft.status, draft.decided_by)
+    return draft
+
+
+def _event(session: Session, kind: str, draft: QaDraft, payload: dict[str, Any]) -> None:
+    session.add(
+        MeasurementEvent(kind=kind, agent_id=draft.agent_id, draft_id=draft.id, payload=payload)
+    )
+
+
+def note_body(point: dict[str, Any], *, draft: QaDraft, link: str | None) -> str:
+    """A coaching note for one point: the point, its evidence quoted, and the conversation."""
+    where = f"{draft.helpdesk} conversation {draft.external_id}"
+    tail = f"\n\nConversation: {link}" if link else f"\n\nConversation: {where}"
+    head = f"QA coaching point ({where}): {str(point.get('text', '')).strip()}"
+    quotes = "".join(f'\n> "{e}"' for e in evidence_of(point))
+    body = head + ("\n\nEvidence:" + quotes if quotes else "")
+    room = MAX_BODY - len(tail)
+    if len(body) > room:
+        body = body[: room - 1].rstrip() + "…"
+    return body + tail
+
+
+def _topic(point: dict[str, Any]) -> str | None:
+    topic = point.get("topic") or point.get("criterion")
+    if topic:
+        return str(topic)[:200]
+    text = str(point.get("text", "")).strip()
+    return text[:80] or None
+
+
+def _apply(
+    session: Session,
+    actor: Viewer,
+    draft: QaDraft,
+    points: Sequence[dict[str, Any]],
+    settings: Settings,
+    outcome: ReviewOutcome,
+) -> None:
+    """Agent-behaviour points become notes; every other cause a process issue (never a note)."""
+    link = deep_link(settings, draft.helpdesk, draft.external_id)
+    sample_id = session.scalar(
+        select(Sample.id).where(
+            Sample.helpdesk == draft.helpdesk,
+            Sample.external_id == draft.external_id,
+            Sample.agent_id == draft.agent_id,
+        )
+    )
+    for index, point in enumerate(points):
+        cause = root_cause_of(point)
+        if cause == AGENT_BEHAVIOR:
+            note = create_note(
+                session=session,
+                actor=actor,
+                agent_id=draft.agent_id,
+                body=note_body(point, draft=draft, link=link),
+                sample_id=sample_id,
+                idempotency_key=f"qa-draft-{draft.id}-point-{index}",
+            )
+            outcome.note_ids.append(note.id)
+            continue
+        issue = ProcessIssue(
+            draft_id=draft.id,
+            kind=cause,
+            text=str(point.get("text", "")).strip(),
+            evidence=evidence_of(point),
+            topic=_topic(point),
+        )
+        session.add(issue)
+        session.flush()
+        outcome.process_issue_ids.append(issue.id)
+        if cause == "documentation":
+            _event(
+                session,
+                EVENT_DOC_GAP,
+                draft,
+                {"stage": "approved", "processIssueId": issue.id, "topic": issue.topic},
+            )
+        elif cause == "policy":
+            _event(
+                session,
+                EVENT_POLICY,
+                draft,
+                {
+                    "stage": "approved",
+                    "processIssueId": issue.id,
+                    "policyException": draft.policy_exception,
+                },
+            )
+
+
+def _decision_payload(draft: QaDraft, outcome: ReviewOutcome) -> dict[str, Any]:
+    return {
+        "route": draft.route,
+        "confidence": draft.confidence,
+        "engine": draft.engine,
+        "notes": len(outcome.note_ids),
+        "processIssues": len(outcome.process_issue_ids),
+        "suggestedPoints": len(draft.points or []),
+    }
+
+
+def approve_draft(
+    *, session: Session, actor: Viewer, draft_id: int, settings: Settings
+) -> ReviewOutcome:
+    """A lead approves the draft as suggested."""
+    draft = _decide(session, actor, draft_id, DraftStatus.APPROVED)
+    outcome = ReviewOutcome(draft.id, DraftStatus.APPROVED, actor.slack_user_id)
+    _apply(session, actor, draft, list(draft.points or []), settings, outcome)
+    _event(session, EVENT_APPROVED, draft, _decision_payload(draft, outcome))
+    record(
+        session=session,
+        actor=actor.slack_user_id,
+        action="qa_draft.approve",
+        entity="qa_draft",
+        entity_id=draft.id,
+        before={"status": DraftStatus.PENDING.value},
+        after={
+            "status": draft.status.value,
+            "note_ids": outcome.note_ids,
+            "process_issue_ids": outcome.process_issue_ids,
+        },
+    )
+    return outcome
+
+
+def _edited_points(draft: QaDraft, edits: Sequence[PointEdit]) -> tuple[list[dict[str, Any]], int]:
+    """The lead's points (evidence stays the draft's verbatim quotes) and how many were dropped."""
+    original = list(draft.points or [])
+    by_index = {edit.index: edit for edit in edits}
+    kept: list[dict[str, Any]] = []
+    dropped = 0
+    for index, point in enumerate(original):
+        edit = by_index.get(index)
+        if edit is None:  # not shown in the modal (past its size): kept as suggested
+            kept.append({**point, "index": index})
+            continue
+        if not edit.keep:
+            dropped += 1
+            continue
+        text = edit.text.strip()
+        if not text:
+            raise InvalidInput(f"text.{index}", "Write the point, or untick Keep to drop it.")
+        if len(text) > MAX_POINT_TEXT:
+            raise InvalidInput(
+                f"text.{index}", f"A point can be at most {MAX_POINT_TEXT} characters."
+            )
+        if edit.root_cause not in ROOT_CAUSES:
+            raise InvalidInput(f"cause.{index}", "Pick a root cause.")
+        kept.append(
+            {
+                "text": text,
+                "rootCause": edit.root_cause,
+                "evidence": evidence_of(point),
+                "index": index,
+            }
+        )
+    return kept, dropped
+
+
+def _unchanged(draft: QaDraft, points: list[dict[str, Any]], dropped: int) -> bool:
+    original = list(draft.points or [])
+    return dropped == 0 and all(
+        str(p.get("text", "")).strip() == str(original[p["index"]].get("text", "")).strip()
+        and root_cause_of(p) == root_cause_of(original[p["index"]])
+        for p in points
+    )
+
+
+def edit_draft(
+    *,
+    session: Session,
+    actor: Viewer,
+    draft_id: int,
+    points: Sequence[PointEdit],
+    settings: Settings,
+) -> ReviewOutcome:
+    """A lead approves their own version: texts and root causes changed, points dropped.
+
+    The edited points are kept on the draft (`edited_points`) next to the suggestion, so the
+    override is measurable. Submitting the suggestion unchanged counts as an approval.
+    """
+    require_write(actor)
+    draft = session.get(QaDraft, draft_id)
+    if draft is None:
+        raise NotFound("That QA draft no longer exists.")
+    if draft.status != DraftStatus.PENDING:
+        raise AlreadyDecided(draft.id, draft.status, draft.decided_by)
+    final, dropped = _edited_points(draft, points)  # validate before taking the decision
+    if _unchanged(draft, final, dropped):
+        return approve_draft(session=session, actor=actor, draft_id=draft_id, settings=settings)
+    draft = _decide(session, actor, draft_id, DraftStatus.EDITED, edited_points=final)
+    outcome = ReviewOutcome(draft.id, DraftStatus.EDITED, actor.slack_user_id, dropped=dropped)
+    _apply(session, actor, draft, final, settings, outcome)
+    original = list(draft.points or [])
+    payload = _decision_payload(draft, outcome)
+    payload.update(
+        dropped=dropped,
+        textChanged=sum(
+            str(p["text"]) != str(original[p["index"]].get("text", "")).strip() for p in final
+        ),
+        rootCauseChanged=sum(
+            root_cause_of(p) != root_cause_of(original[p["index"]]) for p in final
+        ),
+    )
+    _event(session, EVENT_EDITED, draft, payload)
+    record(
+        session=session,
+        actor=actor.slack_user_id,
+        action="qa_draft.edit",
+        entity="qa_draft",
+        entity_id=draft.id,
+        before={"status": DraftStatus.PENDING.value, "points": original},
+        after={
+            "status": draft.status.value,
+            "points": final,
+            "note_ids": outcome.note_ids,
+            "process_issue_ids": outcome.process_issue_ids,
+        },
+    )
+    return outcome
+
+
+def reject_draft(*, session: Session, actor: Viewer, draft_id: int, reason: str) -> ReviewOutcome:
+    """A lead rejects the draft, saying why; nothing reaches the agent's record."""
+    require_write(actor)
+    text = reason.strip()
+    if not text:
+        raise InvalidInput("reason", "Say why the draft is rejected.")
+    if len(text) > MAX_REASON:
+        raise InvalidInput("reason", f"Keep the reason under {MAX_REASON} characters.")
+    draft = _decide(session, actor, draft_id, DraftStatus.REJECTED, reject_reason=text)
+    outcome = ReviewOutcome(draft.id, DraftStatus.REJECTED, actor.slack_user_id, reason=text)
+    payload = _decision_payload(draft, outcome)
+    payload["reason"] = text
+    _event(session, EVENT_REJECTED, draft, payload)
+    record(
+        session=session,
+        actor=actor.slack_user_id,
+        action="qa_draft.reject",
+        entity="qa_draft",
+        entity_id=draft.id,
+        before={"status": DraftStatus.PENDING.value},
+        after={"status": draft.status.value, "reason": text},
+    )
+    return outcome
+
+
+def process_issues(
+    *, session: Session, viewer: Viewer, open_only: bool = True
+) -> list[ProcessIssue]:
+    """The process issues approved drafts raised, newest first: a lead's list, no agent's record."""
+    require_write(viewer)
+    query = select(ProcessIssue).order_by(ProcessIssue.created_at.desc(), ProcessIssue.id.desc())
+    if open_only:
+        query = query.where(ProcessIssue.resolved_at.is_(None))
+    return list(session.scalars(query))
+
+
+# -- sending the drafts to the leads --------------------------------------------------------
+
+
+class DraftNotifier(Protocol):
+    """Where draft DMs go (Slack in production)."""
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with a user."""
+        ...
+
+    def find_draft_message(self, channel: str, draft_id: int) -> str | None:
+        """The ts of an earlier DM about this draft in the channel, if one was sent."""
+        ...
+
+    def post_draft(self, channel: str, view: DraftView) -> str:
+        """Send the DM (with the draft id in its metadata); returns its ts."""
+        ...
+
+
+def _claim_value(now: datetime) -> str:
+    return f"{CLAIM_PREFIX}{now.timestamp():.3f}"
+
+
+def _claimed_at(value: str | None) -> float | None:
+    if value is None or not value.startswith(CLAIM_PREFIX):
+        return None
+    try:
+        return float(value.removeprefix(CLAIM_PREFIX))
+    except ValueError:
+        return None
+
+
+def _unsent() -> Any:
+    return (QaDraft.status == DraftStatus.PENDING) & QaDraft.dm_channel.is_(None)
+
+
+def pending_drafts_to_send(session: Session, now: datetime | None = None) -> list[int]:
+    """Pending drafts (`lead_review` and `ready` alike) not DMed yet, or left claimed past the lease."""
+    moment = (now or utcnow()).timestamp()
+    rows = session.execute(
+        select(QaDraft.id, QaDraft.dm_ts)
+        .where(_unsent(), or_(QaDraft.dm_ts.is_(None), QaDraft.dm_ts.startswith(CLAIM_PREFIX)))
+        .order_by(QaDraft.id)
+    ).all()
+    out = []
+    for draft_id, dm_ts in rows:
+        claimed = _claimed_at(dm_ts)
+        if dm_ts is None or claimed is None or claimed < moment - LEASE.total_seconds():
+            out.append(int(draft_id))
+    return out
+
+
+def _claim(session: Session, draft_id: int, now: datetime) -> tuple[bool, bool]:
+    """Claim a draft's DMs (compare-and-set on dm_ts); returns (ours, an earlier try may have sent)."""
+    current = session.execute(
+        select(QaDraft.dm_ts).where(QaDraft.id == draft_id, _unsent())
+    ).first()
+    if current is None:
+        return False, False
+    dm_ts = current[0]
+    claimed = _claimed_at(dm_ts)
+    if dm_ts is not None and (
+        claimed is None or claimed >= now.timestamp() - LEASE.total_seconds()
+    ):
+        return False, False
+    same = QaDraft.dm_ts.is_(None) if dm_ts is None else QaDraft.dm_ts == dm_ts
+    taken = session.execute(
+        update(QaDraft)
+        .where(QaDraft.id == draft_id, _unsent(), same)
+        .values(dm_ts=_claim_value(now))
+        .returning(QaDraft.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    return taken is not None, taken is not None and dm_ts is not None
+
+
+@dataclass
+class DraftDeliveryReport:
+    """What one delivery pass did."""
+
+    drafts: int = 0
+    sent: int = 0
+    found_sent: int = 0
+    failed: int = 0
+
+
+def deliver_drafts(
+    *,
+    session_factory: Callable[[], Any],
+    notifier: DraftNotifier,
+    settings: Settings,
+    now: datetime | None = None,
+    draft_ids: Sequence[int] | None = None,
+) -> DraftDeliveryReport:
+    """DM every pending, unsent draft to its reviewers, once each; a failure is retried later."""
+    report = DraftDeliveryReport()
+    when = now or utcnow()
+    with session_factory() as session:
+        ids = pending_drafts_to_send(session, when) if draft_ids is None else list(draft_ids)
+    for draft_id in ids:
+        with session_factory() as session:
+            draft = session.get(QaDraft, draft_id)
+            agent = session.get(Agent, draft.agent_id) if draft is not None else None
+            if draft is None or agent is None:
+                continue
+            view = draft_view(session, draft, settings)
+            people = recipients(session, agent)
+            if not people:
+                log.warning("QA draft %d: no lead, owner or admin to send it to", draft_id)
+                continue
+            ours, maybe_sent = _claim(session, draft_id, when)
+        if not ours:
+            continue
+        report.drafts += 1
+        first: tuple[str, str] | None = None
+        try:
+            for person in people:
+                channel = notifier.open_dm(person)
+                ts = notifier.find_draft_message(channel, draft_id) if maybe_sent else None
+                if ts is None:
+                    ts = notifier.post_draft(channel, view)
+                    report.sent += 1
+                else:
+                    report.found_sent += 1
+                first = first or (channel, ts)
+        except Exception:  # the claim stays: after the lease, the next pass checks history first
+            log.exception("could not DM QA draft %d; it will be retried", draft_id)
+            report.failed += 1
+            continue
+        assert first is not None
+        with session_factory() as session:
+            session.execute(
+                update(QaDraft)
+                .where(QaDraft.id == draft_id)
+                .values(dm_channel=first[0], dm_ts=first[1])
+                .execution_options(synchronize_session=False)
+            )
+    return report

@@ -1,0 +1,200 @@
+"""The QA review queue in Slack: Approve / Edit / Reject on a draft DM, and the DM's notifier."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from blocks.coach_modal import notice_modal
+from blocks.ids import KEEP_VALUE, ActionId, BlockId, CallbackId
+from blocks.messages import DB_DOWN
+from blocks.qa_review import edit_modal, reject_modal, settled_message
+from bot.db import DatabaseUnavailable
+from bot.errors import DebriefError, InvalidInput
+from bot.qa.review import (
+    AlreadyDecided,
+    PointEdit,
+    approve_draft,
+    draft_view,
+    edit_draft,
+    load_draft_view,
+    reject_draft,
+)
+from bot.scope import viewer_for
+from handlers.deps import Deps
+from handlers.replies import ephemeral, explained
+from models import DraftStatus, QaDraft
+
+log = logging.getLogger(__name__)
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    container = body.get("container") or {}
+    return container.get("channel_id"), container.get("message_ts")
+
+
+def _settle(
+    deps: Deps, client: WebClient, draft_id: int, channel: str | None, ts: str | None
+) -> None:
+    """Show the decision on the DM that was clicked (and on the recorded one, if another)."""
+    with deps.read_session() as session:
+        draft = session.get(QaDraft, draft_id)
+        if draft is None or draft.status == DraftStatus.PENDING:
+            return
+        view = draft_view(session, draft, deps.settings)
+        places = {(channel, ts), (draft.dm_channel, draft.dm_ts)}
+    message = settled_message(view)
+    for where, when in places:
+        if not where or not when or when.startswith("claim:"):
+            continue
+        try:
+            client.chat_update(channel=where, ts=when, **message)
+        except SlackApiError as exc:
+            log.warning("could not update the QA draft DM: %s", exc.response.get("error"))
+
+
+def _draft_id(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _point_edits(values: dict[str, Any]) -> list[PointEdit]:
+    """The edit modal's state as one PointEdit per point shown."""
+    edits = []
+    prefix = f"{BlockId.QA_POINT_TEXT}."
+    for block_id, inputs in values.items():
+        if not block_id.startswith(prefix):
+            continue
+        index = int(block_id.removeprefix(prefix))
+        text = (inputs.get(ActionId.QA_POINT_TEXT) or {}).get("value") or ""
+        cause_state = values.get(f"{BlockId.QA_POINT_CAUSE}.{index}", {})
+        chosen = (cause_state.get(ActionId.QA_POINT_CAUSE) or {}).get("selected_option") or {}
+        keep_state = values.get(f"{BlockId.QA_POINT_KEEP}.{index}", {})
+        ticked = (keep_state.get(ActionId.QA_POINT_KEEP) or {}).get("selected_options") or []
+        edits.append(
+            PointEdit(
+                index=index,
+                text=text,
+                root_cause=str(chosen.get("value") or ""),
+                keep=any(o.get("value") == KEEP_VALUE for o in ticked),
+            )
+        )
+    return sorted(edits, key=lambda e: e.index)
+
+
+def _error_block(field: str, view: dict[str, Any]) -> str:
+    """The input block an InvalidInput field names (`text.N`, `cause.N`), else the first one."""
+    kind, _, index = field.partition(".")
+    named = {
+        "text": f"{BlockId.QA_POINT_TEXT}.{index}",
+        "cause": f"{BlockId.QA_POINT_CAUSE}.{index}",
+        "reason": BlockId.QA_REASON,
+    }.get(kind)
+    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    if named is not None and named in inputs:
+        return named
+    return str(inputs[0]) if inputs else str(BlockId.QA_REASON)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the review queue's listeners."""
+
+    @app.action(ActionId.QA_APPROVE)
+    def approve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
+    ) -> None:
+        ack()
+        draft_id = _draft_id(action.get("value"))
+        channel, ts = _where(body)
+        with explained(ephemeral(respond)):
+            try:
+                with deps.session() as session:
+                    viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                    approve_draft(
+                        session=session, actor=viewer, draft_id=draft_id, settings=deps.settings
+                    )
+            finally:
+                _settle(deps, client, draft_id, channel, ts)
+
+    def _open(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any, *,
+              edit: bool) -> None:  # fmt: skip
+        draft_id = _draft_id(action.get("value"))
+        channel, ts = _where(body)
+        with explained(ephemeral(respond)):
+            with deps.read_session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                view = load_draft_view(
+                    session=session, viewer=viewer, draft_id=draft_id, settings=deps.settings
+                )
+            if view.status != DraftStatus.PENDING:
+                _settle(deps, client, draft_id, channel, ts)
+                raise AlreadyDecided(view.draft_id, view.status, view.decided_by)
+            build = edit_modal if edit else reject_modal
+            client.views_open(
+                trigger_id=body["trigger_id"], view=build(view, channel=channel, ts=ts)
+            )
+
+    @app.action(ActionId.QA_EDIT)
+    def open_edit(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
+    ) -> None:
+        ack()
+        _open(body, action, client, respond, edit=True)
+
+    @app.action(ActionId.QA_REJECT)
+    def open_reject(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
+    ) -> None:
+        ack()
+        _open(body, action, client, respond, edit=False)
+
+    def _submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, *, edit: bool
+    ) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        draft_id = _draft_id(meta.get("draft_id"))
+        values = view.get("state", {}).get("values", {})
+        try:
+            with deps.session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                if edit:
+                    edit_draft(
+                        session=session,
+                        actor=viewer,
+                        draft_id=draft_id,
+                        points=_point_edits(values),
+                        settings=deps.settings,
+                    )
+                else:
+                    reason = (values.get(BlockId.QA_REASON, {}).get(ActionId.QA_REASON) or {}).get(
+                        "value"
+                    ) or ""
+                    reject_draft(session=session, actor=viewer, draft_id=draft_id, reason=reason)
+        except AlreadyDecided as exc:
+            ack(response_action="update", view=notice_modal("QA draft", str(exc)))
+            _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))
+            return
+        except (DebriefError, DatabaseUnavailable) as exc:
+            field = exc.field if isinstance(exc, InvalidInput) else ""
+            message = DB_DOWN if isinstance(exc, DatabaseUnavailable) else str(exc)
+            ack(response_action="errors", errors={_error_block(field, view): message})
+            return
+        ack()
+        _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))
+
+    @app.view(CallbackId.QA_EDIT)
+    def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        _submitted(ack, body, view, client, edit=True)
+
+    @app.view(CallbackId.QA_REJECT)
+    def save_reject(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        _submitted(ack, body, view, client, edit=False)
