@@ -379,3 +379,7 @@ def _url() -> str:
 from bot.cli_api import register  # noqa: E402  (the API commands live beside this module)
 
 register(main, agents)
+
+from bot.cli_qa import register as register_qa  # noqa: E402  (the QA commands live beside this module)
+
+register_qa(main)

@@ -1,0 +1,447 @@
+"""`debrief qa run`: sample, apply the stop rules, draft, check evidence, route, store, measure.
+
+What is stored: QaDraft rows (pending, for the lead), QaSkip rows (the stop rule that applied)
+and MeasurementEvent rows (a skip is recorded once per rubric version, not on every rerun). Never a transcript: only redacted, verified evidence excerpts of at
+most 300 characters, and a redacted summary. One draft per conversation per rubric version.
+
+Events (``MeasurementEvent.kind``), each with ``helpdesk``, ``externalId`` and ``rubricVersion``
+in its payload: ``ticket_reviewed`` (every sampled conversation the run looked at, with
+``outcome`` drafted or skipped), ``draft_created`` (route, engine, confidence, points),
+``draft_skipped`` (reason), ``points_dropped`` (count of points whose evidence did not check
+out), ``theme`` (one per queue, tag and point root cause of a draft), ``documentation_gap``
+(a documentation point; ``topic`` from the tags or queue), ``policy_escalation`` (a policy
+exception or a policy point sent to the lead).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from bot.conversations import AgentDirectory
+from bot.errors import DebriefError, InvalidInput
+from bot.importer import read_record_at
+from bot.qa.draft import Answer, Draft, DraftRequest, Point, clamp_scores, route_for
+from bot.qa.engines import QaEngine, parse_turns
+from bot.qa.evidence import verify_points
+from bot.qa.rubric import RubricSpec, current_rubric, spec_of
+from bot.qa.sample import Candidate, choose_sample, from_database, from_file
+from bot.redact import redact
+from bot.settings import Settings
+from bot.transcripts import transcript_for
+from models import Conversation, MeasurementEvent, QaDraft, QaSkip
+from models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+ACTOR = "qa"
+WEEK = timedelta(days=7)
+DOC_TAG_CUES = ("kb", "article", "doc", "help", "faq", "guide")
+
+
+class NoApprovedRubric(DebriefError):
+    """QA needs an approved rubric first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no QA rubric is approved yet: an owner or admin approves one with "
+            "`debrief rubric approve [FILE] --by U…` (the bundled default without FILE)"
+        )
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A sampled conversation that got no draft, and the stop rule that applied."""
+
+    helpdesk: str
+    external_id: str
+    agent: str
+    reason: str
+
+
+@dataclass
+class QaReport:
+    """What a QA run did."""
+
+    rubric_version: int
+    engine: str
+    sampled: int = 0
+    already_drafted: int = 0
+    already_skipped: int = 0
+    drafts: list[Draft] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def dropped_points(self) -> int:
+        """Points dropped across the run because their evidence didn't check out."""
+        return sum(d.dropped_points for d in self.drafts)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    candidate: Candidate
+    request: DraftRequest
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+
+
+def stop_reason(
+    *, transcript: str | None, missing: str | None, closed_at: datetime, now: datetime,
+    settings: Settings,
+) -> str | None:  # fmt: skip
+    """The stop rule a conversation meets (no draft then), or None. `transcript` is redacted."""
+    age = now - closed_at
+    if age > timedelta(days=settings.qa_max_age_days):
+        return (
+            f"stale: closed {age.days} days ago (over DEBRIEF_QA_MAX_AGE_DAYS="
+            f"{settings.qa_max_age_days})"
+        )
+    if not transcript or not transcript.strip():
+        return f"no transcript ({missing or 'none was given'})"
+    turns = parse_turns(transcript)
+    speakers = {t.speaker for t in turns}
+    if not speakers & {"customer", "agent"}:
+        return "out of scope: no Customer:/Agent: turns, so who said what can't be told apart"
+    if "agent" not in speakers:
+        return "out of scope: no agent turn (a bot-only or unanswered conversation)"
+    if "customer" not in speakers:
+        return "out of scope: no customer turn (an outbound or internal conversation)"
+    words = len(transcript.split())
+    if words < settings.qa_min_words:
+        return (
+            f"too short to judge: {words} words (fewer than DEBRIEF_QA_MIN_WORDS="
+            f"{settings.qa_min_words})"
+        )
+    return None
+
+
+def _week_seed(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _existing(session: Session, rubric_id: int, keys: Sequence[tuple[str, str]]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        rows = session.execute(
+            select(QaDraft.helpdesk, QaDraft.external_id).where(
+                QaDraft.rubric_id == rubric_id,
+                tuple_(QaDraft.helpdesk, QaDraft.external_id).in_(chunk),
+            )
+        )
+        found.update(f"{h}:{e}" for h, e in rows)
+    return found
+
+
+def _skipped_since(
+    session: Session, approved_at: datetime, keys: Sequence[tuple[str, str]]
+) -> set[str]:
+    """Conversations already skipped (a stop rule) since this rubric version was approved."""
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        rows = session.execute(
+            select(QaSkip.helpdesk, QaSkip.external_id).where(
+                QaSkip.created_at >= approved_at,
+                tuple_(QaSkip.helpdesk, QaSkip.external_id).in_(keys[i : i + 500]),
+            )
+        )
+        found.update(f"{h}:{e}" for h, e in rows)
+    return found
+
+
+def _source(
+    candidate: Candidate, *, file: Path | None, session: Session, settings: Settings
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(raw transcript, customer name, customer email, why it's missing)."""
+    if file is not None and candidate.source_offset is not None:
+        fields = read_record_at(file, candidate.source_offset)
+        if fields is None:
+            return None, None, None, f"the file {file.name} can't be read again"
+        text = str(fields.get("transcript") or "").strip() or None
+        name = str(fields.get("customer_name") or "").strip() or None
+        email = str(fields.get("customer_email") or "").strip() or None
+        return text, name, email, None if text else "the file has none for it"
+    conversation = (
+        session.get(Conversation, candidate.conversation_id) if candidate.conversation_id else None
+    )
+    if conversation is None:
+        return None, None, None, "the conversation is no longer in the database"
+    source = transcript_for(session=session, settings=settings, conversation=conversation)
+    return source.text, source.customer_name, source.customer_email, source.missing
+
+
+def _clean(text: str, names: tuple[str, ...], emails: tuple[str, ...]) -> str:
+    """Model-written text is redacted again before it is kept (it might guess a name)."""
+    return redact(text, customer_names=names, customer_emails=emails)
+
+
+def finish(
+    prepared: _Prepared, answer: Answer, *, rubric: RubricSpec, engine: str, threshold: float
+) -> Draft:
+    """Check evidence (drop and count what fails), clamp scores, route."""
+    request = prepared.request
+    points, dropped = verify_points(answer.points, request.transcript)
+    points = [
+        Point(
+            text=_clean(p.text, prepared.names, prepared.emails),
+            root_cause=p.root_cause,
+            evidence=p.evidence,
+        )
+        for p in points
+    ]
+    assert rubric.version is not None
+    return Draft(
+        helpdesk=request.helpdesk,
+        external_id=request.external_id,
+        agent=request.agent,
+        rubric_version=rubric.version,
+        summary=_clean(answer.summary, prepared.names, prepared.emails),
+        scores=clamp_scores(answer.scores, rubric),
+        points=tuple(points),
+        policy_exception=answer.policy_exception,
+        customer_risk=answer.customer_risk,
+        confidence=round(answer.confidence, 3),
+        route=route_for(
+            confidence=answer.confidence,
+            risks=answer.customer_risk,
+            policy_exception=answer.policy_exception,
+            always_review=answer.always_review,
+            threshold=threshold,
+        ),
+        engine=(answer.engine or engine)[:64],
+        dropped_points=dropped,
+        note=answer.note[:500] if answer.note else None,
+    )
+
+
+def _themes(candidate: Candidate, draft: Draft) -> list[dict[str, str]]:
+    themes = []
+    if candidate.queue:
+        themes.append({"theme": f"queue:{candidate.queue}", "source": "queue"})
+    for tag in (candidate.tags or "").split(";"):
+        if tag.strip():
+            themes.append({"theme": f"tag:{tag.strip()}", "source": "tag"})
+    for cause in dict.fromkeys(p.root_cause for p in draft.points):
+        themes.append({"theme": f"rootCause:{cause}", "source": "rootCause"})
+    return themes
+
+
+def _doc_topic(candidate: Candidate) -> str:
+    tags = [t.strip() for t in (candidate.tags or "").split(";") if t.strip()]
+    for tag in tags:
+        if any(cue in tag.lower() for cue in DOC_TAG_CUES):
+            return tag
+    return tags[0] if tags else candidate.queue or "unspecified"
+
+
+def _events(
+    candidate: Candidate, draft: Draft, *, agent_id: int, draft_id: int
+) -> list[MeasurementEvent]:
+    base: dict[str, Any] = {
+        "helpdesk": draft.helpdesk,
+        "externalId": draft.external_id,
+        "rubricVersion": draft.rubric_version,
+    }
+
+    def event(kind: str, **payload: Any) -> MeasurementEvent:
+        return MeasurementEvent(
+            kind=kind, agent_id=agent_id, draft_id=draft_id, payload={**base, **payload}
+        )
+
+    events = [
+        event("ticket_reviewed", outcome="drafted", queue=candidate.queue),
+        event(
+            "draft_created",
+            route=draft.route,
+            engine=draft.engine,
+            confidence=draft.confidence,
+            points=len(draft.points),
+            customerRisk=list(draft.customer_risk),
+            policyException=draft.policy_exception,
+        ),
+    ]
+    if draft.dropped_points:
+        events.append(event("points_dropped", count=draft.dropped_points))
+    events.extend(event("theme", **theme) for theme in _themes(candidate, draft))
+    if any(p.root_cause == "documentation" for p in draft.points):
+        events.append(event("documentation_gap", topic=_doc_topic(candidate)))
+    policy_points = sum(1 for p in draft.points if p.root_cause == "policy")
+    if draft.policy_exception or policy_points:
+        events.append(
+            event(
+                "policy_escalation",
+                policyException=draft.policy_exception,
+                policyPoints=policy_points,
+            )
+        )
+    return events
+
+
+def _store(
+    session: Session,
+    *,
+    rubric_id: int,
+    directory: AgentDirectory | None,
+    pairs: Sequence[tuple[Candidate, Draft]],
+    skips: Sequence[tuple[Candidate, Skip]],
+) -> list[Draft]:
+    stored: list[Draft] = []
+    existing = _existing(
+        session, rubric_id, [(c.helpdesk, c.external_id) for c, _ in pairs]
+    )  # a concurrent run may have drafted some meanwhile
+    for candidate, draft in pairs:
+        if candidate.key in existing:
+            continue
+        agent_id = candidate.agent_id
+        if agent_id is None:
+            assert directory is not None
+            agent_id = directory.agent_id(candidate.agent_name, candidate.agent_email, session)
+        row = QaDraft(
+            helpdesk=draft.helpdesk,
+            external_id=draft.external_id,
+            agent_id=agent_id,
+            rubric_id=rubric_id,
+            engine=draft.engine,
+            summary=draft.summary,
+            scores=[s.to_json() for s in draft.scores],
+            points=[p.to_json() for p in draft.points],
+            dropped_points=draft.dropped_points,
+            policy_exception=draft.policy_exception,
+            customer_risk=list(draft.customer_risk),
+            confidence=draft.confidence,
+            route=draft.route,
+            note=draft.note,
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(_events(candidate, draft, agent_id=agent_id, draft_id=row.id))
+        stored.append(replace(draft, draft_id=row.id))
+    for candidate, skip in skips:
+        session.add(
+            QaSkip(helpdesk=skip.helpdesk, external_id=skip.external_id, reason=skip.reason[:500])
+        )
+        payload = {
+            "helpdesk": skip.helpdesk,
+            "externalId": skip.external_id,
+            "queue": candidate.queue,
+            "reason": skip.reason[:500],
+        }
+        session.add(
+            MeasurementEvent(
+                kind="ticket_reviewed",
+                agent_id=candidate.agent_id,
+                payload={**payload, "outcome": "skipped"},
+            )
+        )
+        session.add(
+            MeasurementEvent(kind="draft_skipped", agent_id=candidate.agent_id, payload=payload)
+        )
+    return stored
+
+
+def run_qa(
+    *,
+    session_factory: SessionFactory,
+    settings: Settings,
+    file: Path | None,
+    since: datetime | None,
+    engine: QaEngine,
+    now: datetime | None = None,
+    seed: str | None = None,
+) -> QaReport:
+    """Draft QA reviews of this week's sample (or of `file`) against the newest approved rubric.
+
+    Without `file`, the sample is drawn from conversations closed since `since` (default: the
+    last 7 days). Raises NoApprovedRubric when no rubric is approved; nothing is changed then.
+    """
+    now = now or utcnow()
+    with session_factory() as session:
+        rubric_row = current_rubric(session)
+        if rubric_row is None:
+            raise NoApprovedRubric()
+        rubric, rubric_id = spec_of(rubric_row), rubric_row.id
+    report = QaReport(rubric_version=rubric_row.version, engine=engine.name)
+    if file is not None:
+        file = file.expanduser().resolve()
+        if not file.is_file():
+            raise InvalidInput("file", f"{file} is not a readable file")
+        candidates, report.bad_rows = from_file(file, now=now, since=since)
+    else:
+        with session_factory() as session:
+            candidates = from_database(session, since=since or now - WEEK)
+    sample = choose_sample(
+        candidates, size=settings.qa_sample_size, seed=seed or _week_seed(since or now)
+    )
+    report.sampled = len(sample)
+    keys = [(c.helpdesk, c.external_id) for c in sample]
+    with session_factory() as session:
+        done = _existing(session, rubric_id, keys)
+        skipped_before = _skipped_since(session, rubric_row.approved_at, keys)
+    report.already_drafted = len(done)
+    report.already_skipped = len(skipped_before - done)
+    done |= skipped_before  # recorded once per rubric version, not on every rerun
+    prepared: list[_Prepared] = []
+    skips: list[tuple[Candidate, Skip]] = []
+    with session_factory() as session:
+        for candidate in sample:
+            if candidate.key in done:
+                continue
+            raw, name, email, missing = None, None, None, None
+            if candidate.closed_at >= now - timedelta(days=settings.qa_max_age_days):
+                raw, name, email, missing = _source(
+                    candidate, file=file, session=session, settings=settings
+                )
+            names = tuple(n for n in [name] if n)
+            emails = tuple(e for e in [email] if e)
+            text = redact(raw, customer_names=names, customer_emails=emails) if raw else None
+            raw = None  # the raw transcript goes no further
+            reason = stop_reason(
+                transcript=text, missing=missing, closed_at=candidate.closed_at, now=now,
+                settings=settings,
+            )  # fmt: skip
+            if reason is not None or text is None:
+                skip = Skip(
+                    candidate.helpdesk, candidate.external_id, candidate.agent_name,
+                    reason or "no transcript",
+                )  # fmt: skip
+                skips.append((candidate, skip))
+                continue
+            request = DraftRequest(
+                key=candidate.key,
+                helpdesk=candidate.helpdesk,
+                external_id=candidate.external_id,
+                agent=candidate.agent_name,
+                closed_at=candidate.closed_at,
+                csat=candidate.csat,
+                queue=candidate.queue,
+                tags=candidate.tags,
+                transcript=text,
+                rubric=rubric,
+            )
+            prepared.append(_Prepared(candidate, request, names, emails))
+    answers = engine.answer_many([p.request for p in prepared]) if prepared else []
+    pairs = [
+        (
+            p.candidate,
+            finish(p, a, rubric=rubric, engine=engine.name, threshold=settings.qa_min_confidence),
+        )
+        for p, a in zip(prepared, answers, strict=True)
+    ]
+    with session_factory() as session:
+        directory = AgentDirectory(session=session, actor=ACTOR) if file is not None else None
+        report.drafts = _store(
+            session, rubric_id=rubric_id, directory=directory, pairs=pairs, skips=skips
+        )
+    report.skipped = [s for _, s in skips]
+    return report
