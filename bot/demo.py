@@ -69,6 +69,54 @@ def _people(url: str) -> None:
                 upsert_agent(session=session, actor="demo", name=name, lead=LEAD)
 
 
+def _qa(url: str, settings: Settings, echo: Echo) -> None:
+    """Approve the bundled rubric in the demo workspace, draft QA reviews of the last two weeks,
+    and show one draft as its lead would get it."""
+    from datetime import timedelta
+
+    from blocks.qa_review import draft_message
+    from bot.qa.engines import engine_for
+    from bot.qa.review import load_draft_view
+    from bot.qa.rubric import approve_rubric
+    from bot.qa.run import run_qa
+    from models import QaDraft
+    from models.base import utcnow
+
+    with session_scope(url) as session:
+        rubric = approve_rubric(
+            session=session, actor=viewer_for(session=session, slack_user_id=LEAD), path=None
+        )
+        version = rubric.version
+    report = run_qa(
+        session_factory=partial(session_scope, url),
+        settings=settings,
+        file=None,
+        since=utcnow() - timedelta(days=14),
+        engine=engine_for(settings),
+    )
+    routed = sum(1 for d in report.drafts if d.route == "lead_review")
+    echo(
+        f"QA run against the approved default rubric (v{version}, {report.engine}): "
+        f"{report.sampled} conversations sampled, {len(report.drafts)} drafts "
+        f"({routed} routed to the lead), {len(report.skipped)} skipped with a reason "
+        "(most sampled calls have no transcript)."
+    )
+    with session_scope(url) as session:
+        lead = viewer_for(session=session, slack_user_id=LEAD)
+        first = session.scalar(select(QaDraft.id).order_by(QaDraft.confidence, QaDraft.id).limit(1))
+        view = (
+            load_draft_view(session=session, viewer=lead, draft_id=first, settings=settings)
+            if first
+            else None
+        )
+    if view is not None:
+        message = draft_message(view)
+        echo("A QA draft DM, as the lead gets it:")
+        echo(render_text(message))
+        echo(f"Block Kit Builder: {builder_url(message)}")
+        echo("")
+
+
 def run_demo(*, db_path: str, echo: Echo) -> None:
     """Build a fresh SQLite workspace, import the bundled sample, scan, and print what leads see."""
     path = Path(db_path).resolve()
@@ -137,4 +185,5 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
     echo(render_text(modal))
     echo(f"Block Kit Builder: {builder_url(modal)}")
     echo("")
+    _qa(url, settings, echo)
     echo(f"Try the CLI on it: DATABASE_URL=sqlite:///{path} debrief agents list")

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.export import retention_job
 from bot.helpdesks.registry import intercom_configured, zendesk_configured
 from bot.settings import Settings
-from jobs.work import qa_review_job, reminder_job, scan_job, sync_job
+from jobs.work import qa_review_job, qa_run_job, reminder_job, scan_job, sync_job
 from models.base import utcnow
 
 
@@ -38,6 +38,15 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         coalesce=True,
         max_instances=1,
         next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        qa_run_job,
+        CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="UTC"),
+        args=[settings],
+        id="qa_run",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=12 * 3600,
     )
     hour, minute = (int(part) for part in settings.scan_time.split(":"))
     scheduler.add_job(

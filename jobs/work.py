@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 
 from bot.ai.summarizer import summarizer_for
 from bot.db import session_scope
+from bot.qa.engines import engine_for
 from bot.qa.review import DraftDeliveryReport, deliver_drafts
+from bot.qa.run import NoApprovedRubric, QaReport, run_qa
 from bot.reminders import SendReport, send_due
 from bot.scanner import ScanReport, run_scan
 from bot.settings import Settings
@@ -83,6 +85,23 @@ def qa_review_job(settings: Settings, client: WebClient) -> DraftDeliveryReport:
             report.found_sent,
             report.failed,
         )
+    return report
+
+
+def qa_run_job(settings: Settings) -> QaReport | None:
+    """The weekly QA run: draft the week's sample against the approved rubric (none: skip)."""
+    try:
+        report = run_qa(
+            session_factory=partial(session_scope, settings.database_url),
+            settings=settings,
+            file=None,
+            since=None,
+            engine=engine_for(settings),
+        )
+    except NoApprovedRubric:
+        log.warning("weekly QA run skipped: no rubric is approved (debrief rubric approve --by U…)")
+        return None
+    log.info("weekly QA run: %d drafts, %d skipped", len(report.drafts), len(report.skipped))
     return report
 
 

@@ -118,3 +118,5 @@ def test_demo_flags_the_two_declining_agents_and_shows_dm_modal_and_chart(run, t
     assert "Coach Becky Ortiz" in out and "https://app.slack.com/block-kit-builder/#" in out
     assert "Offline summary (no AI engine configured)" in out
     assert "https://example.zendesk.com/agent/tickets/" in out
+    assert "QA run against the approved default rubric (v1, offline)" in out
+    assert "QA DRAFT:" in out and "Suggested, not a final score" in out

@@ -58,12 +58,23 @@ def record(
 def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_configured(settings):
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
     plain = build_scheduler(settings.model_copy(update={"scan_time": "07:30"}), client)
-    assert sorted(job.id for job in plain.get_jobs()) == ["qa_review", "reminders", "scan"]
+    assert sorted(job.id for job in plain.get_jobs()) == [
+        "qa_review",
+        "qa_run",
+        "reminders",
+        "scan",
+    ]
     assert "hour='7'" in str(plain.get_job("scan").trigger) and "minute='30'" in str(
         plain.get_job("scan").trigger
     )
     synced = build_scheduler(settings.model_copy(update={"intercom_token": "tok"}), client)
-    assert sorted(job.id for job in synced.get_jobs()) == ["qa_review", "reminders", "scan", "sync"]
+    assert sorted(job.id for job in synced.get_jobs()) == [
+        "qa_review",
+        "qa_run",
+        "reminders",
+        "scan",
+        "sync",
+    ]
     kept = build_scheduler(settings.model_copy(update={"retention_months": 12}), client)
     assert "retention" in [job.id for job in kept.get_jobs()]
 
