@@ -1,33 +1,277 @@
-"""The App Home tab: the agents a person may coach, each with a Coach button."""
+"""The App Home tab: the team at a glance for a lead, their own record for a member.
+
+Pure builders: the views stay within Slack's limits (100 blocks, 3000 characters a section)
+however much data there is, because every list arrives capped and every list section is
+filled line by line within a character budget, with what was left out counted.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from blocks.kit import Block, context, divider, escape, header, section
+from blocks.dates import slack_date
+from blocks.flag_dm import trend_figures
+from blocks.ids import ActionId, BlockId
+from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
 from blocks.messages import coach_button
-from bot.agents import AgentChoice
+from bot.deliveries import FlagView
+from bot.recovery import RECOVERY_WEEKS, Recovery
+from bot.team import OwnView, TeamFlag, TeamView
 
-MAX_AGENTS = 90
+HOME_MAX_BLOCKS = 100
+NAME_MAX = 80
+LABEL_MAX = 200
+NOTE_MAX = SECTION_MAX
+_BUDGET = SECTION_MAX - 100  # room for a closing line after the listed ones
+
+_KINDS = {
+    "documentation": "Documentation gap",
+    "policy": "Unclear policy",
+    "product": "Product issue",
+    "staffing": "Staffing",
+}
 
 
-def home_view(*, is_lead: bool, known: bool, agents: list[AgentChoice]) -> dict[str, Any]:
-    """The home tab for a lead (every agent), a member (their own record) or a stranger."""
-    blocks: list[Block] = [header("Debrief coaching")]
-    if not known:
-        blocks.append(
-            section("You're not set up in Debrief yet. Ask a Debrief owner to add you as a member.")
-        )
-        return {"type": "home", "blocks": blocks}
-    if is_lead:
-        blocks.append(context("Type `/coach NAME` anywhere, or pick an agent below."))
-    else:
-        blocks.append(context("Your own coaching record: notes your lead shared with you."))
-    blocks.append(divider())
-    if not agents:
-        blocks.append(section("No agents yet."))
-    for agent in agents[:MAX_AGENTS]:
-        blocks.append(section(f"*{escape(agent.name)}*", accessory=coach_button(agent.id, "Open")))
-    if len(agents) > MAX_AGENTS:
-        blocks.append(context(f"{len(agents) - MAX_AGENTS} more: use `/coach NAME`."))
+def _name(name: str) -> str:
+    """An agent's name, bold, clipped and escaped for mrkdwn."""
+    return f"*{fit(name, NAME_MAX)}*"
+
+
+def fit(text: str, limit: int) -> str:
+    """Text escaped for mrkdwn within `limit` characters, never cutting an entity in two."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    used = 0
+    for char in text:
+        piece = escape(char)
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip() + "…"
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _lines(lines: Iterable[str], total: int, more: str) -> str:
+    """Lines joined within one section's budget, then `N more …` for those not shown."""
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > _BUDGET:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    text = "\n".join(shown)
+    if total > len(shown):
+        text += f"\n_{total - len(shown)} more {more}_"
+    return text
+
+
+def _home(blocks: list[Block]) -> dict[str, Any]:
+    """A home view; more than 100 blocks is a bug in the builder, not something to send."""
+    if len(blocks) > HOME_MAX_BLOCKS:
+        raise ValueError(f"home has {len(blocks)} blocks; Slack allows {HOME_MAX_BLOCKS}")
     return {"type": "home", "blocks": blocks}
+
+
+def stranger_home() -> dict[str, Any]:
+    """The home for someone Debrief doesn't know."""
+    return _home(
+        [
+            header("Debrief coaching"),
+            section(
+                "You're not set up in Debrief yet. Ask a Debrief owner to add you as a member."
+            ),
+        ]
+    )
+
+
+def _flag_view(flag: TeamFlag, window_days: int) -> FlagView:
+    return FlagView(
+        flag_id=flag.flag_id,
+        agent_id=flag.agent_id,
+        agent_name=flag.agent_name,
+        baseline=flag.baseline,
+        current=flag.current,
+        slope=flag.slope,
+        tau=flag.tau,
+        p_value=flag.p_value,
+        ratings=flag.ratings,
+        windows=flag.windows,
+        window_days=window_days,
+        samples=0,
+    )
+
+
+def _recovery_line(row: Recovery) -> str:
+    def figure(value: float | None, count: int) -> str:
+        shown = "–" if value is None else f"{value:.2f}"
+        return f"{shown} ({_plural(count, 'rating')})"
+
+    change = "" if row.change is None else f" · *{row.change:+.2f}*"
+    return (
+        f"• {_name(row.agent)}: {figure(row.before, row.before_count)} → "
+        f"{figure(row.after, row.after_count)}{change} · coached since "
+        f"{slack_date(row.first_note_at)}"
+    )
+
+
+def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
+    """The lead's home: flagged agents with figures and Coach buttons, follow-ups due this
+    week, the QA queue, recent notes, process issues, CSAT recovery and everyone else."""
+    overdue = f" ({view.overdue_total} overdue)" if view.overdue_total else ""
+    blocks: list[Block] = [
+        header("Your team in Debrief"),
+        context(
+            f"{_plural(view.agents_total, 'active agent')} · updated "
+            f"{slack_date(view.now, '{date_short_pretty} at {time}')} · "
+            "type `/coach NAME` anywhere, or use a Coach button below."
+        ),
+        section(
+            f":chart_with_downwards_trend: *{view.flags_total}* flagged · "
+            f":calendar: *{view.follow_ups_total}* follow-ups due this week{overdue} · "
+            f":inbox_tray: *{view.qa_pending}* QA drafts to review · "
+            f":memo: *{view.issues_total}* open process issues"
+        ),
+        divider(),
+        header(f"Flagged agents ({view.flags_total})"),
+    ]
+    if not view.flags:
+        blocks.append(context("No agent's CSAT is sliding right now."))
+    for flag in view.flags:
+        blocks.append(
+            section(
+                f"{_name(flag.agent_name)} · flagged {slack_date(flag.raised_at)}\n"
+                + trend_figures(_flag_view(flag, window_days)),
+                accessory=coach_button(flag.agent_id),
+            )
+        )
+    if view.flags_total > len(view.flags):
+        blocks.append(
+            context(
+                f"{view.flags_total - len(view.flags)} more flagged agents, the steepest falls "
+                "shown first: find them with the picker at the bottom or `/coach NAME`."
+            )
+        )
+
+    blocks += [divider(), header(f"Follow-ups due this week ({view.follow_ups_total})")]
+    if view.follow_ups:
+        lines = (
+            f"• {slack_date(fu.due_at)} · {_name(fu.agent_name)} · <@{fu.author}>"
+            + (" · :warning: overdue" if fu.overdue else "")
+            for fu in view.follow_ups
+        )
+        blocks.append(section(_lines(lines, view.follow_ups_total, "due this week")))
+    else:
+        blocks.append(context("Nothing is due before the week is out."))
+
+    blocks += [
+        divider(),
+        section(
+            f"*QA review queue:* {_plural(view.qa_pending, 'draft')} waiting for a lead to "
+            "approve, edit or reject."
+            if view.qa_pending
+            else "*QA review queue:* empty."
+        ),
+        divider(),
+        header("Recent notes"),
+    ]
+    if view.recent_notes:
+        lines = (
+            f"• {slack_date(n.created_at)} · {_name(n.agent_name)} by <@{n.author}>"
+            + (" · shared" if n.shared else "")
+            + f"\n      _{escape(n.excerpt)}_"
+            for n in view.recent_notes
+        )
+        blocks.append(section(_lines(lines, len(view.recent_notes), "notes")))
+    else:
+        blocks.append(context("No coaching notes yet."))
+
+    blocks += [divider(), header(f"Process issues ({view.issues_total} open)")]
+    if view.issues:
+        lines = (
+            f"• *{escape(_KINDS.get(i.kind, i.kind.capitalize()))}* · "
+            f"{fit(i.label, LABEL_MAX)} · {_plural(i.count, 'time')}"
+            for i in view.issues
+        )
+        blocks.append(section(_lines(lines, view.issue_groups_total, "topics")))
+    else:
+        blocks.append(context("No open documentation gaps or other process issues."))
+
+    blocks += [divider(), header("CSAT recovery")]
+    if view.recovery:
+        lines = (_recovery_line(r) for r in view.recovery)
+        blocks.append(section(_lines(lines, view.recovery_total, "coached agents")))
+        blocks.append(
+            context(
+                f"Average CSAT over the {RECOVERY_WEEKS} weeks before each agent's first "
+                f"coaching note → the {RECOVERY_WEEKS} weeks after, with the ratings behind it."
+            )
+        )
+    else:
+        blocks.append(context("No agent has a coaching note yet."))
+
+    blocks += [divider(), header(f"Everyone else ({view.others_total})")]
+    for agent in view.others:
+        blocks.append(section(_name(agent.name), accessory=coach_button(agent.id)))
+    if view.others_total > len(view.others):
+        blocks.append(context(f"{view.others_total - len(view.others)} more agents."))
+    if view.agents_total:
+        blocks.append(
+            section(
+                "Coach anyone on the team:",
+                accessory={
+                    "type": "external_select",
+                    "action_id": ActionId.PICK_AGENT,
+                    "placeholder": {"type": "plain_text", "text": "Type a name"},
+                    "min_query_length": 1,
+                },
+                block_id=BlockId.PICKER,
+            )
+        )
+    else:
+        blocks.append(context("No agents yet: add one with `debrief agents add NAME`."))
+    return _home(blocks)
+
+
+def own_home(view: OwnView) -> dict[str, Any]:
+    """A member's home: their own record and the notes shared with them, newest first."""
+    blocks: list[Block] = [header("Your coaching record")]
+    if view.agent_id is None or view.agent_name is None:
+        blocks.append(
+            section(
+                "Your Debrief membership isn't linked to an agent record yet. "
+                "Ask a Debrief owner to link it."
+            )
+        )
+        return _home(blocks)
+    blocks += [
+        section(
+            f"{_name(view.agent_name)}", accessory=coach_button(view.agent_id, "Open my record")
+        ),
+        context("Notes your lead shared with you, newest first."),
+        divider(),
+    ]
+    if not view.notes:
+        blocks.append(section("No notes have been shared with you yet."))
+    for note in view.notes:
+        follow_up = (
+            "" if note.follow_up_at is None else f" · follow-up {slack_date(note.follow_up_at)}"
+        )
+        blocks += [
+            section(fit(note.body, NOTE_MAX)),
+            context(f"<@{note.author}> · {slack_date(note.created_at)}{follow_up}"),
+        ]
+    if view.notes_total > len(view.notes):
+        blocks.append(
+            context(
+                f"{view.notes_total - len(view.notes)} older notes: open your record to read them."
+            )
+        )
+    return _home(blocks)

@@ -7,11 +7,26 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from blocks.home import home_view
-from bot.agents import agents_in_scope
+from blocks.home import own_home, stranger_home, team_home
 from bot.errors import NotAMember
 from bot.scope import viewer_for
+from bot.team import load_own_view, load_team_view
 from handlers.deps import Deps
+from models.base import utcnow
+
+
+def home_for(deps: Deps, user_id: str) -> dict[str, Any]:
+    """The home view this Slack user may see: the team, their own record, or "not set up"."""
+    now = utcnow()
+    with deps.read_session() as session:
+        try:
+            viewer = viewer_for(session=session, slack_user_id=user_id)
+        except NotAMember:
+            return stranger_home()
+        if viewer.is_lead:
+            team = load_team_view(session=session, viewer=viewer, now=now)
+            return team_home(team, window_days=deps.settings.window_days)
+        return own_home(load_own_view(session=session, viewer=viewer, now=now))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -22,12 +37,4 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        with deps.read_session() as session:
-            try:
-                viewer = viewer_for(session=session, slack_user_id=user_id)
-            except NotAMember:
-                view = home_view(is_lead=False, known=False, agents=[])
-            else:
-                agents = agents_in_scope(session=session, viewer=viewer)
-                view = home_view(is_lead=viewer.is_lead, known=True, agents=agents)
-        client.views_publish(user_id=user_id, view=view)
+        client.views_publish(user_id=user_id, view=home_for(deps, user_id))
