@@ -383,3 +383,7 @@ register(main, agents)
 from bot.cli_qa import register as register_qa  # noqa: E402  (the QA commands live beside this module)
 
 register_qa(main)
+
+from bot.cli_metrics import register as register_metrics  # noqa: E402  (the metrics command lives beside this module)
+
+register_metrics(main)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from blocks.digest import DIGEST_EVENT, digest_message
 from blocks.flag_dm import flag_message
 from blocks.ids import FLAG_EVENT, QA_DRAFT_EVENT, REMINDER_EVENT
 from blocks.qa_review import draft_message
 from blocks.reminder_dm import reminder_message
 from bot.deliveries import FlagView
+from bot.digest import DigestView
 from bot.qa.review import DraftView
 from bot.reminders import ReminderView, calendar_url
 
@@ -54,38 +57,54 @@ class SlackFlagNotifier:
         """The ts of a DM already sent about this flag (checked before re-sending)."""
         return find_by_metadata(self.client, channel, FLAG_EVENT, "flag_id", flag_id)
 
-    def _upload_chart(self, view: FlagView, png: bytes) -> str | None:
-        try:
-            answer = self.client.files_upload_v2(
-                file=png,
-                filename=f"csat-{view.flag_id}.png",
-                title=f"Weekly CSAT of {view.agent_name}",
-            )
-            return str(answer["file"]["id"])
-        except SlackApiError as exc:
-            log.warning(
-                "chart upload failed (%s); sending the DM without it", exc.response.get("error")
-            )
-            return None
-
     def post_flag(self, channel: str, view: FlagView, chart_png: bytes | None) -> str:
         """Post the DM with its chart; if Slack won't show the image yet, retry, then go without."""
-        file_id = self._upload_chart(view, chart_png) if chart_png else None
-        attempts = [file_id, file_id, None] if file_id else [None]
-        for index, image in enumerate(attempts):
-            try:
-                answer = self.client.chat_postMessage(
-                    channel=channel, **flag_message(view, chart_file_id=image)
-                )
-                return str(answer["ts"])
-            except SlackApiError as exc:
-                if image is None or exc.response.get("error") != "invalid_blocks":
-                    raise
-                if index == 0:
-                    time.sleep(1.0)  # a fresh upload can take a moment before blocks may show it
-                else:
-                    log.warning("Slack refused the chart image; sending the DM without it")
-        raise AssertionError("the last attempt has no image: it returns or raises")
+        return post_with_chart(
+            self.client,
+            channel,
+            lambda image: flag_message(view, chart_file_id=image),
+            chart_png,
+            filename=f"csat-{view.flag_id}.png",
+            title=f"Weekly CSAT of {view.agent_name}",
+        )
+
+
+def upload_chart(client: WebClient, png: bytes, *, filename: str, title: str) -> str | None:
+    """Upload a chart PNG (files_upload_v2); its file id, or None if Slack refused it."""
+    try:
+        answer = client.files_upload_v2(file=png, filename=filename, title=title)
+        return str(answer["file"]["id"])
+    except SlackApiError as exc:
+        log.warning(
+            "chart upload failed (%s); sending the DM without it", exc.response.get("error")
+        )
+        return None
+
+
+def post_with_chart(
+    client: WebClient,
+    channel: str,
+    message: Callable[[str | None], dict[str, Any]],
+    chart_png: bytes | None,
+    *,
+    filename: str,
+    title: str,
+) -> str:
+    """Post `message(file id)` with its chart; if Slack won't show the image yet, retry, then without."""
+    file_id = upload_chart(client, chart_png, filename=filename, title=title) if chart_png else None
+    attempts = [file_id, file_id, None] if file_id else [None]
+    for index, image in enumerate(attempts):
+        try:
+            answer = client.chat_postMessage(channel=channel, **message(image))
+            return str(answer["ts"])
+        except SlackApiError as exc:
+            if image is None or exc.response.get("error") != "invalid_blocks":
+                raise
+            if index == 0:
+                time.sleep(1.0)  # a fresh upload can take a moment before blocks may show it
+            else:
+                log.warning("Slack refused the chart image; sending the DM without it")
+    raise AssertionError("the last attempt has no image: it returns or raises")
 
 
 class SlackReminderNotifier:
@@ -148,3 +167,34 @@ class SlackDraftNotifier:
         """Send the draft DM."""
         answer = self.client.chat_postMessage(channel=channel, **draft_message(view))
         return str(answer["ts"])
+
+
+class SlackDigestNotifier:
+    """Sends the weekly digest, with its week in the message metadata and its chart attached."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with the lead."""
+        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+
+    def find_digest_message(self, channel: str, week_key: int) -> str | None:
+        """The ts of this week's digest if already sent (checked before re-sending a claim)."""
+        return find_by_metadata(self.client, channel, DIGEST_EVENT, "week_key", week_key)
+
+    def zone_of(self, user_id: str) -> str | None:
+        """The user's Slack time zone (users.info)."""
+        answer = self.client.users_info(user=user_id)
+        return (answer.get("user") or {}).get("tz")
+
+    def post_digest(self, channel: str, view: DigestView, chart_png: bytes | None) -> str:
+        """Post the digest, with the chart the way the flag DM posts its own."""
+        return post_with_chart(
+            self.client,
+            channel,
+            lambda image: digest_message(view, chart_file_id=image),
+            chart_png,
+            filename=f"digest-{view.week}.png",
+            title=view.chart_title or "Weekly CSAT",
+        )

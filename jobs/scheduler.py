@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.export import retention_job
 from bot.helpdesks.registry import intercom_configured, zendesk_configured
 from bot.settings import Settings
-from jobs.work import qa_review_job, qa_run_job, reminder_job, scan_job, sync_job
+from jobs.work import digest_job, qa_review_job, qa_run_job, reminder_job, scan_job, sync_job
 from models.base import utcnow
 
 
@@ -47,6 +47,15 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         coalesce=True,
         max_instances=1,
         misfire_grace_time=12 * 3600,
+    )
+    scheduler.add_job(
+        digest_job,
+        CronTrigger(minute=5, timezone="UTC"),  # hourly: each lead's Monday 09:xx, in their zone
+        args=[settings, client],
+        id="digest",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=1800,
     )
     hour, minute = (int(part) for part in settings.scan_time.split(":"))
     scheduler.add_job(

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.ai.summarizer import summarizer_for
 from bot.db import session_scope
+from bot.digest import DigestReport, send_digests
 from bot.qa.engines import engine_for
 from bot.qa.review import DraftDeliveryReport, deliver_drafts
 from bot.qa.run import NoApprovedRubric, QaReport, run_qa
@@ -18,11 +19,13 @@ from bot.scanner import ScanReport, run_scan
 from bot.settings import Settings
 from bot.sync import SyncReport, sync_helpdesks
 from handlers.notifier import (
+    SlackDigestNotifier,
     SlackDraftNotifier,
     SlackFlagNotifier,
     SlackReminderNotifier,
     slack_refused,
 )
+from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -111,4 +114,24 @@ def sync_job(settings: Settings) -> SyncReport:
         session_factory=partial(session_scope, settings.database_url), settings=settings
     )
     log.info("sync: %s%s", report.pulled, f"; failed {report.failed}" if report.failed else "")
+    return report
+
+
+def digest_job(settings: Settings, client: WebClient) -> DigestReport:
+    """Hourly: the weekly digest to each lead whose Monday 09:00 (their zone) has come, once."""
+    notifier = SlackDigestNotifier(client)
+    report = send_digests(
+        session_factory=partial(session_scope, settings.database_url),
+        notifier=notifier,
+        zone_of=notifier.zone_of,
+        now=utcnow(),
+    )
+    if report.due:
+        log.info(
+            "weekly digest: %d due, %d sent, %d already sent, %d to retry",
+            report.due,
+            report.sent,
+            report.found_sent,
+            report.failed,
+        )
     return report

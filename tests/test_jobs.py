@@ -59,6 +59,7 @@ def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_conf
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
     plain = build_scheduler(settings.model_copy(update={"scan_time": "07:30"}), client)
     assert sorted(job.id for job in plain.get_jobs()) == [
+        "digest",
         "qa_review",
         "qa_run",
         "reminders",
@@ -69,6 +70,7 @@ def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_conf
     )
     synced = build_scheduler(settings.model_copy(update={"intercom_token": "tok"}), client)
     assert sorted(job.id for job in synced.get_jobs()) == [
+        "digest",
         "qa_review",
         "qa_run",
         "reminders",

@@ -1,0 +1,77 @@
+"""The weekly digest DM (pure: figures in, Block Kit out, well within 50 blocks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blocks.kit import MESSAGE_MAX_BLOCKS, Block, clip, context, divider, escape, header, section
+from bot.digest import DigestView
+
+DIGEST_EVENT = "debrief_digest"
+MAX_NAMES = 10
+MAX_RECOVERY = 10
+
+
+def _names(names: list[str]) -> str:
+    if not names:
+        return ""
+    unique = list(dict.fromkeys(names))
+    shown = ", ".join(escape(n) for n in unique[:MAX_NAMES])
+    more = len(unique) - MAX_NAMES
+    return f": {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def recovery_line(r: Any) -> str:
+    """One coached agent: CSAT before → after their first note, with the ratings behind each."""
+    change = "" if r.change is None else f" ({r.change:+.2f})"
+    return (
+        f"• *{escape(r.agent)}*: {_score(r.before)} ({r.before_count} ratings) → "
+        f"{_score(r.after)} ({r.after_count} ratings){change}"
+    )
+
+
+def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dict[str, Any]:
+    """The digest: flags, notes, follow-ups, the QA queue, CSAT recovery and a chart."""
+    span = f"{view.start:%d %b} – {view.end:%d %b}"
+    blocks: list[Block] = [
+        header(f"Your coaching week ({view.week})"),
+        context(f"The 7 days {span}, across the team."),
+        section(
+            f"*Flags raised:* {len(view.flags_raised)}{_names(view.flags_raised)}\n"
+            f"*Flags cleared:* {len(view.flags_cleared)}{_names(view.flags_cleared)}\n"
+            f"*Notes written:* {view.notes_written}\n"
+            f"*Follow-ups done:* {view.follow_ups_done}   "
+            f"*Overdue now:* {view.follow_ups_overdue}\n"
+            f"*QA drafts waiting for review:* {view.queue}"
+        ),
+    ]
+    if view.recovery:
+        lines = [recovery_line(r) for r in view.recovery[:MAX_RECOVERY]]
+        more = len(view.recovery) - MAX_RECOVERY
+        if more > 0:
+            lines.append(f"…and {more} more in `debrief metrics`.")
+        blocks += [
+            divider(),
+            section("*CSAT recovery* (4 weeks before → after the first note)\n" + "\n".join(lines)),
+        ]
+    if chart_file_id is not None:
+        blocks.append(
+            {
+                "type": "image",
+                "slack_file": {"id": chart_file_id},
+                "alt_text": clip(view.chart_title or "Weekly CSAT", 2000),
+            }
+        )
+    assert len(blocks) <= MESSAGE_MAX_BLOCKS
+    return {
+        "text": (
+            f"Your coaching week: {len(view.flags_raised)} flags raised, "
+            f"{view.notes_written} notes, {view.queue} QA drafts waiting"
+        ),
+        "blocks": blocks,
+        "metadata": {"event_type": DIGEST_EVENT, "event_payload": {"week_key": view.week_key}},
+    }

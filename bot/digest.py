@@ -1,0 +1,367 @@
+"""The weekly digest: a DM to each lead on Monday at 09:00 in their own time zone, once a week.
+
+The job runs hourly. A lead (owner or admin) is due when it is Monday between 09:00 and
+`GRACE` later in their Slack time zone (cached on their member row for a week, as for
+follow-ups; UTC when unknown) and they have had no digest this ISO week (of their own
+calendar). The grace lets a run that failed at 09:xx be made up later that morning.
+
+Exactly once per lead and week, across repeated runs, several processes and crashes: the send
+is stored as a ``digest_sent`` MeasurementEvent (payload ``{lead, week, claimedAt, sentAt,
+channel, ts}``), **claimed before sending** (on PostgreSQL under a transaction-scoped advisory
+lock, so two processes can't both claim), confirmed after. A claim older than `LEASE` belongs
+to a sender that died mid-send: the next run takes it over and first looks for the digest in
+the DM's history (the week is in the message metadata) before posting.
+
+What it says covers the 7 days before the send: flags raised and cleared, notes written,
+follow-ups done and overdue (now), the QA review queue (pending drafts), the CSAT recovery of
+coached agents, and a chart of weekly CSAT (of the agents flagged now, or the team).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import DateFormatter, date2num
+from matplotlib.figure import Figure
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from bot.followups import author_zone
+from bot.recovery import Recovery, csat_recovery
+from models import (
+    Agent,
+    Conversation,
+    DraftStatus,
+    Flag,
+    MeasurementEvent,
+    Member,
+    Note,
+    QaDraft,
+    Role,
+)
+
+log = logging.getLogger(__name__)
+
+EVENT = "digest_sent"
+SEND_HOUR = 9
+GRACE = timedelta(hours=3)
+LEASE = timedelta(minutes=10)
+WEEK = timedelta(days=7)
+CHART_WEEKS = 8
+MAX_CHART_AGENTS = 5
+LOCK_SPACE = 0x44494745  # "DIGE": the advisory-lock namespace of digest claims
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """Everything a lead's weekly digest shows."""
+
+    lead: str
+    week: str
+    week_key: int
+    start: datetime
+    end: datetime
+    flags_raised: list[str]
+    flags_cleared: list[str]
+    notes_written: int
+    follow_ups_done: int
+    follow_ups_overdue: int
+    queue: int
+    recovery: list[Recovery]
+    chart_title: str | None = None
+    chart_series: dict[str, list[tuple[datetime, float, int]]] = field(default_factory=dict)
+
+
+class DigestNotifier(Protocol):
+    """Where digests go (Slack in production)."""
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with a user."""
+        ...
+
+    def find_digest_message(self, channel: str, week_key: int) -> str | None:
+        """The ts of this week's digest in the channel, if one was sent."""
+        ...
+
+    def post_digest(self, channel: str, view: DigestView, chart_png: bytes | None) -> str:
+        """Send the digest (the week in its metadata); returns its ts."""
+        ...
+
+
+def iso_week(local: datetime) -> tuple[str, int]:
+    """("2026-W48", 202648) for a local moment."""
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}", year * 100 + week
+
+
+def is_due(local: datetime) -> bool:
+    """Monday, from 09:00 to 09:00 + GRACE, local time."""
+    start = local.replace(hour=SEND_HOUR, minute=0, second=0, microsecond=0)
+    return local.weekday() == 0 and start <= local < start + GRACE
+
+
+def leads(session: Session) -> list[str]:
+    """The Slack ids of every owner and admin."""
+    return list(
+        session.scalars(
+            select(Member.slack_user_id)
+            .where(Member.role.in_([Role.OWNER, Role.ADMIN]))
+            .order_by(Member.slack_user_id)
+        )
+    )
+
+
+def due_leads(
+    *, session: Session, now: datetime, zone_of: Callable[[str], str | None]
+) -> list[tuple[str, str, int]]:
+    """(lead, week, week key) of the leads whose Monday 09:00 has come; zones cached a week."""
+    due = []
+    for lead in leads(session):
+        zone = author_zone(session=session, slack_user_id=lead, lookup=zone_of, now=now)
+        local = now.astimezone(ZoneInfo(zone or "UTC"))
+        if is_due(local):
+            week, key = iso_week(local)
+            due.append((lead, week, key))
+    return due
+
+
+def _sends(session: Session, lead: str, week: str, now: datetime) -> list[MeasurementEvent]:
+    rows = session.scalars(
+        select(MeasurementEvent).where(
+            MeasurementEvent.kind == EVENT, MeasurementEvent.at >= now - 2 * WEEK
+        )
+    )
+    return [
+        r for r in rows if (r.payload or {}).get("lead") == lead and r.payload.get("week") == week
+    ]
+
+
+def _lock(session: Session, lead: str, week: str) -> None:
+    """Serialise claims of one lead's week across processes (PostgreSQL; SQLite has one writer)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{lead}/{week}".encode()).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": LOCK_SPACE, "key": key}
+    )
+
+
+def claim(session: Session, lead: str, week: str, now: datetime) -> tuple[int | None, bool]:
+    """Claim this lead's week; returns (the claim's event id or None, an earlier try may have sent)."""
+    _lock(session, lead, week)
+    existing = _sends(session, lead, week, now)
+    if not existing:
+        row = MeasurementEvent(
+            kind=EVENT,
+            at=now,
+            payload={"lead": lead, "week": week, "claimedAt": now.isoformat(), "sentAt": None},
+        )
+        session.add(row)
+        session.flush()
+        return row.id, False
+    row = existing[0]
+    payload = dict(row.payload)
+    if payload.get("sentAt"):
+        return None, False
+    claimed = datetime.fromisoformat(str(payload.get("claimedAt")))
+    if claimed >= now - LEASE:
+        return None, False
+    payload["claimedAt"] = now.isoformat()
+    row.payload = payload
+    session.flush()
+    return row.id, True
+
+
+def _confirm(session: Session, event_id: int, now: datetime, channel: str, ts: str) -> None:
+    row = session.get(MeasurementEvent, event_id)
+    if row is not None:
+        row.payload = {**row.payload, "sentAt": now.isoformat(), "channel": channel, "ts": ts}
+
+
+def _names(session: Session, ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    by_id = dict(session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(ids))).all())
+    return [str(by_id[i]) for i in ids if i in by_id]
+
+
+def _weekly(
+    session: Session, agent_ids: list[int] | None, start: datetime, end: datetime
+) -> list[tuple[datetime, float, int]]:
+    """(week start, mean CSAT, ratings) for weeks ending at `end`, of some agents or everyone."""
+    query = select(Conversation.closed_at, Conversation.csat).where(
+        Conversation.closed_at >= start, Conversation.closed_at < end
+    )
+    if agent_ids is not None:
+        query = query.where(Conversation.agent_id.in_(agent_ids))
+    sums: dict[int, list[float]] = {}
+    for closed_at, csat in session.execute(query):
+        index = int((closed_at - start) / WEEK)
+        sums.setdefault(index, []).append(float(csat))
+    return [
+        (start + index * WEEK, round(sum(v) / len(v), 2), len(v))
+        for index, v in sorted(sums.items())
+    ]
+
+
+def digest_view(
+    *, session: Session, lead: str, week: str, week_key: int, now: datetime
+) -> DigestView:
+    """The digest's figures for the 7 days before `now`."""
+    start = now - WEEK
+    raised = list(
+        session.scalars(
+            select(Flag.agent_id)
+            .where(Flag.raised_at >= start, Flag.raised_at < now)
+            .order_by(Flag.raised_at)
+        )
+    )
+    cleared = list(
+        session.scalars(
+            select(Flag.agent_id)
+            .where(Flag.cleared_at >= start, Flag.cleared_at < now)
+            .order_by(Flag.cleared_at)
+        )
+    )
+    notes = session.scalar(
+        select(func.count(Note.id)).where(
+            Note.created_at >= start, Note.created_at < now, Note.archived_at.is_(None)
+        )
+    )
+    done = session.scalar(
+        select(func.count(Note.id)).where(
+            Note.follow_up_done_at >= start, Note.follow_up_done_at < now
+        )
+    )
+    overdue = session.scalar(
+        select(func.count(Note.id)).where(
+            Note.follow_up_at < now, Note.follow_up_done_at.is_(None), Note.archived_at.is_(None)
+        )
+    )
+    queue = session.scalar(
+        select(func.count(QaDraft.id)).where(QaDraft.status == DraftStatus.PENDING)
+    )
+    recovery = [r for r in csat_recovery(session=session, now=now) if r.after_count]
+    flagged = list(
+        session.scalars(
+            select(Flag.agent_id)
+            .where(Flag.cleared_at.is_(None), Flag.dismissed_at.is_(None), Flag.raised_at < now)
+            .distinct()
+        )
+    )[:MAX_CHART_AGENTS]
+    chart_start = now - CHART_WEEKS * WEEK
+    series: dict[str, list[tuple[datetime, float, int]]] = {}
+    if flagged:
+        by_id = dict(
+            session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(flagged))).all()
+        )
+        for agent_id in flagged:
+            points = _weekly(session, [agent_id], chart_start, now)
+            if len(points) >= 2:
+                series[str(by_id[agent_id])] = points
+        title = "Weekly CSAT of the agents flagged now"
+    else:
+        team = _weekly(session, None, chart_start, now)
+        if len(team) >= 2:
+            series["team"] = team
+        title = "Weekly CSAT of the team"
+    return DigestView(
+        lead=lead,
+        week=week,
+        week_key=week_key,
+        start=start,
+        end=now,
+        flags_raised=_names(session, raised),
+        flags_cleared=_names(session, cleared),
+        notes_written=int(notes or 0),
+        follow_ups_done=int(done or 0),
+        follow_ups_overdue=int(overdue or 0),
+        queue=int(queue or 0),
+        recovery=recovery,
+        chart_title=title if series else None,
+        chart_series=series,
+    )
+
+
+def digest_chart_png(view: DigestView) -> bytes | None:
+    """Weekly mean CSAT lines (one per flagged agent, or the team), or None with under 2 weeks."""
+    if not view.chart_series:
+        return None
+    figure = Figure(figsize=(6.4, 3.2), dpi=100)  # no pyplot: no global state, thread-safe
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for name, points in view.chart_series.items():
+        axes.plot(
+            [date2num(p[0].astimezone(UTC)) for p in points],
+            [p[1] for p in points],
+            marker="o",
+            label=name,
+        )
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axes.set_ylim(1, 5.2)
+    axes.set_ylabel("mean CSAT (1–5)")
+    axes.set_title(view.chart_title or "Weekly CSAT", fontsize=10)
+    axes.legend(loc="lower left", fontsize=7, frameon=False)
+    axes.tick_params(axis="x", labelsize=7)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@dataclass
+class DigestReport:
+    """What one digest pass did."""
+
+    due: int = 0
+    sent: int = 0
+    found_sent: int = 0
+    failed: int = 0
+    leads: list[str] = field(default_factory=list)
+
+
+def send_digests(
+    *,
+    session_factory: Callable[[], Any],
+    notifier: DigestNotifier,
+    zone_of: Callable[[str], str | None],
+    now: datetime,
+) -> DigestReport:
+    """DM this week's digest to every lead whose Monday 09:00 has come, once each."""
+    report = DigestReport()
+    with session_factory() as session:
+        due = due_leads(session=session, now=now, zone_of=zone_of)
+    report.due = len(due)
+    for lead, week, key in due:
+        with session_factory() as session:
+            event_id, maybe_sent = claim(session, lead, week, now)
+        if event_id is None:
+            continue
+        try:
+            with session_factory() as session:
+                view = digest_view(session=session, lead=lead, week=week, week_key=key, now=now)
+            channel = notifier.open_dm(lead)
+            ts = notifier.find_digest_message(channel, key) if maybe_sent else None
+            if ts is None:
+                ts = notifier.post_digest(channel, view, digest_chart_png(view))
+                report.sent += 1
+            else:
+                report.found_sent += 1
+        except Exception:  # the claim stays: after the lease, a later run checks history first
+            log.exception("could not send the weekly digest to %s; it will be retried", lead)
+            report.failed += 1
+            continue
+        with session_factory() as session:
+            _confirm(session, event_id, now, channel, ts)
+        report.leads.append(lead)
+    return report

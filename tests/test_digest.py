@@ -1,0 +1,258 @@
+"""The weekly digest: once per lead per ISO week, Monday 09:00 in the lead's zone, known figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy import select
+
+from blocks.digest import DIGEST_EVENT, digest_message
+from bot.db import session_scope
+from bot.digest import (
+    EVENT,
+    DigestView,
+    digest_chart_png,
+    digest_view,
+    is_due,
+    iso_week,
+    send_digests,
+)
+from handlers.app import slack_client
+from handlers.notifier import SlackDigestNotifier
+from models import Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Rubric
+from tests import factories as f
+
+MONDAY_LONDON_9 = datetime(2026, 11, 23, 9, 10, tzinfo=UTC)  # 09:10 in London (UTC+0 in Nov)
+
+
+def flag(session, agent_id, raised, cleared=None):
+    session.add(
+        Flag(
+            agent_id=agent_id,
+            raised_at=raised,
+            cleared_at=cleared,
+            baseline=4.5,
+            current=3.0,
+            slope=-0.3,
+            tau=-0.8,
+            p_value=0.01,
+            ratings=40,
+            review_start=raised - timedelta(28),
+            review_end=raised,
+            windows=[],
+        )
+    )
+
+
+def note(session, agent_id, created, follow_up=None, done=None):
+    session.add(
+        Note(
+            agent_id=agent_id,
+            author="ULONDON",
+            body="1:1 on refunds",
+            created_at=created,
+            updated_at=created,
+            follow_up_at=follow_up,
+            follow_up_done_at=done,
+        )
+    )
+
+
+@pytest.fixture()
+def team(session, fake_slack):
+    fake_slack.add_user("ULONDON", tz="Europe/London")
+    fake_slack.add_user("UTOKYO", tz="Asia/Tokyo")
+    fake_slack.add_user("USARAH", tz="Europe/London")
+    f.member(session, "ULONDON", "owner")
+    f.member(session, "UTOKYO", "admin")
+    sarah, omar = f.agent(session, "Sarah"), f.agent(session, "Omar")
+    f.member(session, "USARAH", "member", agent="Sarah")
+    now = MONDAY_LONDON_9
+    flag(session, omar.id, now - timedelta(days=3))  # raised this week, still open
+    flag(session, sarah.id, now - timedelta(days=50), now - timedelta(days=5))  # cleared
+    flag(session, sarah.id, now - timedelta(days=40), now - timedelta(days=30))  # old news
+    first = now - timedelta(days=20)
+    note(session, sarah.id, first, follow_up=now - timedelta(days=10))  # overdue
+    note(
+        session,
+        sarah.id,
+        now - timedelta(days=2),
+        now - timedelta(days=1),
+        now - timedelta(hours=20),
+    )
+    note(session, omar.id, now - timedelta(days=1), follow_up=now - timedelta(hours=2))  # overdue
+    rubric = Rubric(version=1, name="r", criteria=[], source_sha256="0" * 64, approved_by="x")
+    session.add(rubric)
+    session.flush()
+    for i, status in enumerate([DraftStatus.PENDING, DraftStatus.PENDING, DraftStatus.APPROVED]):
+        session.add(
+            QaDraft(
+                helpdesk="zendesk",
+                external_id=str(i),
+                agent_id=omar.id,
+                rubric_id=rubric.id,
+                engine="t",
+                summary="s",
+                scores=[],
+                points=[],
+                customer_risk=[],
+                confidence=0.9,
+                route="ready",
+                status=status,
+            )
+        )
+    for day, score in [(-10, 2), (-5, 1), (3, 4), (8, 5)]:  # Sarah around her first note
+        session.add(
+            Conversation(
+                helpdesk="zendesk",
+                external_id=f"s{day}",
+                agent_id=sarah.id,
+                closed_at=first + timedelta(days=day),
+                csat=float(score),
+            )
+        )
+    for week, rating in [(3, 4.0), (2, 3.0), (1, 2.0)]:  # Omar's slide, a rating a week
+        session.add(
+            Conversation(
+                helpdesk="zendesk",
+                external_id=f"o{week}",
+                agent_id=omar.id,
+                closed_at=now - timedelta(weeks=week, hours=-1),
+                csat=rating,
+            )
+        )
+    session.commit()
+    return session
+
+
+def run(settings, fake_slack, now):
+    notifier = SlackDigestNotifier(slack_client(settings, fake_slack.token))
+    return send_digests(
+        session_factory=partial(session_scope, settings.database_url),
+        notifier=notifier,
+        zone_of=notifier.zone_of,
+        now=now,
+    )
+
+
+def digests(fake_slack, user):
+    channel = fake_slack._dm_for(user)
+    return [
+        m
+        for m in fake_slack.messages.get(channel, [])
+        if (m.get("metadata") or {}).get("event_type") == DIGEST_EVENT
+    ]
+
+
+def test_due_on_monday_from_nine_local_for_a_few_hours():
+    assert is_due(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert is_due(datetime(2026, 11, 23, 11, 59, tzinfo=UTC))
+    assert not is_due(datetime(2026, 11, 23, 8, 59, tzinfo=UTC))
+    assert not is_due(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    assert not is_due(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert iso_week(datetime(2026, 11, 23, 9, tzinfo=UTC)) == ("2026-W48", 202648)
+
+
+def test_each_lead_gets_one_digest_a_week_at_nine_in_their_zone(team, settings, fake_slack):
+    sent_at: dict[str, datetime] = {}
+    tick = datetime(2026, 11, 22, 20, 5, tzinfo=UTC)  # Sunday evening UTC
+    while tick < datetime(2026, 11, 23, 16, tzinfo=UTC):
+        for _ in range(2):  # the job repeats (two processes, a retry): still once
+            report = run(settings, fake_slack, tick)
+            for lead in report.leads:
+                sent_at[lead] = tick
+        tick += timedelta(hours=1)
+    # Tokyo's Monday 09:05 is Monday 00:05 UTC; London's is 09:05 UTC; a member gets nothing
+    assert sent_at == {
+        "UTOKYO": datetime(2026, 11, 23, 0, 5, tzinfo=UTC),
+        "ULONDON": datetime(2026, 11, 23, 9, 5, tzinfo=UTC),
+    }
+    assert len(digests(fake_slack, "UTOKYO")) == 1 and len(digests(fake_slack, "ULONDON")) == 1
+    assert len(fake_slack.calls_to("users.info")) == 2  # each zone looked up once, then cached
+    with session_scope(settings.database_url) as session:
+        rows = session.scalars(select(MeasurementEvent).where(MeasurementEvent.kind == EVENT))
+        payloads = sorted(
+            (r.payload["lead"], r.payload["week"], bool(r.payload["sentAt"])) for r in rows
+        )
+    assert payloads == [("ULONDON", "2026-W48", True), ("UTOKYO", "2026-W48", True)]
+    # next Monday is a new week
+    assert run(settings, fake_slack, datetime(2026, 11, 30, 9, 5, tzinfo=UTC)).leads == ["ULONDON"]
+
+
+def test_the_digest_figures_and_chart(team, settings, fake_slack):
+    view = digest_view(
+        session=team, lead="ULONDON", week="2026-W48", week_key=202648, now=MONDAY_LONDON_9
+    )
+    assert view.flags_raised == ["Omar"] and view.flags_cleared == ["Sarah"]
+    assert view.notes_written == 2  # the first note is 20 days old
+    assert (view.follow_ups_done, view.follow_ups_overdue) == (1, 2)
+    assert view.queue == 2
+    assert [(r.agent, r.before, r.before_count, r.after, r.after_count) for r in view.recovery] == [
+        ("Sarah", 1.5, 2, 4.5, 2)
+    ]
+    assert list(view.chart_series) == ["Omar"]  # the agent flagged now, three weekly points
+    assert [p[1:] for p in view.chart_series["Omar"]] == [(4.0, 1), (3.0, 1), (2.0, 1)]
+    png = digest_chart_png(view)
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
+    message = digest_message(view, chart_file_id="F1")
+    body = "\n".join(b["text"]["text"] for b in message["blocks"] if b["type"] == "section")
+    assert "*Flags raised:* 1: Omar" in body and "*Flags cleared:* 1: Sarah" in body
+    assert "*Notes written:* 2" in body and "*Overdue now:* 2" in body
+    assert "*QA drafts waiting for review:* 2" in body
+    assert "*Sarah*: 1.50 (2 ratings) → 4.50 (2 ratings) (+3.00)" in body
+    assert message["blocks"][-1]["slack_file"] == {"id": "F1"}
+    assert len(message["blocks"]) <= 50
+
+    report = run(settings, fake_slack, MONDAY_LONDON_9)
+    assert report.leads == ["ULONDON"]
+    [sent] = digests(fake_slack, "ULONDON")
+    assert any(b["type"] == "image" for b in sent["blocks"])  # uploaded like the flag chart
+    assert fake_slack.calls_to("files.completeUploadExternal")
+
+
+def test_no_chart_without_two_weeks_of_ratings():
+    view = DigestView(
+        lead="U",
+        week="2026-W48",
+        week_key=202648,
+        start=MONDAY_LONDON_9 - timedelta(7),
+        end=MONDAY_LONDON_9,
+        flags_raised=[],
+        flags_cleared=[],
+        notes_written=0,
+        follow_ups_done=0,
+        follow_ups_overdue=0,
+        queue=0,
+        recovery=[],
+    )
+    assert digest_chart_png(view) is None
+    assert all(b["type"] != "image" for b in digest_message(view)["blocks"])
+
+
+class FlakyNotifier(SlackDigestNotifier):
+    fail = True
+
+    def post_digest(self, channel, view, chart_png):
+        ts = super().post_digest(channel, view, None)
+        if self.fail:
+            raise ConnectionError("lost the answer")  # posted, but the sender never knew
+        return ts
+
+
+def test_a_lost_answer_is_found_in_history_after_the_lease(team, settings, fake_slack):
+    notifier = FlakyNotifier(slack_client(settings, fake_slack.token))
+    go = partial(
+        send_digests,
+        session_factory=partial(session_scope, settings.database_url),
+        notifier=notifier,
+        zone_of=notifier.zone_of,
+    )
+    assert go(now=MONDAY_LONDON_9).failed == 1
+    assert go(now=MONDAY_LONDON_9 + timedelta(minutes=5)).leads == []  # claim held: no resend
+    notifier.fail = False
+    later = go(now=MONDAY_LONDON_9 + timedelta(minutes=50))  # the lease ran out: history first
+    assert (later.sent, later.found_sent, later.leads) == (0, 1, ["ULONDON"])
+    assert len(digests(fake_slack, "ULONDON")) == 1
+    assert go(now=MONDAY_LONDON_9 + timedelta(minutes=55)).leads == []
