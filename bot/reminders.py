@@ -171,6 +171,24 @@ class SendReport:
     lateness: list[float] = field(default_factory=list)
 
 
+def _still_ours(
+    session_factory: Callable[[], Any], view: ReminderView, token: str, now: datetime
+) -> bool:
+    """Renew our claim just before sending; False when it expired and was taken over."""
+    with session_factory() as session:
+        renewed = session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id == view.reminder_id,
+                Reminder.claim_token == token,
+                Reminder.status == ReminderStatus.PENDING,
+            )
+            .values(claimed_at=now)
+            .returning(Reminder.id)
+        ).scalar()
+    return renewed is not None
+
+
 def _confirm(
     session_factory: Callable[[], Any], view: ReminderView, token: str, channel: str, ts: str
 ) -> None:
@@ -243,6 +261,8 @@ def send_due(
                     wait = per_channel_interval - (time.monotonic() - last)
                     if last and wait > 0:
                         sleep(wait)
+                    if not _still_ours(session_factory, view, token, now()):
+                        continue  # a long batch outlived its lease: another process has it now
                     ts = notifier.post_reminder(channel, view)
                     last = time.monotonic()
                     with lock:

@@ -285,3 +285,22 @@ def test_a_date_picked_in_slack_uses_the_authors_zone_cached(settings, fake_slac
     assert zone == "America/Los_Angeles"
     assert due == [follow_up_instant(day, "America/Los_Angeles")] * 2
     assert "add to Google Calendar" in json.dumps(fake_slack.views[view["id"]]["blocks"])
+
+
+def test_a_claim_taken_over_after_its_lease_is_not_sent_by_the_first_process(settings, team):
+    from bot.reminders import _still_ours, load_claimed
+
+    make_due(settings.database_url, team)
+    with session_scope(settings.database_url) as s:
+        first_token, [rid] = claim_due(session=s, now=utcnow())
+    with session_scope(settings.database_url) as s:
+        [view] = load_claimed(s, [rid], first_token, utcnow())
+    later = utcnow() + LEASE + timedelta(seconds=1)
+    with session_scope(settings.database_url) as s:
+        second_token, taken = claim_due(session=s, now=later)
+    assert taken == [rid] and second_token != first_token
+    factory = partial(session_scope, settings.database_url)
+    assert not _still_ours(factory, view, first_token, later)
+    with session_scope(settings.database_url) as s:
+        [mine] = load_claimed(s, [rid], second_token, later)
+    assert _still_ours(factory, mine, second_token, later)

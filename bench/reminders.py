@@ -1,0 +1,263 @@
+"""How long a burst of follow-up reminders takes to go out, against the per-channel limits' floor.
+
+Run from the repository root::
+
+    python -m bench.reminders [--reminders 10000] [--authors 300] [--rate 0.05] [--skew 0.8]
+
+In one process, on PostgreSQL: REMINDERS reminders for AUTHORS leads (a Zipf-like, skewed
+share each), all due at the same instant; a loopback `tests.fake_slack.FakeSlack` that accepts
+one `chat.postMessage` per DM channel per RATE seconds and answers faster posts with HTTP 429 +
+`Retry-After`; and `jobs.work.reminder_job` (the scheduler's reminder tick: `send_due` in a loop,
+the app's `WebClient` with its 429 retries, `SlackReminderNotifier`, pacing each DM channel at
+RATE) called tick after tick until every reminder is sent.
+
+The floor the limits allow is the largest author's count × RATE: that author's DMs can't go
+faster. The default RATE (0.05 s) keeps a run to a couple of minutes; Slack's real limit is
+about 1 s (`--rate 1`), where the floor alone is many minutes. Nothing here asserts on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import make_url
+
+from bench.coach_open import postgres_version, prepare_postgres
+from bot.agents import upsert_agent
+from bot.db import dispose_all, session_scope
+from bot.members import set_member
+from bot.migrate import upgrade
+from bot.settings import Settings
+from handlers.app import slack_client
+from jobs.work import reminder_job
+from models import Note, Reminder, ReminderStatus
+from models.base import utcnow
+from tests.fake_slack import Call, FakeSlack
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/debrief_reminders"
+SIGNING_SECRET = "bench-signing-secret"
+AGENTS = 20
+TICK = 1.0  # seconds between reminder_job calls while some reminders wait for a retry
+PROGRESS = 15.0  # seconds between progress lines
+
+
+def skewed_counts(total: int, authors: int, skew: float) -> list[int]:
+    """``total`` split over ``authors`` in proportion to 1/rank**skew, each at least 1."""
+    weights = [1 / (rank**skew) for rank in range(1, authors + 1)]
+    spare = total - authors
+    shares = [spare * w / sum(weights) for w in weights]
+    counts = [1 + math.floor(s) for s in shares]
+    by_remainder = sorted(range(authors), key=lambda i: shares[i] - math.floor(shares[i]))
+    for i in reversed(by_remainder[len(by_remainder) - (total - sum(counts)) :]):
+        counts[i] += 1
+    return counts
+
+
+def seed(url: str, counts: list[int], rng: random.Random) -> list[str]:
+    """Leads, agents and one note + pending reminder per count, interleaved; not due yet."""
+    authors = [f"UB{n:06d}" for n in range(len(counts))]
+    later = utcnow() + timedelta(days=1)
+    with session_scope(url) as session:
+        for n, user in enumerate(authors):
+            set_member(
+                session=session,
+                actor="bench",
+                slack_user_id=user,
+                role="owner" if n % 10 == 0 else "admin",
+            )
+        agents = [
+            upsert_agent(session=session, actor="bench", name=f"Agent {n}", lead=authors[n])[0].id
+            for n in range(AGENTS)
+        ]
+    order = [user for user, count in zip(authors, counts, strict=True) for _ in range(count)]
+    rng.shuffle(order)  # notes are written over time by everyone: ids interleave authors
+    now = utcnow()
+    for start in range(0, len(order), 1000):
+        chunk = order[start : start + 1000]
+        with session_scope(url) as session:
+            note_ids = session.scalars(
+                insert(Note).returning(Note.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "agent_id": agents[(start + i) % AGENTS],
+                        "author": user,
+                        "body": f"Role-play the refund call from ticket #{start + i} in our 1:1.",
+                        "follow_up_at": later,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i, user in enumerate(chunk)
+                ],
+            ).all()
+            session.execute(
+                insert(Reminder),
+                [
+                    {"note_id": note_id, "author": user, "due_at": later}
+                    for note_id, user in zip(note_ids, chunk, strict=True)
+                ],
+            )
+    return authors
+
+
+def nearest_rank(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def accepted(fake: FakeSlack) -> list[Call]:
+    return [c for c in fake.calls_to("chat.postMessage") if c.status == 200 and c.response["ok"]]
+
+
+def progress(fake: FakeSlack, start: float, total: int, stop: threading.Event) -> None:
+    while not stop.wait(PROGRESS):
+        sent = len(accepted(fake))
+        print(f"  {time.monotonic() - start:7.1f} s: {sent}/{total} sent, {fake.rate_limited} 429s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.reminders",
+        description="A burst of due reminders through reminder_job, against the per-channel floor.",
+    )
+    parser.add_argument("--reminders", type=int, default=10_000, help="reminders, all due at once")
+    parser.add_argument("--authors", type=int, default=300, help="leads they belong to")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.05,
+        help="seconds per post per DM channel: the fake's limit and the app's pacing (Slack: ~1)",
+    )
+    parser.add_argument("--skew", type=float, default=0.8, help="author i gets ∝ 1/i**skew")
+    parser.add_argument("--seed", type=int, default=1, help="random seed for the interleaving")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="give up after (seconds)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_REMINDERS_DATABASE_URL") or DEFAULT_POSTGRES,
+        help="PostgreSQL URL (its public schema is dropped and recreated)",
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.authors <= args.reminders <= 1_000_000:
+        parser.error("need 1 <= --authors <= --reminders <= 1000000")
+    if not 0 <= args.rate <= 60 or args.skew < 0:
+        parser.error("--rate must be 0..60 seconds and --skew >= 0")
+
+    counts = skewed_counts(args.reminders, args.authors, args.skew)
+    floor = max(counts) * args.rate
+    print("Debrief reminders: a burst through jobs.work.reminder_job, against the channel floor")
+    print(f"python {platform.python_version()} on {platform.platform()}; {os.cpu_count()} CPUs")
+    print(
+        f"{args.reminders} reminders for {args.authors} authors (skew {args.skew}: largest "
+        f"{max(counts)}, median {sorted(counts)[len(counts) // 2]}, smallest {min(counts)}), "
+        "all due at once"
+    )
+    print(
+        f"limit and pacing: 1 post per DM channel per {args.rate:g} s; floor = "
+        f"{max(counts)} × {args.rate:g} s = {floor:.1f} s"
+    )
+    if floor > 300:
+        print(f"  (that floor is {floor / 60:.0f} min; lower --rate for a quick run)")
+    note = prepare_postgres(args.postgres)
+    if note is not None:
+        print(f"PostgreSQL can't be used: {note}", file=sys.stderr)
+        return 1
+    shown = make_url(args.postgres).render_as_string(hide_password=True)
+    print(f"PostgreSQL {postgres_version(args.postgres)}: {shown} (schema reset)")
+    upgrade(args.postgres)
+
+    rng = random.Random(args.seed)
+    with FakeSlack() as fake:
+        began = time.monotonic()
+        for user in seed(args.postgres, counts, rng):
+            fake.add_user(user)
+        print(f"seeded in {time.monotonic() - began:.1f} s")
+        fake.channel_rate(args.rate)
+        settings = Settings(
+            DATABASE_URL=args.postgres,
+            SLACK_BOT_TOKEN=fake.token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake.url,
+            DEBRIEF_REMINDER_CHANNEL_INTERVAL=args.rate,
+        )
+        client = slack_client(settings, fake.token)
+
+        with session_scope(args.postgres) as session:
+            session.execute(update(Reminder).values(due_at=utcnow()))
+        due = time.monotonic()
+        stop = threading.Event()
+        threading.Thread(
+            target=progress, args=(fake, due, args.reminders, stop), daemon=True
+        ).start()
+        ticks, gave_up = 0, False
+        try:
+            while True:
+                reminder_job(settings, client)
+                ticks += 1
+                with session_scope(args.postgres) as session:
+                    left = session.scalar(
+                        select(func.count())
+                        .select_from(Reminder)
+                        .where(Reminder.status == ReminderStatus.PENDING)
+                    )
+                if not left:
+                    break
+                if time.monotonic() - due > args.timeout:
+                    gave_up = True
+                    break
+                time.sleep(TICK)  # some wait for a retry: the next tick
+        finally:
+            stop.set()
+        posts = accepted(fake)
+        with session_scope(args.postgres) as session:
+            passes = session.scalar(select(func.count(func.distinct(Reminder.claim_token))))
+            queues = session.scalar(
+                select(func.count()).select_from(
+                    select(Reminder.claim_token, Reminder.author).distinct().subquery()
+                )
+            )
+            retried = session.scalar(
+                select(func.count()).select_from(Reminder).where(Reminder.attempts > 0)
+            )
+        rate_limited = fake.rate_limited
+    dispose_all()
+
+    once = Counter(int(c.args["metadata"]["event_payload"]["reminder_id"]) for c in posts)
+    twice = sum(1 for n in once.values() if n > 1)
+    lateness = [c.at - due for c in posts]
+    last = max(lateness) if lateness else float("nan")
+    workers = 8  # send_due's default, which reminder_job uses
+    sleep_bound = (args.reminders - (queues or 0)) * args.rate / workers
+    print()
+    print(f"sent {len(once)}/{args.reminders} ({twice} twice) in {ticks} reminder_job call(s),")
+    print(f"  {passes} send_due passes (claim limit 500), {retried} reminder(s) retried later")
+    print(f"due → last sent:            {last:8.1f} s")
+    print(f"floor (largest × interval): {floor:8.1f} s  ({max(counts)} × {args.rate:g} s)")
+    ratio = last / floor if floor > 0 else float("inf")
+    print(f"ratio:                      {ratio:8.2f} ×")
+    if lateness:
+        print(
+            f"lateness p50 / p99:         {nearest_rank(lateness, 0.5):8.1f} s / "
+            f"{nearest_rank(lateness, 0.99):.1f} s"
+        )
+    print(f"429s answered:              {rate_limited:8d}")
+    print(
+        f"pacing sleeps in {workers} workers:  ≥ {sleep_bound:6.1f} s  "
+        f"((reminders − {queues} per-pass author queues) × interval / workers)"
+    )
+    if gave_up:
+        print(f"gave up after {args.timeout:g} s with reminders still pending", file=sys.stderr)
+    ok = not gave_up and len(once) == args.reminders and twice == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
