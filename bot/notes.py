@@ -42,6 +42,21 @@ def note_snapshot(note: Note) -> dict[str, object]:
     }
 
 
+def _audit(
+    session: Session, actor: Viewer, note: Note, action: str, before: dict[str, object] | None
+) -> None:
+    """Keep a change of a note in the audit trail, with its state before and after."""
+    record(
+        session=session,
+        actor=actor.slack_user_id,
+        action=action,
+        entity="note",
+        entity_id=note.id,
+        before=before,
+        after=note_snapshot(note),
+    )
+
+
 def clean_body(body: str) -> str:
     """The body stripped, or InvalidInput when it is empty or too long."""
     text = body.strip()
@@ -106,14 +121,7 @@ def create_note(
     session.add(note)
     session.flush()
     reschedule(session=session, note=note)
-    record(
-        session=session,
-        actor=actor.slack_user_id,
-        action="note.create",
-        entity="note",
-        entity_id=note.id,
-        after=note_snapshot(note),
-    )
+    _audit(session, actor, note, "note.create", None)
     return note
 
 
@@ -161,14 +169,12 @@ def edit_note(
     note.updated_at = utcnow()
     reschedule(session=session, note=note)
     changed = {key for key in after if after[key] != before[key]}
-    record(
-        session=session,
-        actor=actor.slack_user_id,
-        action="note.share" if changed == {"shared_with_agent"} else "note.edit",
-        entity="note",
-        entity_id=note.id,
-        before=before,
-        after=after,
+    _audit(
+        session,
+        actor,
+        note,
+        "note.share" if changed == {"shared_with_agent"} else "note.edit",
+        before,
     )
     return note
 
@@ -180,15 +186,7 @@ def archive_note(*, session: Session, actor: Viewer, note_id: int) -> Note:
     before = note_snapshot(note)
     note.archived_at = utcnow()
     reschedule(session=session, note=note)
-    record(
-        session=session,
-        actor=actor.slack_user_id,
-        action="note.archive",
-        entity="note",
-        entity_id=note.id,
-        before=before,
-        after=note_snapshot(note),
-    )
+    _audit(session, actor, note, "note.archive", before)
     return note
 
 
@@ -211,15 +209,7 @@ def mark_done(*, session: Session, actor: Viewer, reminder_id: int) -> Note:
         before = note_snapshot(note)
         note.follow_up_done_at = utcnow()
         reschedule(session=session, note=note)
-        record(
-            session=session,
-            actor=actor.slack_user_id,
-            action="note.follow_up_done",
-            entity="note",
-            entity_id=note.id,
-            before=before,
-            after=note_snapshot(note),
-        )
+        _audit(session, actor, note, "note.follow_up_done", before)
     return note
 
 
@@ -233,13 +223,5 @@ def snooze(*, session: Session, actor: Viewer, reminder_id: int, span: str) -> N
     note.follow_up_done_at = None
     note.updated_at = utcnow()
     reschedule(session=session, note=note)
-    record(
-        session=session,
-        actor=actor.slack_user_id,
-        action="note.snooze",
-        entity="note",
-        entity_id=note.id,
-        before=before,
-        after=note_snapshot(note),
-    )
+    _audit(session, actor, note, "note.snooze", before)
     return note
