@@ -304,16 +304,34 @@ def settings_for(url: str, fake: FakeSlack) -> Settings:
     )
 
 
-def bare_bolt_app(fake: FakeSlack) -> App:
-    """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal."""
+def bare_bolt_app(fake: FakeSlack, view: dict[str, Any] | None = None) -> App:
+    """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal (or a
+    prebuilt `view`: how much of Debrief's time is only the size of what it sends)."""
     app = App(signing_secret=SIGNING_SECRET, client=WebClient(token=fake.token, base_url=fake.url))
 
     @app.command("/coach")
     def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=BARE_VIEW)
+        client.views_open(trigger_id=command["trigger_id"], view=view or BARE_VIEW)
 
     return app
+
+
+def debrief_view(url: str) -> dict[str, Any]:
+    """Debrief's Coach modal for Sarah, built once, for a bare app to open as is."""
+    from blocks.coach_modal import coach_modal
+    from bot.coaching import load_coach_record
+    from bot.db import read_scope
+    from bot.scope import viewer_for
+    from models import Agent
+
+    with read_scope(url) as session:
+        viewer = viewer_for(session=session, slack_user_id=LEAD)
+        agent_id = session.query(Agent.id).filter(Agent.name == "Sarah Connor").scalar()
+        record = load_coach_record(session=session, viewer=viewer, agent_id=agent_id)
+    view = coach_modal(record)
+    view["title"] = {"type": "plain_text", "text": "Bare, same modal"}
+    return view
 
 
 # --------------------------------------------------------------------------------- running
@@ -408,6 +426,13 @@ def report(cases: list[Case], pg_note: str | None) -> None:
                 f"  (for reference) {c.number} {c.label} (sqlite): median {times:.2f}× bare "
                 f"— {verdict} {TARGET_RATIO:g}×; p95 {c.p95:.2f} ms"
             )
+    for c in cases:
+        if c.backend == "-" and not c.is_bare:
+            print(
+                f"  (for reference) {c.number}: a bare app sending Debrief's modal as is takes "
+                f"{c.median / bare.median:.2f}× the one-block bare app: the part of Debrief's time "
+                "that is only the size of the view"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,6 +493,14 @@ def main(argv: list[str] | None = None) -> int:
             served.append(bare.start())
             command = partial(coach_command, fake, "Sarah")
             cases.append(Case(5, "bare Bolt /coach", "-", bare, "Bare", command, is_bare=True))
+            big = Served(
+                "bare-big",
+                create_web_app(
+                    settings_for(sqlite_url, fake), bare_bolt_app(fake, debrief_view(sqlite_url))
+                ),
+            )
+            served.append(big.start())
+            cases.append(Case(6, "bare, Debrief's modal", "-", big, "Bare, same modal", command))
             for case in cases:
                 print(f"  running {case.number} {case.label} ({case.backend}) …", flush=True)
                 run_case(case, fake, args.warmup, args.requests)
