@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, nulls_last, select
+from sqlalchemy import bindparam, func, nulls_last, select, text
 from sqlalchemy.orm import Session, aliased
 
 from bot.errors import NotFound
@@ -197,23 +197,136 @@ def load_note_for_edit(
     )
 
 
+_RECORD_PG = text(
+    """
+    SELECT
+      (SELECT json_build_object('id', a.id, 'name', a.name, 'email', a.email,
+                                'slack_user_id', a.slack_user_id, 'active', a.active,
+                                'lead', m.slack_user_id)
+         FROM agents a LEFT JOIN members m ON m.id = a.lead_member_id
+        WHERE a.id = :agent_id) AS agent,
+      (SELECT coalesce(json_agg(s ORDER BY s.csat ASC NULLS LAST, s.closed_at DESC, s.id DESC),
+                       '[]'::json)
+         FROM (SELECT id, helpdesk, external_id, url, csat, closed_at, summary, source
+                 FROM samples WHERE agent_id = :agent_id
+                ORDER BY csat ASC NULLS LAST, closed_at DESC, id DESC
+                LIMIT :samples) s) AS samples,
+      (SELECT coalesce(json_agg(n ORDER BY n.created_at DESC, n.id DESC), '[]'::json)
+         FROM (SELECT n.id, n.author, n.body, n.created_at, n.updated_at, n.follow_up_at,
+                      n.follow_up_done_at, n.shared_with_agent, n.sample_id,
+                      s.helpdesk, s.external_id, count(*) OVER () AS total
+                 FROM notes n LEFT JOIN samples s ON s.id = n.sample_id
+                WHERE n.agent_id = :agent_id AND n.archived_at IS NULL
+                  AND (:all_notes OR n.shared_with_agent)
+                ORDER BY n.created_at DESC, n.id DESC
+                LIMIT :limit OFFSET :offset) n) AS notes
+    """
+)
+
+
+def _when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _record_pg(
+    connection: Any, agent_id: int, all_notes: bool, limit: int, offset: int
+) -> tuple[Any, list[SampleView], list[dict[str, Any]]]:
+    """Agent, samples and a page of notes in one PostgreSQL round trip (as JSON)."""
+    row = connection.execute(
+        _RECORD_PG,
+        {
+            "agent_id": agent_id,
+            "all_notes": all_notes,
+            "limit": limit,
+            "offset": offset,
+            "samples": MAX_SAMPLES,
+        },
+    ).one()
+    samples = [
+        SampleView(
+            id=s["id"],
+            helpdesk=s["helpdesk"],
+            external_id=s["external_id"],
+            url=s["url"],
+            csat=s["csat"],
+            closed_at=_when(s["closed_at"]),
+            summary=s["summary"],
+            source=s["source"],
+        )
+        for s in row.samples
+    ]
+    return row.agent, samples, row.notes
+
+
+def _note_from_json(n: dict[str, Any]) -> NoteView:
+    return NoteView(
+        id=n["id"],
+        author=n["author"],
+        body=n["body"],
+        created_at=_when(n["created_at"]) or datetime.min.replace(tzinfo=UTC),
+        updated_at=_when(n["updated_at"]) or datetime.min.replace(tzinfo=UTC),
+        follow_up_at=_when(n["follow_up_at"]),
+        follow_up_done_at=_when(n["follow_up_done_at"]),
+        shared_with_agent=n["shared_with_agent"],
+        sample_id=n["sample_id"],
+        sample_label=(
+            None
+            if n["helpdesk"] is None or n["external_id"] is None
+            else sample_label(n["helpdesk"], n["external_id"])
+        ),
+    )
+
+
+def _load_pg(
+    session: Session, viewer: Viewer, agent_id: int, page: int, page_size: int
+) -> CoachRecord:
+    connection = session.connection()
+    agent, samples, notes = _record_pg(
+        connection, agent_id, viewer.is_lead, page_size, page * page_size
+    )
+    if agent is None:
+        raise NotFound("no such agent")
+    if not notes and page > 0:
+        page = 0
+        agent, samples, notes = _record_pg(connection, agent_id, viewer.is_lead, page_size, 0)
+    return CoachRecord(
+        agent=AgentView(
+            id=agent["id"],
+            name=agent["name"],
+            email=agent["email"],
+            slack_user_id=agent["slack_user_id"],
+            lead_slack_user_id=agent["lead"],
+            active=agent["active"],
+        ),
+        samples=samples,
+        notes=[_note_from_json(n) for n in notes],
+        notes_total=notes[0]["total"] if notes else 0,
+        page=page,
+        page_size=page_size,
+        can_write=viewer.is_lead,
+    )
+
+
 def load_coach_record(
     *, session: Session, viewer: Viewer, agent_id: int, page: int = 0, page_size: int = 10
 ) -> CoachRecord:
     """The record of one agent for this viewer: up to 20 worst-CSAT samples and a page of notes.
 
-    Members see only notes shared with them and get no composer. Three statements, however
-    many notes and samples there are (four when asked for a page past the end).
+    Members see only notes shared with them and get no composer. Three statements on SQLite,
+    one on PostgreSQL, however many notes and samples there are (one more for a page past the
+    end).
     """
     require_read(viewer, agent_id)
     session.flush()  # Core statements below don't autoflush a write made earlier in this session
+    page = max(0, page)
+    if session.get_bind().dialect.name == "postgresql":
+        return _load_pg(session, viewer, agent_id, page, page_size)
     connection = session.connection()  # Core rows: no ORM identity map on this hot path
     agent = connection.execute(_AGENT, {"agent_id": agent_id}).first()
     if agent is None:
         raise NotFound("no such agent")
     samples = worst_samples(session=session, agent_id=agent_id)
     notes_query = _NOTES[not viewer.is_lead]
-    page = max(0, page)
     rows = connection.execute(
         notes_query, {"agent_id": agent_id, "limit": page_size, "offset": page * page_size}
     ).all()
