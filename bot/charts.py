@@ -1,13 +1,36 @@
-"""The weekly CSAT chart of a flag: window means, the baseline and the trend line, as a PNG."""
+"""Weekly CSAT charts as PNG: a flag's window means with its trend, and the digest's lines."""
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from statistics import median
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
+
+
+def _csat_figure(title: str) -> tuple[Figure, Axes]:
+    """A small figure with a 1–5 CSAT axis (no pyplot: no global state, thread-safe)."""
+    figure = Figure(figsize=(6.4, 3.2), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_ylim(1, 5.2)
+    axes.set_ylabel("mean CSAT (1–5)")
+    axes.set_title(title, fontsize=10)
+    return figure, axes
+
+
+def _png(figure: Figure, axes: Axes) -> bytes:
+    axes.legend(loc="lower left", fontsize=7, frameon=False)
+    axes.tick_params(axis="x", labelsize=7)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def trend_line(means: list[float], slope: float) -> list[float]:
@@ -25,9 +48,7 @@ def flag_chart_png(
     counts = [int(str(w["count"])) for w in windows]
     labels = [f"{d:%d %b}" for d in starts]
     xs = list(range(len(windows)))  # positions, labelled with the week starts
-    figure = Figure(figsize=(6.4, 3.2), dpi=100)  # no pyplot: no global state, thread-safe
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    figure, axes = _csat_figure(f"{agent}: weekly CSAT (numbers are ratings)")
     axes.plot(xs, means, marker="o", color="#1264a3", label="weekly CSAT")
     for x, y, n in zip(xs, means, counts, strict=True):
         axes.annotate(
@@ -48,13 +69,20 @@ def flag_chart_png(
             label=f"trend {slope:+.2f}/week",
         )
     axes.axhline(baseline, color="#2eb67d", linestyle=":", label=f"own baseline {baseline:.2f}")
-    axes.set_ylim(1, 5.2)
     axes.set_xticks(xs, labels)
-    axes.set_ylabel("mean CSAT (1–5)")
-    axes.set_title(f"{agent}: weekly CSAT (numbers are ratings)", fontsize=10)
-    axes.legend(loc="lower left", fontsize=7, frameon=False)
-    axes.tick_params(axis="x", labelsize=7)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return _png(figure, axes)
+
+
+def weekly_lines_png(title: str, series: Mapping[str, Sequence[tuple[datetime, float]]]) -> bytes:
+    """One weekly mean CSAT line per name (the digest's chart)."""
+    figure, axes = _csat_figure(title)
+    for name, points in series.items():
+        axes.plot(
+            [date2num(when.astimezone(UTC)) for when, _ in points],
+            [mean for _, mean in points],
+            marker="o",
+            label=name,
+        )
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    figure.autofmt_xdate()
+    return _png(figure, axes)

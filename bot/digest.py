@@ -20,20 +20,17 @@ coached agents, and a chart of weekly CSAT (of the agents flagged now, or the te
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter, date2num
-from matplotlib.figure import Figure
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from bot.charts import weekly_lines_png
 from bot.followups import author_zone
 from bot.recovery import Recovery, csat_recovery
 from models import (
@@ -296,27 +293,11 @@ def digest_chart_png(view: DigestView) -> bytes | None:
     """Weekly mean CSAT lines (one per flagged agent, or the team), or None with under 2 weeks."""
     if not view.chart_series:
         return None
-    figure = Figure(figsize=(6.4, 3.2), dpi=100)  # no pyplot: no global state, thread-safe
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    for name, points in view.chart_series.items():
-        axes.plot(
-            [date2num(p[0].astimezone(UTC)) for p in points],
-            [p[1] for p in points],
-            marker="o",
-            label=name,
-        )
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
-    axes.set_ylim(1, 5.2)
-    axes.set_ylabel("mean CSAT (1–5)")
-    axes.set_title(view.chart_title or "Weekly CSAT", fontsize=10)
-    axes.legend(loc="lower left", fontsize=7, frameon=False)
-    axes.tick_params(axis="x", labelsize=7)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    lines = {
+        name: [(when, mean) for when, mean, _count in points]
+        for name, points in view.chart_series.items()
+    }
+    return weekly_lines_png(view.chart_title or "Weekly CSAT", lines)
 
 
 @dataclass
