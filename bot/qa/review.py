@@ -207,6 +207,30 @@ def _decide(
     return draft
 
 
+def _record_decision(
+    session: Session,
+    actor: Viewer,
+    draft: QaDraft,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """A decision's measurement event and its audit entry (status from pending to the decision)."""
+    _event(session, kind, draft, payload)
+    record(
+        session=session,
+        actor=actor.slack_user_id,
+        action=action,
+        entity="qa_draft",
+        entity_id=draft.id,
+        before={"status": DraftStatus.PENDING.value, **(before or {})},
+        after={"status": draft.status.value, **(after or {})},
+    )
+
+
 def _event(session: Session, kind: str, draft: QaDraft, payload: dict[str, Any]) -> None:
     session.add(
         MeasurementEvent(kind=kind, agent_id=draft.agent_id, draft_id=draft.id, payload=payload)
@@ -312,19 +336,14 @@ def approve_draft(
     draft = _decide(session, actor, draft_id, DraftStatus.APPROVED)
     outcome = ReviewOutcome(draft.id, DraftStatus.APPROVED, actor.slack_user_id)
     _apply(session, actor, draft, list(draft.points or []), settings, outcome)
-    _event(session, EVENT_APPROVED, draft, _decision_payload(draft, outcome))
-    record(
-        session=session,
-        actor=actor.slack_user_id,
+    _record_decision(
+        session,
+        actor,
+        draft,
+        EVENT_APPROVED,
+        _decision_payload(draft, outcome),
         action="qa_draft.approve",
-        entity="qa_draft",
-        entity_id=draft.id,
-        before={"status": DraftStatus.PENDING.value},
-        after={
-            "status": draft.status.value,
-            "note_ids": outcome.note_ids,
-            "process_issue_ids": outcome.process_issue_ids,
-        },
+        after={"note_ids": outcome.note_ids, "process_issue_ids": outcome.process_issue_ids},
     )
     return outcome
 
@@ -408,16 +427,15 @@ def edit_draft(
             root_cause_of(p) != root_cause_of(original[p["index"]]) for p in final
         ),
     )
-    _event(session, EVENT_EDITED, draft, payload)
-    record(
-        session=session,
-        actor=actor.slack_user_id,
+    _record_decision(
+        session,
+        actor,
+        draft,
+        EVENT_EDITED,
+        payload,
         action="qa_draft.edit",
-        entity="qa_draft",
-        entity_id=draft.id,
-        before={"status": DraftStatus.PENDING.value, "points": original},
+        before={"points": original},
         after={
-            "status": draft.status.value,
             "points": final,
             "note_ids": outcome.note_ids,
             "process_issue_ids": outcome.process_issue_ids,
@@ -438,15 +456,14 @@ def reject_draft(*, session: Session, actor: Viewer, draft_id: int, reason: str)
     outcome = ReviewOutcome(draft.id, DraftStatus.REJECTED, actor.slack_user_id, reason=text)
     payload = _decision_payload(draft, outcome)
     payload["reason"] = text
-    _event(session, EVENT_REJECTED, draft, payload)
-    record(
-        session=session,
-        actor=actor.slack_user_id,
+    _record_decision(
+        session,
+        actor,
+        draft,
+        EVENT_REJECTED,
+        payload,
         action="qa_draft.reject",
-        entity="qa_draft",
-        entity_id=draft.id,
-        before={"status": DraftStatus.PENDING.value},
-        after={"status": draft.status.value, "reason": text},
+        after={"reason": text},
     )
     return outcome
 
