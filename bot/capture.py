@@ -126,7 +126,7 @@ def worst_unsampled(
     session: Session, agent_id: int, start: datetime, end: datetime, limit: int = MAX_CAPTURE
 ) -> list[Conversation]:
     """The agent's worst-CSAT conversations closed in [start, end) that have no sample yet."""
-    sampled = select(Sample.helpdesk, Sample.external_id).where(Sample.agent_id == agent_id)
+    sampled = select(Sample.helpdesk, Sample.external_id)  # unique across agents: never twice
     return list(
         session.scalars(
             select(Conversation)

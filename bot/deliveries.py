@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -77,7 +77,10 @@ def flag_view(session: Session, flag: Flag, window_days: int) -> FlagView:
 
     agent = session.get(Agent, flag.agent_id)
     assert agent is not None
-    samples = len(list(session.scalars(select(Sample.id).where(Sample.flag_id == flag.id))))
+    samples = (
+        session.scalar(select(func.count()).select_from(Sample).where(Sample.flag_id == flag.id))
+        or 0
+    )
     return FlagView(
         flag_id=flag.id,
         agent_id=agent.id,
@@ -135,9 +138,9 @@ def deliver_flag(
         flag = session.get(Flag, flag_id)
         if flag is None or flag.dismissed_at is not None or flag.cleared_at is not None:
             return 0
+        view = flag_view(session, flag, window_days)
         agent = session.get(Agent, flag.agent_id)
         assert agent is not None
-        view = flag_view(session, flag, window_days)
         people = recipients(session, agent)
     chart = _chart(view, chart_dir)
     for person in people:
@@ -145,11 +148,17 @@ def deliver_flag(
             ours, maybe_sent = _claim(session, flag_id, person, now or utcnow())
         if not ours:
             continue
-        channel = notifier.open_dm(person)
-        ts = notifier.find_flag_message(channel, flag_id) if maybe_sent else None
-        if ts is None:
-            ts = notifier.post_flag(channel, view, chart)
-            sent += 1
+        try:
+            channel = notifier.open_dm(person)
+            ts = notifier.find_flag_message(channel, flag_id) if maybe_sent else None
+            if ts is None:
+                ts = notifier.post_flag(channel, view, chart)
+                sent += 1
+        except Exception:  # one lead Slack refuses mustn't stop the others; the claim expires
+            log.exception(
+                "flag %d: DM to %s failed; it will be retried after the lease", flag_id, person
+            )
+            continue
         with session_factory() as session:
             session.execute(
                 update(FlagDelivery)

@@ -42,10 +42,9 @@ def reschedule(*, session: Session, note: Note) -> None:
         note.follow_up_at if note.archived_at is None and note.follow_up_done_at is None else None
     )
     for reminder in pending:
-        if wanted is not None and reminder.due_at == wanted and reminder.claimed_at is None:
-            return  # already scheduled for exactly this time
-        if reminder.claimed_at is None or reminder.due_at != wanted:
-            reminder.status = ReminderStatus.CANCELLED
+        if wanted is not None and reminder.due_at == wanted:
+            return  # already scheduled (or being sent) for exactly this time
+        reminder.status = ReminderStatus.CANCELLED  # a send under way checks this before posting
     if wanted is not None:
         session.add(Reminder(note_id=note.id, author=note.author, due_at=wanted))
     session.flush()

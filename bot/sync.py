@@ -112,6 +112,9 @@ def sync_helpdesks(
             error = str(exc)[:500]
             report.failed[helpdesk.name] = error
             log.error("sync of %s failed: %s", helpdesk.name, error)
+        except Exception as exc:  # record it as failed, so the next sync doesn't skip this span
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            raise
         finally:
             helpdesk.close()
             with session_factory() as session:

@@ -304,3 +304,17 @@ def test_a_claim_taken_over_after_its_lease_is_not_sent_by_the_first_process(set
     with session_scope(settings.database_url) as s:
         [mine] = load_claimed(s, [rid], second_token, later)
     assert _still_ours(factory, mine, second_token, later)
+
+
+def test_editing_a_note_while_its_reminder_is_being_sent_makes_no_second_reminder(settings, team):
+    make_due(settings.database_url, team)
+    with session_scope(settings.database_url) as s:
+        claim_due(session=s, now=utcnow())
+        reminder = s.scalars(select(Reminder)).one()
+        s.execute(
+            update(Note).where(Note.id == reminder.note_id).values(follow_up_at=reminder.due_at)
+        )
+        note_id = reminder.note_id
+    with session_scope(settings.database_url) as s:
+        edit_note(session=s, actor=team["lead"], note_id=note_id, body="a changed body")
+    assert [r.status for r in reminders(settings.database_url)] == [ReminderStatus.PENDING]

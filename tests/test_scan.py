@@ -302,3 +302,24 @@ def test_dismissing_from_the_dm_keeps_the_reason_and_updates_it(world, fake_slac
     with session_scope(world.database_url) as s:
         flag = s.get(Flag, flag_id)
         assert flag is not None and flag.dismissed_by == "ULEAD"
+
+
+def test_a_lead_slack_refuses_does_not_stop_the_other_dms(world, fake_slack):
+    with session_scope(world.database_url) as s:
+        s.execute(text("UPDATE agents SET lead_member_id = NULL"))
+    fake_slack.fail_next("conversations.open", error="user_disabled")
+    report = scan(world, fake_slack)
+    assert report.dms_sent == 1 and len(dms(fake_slack)) == 1
+    with session_scope(world.database_url) as s:
+        pending = s.scalars(
+            select(FlagDelivery.recipient).where(FlagDelivery.sent_at.is_(None))
+        ).all()
+    assert len(pending) == 1  # the refused one waits for its lease, then is tried again
+    later = NOW + timedelta(minutes=10)
+    again = run_scan(
+        settings=world,
+        summarizer=OfflineSummarizer(),
+        notifier=SlackFlagNotifier(slack_client(world, fake_slack.token)),
+        now=later,
+    )
+    assert again.dms_sent == 1 and len(dms(fake_slack)) == 2
