@@ -183,6 +183,9 @@ def test_every_figure_has_its_known_answer(world):
     assert tuple(figures) == KEYS
     assert figures["ticketsReviewed"] == 7  # six drafted conversations and one skipped
     assert figures["notesDrafted"] == 4  # agent-behaviour points suggested: 1+1+1+0+0+1
+    assert figures["repeatThemes"] and figures["repeatThemes"] == repeat_themes(
+        session=world, since=None, now=NOW
+    )
     assert figures["notesApproved"] == 3  # notes from approved/edited drafts: 1+1+0+1
     assert figures["leadOverrideRate"] == 0.4  # (1 edited + 1 rejected) / 5 decided
     # d1 confirmed (topic from its tags), d4 pending (suggested); d3 rejected doesn't count

@@ -295,6 +295,8 @@ def test_a_claim_taken_over_after_its_lease_is_not_sent_by_the_first_process(set
         first_token, [rid] = claim_due(session=s, now=utcnow())
     with session_scope(settings.database_url) as s:
         [view] = load_claimed(s, [rid], first_token, utcnow())
+    with session_scope(settings.database_url) as s:  # within the lease nobody else may take it
+        assert claim_due(session=s, now=utcnow() + LEASE - timedelta(seconds=5))[1] == []
     later = utcnow() + LEASE + timedelta(seconds=1)
     with session_scope(settings.database_url) as s:
         second_token, taken = claim_due(session=s, now=later)

@@ -140,7 +140,7 @@ def test_samples_are_the_worst_of_the_last_week_redacted_and_linked(world, fake_
         assert sample.closed_at is not None and sample.closed_at >= LAST_WEEK
         assert sample.url == f"https://acme.zendesk.com/agent/tickets/{sample.external_id}"
         assert sample.summary.startswith("Offline summary") and sample.engine == "offline"
-        for secret in (CUSTOMER, "Jane", EMAIL, PHONE, CARD, "555 0134"):
+        for secret in (CUSTOMER, "Jane", "Roe", EMAIL, PHONE, CARD, "4111", "555 0134"):
             assert secret not in sample.summary
     assert max(s.csat or 0 for s in samples) <= 4
 
@@ -177,6 +177,10 @@ def test_a_fresh_claim_blocks_a_second_sender(world, fake_slack):
         == 0
     )
     assert len(dms(fake_slack)) == 1
+    assert fake_slack.calls_to("conversations.history") == []  # it didn't even look
+    assert len(fake_slack.calls_to("conversations.open")) == 1
+    with session_scope(world.database_url) as s:
+        assert s.scalars(select(FlagDelivery.sent_at)).one() is None  # still the other sender's
 
 
 def test_without_a_lead_every_owner_and_admin_gets_the_dm(world, fake_slack):
@@ -241,7 +245,7 @@ def test_no_table_holds_a_transcript_or_customer_details(world, fake_slack):
         for table in Base.metadata.sorted_tables:
             rows.extend(json.dumps(list(r), default=str) for r in s.execute(table.select()))
     everything = "\n".join(rows)
-    for secret in (CUSTOMER, "Jane", EMAIL, PHONE, "555 0134", CARD):
+    for secret in (CUSTOMER, "Jane", "Roe", EMAIL, PHONE, "555 0134", "415 555", CARD, "4111"):
         assert secret not in everything
     turns = [line.split(": ", 1)[1] for line in TRANSCRIPT.splitlines()]
     fragments = [part.strip() for turn in turns for part in re.split(r"(?<=[.!?])\s+", turn)]

@@ -110,6 +110,7 @@ def test_a_failing_model_falls_back_to_an_offline_draft_that_says_why(
 def test_an_answer_without_the_tool_falls_back(fake, factory, qa_settings, tickets, approved):
     fake.reply = lambda _r: {"content": [{"type": "text", "text": "Looks fine to me."}]}
     report = run(factory, qa_settings, tickets, engine())
+    assert len(report.drafts) == 2
     assert all("ValueError" in (d.note or "") for d in report.drafts)
 
 

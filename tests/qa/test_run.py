@@ -17,7 +17,7 @@ from bot.qa.evidence import MAX_EXCERPT
 from bot.qa.rubric import approve_rubric
 from bot.qa.run import NoApprovedRubric, run_qa
 from bot.redact import redact
-from models import MeasurementEvent, QaDraft, QaSkip
+from models import Base, MeasurementEvent, QaDraft, QaSkip
 from tests import factories as f
 from tests.qa.conftest import CUSTOMER, EMAIL, NOW, SECRETS, standard_rows
 
@@ -35,14 +35,12 @@ def run(factory, settings, **kwargs):
 
 
 def dump_tables(db: str) -> str:
+    """Every row of every table, as text (nothing private may be anywhere)."""
     with session_scope(db) as s:
-        rows = [
-            *s.scalars(select(QaDraft)),
-            *s.scalars(select(QaSkip)),
-            *s.scalars(select(MeasurementEvent)),
-        ]
-        return json.dumps(
-            [{c.name: getattr(r, c.name) for c in r.__table__.columns} for r in rows], default=str
+        return "\n".join(
+            json.dumps(list(row), default=str)
+            for table in Base.metadata.sorted_tables
+            for row in s.execute(table.select())
         )
 
 
