@@ -36,8 +36,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.qa.review import AGENT_BEHAVIOR
+from bot.qa.review import root_cause_of as cause_of
 from bot.recovery import csat_recovery
-from bot.themes import AGENT_BEHAVIOR, cause_of, final_points, repeat_themes
+from bot.themes import final_points, repeat_themes
 from models import DraftStatus, Flag, MeasurementEvent, QaDraft
 
 PILOT_THRESHOLD = 0.85

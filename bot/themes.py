@@ -30,6 +30,8 @@ from typing import Any
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from bot.qa.review import AGENT_BEHAVIOR, QA_NOTE_PREFIX
+from bot.qa.review import root_cause_of as cause_of
 from models import Agent, Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Sample
 
 REPEAT_AT = 2
@@ -42,8 +44,6 @@ PREFIXES = {
     "docs": "kb",
     "policy": "policy",
 }
-AGENT_BEHAVIOR = "agent_behavior"
-QA_NOTE_KEY = "qa-draft-"
 
 
 def tag_theme(tag: str) -> str | None:
@@ -70,11 +70,6 @@ def final_points(draft: QaDraft) -> list[dict[str, Any]]:
     if draft.status == DraftStatus.EDITED and draft.edited_points is not None:
         return list(draft.edited_points)
     return list(draft.points or [])
-
-
-def cause_of(point: dict[str, Any]) -> str:
-    """A point's root cause (`rootCause`, or `root_cause`), agent behaviour when unknown."""
-    return str(point.get("rootCause") or point.get("root_cause") or AGENT_BEHAVIOR)
 
 
 def _specific(tag_themes: Iterable[str]) -> str | None:
@@ -156,7 +151,7 @@ def theme_units(*, session: Session, since: datetime | None, now: datetime) -> d
         .where(
             _window(Note.created_at, since, now),
             Note.archived_at.is_(None),
-            or_(Note.idempotency_key.is_(None), ~Note.idempotency_key.startswith(QA_NOTE_KEY)),
+            or_(Note.idempotency_key.is_(None), ~Note.idempotency_key.startswith(QA_NOTE_PREFIX)),
         )
     ).all()
     sampled: set[str] = set()

@@ -48,6 +48,7 @@ ROOT_CAUSES = {
     "documentation": "Documentation gap",
 }
 AGENT_BEHAVIOR = "agent_behavior"
+QA_NOTE_PREFIX = "qa-draft-"  # idempotency keys of notes made from approved drafts
 RISK_LABELS = {
     "legal_threat": "Legal threat",
     "chargeback": "Chargeback",
@@ -284,7 +285,7 @@ def _apply(
                 agent_id=draft.agent_id,
                 body=note_body(point, draft=draft, link=link),
                 sample_id=sample_id,
-                idempotency_key=f"qa-draft-{draft.id}-point-{index}",
+                idempotency_key=f"{QA_NOTE_PREFIX}{draft.id}-point-{index}",
             )
             outcome.note_ids.append(note.id)
             continue
