@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from blocks.kit import MESSAGE_MAX_BLOCKS, Block, clip, context, divider, escape, header, section
+from blocks.kit import (
+    MESSAGE_MAX_BLOCKS,
+    Block,
+    context,
+    divider,
+    escape,
+    header,
+    image,
+    section,
+)
 from bot.digest import DigestView
 
 DIGEST_EVENT = "debrief_digest"
@@ -59,13 +68,7 @@ def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dic
             section("*CSAT recovery* (4 weeks before → after the first note)\n" + "\n".join(lines)),
         ]
     if chart_file_id is not None:
-        blocks.append(
-            {
-                "type": "image",
-                "slack_file": {"id": chart_file_id},
-                "alt_text": clip(view.chart_title or "Weekly CSAT", 2000),
-            }
-        )
+        blocks.append(image(chart_file_id, view.chart_title or "Weekly CSAT"))
     assert len(blocks) <= MESSAGE_MAX_BLOCKS
     return {
         "text": (

@@ -14,6 +14,7 @@ from blocks.kit import (
     context,
     escape,
     header,
+    image,
     input_block,
     modal,
     option,
@@ -61,13 +62,7 @@ def flag_message(view: FlagView, *, chart_file_id: str | None = None) -> dict[st
         context(f"Weekly CSAT (ratings): {window_line(view)}"),
     ]
     if chart_file_id is not None:
-        blocks.append(
-            {
-                "type": "image",
-                "slack_file": {"id": chart_file_id},
-                "alt_text": f"Weekly CSAT of {view.agent_name} with its trend line",
-            }
-        )
+        blocks.append(image(chart_file_id, f"Weekly CSAT of {view.agent_name} with its trend line"))
     samples = (
         f"{view.samples} of their worst conversations from the last {_unit(view.window_days)} are "
         "summarized in their coaching record."

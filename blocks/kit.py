@@ -55,6 +55,11 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(text)]}
 
 
+def image(file_id: str, alt_text: str) -> Block:
+    """An image block showing a file the app uploaded to Slack."""
+    return {"type": "image", "slack_file": {"id": file_id}, "alt_text": clip(alt_text, 2000)}
+
+
 def divider() -> Block:
     """A divider."""
     return {"type": "divider"}

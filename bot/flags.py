@@ -31,7 +31,6 @@ class ScanOutcome:
     assessed: int = 0
     raised: list[int] = field(default_factory=list)
     cleared: list[int] = field(default_factory=list)
-    as_of: datetime | None = None
 
 
 def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> ScanOutcome:
@@ -48,7 +47,7 @@ def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> 
     }
     for agent_id in open_flags:
         histories.setdefault(agent_id, [])
-    outcome = ScanOutcome(assessed=len(histories), as_of=day_start(as_of))
+    outcome = ScanOutcome(assessed=len(histories))
     if not histories:
         return outcome
     baselines = {agent_id: flag.baseline for agent_id, flag in open_flags.items()}

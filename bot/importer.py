@@ -19,16 +19,6 @@ from models import ImportRun
 from models.base import utcnow
 
 REQUIRED = ("helpdesk", "external_id", "agent", "closed_at", "csat")
-KNOWN = (
-    *REQUIRED,
-    "agent_email",
-    "queue",
-    "tags",
-    "transcript",
-    "customer_name",
-    "customer_email",
-    "url",
-)
 BATCH = 5000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 csv.field_size_limit(16 * 1024 * 1024)

@@ -92,12 +92,12 @@ def run_scan(
                     .having(func.count() > 0)
                 )
             )
-        for flag_id in sorted(set(report.outcome.raised) | uncaptured):
+        for flag_id in sorted(uncaptured):  # new flags are among them: no samples yet
             report.captured[flag_id] = capture_for_flag(
                 session_factory=factory, settings=settings, flag_id=flag_id, summarizer=summarizer
             )
         if notifier is not None:
-            for flag_id in sorted(set(to_send) | set(report.outcome.raised)):
+            for flag_id in to_send:  # new flags are among them: no DMs yet
                 report.dms_sent += deliver_flag(
                     session_factory=factory,
                     notifier=notifier,

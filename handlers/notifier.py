@@ -43,15 +43,24 @@ def find_by_metadata(
     return None
 
 
-class SlackFlagNotifier:
-    """Sends flag DMs through the Web API, with the flag id in each message's metadata."""
+def open_dm(client: WebClient, user_id: str) -> str:
+    """The DM channel between the bot and a user."""
+    return str(client.conversations_open(users=user_id)["channel"]["id"])
+
+
+class _SlackDm:
+    """A notifier that DMs people through a WebClient."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
     def open_dm(self, user_id: str) -> str:
         """The DM channel with a user."""
-        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+        return open_dm(self.client, user_id)
+
+
+class SlackFlagNotifier(_SlackDm):
+    """Sends flag DMs through the Web API, with the flag id in each message's metadata."""
 
     def find_flag_message(self, channel: str, flag_id: int) -> str | None:
         """The ts of a DM already sent about this flag (checked before re-sending)."""
@@ -107,11 +116,11 @@ def post_with_chart(
     raise AssertionError("the last attempt has no image: it returns or raises")
 
 
-class SlackReminderNotifier:
+class SlackReminderNotifier(_SlackDm):
     """Sends follow-up reminders, with the reminder id in each message's metadata."""
 
     def __init__(self, client: WebClient, *, app_id: str | None = None) -> None:
-        self.client = client
+        super().__init__(client)
         self.app_id = app_id
         self._link: str | None = None
 
@@ -126,10 +135,6 @@ class SlackReminderNotifier:
                 else str(answer.get("url") or "https://slack.com/")
             )
         return self._link
-
-    def open_dm(self, user_id: str) -> str:
-        """The DM channel with the note's author."""
-        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
 
     def find_reminder_message(self, channel: str, reminder_id: int) -> str | None:
         """The ts of a reminder DM already sent (checked before re-sending an expired claim)."""
@@ -149,15 +154,8 @@ def slack_refused(exc: Exception) -> bool:
     return isinstance(exc, SlackApiError)
 
 
-class SlackDraftNotifier:
+class SlackDraftNotifier(_SlackDm):
     """Sends QA draft DMs, with the draft id in each message's metadata."""
-
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
-    def open_dm(self, user_id: str) -> str:
-        """The DM channel with a user."""
-        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
 
     def find_draft_message(self, channel: str, draft_id: int) -> str | None:
         """The ts of a DM already sent about this draft (checked before re-sending)."""
@@ -169,15 +167,8 @@ class SlackDraftNotifier:
         return str(answer["ts"])
 
 
-class SlackDigestNotifier:
+class SlackDigestNotifier(_SlackDm):
     """Sends the weekly digest, with its week in the message metadata and its chart attached."""
-
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
-    def open_dm(self, user_id: str) -> str:
-        """The DM channel with the lead."""
-        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
 
     def find_digest_message(self, channel: str, week_key: int) -> str | None:
         """The ts of this week's digest if already sent (checked before re-sending a claim)."""

@@ -21,6 +21,7 @@ from bot.scope import require_write, viewer_for
 from handlers.deps import Deps
 from handlers.forms import metadata
 from handlers.notes import refresh_view
+from handlers.notifier import open_dm
 from handlers.replies import explained, in_modal
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,7 @@ def _form(values: dict[str, Any]) -> tuple[str, str, float | None]:
 
 
 def _tell(client: WebClient, user: str, text: str) -> None:
-    channel = client.conversations_open(users=user)["channel"]["id"]
-    client.chat_postMessage(channel=channel, text=text)
+    client.chat_postMessage(channel=open_dm(client, user), text=text)
 
 
 def register(app: App, deps: Deps) -> None:
