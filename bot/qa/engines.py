@@ -365,7 +365,7 @@ class OfflineEngine:
 
     name = "offline"
 
-    def answer(self, request: DraftRequest) -> Answer:
+    def answer(self, request: DraftRequest, *, why: str = "no AI engine") -> Answer:
         """A heuristic draft."""
         turns = parse_turns(request.transcript)
         s = Signals.read(turns)
@@ -395,7 +395,7 @@ class OfflineEngine:
         ]
         agent_turns = sum(1 for t in turns if t.speaker == "agent")
         summary = (
-            "Offline QA draft (heuristic phrase checks, no AI engine): a lead should read the "
+            f"Offline QA draft (heuristic phrase checks, {why}): a lead should read the "
             f"conversation. {len(turns)} turns, {agent_turns} from the agent ({_facts(request)}). "
             f"Signals found: {', '.join(found) if found else 'none'}."
         )
@@ -727,14 +727,10 @@ class FallbackEngine:
         """The offline draft, marked as a fallback with the reason."""
         log.warning("QA draft by %s failed for %s: %s", self.name, request.key, exc)
         reason = f"the AI engine failed: {type(exc).__name__}"
-        offline = self.offline.answer(request)
-        summary = offline.summary.replace(
-            "Offline QA draft (heuristic phrase checks, no AI engine)",
-            f"Offline QA draft ({reason}; heuristic phrase checks instead)",
-        )
+        offline = self.offline.answer(request, why=reason)
         return replace(
             offline,
-            summary=_clip(summary, MAX_SUMMARY),
+            summary=_clip(offline.summary, MAX_SUMMARY),
             confidence=min(offline.confidence, FALLBACK_CONFIDENCE),
             always_review=True,
             note=_clip(f"{reason}: {exc}", 500),
