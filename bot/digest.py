@@ -248,13 +248,21 @@ def digest_view(
         select(func.count(QaDraft.id)).where(QaDraft.status == DraftStatus.PENDING)
     )
     recovery = [r for r in csat_recovery(session=session, now=now) if r.after_count]
-    flagged = list(
+    flagged = list(  # the agents flagged longest, as the Home tab lists them (active ones only)
         session.scalars(
             select(Flag.agent_id)
-            .where(Flag.cleared_at.is_(None), Flag.dismissed_at.is_(None), Flag.raised_at < now)
-            .distinct()
+            .join(Agent, Agent.id == Flag.agent_id)
+            .where(
+                Agent.active.is_(True),
+                Flag.cleared_at.is_(None),
+                Flag.dismissed_at.is_(None),
+                Flag.raised_at < now,
+            )
+            .group_by(Flag.agent_id)
+            .order_by(func.min(Flag.raised_at), Flag.agent_id)
+            .limit(MAX_CHART_AGENTS)
         )
-    )[:MAX_CHART_AGENTS]
+    )
     chart_start = now - CHART_WEEKS * WEEK
     series: dict[str, list[tuple[datetime, float, int]]] = {}
     if flagged:
