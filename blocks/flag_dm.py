@@ -94,7 +94,12 @@ def dismissed_message(original: dict[str, Any], *, by: str, reason: str) -> dict
 
 
 def dismiss_modal(
-    *, flag_id: int, agent_name: str, channel: str | None, ts: str | None
+    *,
+    flag_id: int,
+    agent_name: str,
+    channel: str | None,
+    ts: str | None,
+    chart_file_id: str | None = None,
 ) -> dict[str, Any]:
     """Ask why a flag is dismissed (leave, queue change, known outage, other)."""
     reasons = {
@@ -119,7 +124,9 @@ def dismiss_modal(
             input_block(BlockId.DISMISS_NOTE, "Note", note, optional=True),
         ],
         callback_id=CallbackId.FLAG_DISMISS,
-        private_metadata=json.dumps({"flag_id": flag_id, "channel": channel, "ts": ts}),
+        private_metadata=json.dumps(
+            {"flag_id": flag_id, "channel": channel, "ts": ts, "chart": chart_file_id}
+        ),
         submit="Dismiss",
         close="Cancel",
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,6 +16,7 @@ from bot.errors import DebriefError, InvalidInput, NotFound
 from bot.flags import dismiss_flag
 from bot.scope import require_write, viewer_for
 from handlers.deps import Deps
+from handlers.forms import metadata
 from handlers.replies import ephemeral, explained
 from models import Flag
 
@@ -50,17 +50,15 @@ def register(app: App, deps: Deps) -> None:
                 agent_name=view.agent_name,
                 channel=container.get("channel_id"),
                 ts=container.get("message_ts"),
+                chart_file_id=_chart_id(body.get("message") or {}),
             )
-            meta = json.loads(modal["private_metadata"])
-            meta["chart"] = _chart_id(body.get("message") or {})
-            modal["private_metadata"] = json.dumps(meta)
             client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     @app.view(CallbackId.FLAG_DISMISS)
     def save_dismissal(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata(view)
         values = view["state"]["values"]
         reason = (
             (values.get(BlockId.DISMISS_REASON, {}).get(ActionId.DISMISS_REASON) or {}).get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -27,6 +26,7 @@ from bot.qa.review import (
 )
 from bot.scope import viewer_for
 from handlers.deps import Deps
+from handlers.forms import metadata
 from handlers.replies import ephemeral, explained
 from models import DraftStatus, QaDraft
 
@@ -158,7 +158,7 @@ def register(app: App, deps: Deps) -> None:
     def _submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, *, edit: bool
     ) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = metadata(view)
         draft_id = _draft_id(meta.get("draft_id"))
         values = view.get("state", {}).get("values", {})
         try:
