@@ -8,7 +8,9 @@ Each app is served by real uvicorn on 127.0.0.1 behind `bot.web.create_web_app`,
 `debrief serve` does. A tiny ASGI middleware stamps `time.monotonic()` when each request
 arrives; the fake Slack (same process) stamps `time.monotonic()` when it receives the matching
 `views.open` (matched by trigger_id). The difference is the server-side latency. Requests are
-sequential: the next one is sent only after the previous `views.open` was received.
+sequential (the next one is sent only after the previous `views.open` was received) and
+interleaved: every round sends one request of each case, so drift on the machine (other work,
+clock speed) weighs on all cases alike.
 
 Cases: Debrief `/coach Sarah` and the Coach button on SQLite and on PostgreSQL, and a bare Bolt
 app whose only listener acks `/coach` and opens a one-block modal. The bare app is the floor
@@ -357,34 +359,46 @@ class Case:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def run_case(case: Case, fake: FakeSlack, warmup: int, requests: int) -> None:
-    """Send warmup + requests sequentially; keep the last `requests` latencies in ms."""
+def measure_one(case: Case, fake: FakeSlack, opened: int) -> float:
+    """Send one request of this case and wait for its views.open (the `opened`-th since the
+    fake was reset); the server-side latency in ms."""
+    body, trigger = case.build()
+    status, answer = case.served.post(body)
+    if status != 200:
+        raise BenchError(f"case {case.number}: HTTP {status} {answer[:200]!r}")
+    try:
+        calls = fake.wait_for("views.open", count=opened, timeout=OPEN_TIMEOUT)
+    except AssertionError:
+        replies = [c.args.get("text") for c in fake.calls_to("response_url")]
+        raise BenchError(
+            f"case {case.number}: no views.open within {OPEN_TIMEOUT:.0f} s; "
+            f"replies to the user: {replies[-3:]}"
+        ) from None
+    call = next((c for c in reversed(calls) if c.args.get("trigger_id") == trigger), None)
+    if call is None or not call.response.get("ok"):
+        raise BenchError(f"case {case.number}: views.open failed: {call and call.response}")
+    title = str(call.args.get("view", {}).get("title", {}).get("text", ""))
+    if case.title not in title:
+        raise BenchError(f"case {case.number}: opened {title!r}, expected {case.title!r}")
+    arrived = case.served.stamps.take().get(trigger)
+    if arrived is None:
+        raise BenchError(f"case {case.number}: no arrival stamp for trigger {trigger}")
+    return (call.at - arrived) * 1000.0
+
+
+def run_cases(cases: list[Case], fake: FakeSlack, warmup: int, requests: int) -> None:
+    """Warm-up + measured rounds; each round sends one request of every case in turn, so
+    whatever else the machine does in the meantime weighs on every case alike."""
     fake.reset()
-    case.served.stamps.take()
+    for case in cases:
+        case.served.stamps.take()
+    opened = 0
     for i in range(warmup + requests):
-        body, trigger = case.build()
-        status, answer = case.served.post(body)
-        if status != 200:
-            raise BenchError(f"case {case.number}: HTTP {status} {answer[:200]!r}")
-        try:
-            calls = fake.wait_for("views.open", count=i + 1, timeout=OPEN_TIMEOUT)
-        except AssertionError:
-            replies = [c.args.get("text") for c in fake.calls_to("response_url")]
-            raise BenchError(
-                f"case {case.number}: no views.open within {OPEN_TIMEOUT:.0f} s; "
-                f"replies to the user: {replies[-3:]}"
-            ) from None
-        call = next((c for c in reversed(calls) if c.args.get("trigger_id") == trigger), None)
-        if call is None or not call.response.get("ok"):
-            raise BenchError(f"case {case.number}: views.open failed: {call and call.response}")
-        title = str(call.args.get("view", {}).get("title", {}).get("text", ""))
-        if case.title not in title:
-            raise BenchError(f"case {case.number}: opened {title!r}, expected {case.title!r}")
-        arrived = case.served.stamps.take().get(trigger)
-        if arrived is None:
-            raise BenchError(f"case {case.number}: no arrival stamp for trigger {trigger}")
-        if i >= warmup:
-            case.ms.append((call.at - arrived) * 1000.0)
+        for case in cases:
+            opened += 1
+            ms = measure_one(case, fake, opened)
+            if i >= warmup:
+                case.ms.append(ms)
 
 
 def ratio(value: float, base: float) -> str:
@@ -501,9 +515,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             served.append(big.start())
             cases.append(Case(6, "bare, Debrief's modal", "-", big, "Bare, same modal", command))
-            for case in cases:
-                print(f"  running {case.number} {case.label} ({case.backend}) …", flush=True)
-                run_case(case, fake, args.warmup, args.requests)
+            print(f"  running {len(cases)} cases in interleaved rounds …", flush=True)
+            run_cases(cases, fake, args.warmup, args.requests)
             report(cases, pg_note)
         except BenchError as exc:
             print(f"bench failed: {exc}", file=sys.stderr)

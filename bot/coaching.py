@@ -1,17 +1,19 @@
-"""The coaching record of one agent as a viewer may see it, loaded in a fixed number of queries."""
+"""The coaching record of one agent as a viewer may see it, loaded in one statement."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, nulls_last, select, text
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, nulls_last, select
+from sqlalchemy.orm import Session
 
-from bot.errors import NotFound
+from bot.errors import NotAMember, NotFound
+from bot.record_sql import record_statement
 from bot.scope import Viewer, require_read, require_write
-from models import Agent, Member, Note, Sample
+from models import Note, Role, Sample
 
 MAX_SAMPLES = 20
 
@@ -97,51 +99,6 @@ _WORST_SAMPLES = (
     .order_by(nulls_last(Sample.csat.asc()), Sample.closed_at.desc(), Sample.id.desc())
     .limit(MAX_SAMPLES)
 )
-_LEAD = aliased(Member)
-_AGENT = (
-    select(
-        Agent.id,
-        Agent.name,
-        Agent.email,
-        Agent.slack_user_id,
-        Agent.active,
-        _LEAD.slack_user_id.label("lead"),
-    )
-    .outerjoin(_LEAD, Agent.lead_member_id == _LEAD.id)
-    .where(Agent.id == bindparam("agent_id"))
-)
-_NOTE_COLUMNS = (
-    Note.id,
-    Note.author,
-    Note.body,
-    Note.created_at,
-    Note.updated_at,
-    Note.follow_up_at,
-    Note.follow_up_done_at,
-    Note.shared_with_agent,
-    Note.sample_id,
-    Sample.helpdesk,
-    Sample.external_id,
-    func.count().over().label("total"),
-)
-
-
-def _notes_query(*, shared_only: bool) -> Any:
-    query = (
-        select(*_NOTE_COLUMNS)
-        .outerjoin(Sample, Note.sample_id == Sample.id)
-        .where(Note.agent_id == bindparam("agent_id"), Note.archived_at.is_(None))
-    )
-    if shared_only:
-        query = query.where(Note.shared_with_agent.is_(True))
-    return (
-        query.order_by(Note.created_at.desc(), Note.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-
-
-_NOTES = {False: _notes_query(shared_only=False), True: _notes_query(shared_only=True)}
 
 
 def worst_samples(*, session: Session, agent_id: int) -> list[SampleView]:
@@ -197,77 +154,43 @@ def load_note_for_edit(
     )
 
 
-_RECORD_PG = text(
-    """
-    SELECT
-      (SELECT json_build_object('id', a.id, 'name', a.name, 'email', a.email,
-                                'slack_user_id', a.slack_user_id, 'active', a.active,
-                                'lead', m.slack_user_id)
-         FROM agents a LEFT JOIN members m ON m.id = a.lead_member_id
-        WHERE a.id = :agent_id) AS agent,
-      (SELECT coalesce(json_agg(s ORDER BY s.csat ASC NULLS LAST, s.closed_at DESC, s.id DESC),
-                       '[]'::json)
-         FROM (SELECT id, helpdesk, external_id, url, csat, closed_at, summary, source
-                 FROM samples WHERE agent_id = :agent_id
-                ORDER BY csat ASC NULLS LAST, closed_at DESC, id DESC
-                LIMIT :samples) s) AS samples,
-      (SELECT coalesce(json_agg(n ORDER BY n.created_at DESC, n.id DESC), '[]'::json)
-         FROM (SELECT n.id, n.author, n.body, n.created_at, n.updated_at, n.follow_up_at,
-                      n.follow_up_done_at, n.shared_with_agent, n.sample_id,
-                      s.helpdesk, s.external_id, count(*) OVER () AS total
-                 FROM notes n LEFT JOIN samples s ON s.id = n.sample_id
-                WHERE n.agent_id = :agent_id AND n.archived_at IS NULL
-                  AND (:all_notes OR n.shared_with_agent)
-                ORDER BY n.created_at DESC, n.id DESC
-                LIMIT :limit OFFSET :offset) n) AS notes
-    """
-)
-
-
 def _when(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+    """A timestamp from the record's JSON (SQLite's are naive and in UTC)."""
+    if value is None:
+        return None
+    when = datetime.fromisoformat(value)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _record_pg(
-    connection: Any, agent_id: int, all_notes: bool, limit: int, offset: int
-) -> tuple[Any, list[SampleView], list[dict[str, Any]]]:
-    """Agent, samples and a page of notes in one PostgreSQL round trip (as JSON)."""
-    row = connection.execute(
-        _RECORD_PG,
-        {
-            "agent_id": agent_id,
-            "all_notes": all_notes,
-            "limit": limit,
-            "offset": offset,
-            "samples": MAX_SAMPLES,
-        },
-    ).one()
-    samples = [
-        SampleView(
-            id=s["id"],
-            helpdesk=s["helpdesk"],
-            external_id=s["external_id"],
-            url=s["url"],
-            csat=s["csat"],
-            closed_at=_when(s["closed_at"]),
-            summary=s["summary"],
-            source=s["source"],
-        )
-        for s in row.samples
-    ]
-    return row.agent, samples, row.notes
+def _json(value: Any) -> Any:
+    """A JSON column: parsed by psycopg on PostgreSQL, text on SQLite."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _sample_from_json(s: dict[str, Any]) -> SampleView:
+    return SampleView(
+        id=s["id"],
+        helpdesk=s["helpdesk"],
+        external_id=s["external_id"],
+        url=s["url"],
+        csat=None if s["csat"] is None else float(s["csat"]),
+        closed_at=_when(s["closed_at"]),
+        summary=s["summary"],
+        source=s["source"],
+    )
 
 
 def _note_from_json(n: dict[str, Any]) -> NoteView:
+    created = _when(n["created_at"]) or datetime.min.replace(tzinfo=UTC)
     return NoteView(
         id=n["id"],
         author=n["author"],
         body=n["body"],
-        created_at=_when(n["created_at"]) or datetime.min.replace(tzinfo=UTC),
-        updated_at=_when(n["updated_at"]) or datetime.min.replace(tzinfo=UTC),
+        created_at=created,
+        updated_at=_when(n["updated_at"]) or created,
         follow_up_at=_when(n["follow_up_at"]),
         follow_up_done_at=_when(n["follow_up_done_at"]),
-        shared_with_agent=n["shared_with_agent"],
+        shared_with_agent=bool(n["shared_with_agent"]),
         sample_id=n["sample_id"],
         sample_label=(
             None
@@ -277,34 +200,70 @@ def _note_from_json(n: dict[str, Any]) -> NoteView:
     )
 
 
-def _load_pg(
-    session: Session, viewer: Viewer, agent_id: int, page: int, page_size: int
-) -> CoachRecord:
-    connection = session.connection()
-    agent, samples, notes = _record_pg(
-        connection, agent_id, viewer.is_lead, page_size, page * page_size
+def _in_order(items: Any) -> list[dict[str, Any]]:
+    return sorted(_json(items) or [], key=lambda item: item["rn"])
+
+
+def _load(
+    session: Session, slack_user_id: str, agent_id: int, page: int, page_size: int
+) -> tuple[Viewer, CoachRecord]:
+    session.flush()  # a Core statement doesn't autoflush a write made earlier in this session
+    statement = record_statement(session.get_bind().dialect.name)
+    page = max(0, page)
+    while True:
+        row = (
+            session.connection()
+            .execute(
+                statement,
+                {
+                    "user": slack_user_id,
+                    "agent_id": agent_id,
+                    "samples": MAX_SAMPLES,
+                    "limit": page_size,
+                    "offset": page * page_size,
+                },
+            )
+            .one()
+        )
+        notes = _in_order(row.notes)
+        if notes or page == 0:
+            break
+        page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
+    found = _json(row.viewer)
+    if found is None:
+        raise NotAMember(slack_user_id)
+    viewer = Viewer(
+        slack_user_id=slack_user_id, role=Role(found["role"]), agent_id=found["agent_id"]
     )
+    require_read(viewer, agent_id)
+    agent = _json(row.agent)
     if agent is None:
         raise NotFound("no such agent")
-    if not notes and page > 0:
-        page = 0
-        agent, samples, notes = _record_pg(connection, agent_id, viewer.is_lead, page_size, 0)
-    return CoachRecord(
+    record = CoachRecord(
         agent=AgentView(
             id=agent["id"],
             name=agent["name"],
             email=agent["email"],
             slack_user_id=agent["slack_user_id"],
             lead_slack_user_id=agent["lead"],
-            active=agent["active"],
+            active=bool(agent["active"]),
         ),
-        samples=samples,
+        samples=[_sample_from_json(s) for s in _in_order(row.samples)],
         notes=[_note_from_json(n) for n in notes],
-        notes_total=notes[0]["total"] if notes else 0,
+        notes_total=int(row.total),
         page=page,
         page_size=page_size,
         can_write=viewer.is_lead,
     )
+    return viewer, record
+
+
+def open_coach_record(
+    *, session: Session, slack_user_id: str, agent_id: int, page: int = 0, page_size: int = 10
+) -> CoachRecord:
+    """The record of one agent as this Slack user may see it, with who they are looked up in
+    the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record)."""
+    return _load(session, slack_user_id, agent_id, page, page_size)[1]
 
 
 def load_coach_record(
@@ -312,43 +271,8 @@ def load_coach_record(
 ) -> CoachRecord:
     """The record of one agent for this viewer: up to 20 worst-CSAT samples and a page of notes.
 
-    Members see only notes shared with them and get no composer. Three statements on SQLite,
-    one on PostgreSQL, however many notes and samples there are (one more for a page past the
-    end).
+    Members see only notes shared with them and get no composer. One statement, however many
+    notes and samples there are (one more for a page past the end).
     """
     require_read(viewer, agent_id)
-    session.flush()  # Core statements below don't autoflush a write made earlier in this session
-    page = max(0, page)
-    if session.get_bind().dialect.name == "postgresql":
-        return _load_pg(session, viewer, agent_id, page, page_size)
-    connection = session.connection()  # Core rows: no ORM identity map on this hot path
-    agent = connection.execute(_AGENT, {"agent_id": agent_id}).first()
-    if agent is None:
-        raise NotFound("no such agent")
-    samples = worst_samples(session=session, agent_id=agent_id)
-    notes_query = _NOTES[not viewer.is_lead]
-    rows = connection.execute(
-        notes_query, {"agent_id": agent_id, "limit": page_size, "offset": page * page_size}
-    ).all()
-    if not rows and page > 0:
-        page = 0
-        rows = connection.execute(
-            notes_query, {"agent_id": agent_id, "limit": page_size, "offset": 0}
-        ).all()
-    total = rows[0].total if rows else 0
-    return CoachRecord(
-        agent=AgentView(
-            id=agent.id,
-            name=agent.name,
-            email=agent.email,
-            slack_user_id=agent.slack_user_id,
-            lead_slack_user_id=agent.lead,
-            active=agent.active,
-        ),
-        samples=samples,
-        notes=[_note_view(row, row.helpdesk, row.external_id) for row in rows],
-        notes_total=total,
-        page=page,
-        page_size=page_size,
-        can_write=viewer.is_lead,
-    )
+    return _load(session, viewer.slack_user_id, agent_id, page, page_size)[1]

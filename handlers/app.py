@@ -17,9 +17,19 @@ from handlers import coach, flags, home, notes, pins, qa, reminders
 from handlers.deps import Deps
 
 
+def _web_api_logger() -> logging.Logger:
+    # slack_sdk formats every request body for its debug line whenever its logger's own level
+    # is unset, whatever the effective level (a 22 KB modal costs ~0.3 ms); pin the level so
+    # that only happens when debug logging is on.
+    log = logging.getLogger("debrief.slack.web_api")
+    if log.level == logging.NOTSET:
+        log.setLevel(log.getEffectiveLevel())
+    return log
+
+
 def slack_client(settings: Settings, token: str) -> WebClient:
     """A WebClient that honours Retry-After on 429 and retries dropped connections."""
-    client = WebClient(token=token, base_url=settings.slack_api_url)
+    client = WebClient(token=token, base_url=settings.slack_api_url, logger=_web_api_logger())
     client.retry_handlers.append(
         RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries)
     )

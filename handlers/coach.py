@@ -11,7 +11,7 @@ from blocks.coach_modal import coach_modal
 from blocks.ids import ActionId
 from blocks.messages import agent_picker, picker_options
 from bot.agents import agents_in_scope, match_agents, resolve_agent
-from bot.coaching import load_coach_record
+from bot.coaching import load_coach_record, open_coach_record
 from bot.errors import NotFound
 from bot.scope import viewer_for
 from handlers.deps import Deps
@@ -30,9 +30,8 @@ def open_coach_modal(
 ) -> None:
     """Load the record the user may see and open the Coach modal on it."""
     with deps.read_session() as session:
-        viewer = viewer_for(session=session, slack_user_id=user_id)
-        record = load_coach_record(
-            session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
+        record = open_coach_record(
+            session=session, slack_user_id=user_id, agent_id=agent_id, page_size=deps.page_size
         )
     client.views_open(trigger_id=trigger_id, view=coach_modal(record, link_back=deps.link_back))
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
-from bot.coaching import load_coach_record
-from bot.errors import OutOfScope
+from bot.coaching import load_coach_record, open_coach_record
+from bot.errors import NotAMember, NotFound, OutOfScope
+from bot.notes import archive_note
 from models.base import utcnow
 from tests import factories as f
 
@@ -77,4 +78,69 @@ def test_query_count_does_not_grow_with_notes_or_samples(session, world, count_q
     session.commit()
     with count_queries as big:
         load_coach_record(session=session, viewer=world["lead"], agent_id=world["sarah"].id)
-    assert big.count == small.count <= 4
+    assert big.count == small.count == 1
+
+
+def test_opening_by_slack_user_is_one_statement_viewer_included(session, world, count_queries):
+    for i in range(30):
+        f.note(session, world["lead"], world["sarah"].id, body=f"n{i}")
+    f.sample(session, world["sarah"].id)
+    session.commit()
+    with count_queries as counted:
+        record = open_coach_record(
+            session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id
+        )
+    assert counted.count == 1
+    assert record.can_write and record.notes_total == 30 and len(record.notes) == 10
+
+
+def test_opening_by_slack_user_applies_the_same_scope(session, world):
+    f.note(session, world["lead"], world["sarah"].id, body="private thought")
+    f.note(session, world["lead"], world["sarah"].id, body="shared praise", shared_with_agent=True)
+    own = open_coach_record(session=session, slack_user_id="USARAH", agent_id=world["sarah"].id)
+    assert [n.body for n in own.notes] == ["shared praise"]
+    assert own.notes_total == 1 and not own.can_write
+    with pytest.raises(OutOfScope):
+        open_coach_record(session=session, slack_user_id="USARAH", agent_id=world["omar"].id)
+    with pytest.raises(NotAMember):
+        open_coach_record(session=session, slack_user_id="UNOBODY", agent_id=world["sarah"].id)
+    with pytest.raises(NotFound):
+        open_coach_record(session=session, slack_user_id="ULEAD", agent_id=world["omar"].id + 99)
+
+
+def test_record_fields_round_trip_with_utc_times(session, world):
+    sample = f.sample(session, world["sarah"].id, csat=2.5)
+    due = utcnow().replace(microsecond=0) + timedelta(days=3)
+    written = f.note(
+        session,
+        world["lead"],
+        world["sarah"].id,
+        body="About that refund",
+        follow_up_at=due,
+        shared_with_agent=True,
+        sample_id=sample.id,
+    )
+    gone = f.note(session, world["lead"], world["sarah"].id, body="archived one")
+    archive_note(session=session, actor=world["lead"], note_id=gone.id)
+    session.commit()
+    record = open_coach_record(session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id)
+    assert record.agent.name == "Sarah" and record.agent.active
+    assert record.agent.lead_slack_user_id == "ULEAD"
+    [shown] = record.samples
+    assert shown.csat == 2.5 and shown.closed_at == sample.closed_at
+    assert shown.closed_at is not None and shown.closed_at.tzinfo == UTC
+    [note] = record.notes
+    assert note.body == "About that refund" and note.shared_with_agent
+    assert note.follow_up_at == due and note.follow_up_at.tzinfo == UTC
+    assert note.created_at == written.created_at
+    assert note.sample_id == sample.id and note.sample_label == f"zendesk #{sample.external_id}"
+    assert record.notes_total == 1
+
+
+def test_a_page_past_the_end_shows_the_newest_notes(session, world):
+    for i in range(3):
+        f.note(session, world["lead"], world["sarah"].id, body=f"note {i}")
+    record = open_coach_record(
+        session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id, page=5, page_size=2
+    )
+    assert record.page == 0 and [n.body for n in record.notes] == ["note 2", "note 1"]
