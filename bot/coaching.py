@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
+from bot.agents import named_agent, resolve_agent
 from bot.errors import NotAMember, NotFound
 from bot.record_sql import record_statement
-from bot.scope import Viewer, require_read, require_write
+from bot.scope import Viewer, require_read, require_write, viewer_for
 from models import Note, Role, Sample
 
 MAX_SAMPLES = 20
@@ -264,6 +265,20 @@ def open_coach_record(
     """The record of one agent as this Slack user may see it, with who they are looked up in
     the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record)."""
     return _load(session, slack_user_id, agent_id, page, page_size)[1]
+
+
+def open_named_record(
+    *, session: Session, slack_user_id: str, query: str, page_size: int = 10
+) -> CoachRecord:
+    """The record `/coach QUERY` opens for this Slack user: two statements when the name decides
+    one agent; otherwise resolve_agent answers (unknown, ambiguous, out of scope) as it would."""
+    choice = named_agent(session=session, query=query)
+    if choice is None:
+        viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+        choice = resolve_agent(session=session, viewer=viewer, query=query)
+    return open_coach_record(
+        session=session, slack_user_id=slack_user_id, agent_id=choice.id, page_size=page_size
+    )
 
 
 def load_coach_record(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -31,19 +32,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _has_gone_away(dbapi_connection: Any) -> bool:
+    """Whether a pooled, idle PostgreSQL connection was closed by the server.
+
+    An idle connection has nothing to read; when the server restarts or terminates the backend
+    it sends a last message and closes the socket, which makes the socket readable. Checking
+    that costs a poll() instead of the round trip of SQLAlchemy's pre-ping.
+    """
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        return True
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _check_out(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    if _has_gone_away(dbapi_connection):
+        raise DisconnectionError("the server closed this pooled connection")  # pool reconnects
+
+
 def _create(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
         connect_args={"connect_timeout": 5},
         **options,
     )
+    event.listen(engine, "checkout", _check_out)
+    return engine
 
 
 def get_engine(url: str) -> Engine:

@@ -10,12 +10,13 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal
 from blocks.ids import ActionId
 from blocks.messages import agent_picker, picker_options
-from bot.agents import agents_in_scope, match_agents, resolve_agent
-from bot.coaching import load_coach_record, open_coach_record
+from bot.agents import agents_in_scope, match_agents
+from bot.coaching import load_coach_record, open_coach_record, open_named_record
 from bot.errors import NotFound
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.replies import Reply, ephemeral, explained
+from handlers.views import open_view
 
 
 def _agent_id(value: str | None) -> int:
@@ -33,7 +34,7 @@ def open_coach_modal(
         record = open_coach_record(
             session=session, slack_user_id=user_id, agent_id=agent_id, page_size=deps.page_size
         )
-    client.views_open(trigger_id=trigger_id, view=coach_modal(record, link_back=deps.link_back))
+    open_view(client, trigger_id=trigger_id, view=coach_modal(record, link_back=deps.link_back))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -48,20 +49,29 @@ def register(app: App, deps: Deps) -> None:
         with explained(reply):
             user_id, text = command["user_id"], (command.get("text") or "").strip()
             with deps.read_session() as session:
-                viewer = viewer_for(session=session, slack_user_id=user_id)
                 if text:
-                    agent_id = resolve_agent(session=session, viewer=viewer, query=text).id
+                    record = open_named_record(
+                        session=session,
+                        slack_user_id=user_id,
+                        query=text,
+                        page_size=deps.page_size,
+                    )
                 else:
+                    viewer = viewer_for(session=session, slack_user_id=user_id)
                     choices = agents_in_scope(session=session, viewer=viewer)
                     if viewer.is_lead or len(choices) != 1:
                         _offer_picker(reply, choices)
                         return
-                    agent_id = choices[0].id
-                record = load_coach_record(
-                    session=session, viewer=viewer, agent_id=agent_id, page_size=deps.page_size
-                )
-            client.views_open(
-                trigger_id=command["trigger_id"], view=coach_modal(record, link_back=deps.link_back)
+                    record = load_coach_record(
+                        session=session,
+                        viewer=viewer,
+                        agent_id=choices[0].id,
+                        page_size=deps.page_size,
+                    )
+            open_view(
+                client,
+                trigger_id=command["trigger_id"],
+                view=coach_modal(record, link_back=deps.link_back),
             )
 
     @app.action(ActionId.COACH_OPEN)

@@ -18,6 +18,7 @@ from bot.scope import require_write, viewer_for
 from handlers.deps import Deps
 from handlers.forms import metadata
 from handlers.replies import ephemeral, explained
+from handlers.views import open_view
 from models import Flag
 
 
@@ -52,7 +53,7 @@ def register(app: App, deps: Deps) -> None:
                 ts=container.get("message_ts"),
                 chart_file_id=_chart_id(body.get("message") or {}),
             )
-            client.views_open(trigger_id=body["trigger_id"], view=modal)
+            open_view(client, trigger_id=body["trigger_id"], view=modal)
 
     @app.view(CallbackId.FLAG_DISMISS)
     def save_dismissal(

@@ -22,6 +22,7 @@ from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import form_block_ids, metadata, parse_note_form
 from handlers.replies import explained, in_modal
+from handlers.views import push_view, update_view
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,11 @@ def refresh_view(
 ) -> None:
     """Update an open view, guarded by its hash; on a conflict the fresh data wins anyway."""
     try:
-        client.views_update(view_id=view_id, hash=view_hash, view=view)
+        update_view(client, view_id=view_id, view_hash=view_hash, view=view)
     except SlackApiError as exc:
         if exc.response.get("error") != "hash_conflict":
             raise
-        client.views_update(view_id=view_id, view=view)
+        update_view(client, view_id=view_id, view=view)
 
 
 def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
@@ -123,8 +124,10 @@ def register(app: App, deps: Deps) -> None:
                 page=int(metadata(root).get("page", 0)),
                 generation=int(metadata(root).get("gen", 0)),
             )
-            client.views_push(
-                trigger_id=body["trigger_id"], view=edit_modal(note, samples, metadata=meta)
+            push_view(
+                client,
+                trigger_id=body["trigger_id"],
+                view=edit_modal(note, samples, metadata=meta),
             )
 
     @app.view(CallbackId.NOTE_EDIT)

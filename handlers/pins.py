@@ -23,6 +23,7 @@ from handlers.forms import metadata
 from handlers.notes import refresh_view
 from handlers.notifier import open_dm
 from handlers.replies import explained, in_modal
+from handlers.views import push_view
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,10 @@ def register(app: App, deps: Deps) -> None:
                 "this agent",
             )
             form_meta = json.dumps({**meta, "root": root["id"], "hash": root.get("hash")})
-            client.views_push(
-                trigger_id=body["trigger_id"], view=pin_modal(agent_name=name, metadata=form_meta)
+            push_view(
+                client,
+                trigger_id=body["trigger_id"],
+                view=pin_modal(agent_name=name, metadata=form_meta),
             )
 
     @app.view(CallbackId.PIN_FORM)

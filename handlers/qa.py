@@ -28,6 +28,7 @@ from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import metadata
 from handlers.replies import ephemeral, explained
+from handlers.views import open_view
 from models import DraftStatus, QaDraft
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,8 @@ def register(app: App, deps: Deps) -> None:
                 _settle(deps, client, draft_id, channel, ts)
                 raise AlreadyDecided(view.draft_id, view.status, view.decided_by)
             build = edit_modal if edit else reject_modal
-            client.views_open(
-                trigger_id=body["trigger_id"], view=build(view, channel=channel, ts=ts)
+            open_view(
+                client, trigger_id=body["trigger_id"], view=build(view, channel=channel, ts=ts)
             )
 
     @app.action(ActionId.QA_EDIT)

@@ -15,6 +15,7 @@ from blocks.messages import DB_DOWN, ambiguous_agent, text_reply, unknown_agent
 from bot.agents import AmbiguousAgent
 from bot.db import DatabaseUnavailable
 from bot.errors import DebriefError, UnknownAgent
+from handlers.views import push_view
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,6 @@ def in_modal(client: WebClient, trigger_id: str) -> Reply:
     """Reply over an open modal by pushing a notice (modal actions have no response_url)."""
 
     def send(message: dict[str, Any]) -> None:
-        client.views_push(trigger_id=trigger_id, view=notice_modal("Debrief", message["text"]))
+        push_view(client, trigger_id=trigger_id, view=notice_modal("Debrief", message["text"]))
 
     return send

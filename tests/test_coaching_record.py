@@ -6,8 +6,9 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from bot.coaching import load_coach_record, open_coach_record
-from bot.errors import NotAMember, NotFound, OutOfScope
+from bot.agents import AmbiguousAgent
+from bot.coaching import load_coach_record, open_coach_record, open_named_record
+from bot.errors import NotAMember, NotFound, OutOfScope, UnknownAgent
 from bot.notes import archive_note
 from models.base import utcnow
 from tests import factories as f
@@ -144,3 +145,31 @@ def test_a_page_past_the_end_shows_the_newest_notes(session, world):
         session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id, page=5, page_size=2
     )
     assert record.page == 0 and [n.body for n in record.notes] == ["note 2", "note 1"]
+
+
+def test_coach_by_a_name_that_decides_is_two_statements(session, world, count_queries):
+    session.commit()
+    with count_queries as counted:
+        record = open_named_record(session=session, slack_user_id="ULEAD", query="sarah")
+    assert record.agent.name == "Sarah" and counted.count == 2
+
+
+def test_coach_by_name_keeps_every_answer_of_resolve_agent(session, world):
+    f.agent(session, "Sarah Lee", lead="ULEAD")
+    f.agent(session, "Mo Slack", lead="ULEAD", slack_user="UMO")
+    with pytest.raises(AmbiguousAgent):
+        open_named_record(session=session, slack_user_id="ULEAD", query="sar")
+    with pytest.raises(UnknownAgent) as unknown:
+        open_named_record(session=session, slack_user_id="ULEAD", query="Omer")
+    assert "Omar" in unknown.value.suggestions
+    mentioned = open_named_record(session=session, slack_user_id="ULEAD", query="<@UMO|mo>")
+    assert mentioned.agent.name == "Mo Slack"
+    own = open_named_record(session=session, slack_user_id="USARAH", query="Sarah")
+    assert own.agent.name == "Sarah" and not own.can_write
+    for query in ("Omar", "nobody at all", "sar"):
+        with pytest.raises(OutOfScope):
+            open_named_record(session=session, slack_user_id="USARAH", query=query)
+    with pytest.raises(NotAMember):
+        open_named_record(session=session, slack_user_id="UNOBODY", query="Omar")
+    with pytest.raises(NotAMember):
+        open_named_record(session=session, slack_user_id="UNOBODY", query="nobody at all")
