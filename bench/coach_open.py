@@ -51,7 +51,8 @@ from bot.db import dispose_all, session_scope
 from bot.migrate import upgrade
 from bot.settings import Settings
 from bot.web import create_web_app
-from handlers.app import build_app
+from handlers.app import build_app, slack_client
+from handlers.views import open_view
 from tests import factories as f
 from tests.fake_slack import FakeSlack
 
@@ -307,16 +308,33 @@ def settings_for(url: str, fake: FakeSlack) -> Settings:
 
 
 def bare_bolt_app(fake: FakeSlack, view: dict[str, Any] | None = None) -> App:
-    """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal (or a
-    prebuilt `view`: how much of Debrief's time is only the size of what it sends)."""
-    app = App(signing_secret=SIGNING_SECRET, client=WebClient(token=fake.token, base_url=fake.url))
+    """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal.
 
-    @app.command("/coach")
-    def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    With a prebuilt `view` it is the second reference instead: it sends that view the way
+    Debrief sends its modals (`handlers.views.open_view` on Debrief's WebClient), so its extra
+    time over the floor is only the size of what Debrief sends.
+    """
+    if view is None:
+        app = App(
+            signing_secret=SIGNING_SECRET, client=WebClient(token=fake.token, base_url=fake.url)
+        )
+
+        @app.command("/coach")
+        def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+            ack()
+            client.views_open(trigger_id=command["trigger_id"], view=BARE_VIEW)
+
+        return app
+    sized = view
+    client = slack_client(settings_for("sqlite://", fake), fake.token)
+    big = App(signing_secret=SIGNING_SECRET, client=client)
+
+    @big.command("/coach")
+    def coach_sized(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=view or BARE_VIEW)
+        open_view(client, trigger_id=command["trigger_id"], view=sized)
 
-    return app
+    return big
 
 
 def debrief_view(url: str) -> dict[str, Any]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
@@ -165,7 +165,7 @@ def _when(value: str | None) -> datetime | None:
 
 def _json(value: Any) -> Any:
     """A JSON column: parsed by psycopg on PostgreSQL, text on SQLite."""
-    return json.loads(value) if isinstance(value, str) else value
+    return orjson.loads(value) if isinstance(value, str) else value
 
 
 def _sample_from_json(s: dict[str, Any]) -> SampleView:

@@ -17,11 +17,11 @@ from handlers import coach, flags, home, notes, pins, qa, reminders
 from handlers.deps import Deps
 
 
-def _web_api_logger() -> logging.Logger:
-    # slack_sdk formats every request body for its debug line whenever its logger's own level
-    # is unset, whatever the effective level (a 22 KB modal costs ~0.3 ms); pin the level so
-    # that only happens when debug logging is on.
-    log = logging.getLogger("debrief.slack.web_api")
+def _pinned_logger(name: str) -> logging.Logger:
+    # slack_sdk and Bolt build their debug lines (slack_sdk: the whole request body, ~0.3 ms for
+    # a 22 KB modal) whenever their logger's own level is unset, whatever the effective level;
+    # pin the level so that only happens when debug logging is on.
+    log = logging.getLogger(name)
     if log.level == logging.NOTSET:
         log.setLevel(log.getEffectiveLevel())
     return log
@@ -29,7 +29,9 @@ def _web_api_logger() -> logging.Logger:
 
 def slack_client(settings: Settings, token: str) -> WebClient:
     """A WebClient that honours Retry-After on 429 and retries dropped connections."""
-    client = WebClient(token=token, base_url=settings.slack_api_url, logger=_web_api_logger())
+    client = WebClient(
+        token=token, base_url=settings.slack_api_url, logger=_pinned_logger("debrief.slack.web_api")
+    )
     client.retry_handlers.append(
         RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries)
     )
@@ -44,7 +46,7 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
         signing_secret=secret,
         client=slack_client(settings, token),
         listener_executor=listener_executor,
-        logger=logging.getLogger("debrief.slack"),
+        logger=_pinned_logger("debrief.slack"),
     )
     deps = Deps(settings=settings)
     coach.register(app, deps)
