@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import select
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,13 +103,30 @@ def dispose_all() -> None:
     _factories.clear()
 
 
+# SQLite reports a bad statement and a file it can't use with the same exception class; only
+# these messages mean the database itself is out of reach (a bad statement is a bug to surface).
+_SQLITE_OUTAGES = (
+    "unable to open database",
+    "database is locked",
+    "disk i/o error",
+    "readonly database",
+    "database or disk is full",
+    "file is not a database",
+)
+
+
 def is_unreachable(exc: BaseException) -> bool:
     """Whether an exception means the database can't be reached (not a bad query)."""
     if isinstance(exc, DatabaseUnavailable):
         return True
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        message = str(exc.orig).lower()
+        return any(outage in message for outage in _SQLITE_OUTAGES)
+    return True
 
 
 @contextmanager

@@ -10,8 +10,16 @@ import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
-from bot.db import _has_gone_away, dispose_all, read_scope, session_scope
+from bot.db import (
+    DatabaseUnavailable,
+    _has_gone_away,
+    dispose_all,
+    is_unreachable,
+    read_scope,
+    session_scope,
+)
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL")
 
@@ -52,3 +60,10 @@ def test_a_backend_the_server_terminated_is_replaced_on_the_next_request(scope):
         after = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
     assert after != before
     dispose_all()
+
+
+def test_a_bad_statement_is_a_bug_not_an_outage(db):
+    with pytest.raises(DBAPIError) as raised, read_scope(db) as session:
+        session.execute(text("SELECT no_such_column FROM agents"))
+    assert not isinstance(raised.value, DatabaseUnavailable)
+    assert not is_unreachable(raised.value)
