@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.ai.summarizer import Summarizer, SummaryRequest
+from bot.audit import record
 from bot.capture import Captured, store_samples, summarize_all
 from bot.deeplinks import HELPDESKS, deep_link
 from bot.errors import InvalidInput, NotFound
@@ -126,4 +127,19 @@ def pin_sample(
             select(Sample.id).where(Sample.helpdesk == desk, Sample.external_id == ext)
         )
         assert sample_id is not None
+        record(
+            session=session,
+            actor=actor.slack_user_id,
+            action="sample.pin",
+            entity="sample",
+            entity_id=sample_id,
+            after={
+                "agent_id": agent_id,
+                "helpdesk": desk,
+                "external_id": ext,
+                "csat": csat,
+                "source": SampleSource.MANUAL.value,
+                "summarizer": summarizer.name,
+            },
+        )
         return PinResult(sample_id, True)

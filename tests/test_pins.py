@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.errors import InvalidInput, OutOfScope
 from bot.importer import import_file
 from bot.pins import pin_sample
-from models import Sample
+from models import AuditEntry, Sample
 from models.sample import SampleSource
 from tests import factories as f
 
@@ -61,6 +61,10 @@ def test_pin_an_imported_conversation_once(settings, session, team):
         assert sample is not None and sample.source == SampleSource.MANUAL and sample.csat == 2.0
         assert "logs me out every five minutes" in sample.summary
         assert "Ana" not in sample.summary and "ana@example.com" not in sample.summary
+        [audit] = s.scalars(select(AuditEntry).where(AuditEntry.action == "sample.pin")).all()
+        assert audit.actor == "ULEAD" and audit.entity_id == first.sample_id
+        assert audit.after is not None and audit.after["external_id"] == "77"
+        assert "logs me out" not in json.dumps(audit.after)  # the summary stays in samples only
 
 
 def test_pin_refusals(settings, session, team):
