@@ -212,15 +212,6 @@ def _prefix_candidates(session: Session, query: str) -> list[AgentChoice]:
     return [AgentChoice(id=row.id, name=row.name) for row in rows]
 
 
-def named_agent(*, session: Session, query: str) -> AgentChoice | None:
-    """The one active agent a plain name decides (SPEC §5), in one statement; None for a
-    mention, no match or several, which resolve_agent answers with the viewer's scope."""
-    if mentioned_user(query) is not None:
-        return None
-    matches = match_agents(query, _prefix_candidates(session, query))
-    return matches[0] if len(matches) == 1 else None
-
-
 def resolve_agent(*, session: Session, viewer: Viewer, query: str) -> AgentChoice:
     """The one agent a viewer means by a name or `<@mention>`, within their scope.
 

@@ -10,9 +10,9 @@ import orjson
 from sqlalchemy import bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
-from bot.agents import named_agent, resolve_agent
+from bot.agents import mentioned_user, resolve_agent
 from bot.errors import NotAMember, NotFound
-from bot.record_sql import record_statement
+from bot.record_sql import named_record_statement, record_statement
 from bot.scope import Viewer, require_read, require_write, viewer_for
 from models import Note, Role, Sample
 
@@ -205,31 +205,10 @@ def _in_order(items: Any) -> list[dict[str, Any]]:
     return sorted(_json(items) or [], key=lambda item: item["rn"])
 
 
-def _load(
-    session: Session, slack_user_id: str, agent_id: int, page: int, page_size: int
-) -> tuple[Viewer, CoachRecord]:
-    session.flush()  # a Core statement doesn't autoflush a write made earlier in this session
-    statement = record_statement(session.get_bind().dialect.name)
-    page = max(0, page)
-    while True:
-        row = (
-            session.connection()
-            .execute(
-                statement,
-                {
-                    "user": slack_user_id,
-                    "agent_id": agent_id,
-                    "samples": MAX_SAMPLES,
-                    "limit": page_size,
-                    "offset": page * page_size,
-                },
-            )
-            .one()
-        )
-        notes = _in_order(row.notes)
-        if notes or page == 0:
-            break
-        page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
+def _record_from(
+    row: Any, slack_user_id: str, agent_id: int, page: int, page_size: int
+) -> CoachRecord:
+    """The CoachRecord in a row of the record statement, once the viewer may read it."""
     found = _json(row.viewer)
     if found is None:
         raise NotAMember(slack_user_id)
@@ -240,7 +219,7 @@ def _load(
     agent = _json(row.agent)
     if agent is None:
         raise NotFound("no such agent")
-    record = CoachRecord(
+    return CoachRecord(
         agent=AgentView(
             id=agent["id"],
             name=agent["name"],
@@ -250,13 +229,31 @@ def _load(
             active=bool(agent["active"]),
         ),
         samples=[_sample_from_json(s) for s in _in_order(row.samples)],
-        notes=[_note_from_json(n) for n in notes],
+        notes=[_note_from_json(n) for n in _in_order(row.notes)],
         notes_total=int(row.total),
         page=page,
         page_size=page_size,
         can_write=viewer.is_lead,
     )
-    return viewer, record
+
+
+def _run(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    session.flush()  # a Core statement doesn't autoflush a write made earlier in this session
+    return session.connection().execute(statement, {"samples": MAX_SAMPLES, **params}).one()
+
+
+def _load(
+    session: Session, slack_user_id: str, agent_id: int, page: int, page_size: int
+) -> CoachRecord:
+    statement = record_statement(session.get_bind().dialect.name)
+    page = max(0, page)
+    while True:
+        params = {"user": slack_user_id, "agent_id": agent_id}
+        row = _run(session, statement, {**params, "limit": page_size, "offset": page * page_size})
+        if page == 0 or row.total > page * page_size:
+            break
+        page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
+    return _record_from(row, slack_user_id, agent_id, page, page_size)
 
 
 def open_coach_record(
@@ -264,21 +261,38 @@ def open_coach_record(
 ) -> CoachRecord:
     """The record of one agent as this Slack user may see it, with who they are looked up in
     the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record)."""
-    return _load(session, slack_user_id, agent_id, page, page_size)[1]
+    return _load(session, slack_user_id, agent_id, page, page_size)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def open_named_record(
     *, session: Session, slack_user_id: str, query: str, page_size: int = 10
 ) -> CoachRecord:
-    """The record `/coach QUERY` opens for this Slack user: two statements when the name decides
-    one agent; otherwise resolve_agent answers (unknown, ambiguous, out of scope) as it would."""
-    choice = named_agent(session=session, query=query)
-    if choice is None:
-        viewer = viewer_for(session=session, slack_user_id=slack_user_id)
-        choice = resolve_agent(session=session, viewer=viewer, query=query)
-    return open_coach_record(
-        session=session, slack_user_id=slack_user_id, agent_id=choice.id, page_size=page_size
-    )
+    """The record `/coach QUERY` opens for this Slack user: one statement when the name decides
+    one agent (SPEC §5 tiers matched in SQL); otherwise resolve_agent answers (unknown,
+    ambiguous, out of scope, a mention) as it would."""
+    q = " ".join(query.split()).lower()
+    if q and q.isascii() and mentioned_user(query) is None:  # SQLite's lower() is ASCII-only
+        row = _run(
+            session,
+            named_record_statement(session.get_bind().dialect.name),
+            {
+                "user": slack_user_id,
+                "q": q,
+                "prefix": _like(q) + "%",
+                "first": None if " " in q else _like(q) + " %",
+                "limit": page_size,
+                "offset": 0,
+            },
+        )
+        if row.picked is not None:
+            return _record_from(row, slack_user_id, row.picked, 0, page_size)
+    viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+    choice = resolve_agent(session=session, viewer=viewer, query=query)
+    return _load(session, slack_user_id, choice.id, 0, page_size)
 
 
 def load_coach_record(
@@ -290,4 +304,4 @@ def load_coach_record(
     notes and samples there are (one more for a page past the end).
     """
     require_read(viewer, agent_id)
-    return _load(session, viewer.slack_user_id, agent_id, page, page_size)[1]
+    return _load(session, viewer.slack_user_id, agent_id, page, page_size)

@@ -39,7 +39,7 @@ FROM agents a LEFT JOIN members m ON m.id = a.lead_member_id
 WHERE a.id = :agent_id AND (SELECT may FROM g)
 """
 
-POSTGRESQL: TextClause = text(
+_POSTGRESQL = (
     _SCOPE.format(role="role::text")
     + f"""
 SELECT
@@ -55,7 +55,7 @@ SELECT
 """
 )
 
-SQLITE: TextClause = text(
+_SQLITE = (
     _SCOPE.format(role="role")
     + f"""
 SELECT
@@ -78,7 +78,38 @@ SELECT
 """
 )
 
+# SPEC §5 name matching for the by-name variant: active agents whose lowercased name starts with
+# :prefix (a LIKE pattern), tier 1 the exact name :q, tier 2 the first name (:first, `q %`, NULL
+# when q has a space), tier 3 the prefix; `pick` is the agent when the deciding tier has one.
+_PICK = r"""
+WITH c AS (SELECT id, lower(name) AS n FROM agents
+            WHERE active AND lower(name) LIKE :prefix ESCAPE '\'),
+t AS (SELECT id, CASE WHEN n = :q THEN 1
+                      WHEN n LIKE CAST(:first AS TEXT) ESCAPE '\' THEN 2 ELSE 3 END AS tier
+        FROM c),
+best AS (SELECT id FROM t WHERE tier = (SELECT min(tier) FROM t)),
+pick AS (SELECT id FROM best WHERE (SELECT count(*) FROM best) = 1),
+"""
+
+
+def _by_name(by_id: str) -> str:
+    body = by_id.replace(":agent_id", "(SELECT id FROM pick)").replace("WITH v AS", "v AS", 1)
+    return _PICK + body.rstrip() + ",\n (SELECT id FROM pick) AS picked\n"
+
+
+POSTGRESQL: TextClause = text(_POSTGRESQL)
+SQLITE: TextClause = text(_SQLITE)
+POSTGRESQL_BY_NAME: TextClause = text(_by_name(_POSTGRESQL))
+SQLITE_BY_NAME: TextClause = text(_by_name(_SQLITE))
+
 
 def record_statement(dialect: str) -> TextClause:
     """The record statement for a dialect name (`postgresql` or `sqlite`)."""
     return POSTGRESQL if dialect == "postgresql" else SQLITE
+
+
+def named_record_statement(dialect: str) -> TextClause:
+    """The same, with the agent picked by name in SQL: takes `:q` (the normalized, lowercased
+    name), `:prefix` and `:first` (LIKE patterns) instead of `:agent_id`, and adds `picked`
+    (the agent's id, NULL when no tier decides one agent)."""
+    return POSTGRESQL_BY_NAME if dialect == "postgresql" else SQLITE_BY_NAME

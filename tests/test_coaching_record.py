@@ -6,7 +6,7 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from bot.agents import AmbiguousAgent
+from bot.agents import AmbiguousAgent, active_choices, deactivate_agent, match_agents
 from bot.coaching import load_coach_record, open_coach_record, open_named_record
 from bot.errors import NotAMember, NotFound, OutOfScope, UnknownAgent
 from bot.notes import archive_note
@@ -147,11 +147,11 @@ def test_a_page_past_the_end_shows_the_newest_notes(session, world):
     assert record.page == 0 and [n.body for n in record.notes] == ["note 2", "note 1"]
 
 
-def test_coach_by_a_name_that_decides_is_two_statements(session, world, count_queries):
+def test_coach_by_a_name_that_decides_is_one_statement(session, world, count_queries):
     session.commit()
     with count_queries as counted:
         record = open_named_record(session=session, slack_user_id="ULEAD", query="sarah")
-    assert record.agent.name == "Sarah" and counted.count == 2
+    assert record.agent.name == "Sarah" and counted.count == 1
 
 
 def test_coach_by_name_keeps_every_answer_of_resolve_agent(session, world):
@@ -173,3 +173,37 @@ def test_coach_by_name_keeps_every_answer_of_resolve_agent(session, world):
         open_named_record(session=session, slack_user_id="UNOBODY", query="Omar")
     with pytest.raises(NotAMember):
         open_named_record(session=session, slack_user_id="UNOBODY", query="nobody at all")
+
+
+NAMES = ["Sarah", "Sarah Connor", "Sarah Lee", "Sarah C Onnor", "Sara_h Percent%", "Kyle Reese"]
+QUERIES = [
+    "sarah",
+    "SARAH",
+    "  sarah   connor ",
+    "sarah c",
+    "sarah l",
+    "sara_h",
+    "sara%",
+    "sa_ah",
+    "kyle",
+    "k",
+    "reese",
+    "sarah lee x",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_names_matched_in_sql_pick_what_the_spec_tiers_pick(session, query):
+    f.member(session, "ULEAD", "owner")
+    for name in NAMES:
+        f.agent(session, name, lead="ULEAD")
+    f.agent(session, "Sarah Gone", lead="ULEAD")
+    deactivate_agent(session=session, actor="test", name="Sarah Gone")
+    session.commit()
+    expected = match_agents(query, active_choices(session=session))
+    if len(expected) == 1:
+        record = open_named_record(session=session, slack_user_id="ULEAD", query=query)
+        assert record.agent.name == expected[0].name
+    else:
+        with pytest.raises((AmbiguousAgent, UnknownAgent)):
+            open_named_record(session=session, slack_user_id="ULEAD", query=query)
