@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.agents import mentioned_user, resolve_agent
 from bot.errors import NotAMember, NotFound
-from bot.record_sql import named_record_statement, record_statement
+from bot.record_sql import PICK, named_record_statement, record_statement
 from bot.scope import Viewer, require_read, require_write, viewer_for
 from models import Note, Role, Sample
 
@@ -271,25 +271,26 @@ def _like(text: str) -> str:
 def open_named_record(
     *, session: Session, slack_user_id: str, query: str, page_size: int = 10
 ) -> CoachRecord:
-    """The record `/coach QUERY` opens for this Slack user: one statement when the name decides
-    one agent (SPEC §5 tiers matched in SQL); otherwise resolve_agent answers (unknown,
+    """The record `/coach QUERY` opens for this Slack user: one statement on PostgreSQL (two on
+    SQLite) when the name decides one agent (SPEC §5 tiers matched in SQL); otherwise resolve_agent answers (unknown,
     ambiguous, out of scope, a mention) as it would."""
     q = " ".join(query.split()).lower()
     if q and q.isascii() and mentioned_user(query) is None:  # SQLite's lower() is ASCII-only
-        row = _run(
-            session,
-            named_record_statement(session.get_bind().dialect.name),
-            {
-                "user": slack_user_id,
-                "q": q,
-                "prefix": _like(q) + "%",
-                "first": None if " " in q else _like(q) + " %",
-                "limit": page_size,
-                "offset": 0,
-            },
-        )
-        if row.picked is not None:
-            return _record_from(row, slack_user_id, row.picked, 0, page_size)
+        names = {
+            "q": q,
+            "prefix": _like(q) + "%",
+            "first": None if " " in q else _like(q) + " %",
+        }
+        statement = named_record_statement(session.get_bind().dialect.name)
+        if statement is None:
+            picked = session.connection().execute(PICK, names).scalar()
+            if picked is not None:
+                return _load(session, slack_user_id, picked, 0, page_size)
+        else:
+            params = {"user": slack_user_id, "limit": page_size, "offset": 0, **names}
+            row = _run(session, statement, params)
+            if row.picked is not None:
+                return _record_from(row, slack_user_id, row.picked, 0, page_size)
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
     choice = resolve_agent(session=session, viewer=viewer, query=query)
     return _load(session, slack_user_id, choice.id, 0, page_size)

@@ -100,7 +100,9 @@ def _by_name(by_id: str) -> str:
 POSTGRESQL: TextClause = text(_POSTGRESQL)
 SQLITE: TextClause = text(_SQLITE)
 POSTGRESQL_BY_NAME: TextClause = text(_by_name(_POSTGRESQL))
-SQLITE_BY_NAME: TextClause = text(_by_name(_SQLITE))
+# SQLite re-evaluates `pick` inside every part of the record (0.9 ms instead of 0.2): there the
+# pick is asked first, in process, and the record by id after it.
+PICK: TextClause = text(_PICK.rstrip().rstrip(",") + "\nSELECT id FROM pick\n")
 
 
 def record_statement(dialect: str) -> TextClause:
@@ -108,8 +110,9 @@ def record_statement(dialect: str) -> TextClause:
     return POSTGRESQL if dialect == "postgresql" else SQLITE
 
 
-def named_record_statement(dialect: str) -> TextClause:
-    """The same, with the agent picked by name in SQL: takes `:q` (the normalized, lowercased
-    name), `:prefix` and `:first` (LIKE patterns) instead of `:agent_id`, and adds `picked`
-    (the agent's id, NULL when no tier decides one agent)."""
-    return POSTGRESQL_BY_NAME if dialect == "postgresql" else SQLITE_BY_NAME
+def named_record_statement(dialect: str) -> TextClause | None:
+    """On PostgreSQL, the record with the agent picked by name in SQL: it takes `:q` (the
+    normalized, lowercased name), `:prefix` and `:first` (LIKE patterns) instead of `:agent_id`
+    and adds `picked` (the agent's id, NULL when no tier decides one agent). None on SQLite,
+    which runs PICK (same parameters) and then the record by id."""
+    return POSTGRESQL_BY_NAME if dialect == "postgresql" else None
