@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.ai.summarizer import Summarizer, SummaryRequest
 from bot.deeplinks import deep_link
-from bot.redact import redact
 from bot.settings import Settings
-from bot.transcripts import SourceText, transcript_for
+from bot.transcripts import Redacted, SourceText, redacted, transcript_for
 from models import Conversation, Flag, Sample
 from models.sample import SampleSource
 
@@ -31,7 +30,6 @@ MAX_CAPTURE = 20
 class Captured:
     """One conversation ready to summarize: its metadata and the redacted transcript."""
 
-    conversation_id: int
     agent_id: int
     helpdesk: str
     external_id: str
@@ -39,21 +37,45 @@ class Captured:
     closed_at: datetime | None
     url: str | None
     request: SummaryRequest
-    names: tuple[str, ...]
-    emails: tuple[str, ...]
+    source: Redacted
+
+
+def captured(
+    *,
+    source: SourceText,
+    agent_id: int,
+    helpdesk: str,
+    external_id: str,
+    csat: float | None,
+    closed_at: datetime | None,
+    url: str | None,
+    queue: str | None,
+    tags: str | None,
+) -> Captured:
+    """A conversation ready to summarize, its transcript redacted before anything else sees it."""
+    clean = redacted(source)
+    return Captured(
+        agent_id=agent_id,
+        helpdesk=helpdesk,
+        external_id=external_id,
+        csat=csat,
+        closed_at=closed_at,
+        url=url,
+        request=SummaryRequest(
+            helpdesk=helpdesk,
+            external_id=external_id,
+            csat=csat,
+            queue=queue,
+            tags=tags,
+            transcript=clean.text,
+        ),
+        source=clean,
+    )
 
 
 def _prepare(session: Session, settings: Settings, conversation: Conversation) -> Captured:
-    source: SourceText = transcript_for(
-        session=session, settings=settings, conversation=conversation
-    )
-    names = tuple(n for n in [source.customer_name] if n)
-    emails = tuple(e for e in [source.customer_email] if e)
-    text = (
-        redact(source.text, customer_names=names, customer_emails=emails) if source.text else None
-    )
-    return Captured(
-        conversation_id=conversation.id,
+    return captured(
+        source=transcript_for(session=session, settings=settings, conversation=conversation),
         agent_id=conversation.agent_id,
         helpdesk=conversation.helpdesk,
         external_id=conversation.external_id,
@@ -61,16 +83,8 @@ def _prepare(session: Session, settings: Settings, conversation: Conversation) -
         closed_at=conversation.closed_at,
         url=conversation.url
         or deep_link(settings, conversation.helpdesk, conversation.external_id),
-        request=SummaryRequest(
-            helpdesk=conversation.helpdesk,
-            external_id=conversation.external_id,
-            csat=conversation.csat,
-            queue=conversation.queue,
-            tags=conversation.tags,
-            transcript=text,
-        ),
-        names=names,
-        emails=emails,
+        queue=conversation.queue,
+        tags=conversation.tags,
     )
 
 
@@ -81,7 +95,7 @@ def summarize_all(
 
     def one(item: Captured) -> tuple[Captured, str]:
         summary = summarizer.summarize(item.request)
-        return item, redact(summary, customer_names=item.names, customer_emails=item.emails)
+        return item, item.source.clean(summary)
 
     if not items:
         return []

@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.ai.summarizer import Summarizer, SummaryRequest
+from bot.ai.summarizer import Summarizer
 from bot.audit import record
-from bot.capture import Captured, store_samples, summarize_all
+from bot.capture import captured, store_samples, summarize_all
 from bot.deeplinks import HELPDESKS, deep_link
 from bot.errors import InvalidInput, NotFound
 from bot.helpdesks import HelpdeskNotFound, helpdesk_for
-from bot.redact import redact
 from bot.scope import Viewer, require_write
 from bot.settings import Settings
 from bot.transcripts import SourceText, transcript_for
@@ -103,22 +102,16 @@ def pin_sample(
         else:
             source = _fetch(settings, desk, ext)
             url, queue, tags = None, None, None
-    names = tuple(n for n in [source.customer_name] if n)
-    emails = tuple(e for e in [source.customer_email] if e)
-    text = (
-        redact(source.text, customer_names=names, customer_emails=emails) if source.text else None
-    )
-    item = Captured(
-        conversation_id=conversation.id if conversation is not None else 0,
+    item = captured(
+        source=source,
         agent_id=agent_id,
         helpdesk=desk,
         external_id=ext,
         csat=csat,
         closed_at=closed_at,
         url=url or deep_link(settings, desk, ext),
-        request=SummaryRequest(desk, ext, csat, queue, tags, text),
-        names=names,
-        emails=emails,
+        queue=queue,
+        tags=tags,
     )
     written = summarize_all([item], summarizer, 1)
     with session_factory() as session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.helpdesks import HelpdeskError, helpdesk_for
 from bot.importer import read_record_at
+from bot.redact import redact
 from bot.settings import Settings
 from models import Conversation, ImportRun
 
@@ -24,6 +25,31 @@ class SourceText:
     customer_name: str | None = None
     customer_email: str | None = None
     missing: str | None = None
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """A transcript redacted for a model, with its customer's own name and email kept so that
+    what the model writes can be redacted the same way."""
+
+    text: str | None
+    names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+    def clean(self, written: str) -> str:
+        """Model-written text redacted again before it is kept (it might repeat a name)."""
+        return redact(written, customer_names=self.names, customer_emails=self.emails)
+
+
+def redacted(source: SourceText) -> Redacted:
+    """The source's transcript with every pattern and the customer's own name and email
+    redacted; the raw text goes no further than this call."""
+    names = tuple(n for n in [source.customer_name] if n)
+    emails = tuple(e for e in [source.customer_email] if e)
+    text = (
+        redact(source.text, customer_names=names, customer_emails=emails) if source.text else None
+    )
+    return Redacted(text, names, emails)
 
 
 def _from_import(session: Session, conversation: Conversation) -> SourceText | None:

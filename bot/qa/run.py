@@ -34,9 +34,8 @@ from bot.qa.engines import QaEngine, parse_turns
 from bot.qa.evidence import verify_points
 from bot.qa.rubric import RubricSpec, current_rubric, spec_of
 from bot.qa.sample import Candidate, choose_sample, from_database, from_file
-from bot.redact import redact
 from bot.settings import Settings
-from bot.transcripts import transcript_for
+from bot.transcripts import Redacted, SourceText, redacted, transcript_for
 from models import Conversation, MeasurementEvent, QaDraft, QaSkip
 from models.base import utcnow
 
@@ -91,8 +90,7 @@ class QaReport:
 class _Prepared:
     candidate: Candidate
     request: DraftRequest
-    names: tuple[str, ...]
-    emails: tuple[str, ...]
+    source: Redacted
 
 
 def stop_reason(
@@ -162,28 +160,22 @@ def _skipped_since(
 
 def _source(
     candidate: Candidate, *, file: Path | None, session: Session, settings: Settings
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """(raw transcript, customer name, customer email, why it's missing)."""
+) -> SourceText:
+    """The candidate's transcript, from the file it was sampled from or from its conversation."""
     if file is not None and candidate.source_offset is not None:
         fields = read_record_at(file, candidate.source_offset)
         if fields is None:
-            return None, None, None, f"the file {file.name} can't be read again"
+            return SourceText(None, missing=f"the file {file.name} can't be read again")
         text = str(fields.get("transcript") or "").strip() or None
         name = str(fields.get("customer_name") or "").strip() or None
         email = str(fields.get("customer_email") or "").strip() or None
-        return text, name, email, None if text else "the file has none for it"
+        return SourceText(text, name, email, None if text else "the file has none for it")
     conversation = (
         session.get(Conversation, candidate.conversation_id) if candidate.conversation_id else None
     )
     if conversation is None:
-        return None, None, None, "the conversation is no longer in the database"
-    source = transcript_for(session=session, settings=settings, conversation=conversation)
-    return source.text, source.customer_name, source.customer_email, source.missing
-
-
-def _clean(text: str, names: tuple[str, ...], emails: tuple[str, ...]) -> str:
-    """Model-written text is redacted again before it is kept (it might guess a name)."""
-    return redact(text, customer_names=names, customer_emails=emails)
+        return SourceText(None, missing="the conversation is no longer in the database")
+    return transcript_for(session=session, settings=settings, conversation=conversation)
 
 
 def finish(
@@ -194,7 +186,7 @@ def finish(
     points, dropped = verify_points(answer.points, request.transcript)
     points = [
         Point(
-            text=_clean(p.text, prepared.names, prepared.emails),
+            text=prepared.source.clean(p.text),
             root_cause=p.root_cause,
             evidence=p.evidence,
         )
@@ -206,7 +198,7 @@ def finish(
         external_id=request.external_id,
         agent=request.agent,
         rubric_version=rubric.version,
-        summary=_clean(answer.summary, prepared.names, prepared.emails),
+        summary=prepared.source.clean(answer.summary),
         scores=clamp_scores(answer.scores, rubric),
         points=tuple(points),
         policy_exception=answer.policy_exception,
@@ -397,15 +389,11 @@ def run_qa(
         for candidate in sample:
             if candidate.key in done:
                 continue
-            raw, name, email, missing = None, None, None, None
+            source, missing = Redacted(None), None
             if candidate.closed_at >= now - timedelta(days=settings.qa_max_age_days):
-                raw, name, email, missing = _source(
-                    candidate, file=file, session=session, settings=settings
-                )
-            names = tuple(n for n in [name] if n)
-            emails = tuple(e for e in [email] if e)
-            text = redact(raw, customer_names=names, customer_emails=emails) if raw else None
-            raw = None  # the raw transcript goes no further
+                raw = _source(candidate, file=file, session=session, settings=settings)
+                source, missing = redacted(raw), raw.missing  # the raw text goes no further
+            text = source.text
             reason = stop_reason(
                 transcript=text, missing=missing, closed_at=candidate.closed_at, now=now,
                 settings=settings,
@@ -429,7 +417,7 @@ def run_qa(
                 transcript=text,
                 rubric=rubric,
             )
-            prepared.append(_Prepared(candidate, request, names, emails))
+            prepared.append(_Prepared(candidate, request, source))
     answers = engine.answer_many([p.request for p in prepared]) if prepared else []
     pairs = [
         (

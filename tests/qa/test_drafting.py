@@ -14,6 +14,7 @@ from bot.qa.run import _Prepared, finish, stop_reason
 from bot.qa.sample import Candidate, choose_sample
 from bot.redact import redact
 from bot.settings import Settings
+from bot.transcripts import Redacted
 from tests.qa.conftest import BOT_ONLY, CLEAN, CUSTOMER, EMAIL, NOW, RISKY, SECRETS, SHORT
 
 RUBRIC = load_rubric_file(default_rubric_path())[0]
@@ -77,7 +78,7 @@ def test_a_clean_confident_answer_is_ready_and_a_risky_one_goes_to_the_lead():
         points=(Point("Resolved it", "agent_behavior", (quote,)),), policy_exception=False,
         customer_risk=(), confidence=0.9,
     )  # fmt: skip
-    prepared = _Prepared(None, request, (CUSTOMER,), (EMAIL,))  # type: ignore[arg-type]
+    prepared = _Prepared(None, request, Redacted(CLEAN, (CUSTOMER,), (EMAIL,)))  # type: ignore[arg-type]
     draft = finish(prepared, answer, rubric=SPEC, engine="claude:x", threshold=0.7)
     assert draft.route == "ready" and draft.points[0].evidence == (quote,)
     assert [s.to_json() for s in draft.scores] == [
@@ -113,7 +114,7 @@ def test_offline_engine_on_a_clean_ticket_still_goes_to_the_lead():
     assert answer.customer_risk == () and not answer.policy_exception
     scores = {s.criterion: s.score for s in answer.scores}
     assert scores["resolution"] == 4 and scores["tone_empathy"] >= 3
-    prepared = _Prepared(None, request_for(CLEAN), (), ())  # type: ignore[arg-type]
+    prepared = _Prepared(None, request_for(CLEAN), Redacted(CLEAN))  # type: ignore[arg-type]
     assert finish(prepared, answer, rubric=SPEC, engine="offline", threshold=0.7).route == (
         "lead_review"
     )
