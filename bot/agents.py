@@ -138,9 +138,19 @@ def deactivate_agent(*, session: Session, actor: str, name: str) -> Agent:
     return agent
 
 
+def normalized_name(query: str) -> str:
+    """A typed name as SPEC §5 compares it: lowercase, single spaces, no ends."""
+    return " ".join(query.split()).lower()
+
+
+def like_escaped(text: str) -> str:
+    """Text for a LIKE pattern with `\\` as the escape character."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def match_agents(query: str, agents: list[AgentChoice]) -> list[AgentChoice]:
     """SPEC §5 matching: exact full name, else exact first name, else prefix; first tier wins."""
-    q = " ".join(query.split()).lower()
+    q = normalized_name(query)
     if not q:
         return []
     tiers = (
@@ -203,12 +213,11 @@ _PREFIX = (
 
 def _prefix_candidates(session: Session, query: str) -> list[AgentChoice]:
     """Active agents whose name starts with the query: every tier of SPEC §5 is among them."""
-    q = " ".join(query.split()).lower()
+    q = normalized_name(query)
     if not q.isascii():  # SQLite's lower() folds ASCII only: match in Python instead
         return active_choices(session=session)
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     session.flush()
-    rows = session.connection().execute(_PREFIX, {"prefix": escaped + "%"})
+    rows = session.connection().execute(_PREFIX, {"prefix": like_escaped(q) + "%"})
     return [AgentChoice(id=row.id, name=row.name) for row in rows]
 
 

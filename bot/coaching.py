@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
-from bot.agents import mentioned_user, resolve_agent
+from bot.agents import like_escaped, mentioned_user, normalized_name, resolve_agent
 from bot.errors import NotAMember, NotFound
 from bot.record_sql import PICK, named_record_statement, record_statement
 from bot.scope import Viewer, require_read, require_write, viewer_for
@@ -242,50 +242,45 @@ def _run(session: Session, statement: Any, params: dict[str, Any]) -> Any:
     return session.connection().execute(statement, {"samples": MAX_SAMPLES, **params}).one()
 
 
-def _load(
-    session: Session, slack_user_id: str, agent_id: int, page: int, page_size: int
+def open_coach_record(
+    *, session: Session, slack_user_id: str, agent_id: int, page: int = 0, page_size: int = 10
 ) -> CoachRecord:
+    """The record of one agent as this Slack user may see it, with who they are looked up in
+    the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record)."""
     statement = record_statement(session.get_bind().dialect.name)
     page = max(0, page)
+    params = {"user": slack_user_id, "agent_id": agent_id, "limit": page_size}
     while True:
-        params = {"user": slack_user_id, "agent_id": agent_id}
-        row = _run(session, statement, {**params, "limit": page_size, "offset": page * page_size})
+        row = _run(session, statement, {**params, "offset": page * page_size})
         if page == 0 or row.total > page * page_size:
             break
         page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
     return _record_from(row, slack_user_id, agent_id, page, page_size)
 
 
-def open_coach_record(
-    *, session: Session, slack_user_id: str, agent_id: int, page: int = 0, page_size: int = 10
-) -> CoachRecord:
-    """The record of one agent as this Slack user may see it, with who they are looked up in
-    the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record)."""
-    return _load(session, slack_user_id, agent_id, page, page_size)
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def open_named_record(
     *, session: Session, slack_user_id: str, query: str, page_size: int = 10
 ) -> CoachRecord:
     """The record `/coach QUERY` opens for this Slack user: one statement on PostgreSQL (two on
-    SQLite) when the name decides one agent (SPEC §5 tiers matched in SQL); otherwise resolve_agent answers (unknown,
-    ambiguous, out of scope, a mention) as it would."""
-    q = " ".join(query.split()).lower()
+    SQLite) when the name decides one agent (SPEC §5 tiers matched in SQL); otherwise
+    resolve_agent answers (unknown, ambiguous, out of scope, a mention) as it would."""
+    q = normalized_name(query)
     if q and q.isascii() and mentioned_user(query) is None:  # SQLite's lower() is ASCII-only
         names = {
             "q": q,
-            "prefix": _like(q) + "%",
-            "first": None if " " in q else _like(q) + " %",
+            "prefix": like_escaped(q) + "%",
+            "first": None if " " in q else like_escaped(q) + " %",
         }
         statement = named_record_statement(session.get_bind().dialect.name)
         if statement is None:
             picked = session.connection().execute(PICK, names).scalar()
             if picked is not None:
-                return _load(session, slack_user_id, picked, 0, page_size)
+                return open_coach_record(
+                    session=session,
+                    slack_user_id=slack_user_id,
+                    agent_id=picked,
+                    page_size=page_size,
+                )
         else:
             params = {"user": slack_user_id, "limit": page_size, "offset": 0, **names}
             row = _run(session, statement, params)
@@ -293,7 +288,9 @@ def open_named_record(
                 return _record_from(row, slack_user_id, row.picked, 0, page_size)
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
     choice = resolve_agent(session=session, viewer=viewer, query=query)
-    return _load(session, slack_user_id, choice.id, 0, page_size)
+    return open_coach_record(
+        session=session, slack_user_id=slack_user_id, agent_id=choice.id, page_size=page_size
+    )
 
 
 def load_coach_record(
@@ -305,4 +302,10 @@ def load_coach_record(
     notes and samples there are (one more for a page past the end).
     """
     require_read(viewer, agent_id)
-    return _load(session, viewer.slack_user_id, agent_id, page, page_size)
+    return open_coach_record(
+        session=session,
+        slack_user_id=viewer.slack_user_id,
+        agent_id=agent_id,
+        page=page,
+        page_size=page_size,
+    )

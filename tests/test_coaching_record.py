@@ -194,7 +194,7 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_names_matched_in_sql_pick_what_the_spec_tiers_pick(session, query):
+def test_names_matched_in_sql_pick_what_the_spec_tiers_pick(session, query, count_queries):
     f.member(session, "ULEAD", "owner")
     for name in NAMES:
         f.agent(session, name, lead="ULEAD")
@@ -203,8 +203,11 @@ def test_names_matched_in_sql_pick_what_the_spec_tiers_pick(session, query):
     session.commit()
     expected = match_agents(query, active_choices(session=session))
     if len(expected) == 1:
-        record = open_named_record(session=session, slack_user_id="ULEAD", query=query)
+        with count_queries as counted:
+            record = open_named_record(session=session, slack_user_id="ULEAD", query=query)
         assert record.agent.name == expected[0].name
+        # picked in SQL, not by the resolve_agent fallback (which takes 3 statements or more)
+        assert counted.count == (2 if session.get_bind().dialect.name == "sqlite" else 1)
     else:
         with pytest.raises((AmbiguousAgent, UnknownAgent)):
             open_named_record(session=session, slack_user_id="ULEAD", query=query)

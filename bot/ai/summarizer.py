@@ -79,13 +79,18 @@ def _substantive_sentence(turns: list[str], limit: int = 160) -> str | None:
     return None
 
 
-def _facts(request: SummaryRequest) -> str:
-    parts = ["no CSAT" if request.csat is None else f"CSAT {request.csat:g}"]
-    if request.queue:
-        parts.append(f"queue {request.queue}")
-    if request.tags:
-        parts.append("tags " + ", ".join(request.tags.split(";")[:4]))
+def ticket_facts(*, csat: float | None, queue: str | None, tags: str | None) -> str:
+    """`CSAT 2; queue billing; tags refund, late`: a ticket's metadata for a model or a summary."""
+    parts = ["no CSAT" if csat is None else f"CSAT {csat:g}"]
+    if queue:
+        parts.append(f"queue {queue}")
+    if tags:
+        parts.append("tags " + ", ".join(tags.split(";")[:4]))
     return "; ".join(parts)
+
+
+def _facts(request: SummaryRequest) -> str:
+    return ticket_facts(csat=request.csat, queue=request.queue, tags=request.tags)
 
 
 class OfflineSummarizer:

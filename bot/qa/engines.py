@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast
 
+from bot.ai.summarizer import ticket_facts
 from bot.qa.draft import (
     MAX_POINT_TEXT,
     MAX_POINTS,
@@ -343,12 +344,7 @@ def _fraction(kind: str | None, s: Signals) -> float | None:
 
 
 def _facts(request: DraftRequest) -> str:
-    parts = ["no CSAT" if request.csat is None else f"CSAT {request.csat:g}"]
-    if request.queue:
-        parts.append(f"queue {request.queue}")
-    if request.tags:
-        parts.append("tags " + ", ".join(request.tags.split(";")[:4]))
-    return "; ".join(parts)
+    return ticket_facts(csat=request.csat, queue=request.queue, tags=request.tags)
 
 
 def _clip(text: str, limit: int) -> str:
