@@ -102,19 +102,24 @@ _WORST_SAMPLES = (
 )
 
 
+def sample_view(row: Any) -> SampleView:
+    """A SampleView from a Sample or a row carrying the same column names."""
+    return SampleView(
+        id=row.id,
+        helpdesk=row.helpdesk,
+        external_id=row.external_id,
+        url=row.url,
+        csat=row.csat,
+        closed_at=row.closed_at,
+        summary=row.summary,
+        source=row.source.value,
+    )
+
+
 def worst_samples(*, session: Session, agent_id: int) -> list[SampleView]:
     """Up to 20 of the agent's samples, worst CSAT first, then most recent."""
     return [
-        SampleView(
-            id=row.id,
-            helpdesk=row.helpdesk,
-            external_id=row.external_id,
-            url=row.url,
-            csat=row.csat,
-            closed_at=row.closed_at,
-            summary=row.summary,
-            source=row.source.value,
-        )
+        sample_view(row)
         for row in session.connection().execute(_WORST_SAMPLES, {"agent_id": agent_id})
     ]
 

@@ -14,6 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.charts import flag_chart_png
+from bot.errors import NotFound
+from bot.scope import Viewer, require_write
 from models import Agent, Flag, FlagDelivery, Member, Role
 from models.base import utcnow
 
@@ -95,6 +97,15 @@ def flag_view(session: Session, flag: Flag, window_days: int) -> FlagView:
         window_days=window_days,
         samples=samples,
     )
+
+
+def load_flag_view(*, session: Session, viewer: Viewer, flag_id: int, window_days: int) -> FlagView:
+    """A flag for a lead (the dismiss modal), or OutOfScope / NotFound."""
+    require_write(viewer)
+    flag = session.get(Flag, flag_id)
+    if flag is None:
+        raise NotFound("That flag no longer exists.")
+    return flag_view(session, flag, window_days)
 
 
 def _claim(session: Session, flag_id: int, recipient: str, now: datetime) -> tuple[bool, bool]:

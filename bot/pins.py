@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.ai.summarizer import Summarizer
 from bot.audit import record
 from bot.capture import captured, store_samples, summarize_all
+from bot.coaching import SampleView, sample_view
 from bot.deeplinks import HELPDESKS, deep_link
 from bot.errors import InvalidInput, NotFound
 from bot.helpdesks import HelpdeskNotFound, helpdesk_for
@@ -26,8 +27,13 @@ from models.sample import SampleSource
 class PinResult:
     """The pinned sample and whether this call created it."""
 
-    sample_id: int
+    sample: SampleView
     created: bool
+
+    @property
+    def sample_id(self) -> int:
+        """The pinned sample's id."""
+        return self.sample.id
 
 
 def check_pin(helpdesk: str, external_id: str, csat: float | None) -> tuple[str, str]:
@@ -87,7 +93,7 @@ def pin_sample(
                     "external_id",
                     "That conversation is already a sample on another agent's record.",
                 )
-            return PinResult(existing.id, False)
+            return PinResult(sample_view(existing), False)
         conversation = session.scalar(
             select(Conversation).where(
                 Conversation.helpdesk == desk, Conversation.external_id == ext
@@ -116,16 +122,16 @@ def pin_sample(
     written = summarize_all([item], summarizer, 1)
     with session_factory() as session:
         store_samples(session, written, source=SampleSource.MANUAL, engine=summarizer.name)
-        sample_id = session.scalar(
-            select(Sample.id).where(Sample.helpdesk == desk, Sample.external_id == ext)
+        stored = session.scalar(
+            select(Sample).where(Sample.helpdesk == desk, Sample.external_id == ext)
         )
-        assert sample_id is not None
+        assert stored is not None
         record(
             session=session,
             actor=actor.slack_user_id,
             action="sample.pin",
             entity="sample",
-            entity_id=sample_id,
+            entity_id=stored.id,
             after={
                 "agent_id": agent_id,
                 "helpdesk": desk,
@@ -135,4 +141,4 @@ def pin_sample(
                 "summarizer": summarizer.name,
             },
         )
-        return PinResult(sample_id, True)
+        return PinResult(sample_view(stored), True)

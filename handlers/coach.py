@@ -12,18 +12,11 @@ from blocks.ids import ActionId
 from blocks.messages import agent_picker, picker_options
 from bot.agents import agents_in_scope, match_agents
 from bot.coaching import load_coach_record, open_coach_record, open_named_record
-from bot.errors import NotFound
 from bot.scope import viewer_for
 from handlers.deps import Deps
+from handlers.forms import id_value
 from handlers.replies import Reply, ephemeral, explained
 from handlers.views import open_view
-
-
-def _agent_id(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        raise NotFound("That button no longer points at an agent.") from None
 
 
 def open_coach_modal(
@@ -86,7 +79,7 @@ def register(app: App, deps: Deps) -> None:
                 deps=deps,
                 client=client,
                 user_id=body["user"]["id"],
-                agent_id=_agent_id(picked),
+                agent_id=id_value(picked),
                 trigger_id=body["trigger_id"],
             )
 

@@ -11,15 +11,14 @@ from blocks.flag_dm import dismiss_modal, dismissed_message, flag_message
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.messages import DB_DOWN
 from bot.db import DatabaseUnavailable
-from bot.deliveries import flag_view
-from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.deliveries import flag_view, load_flag_view
+from bot.errors import DebriefError, InvalidInput
 from bot.flags import dismiss_flag
-from bot.scope import require_write, viewer_for
+from bot.scope import viewer_for
 from handlers.deps import Deps
-from handlers.forms import metadata
+from handlers.forms import id_value, metadata
 from handlers.replies import ephemeral, explained
 from handlers.views import open_view
-from models import Flag
 
 
 def _chart_id(message: dict[str, Any]) -> str | None:
@@ -39,12 +38,12 @@ def register(app: App, deps: Deps) -> None:
         ack()
         with explained(ephemeral(respond)):
             with deps.read_session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                require_write(viewer)
-                flag = session.get(Flag, int(action.get("value") or 0))
-                if flag is None:
-                    raise NotFound("That flag no longer exists.")
-                view = flag_view(session, flag, deps.settings.window_days)
+                view = load_flag_view(
+                    session=session,
+                    viewer=viewer_for(session=session, slack_user_id=body["user"]["id"]),
+                    flag_id=id_value(action.get("value")),
+                    window_days=deps.settings.window_days,
+                )
             container = body.get("container", {})
             modal = dismiss_modal(
                 flag_id=view.flag_id,

@@ -65,6 +65,15 @@ def parse_note_form(values: dict[str, Any]) -> NoteForm:
     return NoteForm(body=body, follow_up=follow_up, shared=shared, sample_id=sample_id)
 
 
+def id_value(value: Any) -> int:
+    """The id a button or metadata carries; 0 (which no row has) when it isn't one, so the
+    domain answers with its own NotFound."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     """A view's private_metadata as a dict (empty when missing or not ours)."""
     try:

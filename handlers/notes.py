@@ -15,12 +15,12 @@ from blocks.ids import ActionId, CallbackId
 from blocks.messages import DB_DOWN
 from bot.coaching import load_coach_record, load_note_for_edit
 from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.errors import DebriefError, InvalidInput
 from bot.followups import author_zone, day_not_before
 from bot.notes import archive_note, create_note, edit_note
 from bot.scope import viewer_for
 from handlers.deps import Deps
-from handlers.forms import form_block_ids, metadata, parse_note_form
+from handlers.forms import form_block_ids, id_value, metadata, parse_note_form
 from handlers.replies import explained, in_modal
 from handlers.views import push_view, update_view
 from models.base import utcnow
@@ -56,13 +56,6 @@ def _zone(session: Session, client: WebClient, user_id: str) -> str | None:
         return client.users_info(user=user)["user"].get("tz")
 
     return author_zone(session=session, slack_user_id=user_id, lookup=lookup, now=utcnow())
-
-
-def _number(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        raise NotFound("That button no longer points at anything.") from None
 
 
 def register(app: App, deps: Deps) -> None:
@@ -114,7 +107,7 @@ def register(app: App, deps: Deps) -> None:
             with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 note, samples = load_note_for_edit(
-                    session=session, viewer=viewer, note_id=_number(action.get("value"))
+                    session=session, viewer=viewer, note_id=id_value(action.get("value"))
                 )
             meta = edit_metadata(
                 note_id=note.id,
@@ -172,7 +165,7 @@ def register(app: App, deps: Deps) -> None:
         with explained(in_modal(client, body["trigger_id"])):
             with deps.session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                archive_note(session=session, actor=viewer, note_id=_number(action.get("value")))
+                archive_note(session=session, actor=viewer, note_id=id_value(action.get("value")))
                 record = load_coach_record(
                     session=session,
                     viewer=viewer,
@@ -198,7 +191,7 @@ def register(app: App, deps: Deps) -> None:
                     session=session,
                     viewer=viewer,
                     agent_id=int(meta["agent_id"]),
-                    page=_number(action.get("value")),
+                    page=id_value(action.get("value")),
                     page_size=deps.page_size,
                 )
             view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))

@@ -19,17 +19,17 @@ from bot.qa.review import (
     AlreadyDecided,
     PointEdit,
     approve_draft,
-    draft_view,
     edit_draft,
     load_draft_view,
     reject_draft,
+    settled_draft,
 )
 from bot.scope import viewer_for
 from handlers.deps import Deps
-from handlers.forms import metadata
+from handlers.forms import id_value, metadata
 from handlers.replies import ephemeral, explained
 from handlers.views import open_view
-from models import DraftStatus, QaDraft
+from models import DraftStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,11 @@ def _settle(
 ) -> None:
     """Show the decision on the DM that was clicked (and on the recorded one, if another)."""
     with deps.read_session() as session:
-        draft = session.get(QaDraft, draft_id)
-        if draft is None or draft.status == DraftStatus.PENDING:
-            return
-        view = draft_view(session, draft, deps.settings)
-        places = {(channel, ts), (draft.dm_channel, draft.dm_ts)}
+        settled = settled_draft(session=session, draft_id=draft_id, settings=deps.settings)
+    if settled is None:
+        return
+    view, delivered = settled
+    places = {(channel, ts), delivered}
     message = settled_message(view)
     for where, when in places:
         if not where or not when or when.startswith("claim:"):
@@ -57,13 +57,6 @@ def _settle(
             client.chat_update(channel=where, ts=when, **message)
         except SlackApiError as exc:
             log.warning("could not update the QA draft DM: %s", exc.response.get("error"))
-
-
-def _draft_id(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 def _point_edits(values: dict[str, Any]) -> list[PointEdit]:
@@ -112,7 +105,7 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
     ) -> None:
         ack()
-        draft_id = _draft_id(action.get("value"))
+        draft_id = id_value(action.get("value"))
         channel, ts = _where(body)
         with explained(ephemeral(respond)):
             try:
@@ -126,7 +119,7 @@ def register(app: App, deps: Deps) -> None:
 
     def _open(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any, *,
               edit: bool) -> None:  # fmt: skip
-        draft_id = _draft_id(action.get("value"))
+        draft_id = id_value(action.get("value"))
         channel, ts = _where(body)
         with explained(ephemeral(respond)):
             with deps.read_session() as session:
@@ -160,7 +153,7 @@ def register(app: App, deps: Deps) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, *, edit: bool
     ) -> None:
         meta = metadata(view)
-        draft_id = _draft_id(meta.get("draft_id"))
+        draft_id = id_value(meta.get("draft_id"))
         values = view.get("state", {}).get("values", {})
         try:
             with deps.session() as session:

@@ -40,7 +40,7 @@ from bot.pins import pin_sample
 from bot.rate_limit import RateLimited, RateLimiter
 from bot.settings import Settings
 from bot.tokens import BadToken, Caller, authenticate
-from models import Agent, Sample
+from models import Agent
 
 ALL_NOTES = 2**31 - 1
 # Domain field names (as InvalidInput.field) as the API spells them.
@@ -273,11 +273,7 @@ def build_router(settings: Settings) -> APIRouter:
         )
         if not result.created:
             response.status_code = 200
-        with read_scope(url) as session:
-            sample = session.get(Sample, result.sample_id)
-            if sample is None:
-                raise NotFound("no such sample")
-            return sample_out(sample, choice.name)
+        return sample_out(result.sample, choice.name)
 
     return router
 

@@ -161,6 +161,17 @@ def load_draft_view(
     return draft_view(session, draft, settings)
 
 
+def settled_draft(
+    *, session: Session, draft_id: int, settings: Settings
+) -> tuple[DraftView, tuple[str | None, str | None]] | None:
+    """A decided draft and the DM it was delivered in (channel, ts), to show the decision
+    there; None while it is pending or when it is gone."""
+    draft = session.get(QaDraft, draft_id)
+    if draft is None or draft.status == DraftStatus.PENDING:
+        return None
+    return draft_view(session, draft, settings), (draft.dm_channel, draft.dm_ts)
+
+
 # -- deciding -------------------------------------------------------------------------------
 
 
