@@ -11,7 +11,7 @@ from bot.agents import upsert_agent
 from bot.members import set_member
 from bot.notes import create_note
 from bot.scope import Viewer, viewer_for
-from models import Agent, Member, Note, Sample
+from models import Agent, Flag, Member, Note, Sample
 from models.base import utcnow
 from models.sample import SampleSource
 
@@ -81,6 +81,37 @@ def note(
     **kwargs: object,
 ) -> Note:
     return create_note(session=session, actor=author, agent_id=agent_id, body=body, **kwargs)  # type: ignore[arg-type]
+
+
+def flag(
+    session: Session,
+    agent_id: int,
+    *,
+    raised_at: datetime | None = None,
+    baseline: float = 4.6,
+    current: float = 3.1,
+    p_value: float = 0.012,
+    **kwargs: object,
+) -> Flag:
+    """A flag with plausible figures and six weekly windows, raised a day ago unless said."""
+    raised = raised_at or utcnow() - timedelta(days=1)
+    created = Flag(
+        agent_id=agent_id,
+        raised_at=raised,
+        baseline=baseline,
+        current=current,
+        slope=-0.25,
+        tau=-0.8,
+        p_value=p_value,
+        ratings=72,
+        review_start=raised - timedelta(weeks=6),
+        review_end=raised,
+        windows=[{"start": "2026-01-05", "mean": 4.5, "count": 12}] * 6,
+        **kwargs,
+    )
+    session.add(created)
+    session.flush()
+    return created
 
 
 def weekly_ratings(

@@ -21,29 +21,10 @@ from bot.digest import (
 )
 from handlers.app import slack_client
 from handlers.notifier import SlackDigestNotifier
-from models import Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Rubric
+from models import Conversation, DraftStatus, MeasurementEvent, Note, QaDraft, Rubric
 from tests import factories as f
 
 MONDAY_LONDON_9 = datetime(2026, 11, 23, 9, 10, tzinfo=UTC)  # 09:10 in London (UTC+0 in Nov)
-
-
-def flag(session, agent_id, raised, cleared=None):
-    session.add(
-        Flag(
-            agent_id=agent_id,
-            raised_at=raised,
-            cleared_at=cleared,
-            baseline=4.5,
-            current=3.0,
-            slope=-0.3,
-            tau=-0.8,
-            p_value=0.01,
-            ratings=40,
-            review_start=raised - timedelta(28),
-            review_end=raised,
-            windows=[],
-        )
-    )
 
 
 def note(session, agent_id, created, follow_up=None, done=None):
@@ -70,9 +51,13 @@ def team(session, fake_slack):
     sarah, omar = f.agent(session, "Sarah"), f.agent(session, "Omar")
     f.member(session, "USARAH", "member", agent="Sarah")
     now = MONDAY_LONDON_9
-    flag(session, omar.id, now - timedelta(days=3))  # raised this week, still open
-    flag(session, sarah.id, now - timedelta(days=50), now - timedelta(days=5))  # cleared
-    flag(session, sarah.id, now - timedelta(days=40), now - timedelta(days=30))  # old news
+    f.flag(session, omar.id, raised_at=now - timedelta(days=3))  # raised this week, still open
+    f.flag(
+        session, sarah.id, raised_at=now - timedelta(days=50), cleared_at=now - timedelta(days=5)
+    )  # cleared
+    f.flag(  # old news
+        session, sarah.id, raised_at=now - timedelta(days=40), cleared_at=now - timedelta(days=30)
+    )
     first = now - timedelta(days=20)
     note(session, sarah.id, first, follow_up=now - timedelta(days=10))  # overdue
     note(

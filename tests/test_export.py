@@ -21,21 +21,7 @@ from tests import factories as f
 
 
 def add_flag(session, agent_id: int) -> Flag:
-    now = utcnow()
-    flag = Flag(
-        agent_id=agent_id,
-        baseline=4.6,
-        current=3.1,
-        slope=-0.2,
-        tau=-0.8,
-        p_value=0.01,
-        ratings=60,
-        review_start=now - timedelta(weeks=6),
-        review_end=now,
-        windows=[{"start": "2026-01-01", "mean": 4.5, "count": 10}],
-    )
-    session.add(flag)
-    session.flush()
+    flag = f.flag(session, agent_id, p_value=0.01)
     session.add(FlagDelivery(flag_id=flag.id, recipient="UOWNER"))
     return flag
 

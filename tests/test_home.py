@@ -14,32 +14,12 @@ from blocks.ids import ActionId
 from blocks.render import render_text
 from bot.errors import OutOfScope
 from bot.team import MAX_FLAGS, MAX_OTHERS, load_own_view, load_team_view, week_end
-from models import Agent, Conversation, DraftStatus, Flag, Note, ProcessIssue, QaDraft, Rubric
+from models import Agent, Conversation, DraftStatus, Note, ProcessIssue, QaDraft, Rubric
 from models.base import utcnow
 from tests import factories as f
 from tests.fake_slack import _view_errors
 
 NOW = utcnow()
-
-
-def add_flag(session, agent_id: int, *, baseline: float = 4.6, current: float = 3.1, **kw) -> Flag:
-    flag = Flag(
-        agent_id=agent_id,
-        raised_at=NOW - timedelta(days=1),
-        baseline=baseline,
-        current=current,
-        slope=-0.25,
-        tau=-0.8,
-        p_value=0.012,
-        ratings=72,
-        review_start=NOW - timedelta(weeks=6),
-        review_end=NOW,
-        windows=[{"start": "2026-01-05", "mean": 4.5, "count": 12}] * 6,
-        **kw,
-    )
-    session.add(flag)
-    session.flush()
-    return flag
 
 
 def add_rubric(session) -> Rubric:
@@ -114,9 +94,9 @@ def world(session):
     f.member(session, "UNOAGENT", "member")
     lead = f.viewer(session, "ULEAD")
 
-    add_flag(session, sarah.id)
-    add_flag(session, omar.id, dismissed_at=NOW, dismissed_by="ULEAD", dismiss_reason="leave")
-    add_flag(session, priya.id, cleared_at=NOW)
+    f.flag(session, sarah.id)
+    f.flag(session, omar.id, dismissed_at=NOW, dismissed_by="ULEAD", dismiss_reason="leave")
+    f.flag(session, priya.id, cleared_at=NOW)
 
     private = f.note(session, lead, becky.id, body="Private worry about the tone on calls.")
     shared = f.note(
@@ -280,7 +260,7 @@ def _big_world(session, agents: int, notes: int, flags: int) -> None:
     session.add_all(rows)
     session.flush()
     for i, agent in enumerate(rows[:flags]):
-        add_flag(session, agent.id, current=3.0 - i / 100)
+        f.flag(session, agent.id, current=3.0 - i / 100)
     becky = session.query(Agent).filter_by(name="Becky Jones").one()
     for i in range(notes):
         agent_id = becky.id if i % 2 else rows[i % len(rows)].id

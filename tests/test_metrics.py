@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.cli import main
 from bot.metrics import KEYS, compute_metrics, report_lines
 from bot.themes import repeat_themes, tag_theme
-from models import Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Rubric
+from models import Conversation, DraftStatus, MeasurementEvent, Note, QaDraft, Rubric
 from tests import factories as f
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -124,25 +124,6 @@ def conversation(session: Session, agent_id: int, ext: str, days: float, csat: f
     )
 
 
-def flag(session: Session, agent_id: int, raised: datetime, cleared: datetime | None = None):
-    session.add(
-        Flag(
-            agent_id=agent_id,
-            raised_at=raised,
-            cleared_at=cleared,
-            baseline=4.5,
-            current=3.0,
-            slope=-0.3,
-            tau=-0.8,
-            p_value=0.01,
-            ratings=40,
-            review_start=raised - timedelta(weeks=4),
-            review_end=raised,
-            windows=[],
-        )
-    )
-
-
 @pytest.fixture()
 def world(session: Session) -> Session:
     """Two agents, six drafts at every stage, a skip, two flags, a hand-written note."""
@@ -165,8 +146,13 @@ def world(session: Session) -> Session:
     skip = {"helpdesk": "zendesk", "externalId": "6", "outcome": "skipped", "reason": "stale"}
     event(session, "ticket_reviewed", IN_WINDOW, None, **skip)
     event(session, "draft_skipped", IN_WINDOW, None, **skip)
-    flag(session, omar.id, datetime(2026, 11, 5, tzinfo=UTC))
-    flag(session, sarah.id, datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 20, tzinfo=UTC))
+    f.flag(session, omar.id, raised_at=datetime(2026, 11, 5, tzinfo=UTC))
+    f.flag(
+        session,
+        sarah.id,
+        raised_at=datetime(2026, 9, 1, tzinfo=UTC),
+        cleared_at=datetime(2026, 9, 20, tzinfo=UTC),
+    )
     conversation(session, sarah.id, "c1", -10, 2.0, "kb:refunds")
     conversation(session, sarah.id, "c2", -3, 1.0, "product:app;Billing")
     conversation(session, sarah.id, "c3", 2, 4.0, "kb:refunds")  # rated well: not an issue
