@@ -204,6 +204,17 @@ def agents_in_scope(*, session: Session, viewer: Viewer) -> list[AgentChoice]:
     return [] if agent is None else [AgentChoice(id=agent.id, name=agent.name)]
 
 
+def search_in_scope(*, session: Session, viewer: Viewer, query: str) -> list[AgentChoice]:
+    """The agents a picker offers for what was typed: SPEC §5 matches, else names containing
+    it; every agent in scope when nothing was typed."""
+    choices = agents_in_scope(session=session, viewer=viewer)
+    query = query.strip()
+    if not query:
+        return choices
+    found = match_agents(query, choices)
+    return found or [c for c in choices if query.lower() in c.name.lower()]
+
+
 _PREFIX = (
     select(Agent.id, Agent.name)
     .where(Agent.active.is_(True), func.lower(Agent.name).like(bindparam("prefix"), escape="\\"))

@@ -10,7 +10,14 @@ import orjson
 from sqlalchemy import bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
-from bot.agents import like_escaped, mentioned_user, normalized_name, resolve_agent
+from bot.agents import (
+    AgentChoice,
+    agents_in_scope,
+    like_escaped,
+    mentioned_user,
+    normalized_name,
+    resolve_agent,
+)
 from bot.errors import NotAMember, NotFound
 from bot.record_sql import PICK, named_record_statement, record_statement
 from bot.scope import Viewer, require_read, require_write, viewer_for
@@ -295,6 +302,24 @@ def open_named_record(
     choice = resolve_agent(session=session, viewer=viewer, query=query)
     return open_coach_record(
         session=session, slack_user_id=slack_user_id, agent_id=choice.id, page_size=page_size
+    )
+
+
+def open_for_command(
+    *, session: Session, slack_user_id: str, text: str, page_size: int = 10
+) -> CoachRecord | list[AgentChoice]:
+    """What `/coach TEXT` opens: the named agent's record; with no text, the agents in scope to
+    pick from, except that a member linked to one agent gets their own record straight away."""
+    if text := text.strip():
+        return open_named_record(
+            session=session, slack_user_id=slack_user_id, query=text, page_size=page_size
+        )
+    viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+    choices = agents_in_scope(session=session, viewer=viewer)
+    if viewer.is_lead or len(choices) != 1:
+        return choices
+    return load_coach_record(
+        session=session, viewer=viewer, agent_id=choices[0].id, page_size=page_size
     )
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.agents import AmbiguousAgent, deactivate_agent, list_agents, resolve_agent, upsert_agent
+from bot.agents import (
+    AmbiguousAgent,
+    deactivate_agent,
+    list_agents,
+    resolve_agent,
+    search_in_scope,
+    upsert_agent,
+)
 from bot.errors import InvalidInput, OutOfScope, UnknownAgent
 from tests import factories as f
 
@@ -85,3 +92,16 @@ def test_lead_must_be_owner_or_admin(session, team):
         upsert_agent(session=session, actor="test", name="New Person", lead="UBECKY")
     with pytest.raises(InvalidInput, match="not an email"):
         upsert_agent(session=session, actor="test", name="New Person", email="nope")
+
+
+def test_the_picker_search_matches_by_tier_then_by_substring_within_scope(session, team):
+    def search(viewer, query):
+        return [c.name for c in search_in_scope(session=session, viewer=viewer, query=query)]
+
+    assert search(team, "sarah") == ["Sarah Connor", "Sarah Lee"]
+    assert search(team, "  sam ") == ["Sam Smith"]
+    assert search(team, "ones") == ["Becky Jones"]  # no name starts with it: contains it
+    assert search(team, "zzz") == []
+    assert len(search(team, "")) == 6  # everyone active, when nothing was typed
+    becky = f.viewer(session, "UBECKY")
+    assert search(becky, "") == ["Becky Jones"] and search(becky, "sarah") == []

@@ -7,7 +7,12 @@ from datetime import UTC, timedelta
 import pytest
 
 from bot.agents import AmbiguousAgent, active_choices, deactivate_agent, match_agents
-from bot.coaching import load_coach_record, open_coach_record, open_named_record
+from bot.coaching import (
+    load_coach_record,
+    open_coach_record,
+    open_for_command,
+    open_named_record,
+)
 from bot.errors import NotAMember, NotFound, OutOfScope, UnknownAgent
 from bot.notes import archive_note
 from models.base import utcnow
@@ -211,3 +216,12 @@ def test_names_matched_in_sql_pick_what_the_spec_tiers_pick(session, query, coun
     else:
         with pytest.raises((AmbiguousAgent, UnknownAgent)):
             open_named_record(session=session, slack_user_id="ULEAD", query=query)
+
+
+def test_coach_without_a_name_offers_choices_to_a_lead_and_opens_a_members_own(session, world):
+    offered = open_for_command(session=session, slack_user_id="ULEAD", text="  ")
+    assert isinstance(offered, list) and [c.name for c in offered] == ["Omar", "Sarah"]
+    own = open_for_command(session=session, slack_user_id="USARAH", text="")
+    assert not isinstance(own, list) and own.agent.name == "Sarah" and not own.can_write
+    named = open_for_command(session=session, slack_user_id="ULEAD", text=" omar ")
+    assert not isinstance(named, list) and named.agent.name == "Omar"
