@@ -31,7 +31,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.charts import weekly_lines_png
-from bot.followups import author_zone
+from bot.followups import member_zone
 from bot.recovery import Recovery, csat_recovery
 from models import (
     Agent,
@@ -105,11 +105,11 @@ def is_due(local: datetime) -> bool:
     return local.weekday() == 0 and start <= local < start + GRACE
 
 
-def leads(session: Session) -> list[str]:
-    """The Slack ids of every owner and admin."""
+def leads(session: Session) -> list[Member]:
+    """Every owner and admin, in one query."""
     return list(
         session.scalars(
-            select(Member.slack_user_id)
+            select(Member)
             .where(Member.role.in_([Role.OWNER, Role.ADMIN]))
             .order_by(Member.slack_user_id)
         )
@@ -122,11 +122,12 @@ def due_leads(
     """(lead, week, week key) of the leads whose Monday 09:00 has come; zones cached a week."""
     due = []
     for lead in leads(session):
-        zone = author_zone(session=session, slack_user_id=lead, lookup=zone_of, now=now)
+        user = lead.slack_user_id
+        zone = member_zone(member=lead, slack_user_id=user, lookup=zone_of, now=now)
         local = now.astimezone(ZoneInfo(zone or "UTC"))
         if is_due(local):
             week, key = iso_week(local)
-            due.append((lead, week, key))
+            due.append((user, week, key))
     return due
 
 

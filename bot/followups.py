@@ -52,6 +52,18 @@ def author_zone(
 ) -> str | None:
     """The author's Slack time zone, cached on their member row for a week."""
     member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
+    return member_zone(member=member, slack_user_id=slack_user_id, lookup=lookup, now=now)
+
+
+def member_zone(
+    *,
+    member: Member | None,
+    slack_user_id: str,
+    lookup: Callable[[str], str | None],
+    now: datetime,
+) -> str | None:
+    """A member's Slack time zone from their row when checked within a week, else asked of
+    Slack (and kept on the row)."""
     if member is not None and member.tz_checked_at and now - member.tz_checked_at < ZONE_MAX_AGE:
         return member.tz
     try:

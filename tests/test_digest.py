@@ -15,6 +15,7 @@ from bot.digest import (
     DigestView,
     digest_chart_png,
     digest_view,
+    due_leads,
     is_due,
     iso_week,
     send_digests,
@@ -241,3 +242,17 @@ def test_a_lost_answer_is_found_in_history_after_the_lease(team, settings, fake_
     assert (later.sent, later.found_sent, later.leads) == (0, 1, ["ULONDON"])
     assert len(digests(fake_slack, "ULONDON")) == 1
     assert go(now=MONDAY_LONDON_9 + timedelta(minutes=55)).leads == []
+
+
+def test_which_leads_are_due_is_one_query_however_many_leads(session, count_queries):
+    def counted_for(leads: int) -> int:
+        for i in range(leads):
+            f.member(session, f"ULEAD{leads}X{i}", "admin")
+        session.commit()
+        with count_queries as counted:
+            due = due_leads(session=session, now=MONDAY_LONDON_9, zone_of=lambda _: "Europe/London")
+        assert len(due) >= leads
+        session.rollback()  # drop the zones the lookup set, so both rounds ask Slack alike
+        return counted.count
+
+    assert counted_for(2) == counted_for(8) == 1
