@@ -19,7 +19,8 @@ from jsonschema.validators import validator_for  # type: ignore[import-untyped,u
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
-SCHEMA = ROOT.parent / "shared" / "schemas" / "manifest.schema.1.0.0.json"
+SCHEMA = ROOT / "tests" / "schemas" / "manifest.schema.1.0.0.json"
+SHARED_SCHEMA = ROOT.parent / "shared" / "schemas" / "manifest.schema.1.0.0.json"
 URL = "https://debrief.example.com/slack/events"
 BOT_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "files:write"}
 
@@ -30,6 +31,12 @@ def schema() -> dict[str, Any]:
         pytest.fail(f"Slack's manifest schema is missing: expected it at {SCHEMA}")
     loaded: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
     return loaded
+
+
+def test_the_schema_copy_matches_the_shared_one():
+    if not SHARED_SCHEMA.is_file():
+        pytest.skip("no ../shared beside this checkout to compare with")
+    assert SCHEMA.read_bytes() == SHARED_SCHEMA.read_bytes()
 
 
 @pytest.fixture(scope="module")
