@@ -18,6 +18,7 @@ from bot.agents import (
     normalized_name,
     resolve_agent,
 )
+from bot.db import fetch_row
 from bot.errors import NotAMember, NotFound
 from bot.record_sql import PICK, named_record_statement, record_statement
 from bot.scope import Viewer, require_read, require_write, viewer_for
@@ -218,17 +219,17 @@ def _in_order(items: Any) -> list[dict[str, Any]]:
 
 
 def _record_from(
-    row: Any, slack_user_id: str, agent_id: int, page: int, page_size: int
+    row: dict[str, Any], slack_user_id: str, agent_id: int, page: int, page_size: int
 ) -> CoachRecord:
     """The CoachRecord in a row of the record statement, once the viewer may read it."""
-    found = _json(row.viewer)
+    found = _json(row["viewer"])
     if found is None:
         raise NotAMember(slack_user_id)
     viewer = Viewer(
         slack_user_id=slack_user_id, role=Role(found["role"]), agent_id=found["agent_id"]
     )
     require_read(viewer, agent_id)
-    agent = _json(row.agent)
+    agent = _json(row["agent"])
     if agent is None:
         raise NotFound("no such agent")
     return CoachRecord(
@@ -240,18 +241,19 @@ def _record_from(
             lead_slack_user_id=agent["lead"],
             active=bool(agent["active"]),
         ),
-        samples=[_sample_from_json(s) for s in _in_order(row.samples)],
-        notes=[_note_from_json(n) for n in _in_order(row.notes)],
-        notes_total=int(row.total),
+        samples=[_sample_from_json(s) for s in _in_order(row["samples"])],
+        notes=[_note_from_json(n) for n in _in_order(row["notes"])],
+        notes_total=int(row["total"]),
         page=page,
         page_size=page_size,
         can_write=viewer.is_lead,
     )
 
 
-def _run(session: Session, statement: Any, params: dict[str, Any]) -> Any:
-    session.flush()  # a Core statement doesn't autoflush a write made earlier in this session
-    return session.connection().execute(statement, {"samples": MAX_SAMPLES, **params}).one()
+def _run(session: Session, statement: Any, params: dict[str, Any]) -> dict[str, Any]:
+    row = fetch_row(session=session, statement=statement, params={"samples": MAX_SAMPLES, **params})
+    assert row is not None  # the statement selects one row of subqueries
+    return row
 
 
 def open_coach_record(
@@ -264,7 +266,7 @@ def open_coach_record(
     params = {"user": slack_user_id, "agent_id": agent_id, "limit": page_size}
     while True:
         row = _run(session, statement, {**params, "offset": page * page_size})
-        if page == 0 or row.total > page * page_size:
+        if page == 0 or row["total"] > page * page_size:
             break
         page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
     return _record_from(row, slack_user_id, agent_id, page, page_size)
@@ -285,7 +287,8 @@ def open_named_record(
         }
         statement = named_record_statement(session.get_bind().dialect.name)
         if statement is None:
-            picked = session.connection().execute(PICK, names).scalar()
+            found = fetch_row(session=session, statement=PICK, params=names)
+            picked = None if found is None else found["id"]
             if picked is not None:
                 return open_coach_record(
                     session=session,
@@ -296,8 +299,8 @@ def open_named_record(
         else:
             params = {"user": slack_user_id, "limit": page_size, "offset": 0, **names}
             row = _run(session, statement, params)
-            if row.picked is not None:
-                return _record_from(row, slack_user_id, row.picked, 0, page_size)
+            if row["picked"] is not None:
+                return _record_from(row, slack_user_id, row["picked"], 0, page_size)
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
     choice = resolve_agent(session=session, viewer=viewer, query=query)
     return open_coach_record(

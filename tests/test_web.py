@@ -47,6 +47,13 @@ def test_coach_with_the_database_down_says_nothing_was_lost(down, fake_slack, ca
     assert any("database unreachable" in r.getMessage() for r in caplog.records)
 
 
+def test_a_coach_button_with_the_database_down_says_nothing_was_lost(down, fake_slack):
+    down.click("ULEAD", "coach_open", "1")
+    [reply] = [c.args for c in fake_slack.calls_to("response_url")]
+    assert "can't reach its database right now, nothing was lost" in reply["text"]
+    assert not fake_slack.calls_to("views.open")
+
+
 def test_saving_with_the_database_down_keeps_the_form_open(down, fake_slack):
     view = {
         "id": "V1",
