@@ -181,55 +181,76 @@ def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
 
 
-def _sample_from_json(s: dict[str, Any]) -> SampleView:
+def _sample_from_item(item: list[Any]) -> SampleView:
+    # record_sql.SAMPLE_FIELDS, then rn
+    id_, helpdesk, external_id, url, csat, closed_at, summary, source, _rn = item
     return SampleView(
-        id=s["id"],
-        helpdesk=s["helpdesk"],
-        external_id=s["external_id"],
-        url=s["url"],
-        csat=None if s["csat"] is None else float(s["csat"]),
-        closed_at=_when(s["closed_at"]),
-        summary=s["summary"],
-        source=s["source"],
+        id=id_,
+        helpdesk=helpdesk,
+        external_id=external_id,
+        url=url,
+        csat=None if csat is None else float(csat),
+        closed_at=_when(closed_at),
+        summary=summary,
+        source=source,
     )
 
 
-def _note_from_json(n: dict[str, Any]) -> NoteView:
-    created = _when(n["created_at"]) or datetime.min.replace(tzinfo=UTC)
+def _note_from_item(item: list[Any]) -> NoteView:
+    # record_sql.NOTE_FIELDS, then rn
+    (id_, author, body, created_at, updated_at, follow_up_at, follow_up_done_at, shared,
+     sample_id, helpdesk, external_id, _total, _rn) = item  # fmt: skip
+    created = _when(created_at) or datetime.min.replace(tzinfo=UTC)
     return NoteView(
-        id=n["id"],
-        author=n["author"],
-        body=n["body"],
+        id=id_,
+        author=author,
+        body=body,
         created_at=created,
-        updated_at=_when(n["updated_at"]) or created,
-        follow_up_at=_when(n["follow_up_at"]),
-        follow_up_done_at=_when(n["follow_up_done_at"]),
-        shared_with_agent=bool(n["shared_with_agent"]),
-        sample_id=n["sample_id"],
+        updated_at=_when(updated_at) or created,
+        follow_up_at=_when(follow_up_at),
+        follow_up_done_at=_when(follow_up_done_at),
+        shared_with_agent=bool(shared),
+        sample_id=sample_id,
         sample_label=(
-            None
-            if n["helpdesk"] is None or n["external_id"] is None
-            else sample_label(n["helpdesk"], n["external_id"])
+            None if helpdesk is None or external_id is None else sample_label(helpdesk, external_id)
         ),
     )
 
 
-def _in_order(items: Any) -> list[dict[str, Any]]:
-    return sorted(_json(items) or [], key=lambda item: item["rn"])
+@dataclass(frozen=True)
+class _Found:
+    """One row of a record statement: its JSON parsed, samples and notes in order."""
+
+    viewer: dict[str, Any] | None
+    agent: dict[str, Any] | None
+    samples: list[list[Any]]
+    notes: list[list[Any]]
+    picked: int | None
+
+    @property
+    def total(self) -> int:
+        """Live notes the viewer may see (every note of the page carries the count; 0 when
+        the page is empty)."""
+        return int(self.notes[0][-2]) if self.notes else 0
+
+
+def _in_order(items: Any) -> list[list[Any]]:
+    return sorted(_json(items) or [], key=lambda item: item[-1])
 
 
 def _record_from(
-    row: dict[str, Any], slack_user_id: str, agent_id: int, page: int, page_size: int
+    found: _Found, slack_user_id: str, agent_id: int, page: int, page_size: int
 ) -> CoachRecord:
     """The CoachRecord in a row of the record statement, once the viewer may read it."""
-    found = _json(row["viewer"])
-    if found is None:
+    if found.viewer is None:
         raise NotAMember(slack_user_id)
     viewer = Viewer(
-        slack_user_id=slack_user_id, role=Role(found["role"]), agent_id=found["agent_id"]
+        slack_user_id=slack_user_id,
+        role=Role(found.viewer["role"]),
+        agent_id=found.viewer["agent_id"],
     )
     require_read(viewer, agent_id)
-    agent = _json(row["agent"])
+    agent = found.agent
     if agent is None:
         raise NotFound("no such agent")
     return CoachRecord(
@@ -241,19 +262,25 @@ def _record_from(
             lead_slack_user_id=agent["lead"],
             active=bool(agent["active"]),
         ),
-        samples=[_sample_from_json(s) for s in _in_order(row["samples"])],
-        notes=[_note_from_json(n) for n in _in_order(row["notes"])],
-        notes_total=int(row["total"]),
+        samples=[_sample_from_item(item) for item in found.samples],
+        notes=[_note_from_item(item) for item in found.notes],
+        notes_total=found.total,
         page=page,
         page_size=page_size,
         can_write=viewer.is_lead,
     )
 
 
-def _run(session: Session, statement: Any, params: dict[str, Any]) -> dict[str, Any]:
+def _run(session: Session, statement: Any, params: dict[str, Any]) -> _Found:
     row = fetch_row(session=session, statement=statement, params={"samples": MAX_SAMPLES, **params})
     assert row is not None  # the statement selects one row of subqueries
-    return row
+    return _Found(
+        viewer=_json(row["viewer"]),
+        agent=_json(row["agent"]),
+        samples=_in_order(row["samples"]),
+        notes=_in_order(row["notes"]),
+        picked=row.get("picked"),
+    )
 
 
 def open_coach_record(
@@ -266,7 +293,7 @@ def open_coach_record(
     params = {"user": slack_user_id, "agent_id": agent_id, "limit": page_size}
     while True:
         row = _run(session, statement, {**params, "offset": page * page_size})
-        if page == 0 or row["total"] > page * page_size:
+        if page == 0 or row.total > page * page_size:
             break
         page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
     return _record_from(row, slack_user_id, agent_id, page, page_size)
@@ -299,8 +326,8 @@ def open_named_record(
         else:
             params = {"user": slack_user_id, "limit": page_size, "offset": 0, **names}
             row = _run(session, statement, params)
-            if row["picked"] is not None:
-                return _record_from(row, slack_user_id, row["picked"], 0, page_size)
+            if row.picked is not None:
+                return _record_from(row, slack_user_id, row.picked, 0, page_size)
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
     choice = resolve_agent(session=session, viewer=viewer, query=query)
     return open_coach_record(

@@ -3,7 +3,8 @@
 Both statements take `:user` (the viewer's Slack id), `:agent_id`, `:samples`, `:limit` and
 `:offset`, and return the same columns, each JSON (text on SQLite): `viewer` ({role, agent_id}
 or NULL for a non-member), `agent` (NULL when missing or out of the viewer's scope), `samples`
-and `notes` (arrays whose `rn` gives their order) and `total` (live notes the viewer may see).
+and `notes` (arrays of SAMPLE_FIELDS and NOTE_FIELDS + `rn`, their order; each note carries the
+number of live notes the viewer may see).
 Scope is applied in SQL too, so nothing the viewer may not see ever leaves the database.
 """
 
@@ -23,60 +24,51 @@ SELECT id, helpdesk, external_id, url, csat, closed_at, summary, source,
   FROM samples WHERE agent_id = :agent_id AND (SELECT may FROM g)
  ORDER BY csat ASC NULLS LAST, closed_at DESC, id DESC LIMIT :samples
 """
-_VISIBLE_NOTES = """
-FROM notes WHERE agent_id = :agent_id AND archived_at IS NULL
- AND (SELECT may FROM g) AND ((SELECT lead FROM g) OR shared_with_agent)
-"""
-_NOTE_PAGE = f"""
+# the live notes the viewer may see, counted before the page is cut (the count is 0 or NULL
+# when the page is past the end)
+_NOTE_PAGE = """
 SELECT id, author, body, created_at, updated_at, follow_up_at, follow_up_done_at,
-       shared_with_agent, sample_id,
+       shared_with_agent, sample_id, count(*) OVER () AS total,
        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn
-{_VISIBLE_NOTES}
+  FROM notes WHERE agent_id = :agent_id AND archived_at IS NULL
+   AND (SELECT may FROM g) AND ((SELECT lead FROM g) OR shared_with_agent)
  ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset
 """
 _AGENT_WHERE = """
 FROM agents a LEFT JOIN members m ON m.id = a.lead_member_id
 WHERE a.id = :agent_id AND (SELECT may FROM g)
 """
-
-_POSTGRESQL = (
-    _SCOPE.format(role="role::text")
-    + f"""
-SELECT
- (SELECT json_build_object('role', role, 'agent_id', agent_id) FROM v) AS viewer,
- (SELECT json_build_object('id', a.id, 'name', a.name, 'email', a.email,
-         'slack_user_id', a.slack_user_id, 'active', a.active, 'lead', m.slack_user_id)
-  {_AGENT_WHERE}) AS agent,
- (SELECT json_agg(s) FROM ({_SAMPLE_PAGE}) s) AS samples,
- (SELECT count(*) {_VISIBLE_NOTES}) AS total,
- (SELECT json_agg(p) FROM (
-    SELECT n.*, s.helpdesk, s.external_id FROM ({_NOTE_PAGE}) n
-      LEFT JOIN samples s ON s.id = n.sample_id) p) AS notes
-"""
+# Samples and notes come as arrays of arrays (smaller and cheaper to build and parse than
+# objects), their fields in these orders; `rn` gives the order of the items.
+SAMPLE_FIELDS = ("id", "helpdesk", "external_id", "url", "csat", "closed_at", "summary", "source")
+NOTE_FIELDS = (
+    "id", "author", "body", "created_at", "updated_at", "follow_up_at", "follow_up_done_at",
+    "shared_with_agent", "sample_id", "helpdesk", "external_id", "total",
+)  # fmt: skip
+_SAMPLE_ITEM = ", ".join(SAMPLE_FIELDS) + ", rn"
+_NOTE_ITEM = ", ".join(f"n.{name}" for name in NOTE_FIELDS[:9]) + (
+    ", s.helpdesk, s.external_id, n.total, n.rn"
 )
 
-_SQLITE = (
-    _SCOPE.format(role="role")
-    + f"""
+
+def _record(role: str, obj: str, arr: str, agg: str) -> str:
+    return (
+        _SCOPE.format(role=role)
+        + f"""
 SELECT
- (SELECT json_object('role', role, 'agent_id', agent_id) FROM v) AS viewer,
- (SELECT json_object('id', a.id, 'name', a.name, 'email', a.email,
+ (SELECT {obj}('role', role, 'agent_id', agent_id) FROM v) AS viewer,
+ (SELECT {obj}('id', a.id, 'name', a.name, 'email', a.email,
          'slack_user_id', a.slack_user_id, 'active', a.active, 'lead', m.slack_user_id)
   {_AGENT_WHERE}) AS agent,
- (SELECT json_group_array(json_object(
-           'id', id, 'helpdesk', helpdesk, 'external_id', external_id, 'url', url,
-           'csat', csat, 'closed_at', closed_at, 'summary', summary, 'source', source, 'rn', rn))
-    FROM ({_SAMPLE_PAGE})) AS samples,
- (SELECT count(*) {_VISIBLE_NOTES}) AS total,
- (SELECT json_group_array(json_object(
-           'id', n.id, 'author', n.author, 'body', n.body, 'created_at', n.created_at,
-           'updated_at', n.updated_at, 'follow_up_at', n.follow_up_at,
-           'follow_up_done_at', n.follow_up_done_at, 'shared_with_agent', n.shared_with_agent,
-           'sample_id', n.sample_id, 'helpdesk', s.helpdesk, 'external_id', s.external_id,
-           'rn', n.rn))
+ (SELECT {agg}({arr}({_SAMPLE_ITEM})) FROM ({_SAMPLE_PAGE}) s) AS samples,
+ (SELECT {agg}({arr}({_NOTE_ITEM}))
     FROM ({_NOTE_PAGE}) n LEFT JOIN samples s ON s.id = n.sample_id) AS notes
 """
-)
+    )
+
+
+_POSTGRESQL = _record("role::text", "json_build_object", "json_build_array", "json_agg")
+_SQLITE = _record("role", "json_object", "json_array", "json_group_array")
 
 # SPEC §5 name matching for the by-name variant: active agents whose lowercased name starts with
 # :prefix (a LIKE pattern), tier 1 the exact name :q, tier 2 the first name (:first, `q %`, NULL
