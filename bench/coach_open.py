@@ -51,7 +51,7 @@ from bot.db import dispose_all, session_scope
 from bot.migrate import upgrade
 from bot.settings import Settings
 from bot.web import create_web_app
-from handlers.app import build_app, slack_client
+from handlers.app import build_app, share_client, slack_client
 from handlers.views import open_view
 from tests import factories as f
 from tests.fake_slack import FakeSlack
@@ -307,34 +307,38 @@ def settings_for(url: str, fake: FakeSlack) -> Settings:
     )
 
 
-def bare_bolt_app(fake: FakeSlack, view: dict[str, Any] | None = None) -> App:
-    """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal.
+def bare_bolt_app(
+    fake: FakeSlack, view: dict[str, Any] | None = None, *, keep_alive: bool = False
+) -> App:
+    """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal, on
+    Bolt's own client (a new connection for every call).
 
-    With a prebuilt `view` it is the second reference instead: it sends that view the way
-    Debrief sends its modals (`handlers.views.open_view` on Debrief's WebClient), so its extra
-    time over the floor is only the size of what Debrief sends.
+    With `keep_alive` it sends through Debrief's Slack client instead (connections kept open,
+    handed to listeners the way Debrief does), and with a prebuilt `view` it opens that view
+    the way Debrief opens its modals (`handlers.views.open_view`): references that show how much
+    of Debrief's time is the transport, and how much the size of what it sends.
     """
-    if view is None:
+    if keep_alive:
+        app = App(
+            signing_secret=SIGNING_SECRET,
+            client=slack_client(settings_for("sqlite://", fake), fake.token),
+        )
+        share_client(app)
+    else:
         app = App(
             signing_secret=SIGNING_SECRET, client=WebClient(token=fake.token, base_url=fake.url)
         )
+    shown = view or BARE_VIEW
 
-        @app.command("/coach")
-        def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-            ack()
-            client.views_open(trigger_id=command["trigger_id"], view=BARE_VIEW)
-
-        return app
-    sized = view
-    client = slack_client(settings_for("sqlite://", fake), fake.token)
-    big = App(signing_secret=SIGNING_SECRET, client=client)
-
-    @big.command("/coach")
-    def coach_sized(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    @app.command("/coach")
+    def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_view(client, trigger_id=command["trigger_id"], view=sized)
+        if view is None:
+            client.views_open(trigger_id=command["trigger_id"], view=shown)
+        else:
+            open_view(client, trigger_id=command["trigger_id"], view=shown)
 
-    return big
+    return app
 
 
 def debrief_view(url: str) -> dict[str, Any]:
@@ -377,15 +381,15 @@ class Case:
         return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def measure_one(case: Case, fake: FakeSlack, opened: int) -> float:
-    """Send one request of this case and wait for its views.open (the `opened`-th since the
-    fake was reset); the server-side latency in ms."""
+def measure_one(case: Case, fake: FakeSlack) -> float:
+    """Send one request of this case and wait for its views.open (the first since the fake was
+    reset); the server-side latency in ms."""
     body, trigger = case.build()
     status, answer = case.served.post(body)
     if status != 200:
         raise BenchError(f"case {case.number}: HTTP {status} {answer[:200]!r}")
     try:
-        calls = fake.wait_for("views.open", count=opened, timeout=OPEN_TIMEOUT)
+        calls = fake.wait_for("views.open", timeout=OPEN_TIMEOUT)
     except AssertionError:
         replies = [c.args.get("text") for c in fake.calls_to("response_url")]
         raise BenchError(
@@ -406,15 +410,16 @@ def measure_one(case: Case, fake: FakeSlack, opened: int) -> float:
 
 def run_cases(cases: list[Case], fake: FakeSlack, warmup: int, requests: int) -> None:
     """Warm-up + measured rounds; each round sends one request of every case in turn, so
-    whatever else the machine does in the meantime weighs on every case alike."""
+    whatever else the machine does in the meantime weighs on every case alike. The fake forgets
+    each call once it is checked: kept, thousands of parsed modals would grow this process's
+    heap and make its garbage collections slower for whichever case happens to trigger them."""
     fake.reset()
     for case in cases:
         case.served.stamps.take()
-    opened = 0
     for i in range(warmup + requests):
         for case in cases:
-            opened += 1
-            ms = measure_one(case, fake, opened)
+            ms = measure_one(case, fake)
+            fake.reset()
             if i >= warmup:
                 case.ms.append(ms)
 
@@ -458,12 +463,23 @@ def report(cases: list[Case], pg_note: str | None) -> None:
                 f"  (for reference) {c.number} {c.label} (sqlite): median {times:.2f}× bare "
                 f"— {verdict} {TARGET_RATIO:g}×; p95 {c.p95:.2f} ms"
             )
-    for c in cases:
-        if c.backend == "-" and not c.is_bare:
+    same = next((c for c in cases if c.number == 6), None)
+    big = next((c for c in cases if c.number == 7), None)
+    if same is not None:
+        print(
+            f"  (for reference) 6: the bare app on Debrief's keep-alive Slack client takes "
+            f"{same.median / bare.median:.2f}× the bare app on Bolt's own client (case 5)"
+        )
+        for c in on_pg:
             print(
-                f"  (for reference) {c.number}: a bare app sending Debrief's modal as is takes "
-                f"{c.median / bare.median:.2f}× the one-block bare app: the part of Debrief's time "
-                "that is only the size of the view"
+                f"  (for reference) {c.number} {c.label} (postgresql) against that bare app on "
+                f"the same client: median {c.median / same.median:.2f}×"
+            )
+        if big is not None:
+            print(
+                f"  (for reference) 7: sending Debrief's modal instead of one block takes "
+                f"{big.median / same.median:.2f}× case 6: the part of Debrief's time that is only "
+                "the size of the view"
             )
 
 
@@ -520,19 +536,19 @@ def main(argv: list[str] | None = None) -> int:
                 click = partial(coach_click, fake, sarah)
                 cases.append(Case(first, "/coach Sarah", backend, web, "Sarah Connor", command))
                 cases.append(Case(first + 1, "Coach button", backend, web, "Sarah Connor", click))
-            bare_web = create_web_app(settings_for(sqlite_url, fake), bare_bolt_app(fake))
-            bare = Served("bare", bare_web)
-            served.append(bare.start())
             command = partial(coach_command, fake, "Sarah")
-            cases.append(Case(5, "bare Bolt /coach", "-", bare, "Bare", command, is_bare=True))
-            big = Served(
-                "bare-big",
-                create_web_app(
-                    settings_for(sqlite_url, fake), bare_bolt_app(fake, debrief_view(sqlite_url))
-                ),
-            )
-            served.append(big.start())
-            cases.append(Case(6, "bare, Debrief's modal", "-", big, "Bare, same modal", command))
+            references = [
+                (5, "bare Bolt /coach", "bare", "Bare", False, False),
+                (6, "bare, keep-alive client", "bare-keep-alive", "Bare", True, False),
+                (7, "bare, keep-alive, modal", "bare-big", "Bare, same modal", True, True),
+            ]
+            for number, label, name, title, keep_alive, big in references:
+                app = bare_bolt_app(
+                    fake, debrief_view(sqlite_url) if big else None, keep_alive=keep_alive
+                )
+                web = Served(name, create_web_app(settings_for(sqlite_url, fake), app))
+                served.append(web.start())
+                cases.append(Case(number, label, "-", web, title, command, is_bare=number == 5))
             print(f"  running {len(cases)} cases in interleaved rounds …", flush=True)
             run_cases(cases, fake, args.warmup, args.requests)
             report(cases, pg_note)

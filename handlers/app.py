@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.settings import Settings
 from handlers import coach, flags, home, notes, pins, qa, reminders
 from handlers.deps import Deps
+from handlers.slack_transport import KeepAliveWebClient
 
 
 def _pinned_logger(name: str) -> logging.Logger:
@@ -28,8 +30,9 @@ def _pinned_logger(name: str) -> logging.Logger:
 
 
 def slack_client(settings: Settings, token: str) -> WebClient:
-    """A WebClient that honours Retry-After on 429 and retries dropped connections."""
-    client = WebClient(
+    """A WebClient that keeps its connection to Slack open, honours Retry-After on 429 and
+    retries dropped connections."""
+    client = KeepAliveWebClient(
         token=token, base_url=settings.slack_api_url, logger=_pinned_logger("debrief.slack.web_api")
     )
     client.retry_handlers.append(
@@ -37,6 +40,17 @@ def slack_client(settings: Settings, token: str) -> WebClient:
     )
     client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def share_client(app: App) -> None:
+    """Hand every listener the app's own client: Bolt would build a plain WebClient per request
+    (a new connection per call), so the keep-alive client's connections would never be reused."""
+    shared = app.client
+
+    @app.middleware
+    def shared_client(context: BoltContext, next: Callable[[], None]) -> None:
+        context["client"] = shared
+        next()
 
 
 def build_app(settings: Settings, *, listener_executor: Executor | None = None) -> App:
@@ -48,6 +62,7 @@ def build_app(settings: Settings, *, listener_executor: Executor | None = None) 
         listener_executor=listener_executor,
         logger=_pinned_logger("debrief.slack"),
     )
+    share_client(app)
     deps = Deps(settings=settings)
     coach.register(app, deps)
     notes.register(app, deps)

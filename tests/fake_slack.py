@@ -8,10 +8,12 @@ or when ``channel_rate`` limits ``chat.postMessage`` per channel (off by default
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
 import math
+import socket
 import threading
 import time
 import uuid
@@ -111,6 +113,17 @@ def _view_errors(view: Any) -> list[str]:
 
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSlack  # set on a per-server subclass by FakeSlack.start()
+    protocol_version = (
+        "HTTP/1.1"  # keep-alive, as Slack; a client sending Connection: close gets it
+    )
+
+    def setup(self) -> None:
+        super().setup()
+        self.fake._connected(self.connection)
+
+    def finish(self) -> None:
+        self.fake._disconnected(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
@@ -154,6 +167,7 @@ class FakeSlack:
         self.token, self.trigger_ttl = token, trigger_ttl
         self.socket_url: str | None = None  # apps.connections.open's answer (a ws:// URL)
         self.users: dict[str, JSON] = {}
+        self._sockets: set[socket.socket] = set()  # open client connections
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self.reset()
@@ -202,6 +216,7 @@ class FakeSlack:
             self._channel_interval: float | None = None  # channel_rate(); None: no limit
             self._last_post: dict[str, float] = {}  # channel -> last accepted chat.postMessage
             self.rate_limited = 0  # 429s answered by the channel_rate limit
+            self.connections = 0  # TCP connections accepted
 
     def add_user(self, user_id: str, name: str | None = None, tz: str = "America/New_York",
                  tz_offset: int | None = None, **extra: Any) -> JSON:  # fmt: skip
@@ -218,6 +233,23 @@ class FakeSlack:
         with self._cond:
             self.users[user_id] = user
         return user
+
+    def _connected(self, sock: socket.socket) -> None:
+        with self._cond:
+            self.connections += 1
+            self._sockets.add(sock)
+
+    def _disconnected(self, sock: socket.socket) -> None:
+        with self._cond:
+            self._sockets.discard(sock)
+
+    def close_connections(self) -> None:
+        """Hang up every open client connection, as a server ending idle keep-alives does."""
+        with self._cond:
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def issue_trigger(self, view_id: str | None = None) -> str:
         """New single-use trigger id; pass ``view_id`` if it comes from inside that modal."""

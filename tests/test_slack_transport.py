@@ -1,0 +1,108 @@
+"""Debrief's WebClient keeps its connection to Slack open, and still retries as slack_sdk does."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.settings import Settings
+from handlers.app import slack_client
+from handlers.slack_transport import KeepAliveWebClient
+from tests.fake_slack import FakeSlack
+
+
+@pytest.fixture()
+def client(fake_slack: FakeSlack):
+    made = KeepAliveWebClient(token=fake_slack.token, base_url=fake_slack.url)
+    yield made
+    made.close()
+
+
+def test_calls_from_one_thread_share_one_connection(client, fake_slack):
+    for _ in range(3):
+        assert client.auth_test()["ok"]
+    assert fake_slack.connections == 1
+    assert len(fake_slack.calls_to("auth.test")) == 3
+
+
+def test_each_thread_has_its_own_connection(client, fake_slack):
+    def call_twice() -> None:
+        client.auth_test()
+        client.auth_test()
+
+    threads = [threading.Thread(target=call_twice) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake_slack.calls_to("auth.test")) == 6
+    assert fake_slack.connections == 3
+
+
+def test_a_connection_the_server_hung_up_is_replaced_before_the_next_call(client, fake_slack):
+    client.auth_test()
+    fake_slack.close_connections()
+    assert client.auth_test()["ok"]  # no error reaches the caller
+    assert fake_slack.connections == 2
+    assert len(fake_slack.calls_to("auth.test")) == 2
+
+
+def test_a_connection_idle_too_long_is_not_reused(fake_slack):
+    client = KeepAliveWebClient(token=fake_slack.token, base_url=fake_slack.url, max_idle=0.0)
+    client.auth_test()
+    client.auth_test()
+    client.close()
+    assert fake_slack.connections == 2
+
+
+def test_a_429_is_still_retried_after_retry_after(client, fake_slack):
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    fake_slack.fail_next("chat.postMessage", retry_after=0)
+    fake_slack.add_user("UAGENT")
+    answer = client.chat_postMessage(channel="UAGENT", text="hello")
+    assert answer["ok"]
+    assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_slack_errors_arrive_as_slack_sdk_reports_them(client, fake_slack):
+    with pytest.raises(SlackApiError) as raised:
+        client.views_open(trigger_id="never-issued", view={"type": "modal"})
+    assert raised.value.response["error"] in {"invalid_arguments", "invalid_trigger_id"}
+
+
+def test_a_server_that_closes_after_each_answer_gets_a_new_connection_each_call(fake_slack):
+    closing = KeepAliveWebClient(
+        token=fake_slack.token, base_url=fake_slack.url, headers={"Connection": "close"}
+    )
+    closing.auth_test()
+    closing.auth_test()
+    assert fake_slack.connections == 2
+    closing.close()
+
+
+def test_a_proxied_client_uses_slack_sdks_own_transport(fake_slack):
+    # the fake answers absolute-URI requests too, so it can stand in for an HTTP proxy
+    proxied = KeepAliveWebClient(
+        token=fake_slack.token, base_url=fake_slack.url, proxy=fake_slack.url.removesuffix("/api/")
+    )
+    proxied.auth_test()
+    proxied.auth_test()
+    assert fake_slack.connections == 2  # urllib: one connection per call
+
+
+def test_debriefs_client_is_the_keep_alive_one(fake_slack):
+    settings = Settings(
+        DATABASE_URL="sqlite://",
+        SLACK_BOT_TOKEN=fake_slack.token,
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=fake_slack.url,
+    )
+    client = slack_client(settings, fake_slack.token)
+    assert isinstance(client, KeepAliveWebClient)
+    client.auth_test()
+    client.auth_test()
+    assert fake_slack.connections == 1
+    client.close()
