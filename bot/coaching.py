@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, nulls_last, select
+from sqlalchemy import Engine, bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
 from bot.agents import (
@@ -18,7 +18,7 @@ from bot.agents import (
     normalized_name,
     resolve_agent,
 )
-from bot.db import fetch_row
+from bot.db import dialect_of, fetch_row, orm_session
 from bot.errors import NotAMember, NotFound
 from bot.record_sql import PICK, named_record_statement, record_statement
 from bot.scope import Viewer, require_read, require_write, viewer_for
@@ -271,8 +271,8 @@ def _record_from(
     )
 
 
-def _run(session: Session, statement: Any, params: dict[str, Any]) -> _Found:
-    row = fetch_row(session=session, statement=statement, params={"samples": MAX_SAMPLES, **params})
+def _run(db: Session | Engine, statement: Any, params: dict[str, Any]) -> _Found:
+    row = fetch_row(db=db, statement=statement, params={"samples": MAX_SAMPLES, **params})
     assert row is not None  # the statement selects one row of subqueries
     return _Found(
         viewer=_json(row["viewer"]),
@@ -284,15 +284,16 @@ def _run(session: Session, statement: Any, params: dict[str, Any]) -> _Found:
 
 
 def open_coach_record(
-    *, session: Session, slack_user_id: str, agent_id: int, page: int = 0, page_size: int = 10
+    *, db: Session | Engine, slack_user_id: str, agent_id: int, page: int = 0, page_size: int = 10
 ) -> CoachRecord:
     """The record of one agent as this Slack user may see it, with who they are looked up in
-    the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record)."""
-    statement = record_statement(session.get_bind().dialect.name)
+    the same single statement (NotAMember, OutOfScope and NotFound as for load_coach_record).
+    `db` is a session, or the read engine when the request reads nothing else."""
+    statement = record_statement(dialect_of(db))
     page = max(0, page)
     params = {"user": slack_user_id, "agent_id": agent_id, "limit": page_size}
     while True:
-        row = _run(session, statement, {**params, "offset": page * page_size})
+        row = _run(db, statement, {**params, "offset": page * page_size})
         if page == 0 or row.total > page * page_size:
             break
         page = 0  # the page ran past the end (notes were archived meanwhile): show the newest
@@ -300,7 +301,7 @@ def open_coach_record(
 
 
 def open_named_record(
-    *, session: Session, slack_user_id: str, query: str, page_size: int = 10
+    *, db: Session | Engine, slack_user_id: str, query: str, page_size: int = 10
 ) -> CoachRecord:
     """The record `/coach QUERY` opens for this Slack user: one statement on PostgreSQL (two on
     SQLite) when the name decides one agent (SPEC §5 tiers matched in SQL); otherwise
@@ -312,45 +313,43 @@ def open_named_record(
             "prefix": like_escaped(q) + "%",
             "first": None if " " in q else like_escaped(q) + " %",
         }
-        statement = named_record_statement(session.get_bind().dialect.name)
+        statement = named_record_statement(dialect_of(db))
         if statement is None:
-            found = fetch_row(session=session, statement=PICK, params=names)
-            picked = None if found is None else found["id"]
-            if picked is not None:
+            found = fetch_row(db=db, statement=PICK, params=names)
+            if found is not None and found["id"] is not None:
                 return open_coach_record(
-                    session=session,
-                    slack_user_id=slack_user_id,
-                    agent_id=picked,
-                    page_size=page_size,
+                    db=db, slack_user_id=slack_user_id, agent_id=found["id"], page_size=page_size
                 )
         else:
             params = {"user": slack_user_id, "limit": page_size, "offset": 0, **names}
-            row = _run(session, statement, params)
+            row = _run(db, statement, params)
             if row.picked is not None:
                 return _record_from(row, slack_user_id, row.picked, 0, page_size)
-    viewer = viewer_for(session=session, slack_user_id=slack_user_id)
-    choice = resolve_agent(session=session, viewer=viewer, query=query)
-    return open_coach_record(
-        session=session, slack_user_id=slack_user_id, agent_id=choice.id, page_size=page_size
-    )
+    with orm_session(db) as session:
+        viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+        choice = resolve_agent(session=session, viewer=viewer, query=query)
+        return open_coach_record(
+            db=session, slack_user_id=slack_user_id, agent_id=choice.id, page_size=page_size
+        )
 
 
 def open_for_command(
-    *, session: Session, slack_user_id: str, text: str, page_size: int = 10
+    *, db: Session | Engine, slack_user_id: str, text: str, page_size: int = 10
 ) -> CoachRecord | list[AgentChoice]:
     """What `/coach TEXT` opens: the named agent's record; with no text, the agents in scope to
     pick from, except that a member linked to one agent gets their own record straight away."""
     if text := text.strip():
         return open_named_record(
-            session=session, slack_user_id=slack_user_id, query=text, page_size=page_size
+            db=db, slack_user_id=slack_user_id, query=text, page_size=page_size
         )
-    viewer = viewer_for(session=session, slack_user_id=slack_user_id)
-    choices = agents_in_scope(session=session, viewer=viewer)
-    if viewer.is_lead or len(choices) != 1:
-        return choices
-    return load_coach_record(
-        session=session, viewer=viewer, agent_id=choices[0].id, page_size=page_size
-    )
+    with orm_session(db) as session:
+        viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+        choices = agents_in_scope(session=session, viewer=viewer)
+        if viewer.is_lead or len(choices) != 1:
+            return choices
+        return load_coach_record(
+            session=session, viewer=viewer, agent_id=choices[0].id, page_size=page_size
+        )
 
 
 def load_coach_record(
@@ -363,7 +362,7 @@ def load_coach_record(
     """
     require_read(viewer, agent_id)
     return open_coach_record(
-        session=session,
+        db=session,
         slack_user_id=viewer.slack_user_id,
         agent_id=agent_id,
         page=page,

@@ -85,7 +85,10 @@ def get_read_engine(url: str) -> Engine:
     """A second pool in autocommit mode: reads skip BEGIN, COMMIT and ROLLBACK round trips."""
     engine = _engines.get(_READ + url)
     if engine is None:
-        engine = _engines[_READ + url] = _create(url, isolation_level="AUTOCOMMIT")
+        # autocommit leaves no transaction to roll back when a connection goes back to the pool
+        engine = _engines[_READ + url] = _create(
+            url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+        )
     return engine
 
 
@@ -149,6 +152,17 @@ def session_scope(url: str) -> Iterator[Session]:
 
 
 @contextmanager
+def read_engine_scope(url: str) -> Iterator[Engine]:
+    """The read engine, for a request whose reads need no ORM session (building one costs
+    ~0.1 ms); outages become DatabaseUnavailable."""
+    try:
+        yield get_read_engine(url)
+    except Exception as exc:
+        _raise_outage(exc)
+        raise
+
+
+@contextmanager
 def read_scope(url: str) -> Iterator[Session]:
     """A session for reads only (each statement autocommits); outages become
     DatabaseUnavailable."""
@@ -165,38 +179,43 @@ def read_scope(url: str) -> Iterator[Session]:
 _driver_sql: dict[tuple[int, str], tuple[str, list[str] | None]] = {}
 
 
-def _for_driver(statement: TextClause, engine: Engine) -> tuple[str, list[str] | None]:
-    """The statement in the driver's parameter style (compiled once per dialect), and the
-    parameter names in order when that style is positional."""
+def _for_driver(statement: TextClause, engine: Engine, params: dict[str, Any]) -> tuple[str, Any]:
+    """The statement in the driver's parameter style (compiled once per dialect) and the
+    parameters as the driver takes them (in order, for a positional style)."""
     key = (id(statement), engine.dialect.name)
     found = _driver_sql.get(key)
     if found is None:
         compiled = statement.compile(dialect=engine.dialect)
         names = list(compiled.positiontup) if compiled.positiontup is not None else None
         found = _driver_sql[key] = (compiled.string, names)
-    return found
+    sql, names = found
+    return sql, params if names is None else [params[name] for name in names]
 
 
 def fetch_row(
-    *, session: Session, statement: TextClause, params: dict[str, Any]
+    *, db: Session | Engine, statement: TextClause, params: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The first row of one read statement, as a dict, run on the DBAPI connection directly.
 
     For the Coach record, the read on the path of every modal opened: there SQLAlchemy's
     session, connection and result layers cost more than the statement itself (~0.4 ms a
-    request measured on a sequential, cold server). A session with no transaction yet lends a
-    pooled connection (autocommit on read sessions); one in a transaction is flushed and its own
-    connection used, so the statement sees the session's writes. Errors are raised as
-    SQLAlchemy's (a lost connection invalidated), and `before_cursor_execute` listeners (tests
-    counting statements) still hear of the statement.
+    request measured on a sequential, cold server). An engine, or a session with no transaction
+    yet, lends a pooled connection (autocommit on the read engine); a session in a transaction
+    is flushed and its own connection used, so the statement sees the session's writes. Errors
+    are raised as SQLAlchemy's (a lost connection invalidated), and `before_cursor_execute`
+    listeners (tests counting statements) still hear of the statement.
     """
-    session.flush()
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    sql, names = _for_driver(statement, engine)
-    values: Any = params if names is None else [params[name] for name in names]
-    if session.in_transaction():
-        return _fetch(engine, session.connection().connection, sql, values)
+    if isinstance(db, Session):
+        db.flush()
+        bind = db.get_bind()
+        assert isinstance(bind, Engine)
+        if db.in_transaction():
+            sql, values = _for_driver(statement, bind, params)
+            return _fetch(bind, db.connection().connection, sql, values)
+        engine = bind
+    else:
+        engine = db
+    sql, values = _for_driver(statement, engine, params)
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
         pooled = engine.raw_connection()
@@ -206,6 +225,24 @@ def fetch_row(
         return _fetch(engine, pooled, sql, values)
     finally:
         pooled.close()
+
+
+def dialect_of(db: Session | Engine) -> str:
+    """The dialect name (`postgresql`, `sqlite`) a session or engine talks."""
+    return (db.get_bind() if isinstance(db, Session) else db).dialect.name
+
+
+@contextmanager
+def orm_session(db: Session | Engine) -> Iterator[Session]:
+    """The session itself, or a read session on the engine for the length of the block."""
+    if isinstance(db, Session):
+        yield db
+        return
+    session = Session(db, expire_on_commit=False, autoflush=False)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def _fetch(

@@ -33,9 +33,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         reply = ephemeral(respond)
         with explained(reply):
-            with deps.read_session() as session:
+            with deps.read_engine() as db:
                 found = open_for_command(
-                    session=session,
+                    db=db,
                     slack_user_id=command["user_id"],
                     text=command.get("text") or "",
                     page_size=deps.page_size,
@@ -53,9 +53,9 @@ def register(app: App, deps: Deps) -> None:
         ack()
         picked = action.get("value") or (action.get("selected_option") or {}).get("value")
         with explained(ephemeral(respond)):
-            with deps.read_session() as session:
+            with deps.read_engine() as db:
                 record = open_coach_record(
-                    session=session,
+                    db=db,
                     slack_user_id=body["user"]["id"],
                     agent_id=id_value(picked),
                     page_size=deps.page_size,

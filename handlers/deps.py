@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.db import read_scope, session_scope
+from bot.db import read_engine_scope, read_scope, session_scope
 from bot.settings import Settings
 
 
@@ -29,6 +30,12 @@ class Deps:
         """A read-only session for this request (no transaction round trips)."""
         with read_scope(self.settings.database_url) as session:
             yield session
+
+    @contextmanager
+    def read_engine(self) -> Iterator[Engine]:
+        """The read engine, for a request whose reads need no ORM session."""
+        with read_engine_scope(self.settings.database_url) as engine:
+            yield engine
 
     @property
     def link_back(self) -> str | None:

@@ -13,6 +13,7 @@ from bot.coaching import (
     open_for_command,
     open_named_record,
 )
+from bot.db import get_read_engine
 from bot.errors import NotAMember, NotFound, OutOfScope, UnknownAgent
 from bot.notes import archive_note
 from models.base import utcnow
@@ -93,9 +94,7 @@ def test_opening_by_slack_user_is_one_statement_viewer_included(session, world, 
     f.sample(session, world["sarah"].id)
     session.commit()
     with count_queries as counted:
-        record = open_coach_record(
-            session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id
-        )
+        record = open_coach_record(db=session, slack_user_id="ULEAD", agent_id=world["sarah"].id)
     assert counted.count == 1
     assert record.can_write and record.notes_total == 30 and len(record.notes) == 10
 
@@ -103,15 +102,15 @@ def test_opening_by_slack_user_is_one_statement_viewer_included(session, world, 
 def test_opening_by_slack_user_applies_the_same_scope(session, world):
     f.note(session, world["lead"], world["sarah"].id, body="private thought")
     f.note(session, world["lead"], world["sarah"].id, body="shared praise", shared_with_agent=True)
-    own = open_coach_record(session=session, slack_user_id="USARAH", agent_id=world["sarah"].id)
+    own = open_coach_record(db=session, slack_user_id="USARAH", agent_id=world["sarah"].id)
     assert [n.body for n in own.notes] == ["shared praise"]
     assert own.notes_total == 1 and not own.can_write
     with pytest.raises(OutOfScope):
-        open_coach_record(session=session, slack_user_id="USARAH", agent_id=world["omar"].id)
+        open_coach_record(db=session, slack_user_id="USARAH", agent_id=world["omar"].id)
     with pytest.raises(NotAMember):
-        open_coach_record(session=session, slack_user_id="UNOBODY", agent_id=world["sarah"].id)
+        open_coach_record(db=session, slack_user_id="UNOBODY", agent_id=world["sarah"].id)
     with pytest.raises(NotFound):
-        open_coach_record(session=session, slack_user_id="ULEAD", agent_id=world["omar"].id + 99)
+        open_coach_record(db=session, slack_user_id="ULEAD", agent_id=world["omar"].id + 99)
 
 
 def test_record_fields_round_trip_with_utc_times(session, world):
@@ -129,7 +128,7 @@ def test_record_fields_round_trip_with_utc_times(session, world):
     gone = f.note(session, world["lead"], world["sarah"].id, body="archived one")
     archive_note(session=session, actor=world["lead"], note_id=gone.id)
     session.commit()
-    record = open_coach_record(session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id)
+    record = open_coach_record(db=session, slack_user_id="ULEAD", agent_id=world["sarah"].id)
     assert record.agent.name == "Sarah" and record.agent.active
     assert record.agent.lead_slack_user_id == "ULEAD"
     [shown] = record.samples
@@ -147,7 +146,7 @@ def test_a_page_past_the_end_shows_the_newest_notes(session, world):
     for i in range(3):
         f.note(session, world["lead"], world["sarah"].id, body=f"note {i}")
     record = open_coach_record(
-        session=session, slack_user_id="ULEAD", agent_id=world["sarah"].id, page=5, page_size=2
+        db=session, slack_user_id="ULEAD", agent_id=world["sarah"].id, page=5, page_size=2
     )
     assert record.page == 0 and [n.body for n in record.notes] == ["note 2", "note 1"]
 
@@ -155,7 +154,7 @@ def test_a_page_past_the_end_shows_the_newest_notes(session, world):
 def test_coach_by_a_name_that_decides_is_one_statement_on_postgresql(session, world, count_queries):
     session.commit()
     with count_queries as counted:
-        record = open_named_record(session=session, slack_user_id="ULEAD", query="sarah")
+        record = open_named_record(db=session, slack_user_id="ULEAD", query="sarah")
     on_sqlite = session.get_bind().dialect.name == "sqlite"  # SQLite asks for the pick first
     assert record.agent.name == "Sarah" and counted.count == (2 if on_sqlite else 1)
 
@@ -164,21 +163,21 @@ def test_coach_by_name_keeps_every_answer_of_resolve_agent(session, world):
     f.agent(session, "Sarah Lee", lead="ULEAD")
     f.agent(session, "Mo Slack", lead="ULEAD", slack_user="UMO")
     with pytest.raises(AmbiguousAgent):
-        open_named_record(session=session, slack_user_id="ULEAD", query="sar")
+        open_named_record(db=session, slack_user_id="ULEAD", query="sar")
     with pytest.raises(UnknownAgent) as unknown:
-        open_named_record(session=session, slack_user_id="ULEAD", query="Omer")
+        open_named_record(db=session, slack_user_id="ULEAD", query="Omer")
     assert "Omar" in unknown.value.suggestions
-    mentioned = open_named_record(session=session, slack_user_id="ULEAD", query="<@UMO|mo>")
+    mentioned = open_named_record(db=session, slack_user_id="ULEAD", query="<@UMO|mo>")
     assert mentioned.agent.name == "Mo Slack"
-    own = open_named_record(session=session, slack_user_id="USARAH", query="Sarah")
+    own = open_named_record(db=session, slack_user_id="USARAH", query="Sarah")
     assert own.agent.name == "Sarah" and not own.can_write
     for query in ("Omar", "nobody at all", "sar"):
         with pytest.raises(OutOfScope):
-            open_named_record(session=session, slack_user_id="USARAH", query=query)
+            open_named_record(db=session, slack_user_id="USARAH", query=query)
     with pytest.raises(NotAMember):
-        open_named_record(session=session, slack_user_id="UNOBODY", query="Omar")
+        open_named_record(db=session, slack_user_id="UNOBODY", query="Omar")
     with pytest.raises(NotAMember):
-        open_named_record(session=session, slack_user_id="UNOBODY", query="nobody at all")
+        open_named_record(db=session, slack_user_id="UNOBODY", query="nobody at all")
 
 
 NAMES = ["Sarah", "Sarah Connor", "Sarah Lee", "Sarah C Onnor", "Sara_h Percent%", "Kyle Reese"]
@@ -209,19 +208,39 @@ def test_names_matched_in_sql_pick_what_the_spec_tiers_pick(session, query, coun
     expected = match_agents(query, active_choices(session=session))
     if len(expected) == 1:
         with count_queries as counted:
-            record = open_named_record(session=session, slack_user_id="ULEAD", query=query)
+            record = open_named_record(db=session, slack_user_id="ULEAD", query=query)
         assert record.agent.name == expected[0].name
         # picked in SQL, not by the resolve_agent fallback (which takes 3 statements or more)
         assert counted.count == (2 if session.get_bind().dialect.name == "sqlite" else 1)
     else:
         with pytest.raises((AmbiguousAgent, UnknownAgent)):
-            open_named_record(session=session, slack_user_id="ULEAD", query=query)
+            open_named_record(db=session, slack_user_id="ULEAD", query=query)
 
 
 def test_coach_without_a_name_offers_choices_to_a_lead_and_opens_a_members_own(session, world):
-    offered = open_for_command(session=session, slack_user_id="ULEAD", text="  ")
+    offered = open_for_command(db=session, slack_user_id="ULEAD", text="  ")
     assert isinstance(offered, list) and [c.name for c in offered] == ["Omar", "Sarah"]
-    own = open_for_command(session=session, slack_user_id="USARAH", text="")
+    own = open_for_command(db=session, slack_user_id="USARAH", text="")
     assert not isinstance(own, list) and own.agent.name == "Sarah" and not own.can_write
-    named = open_for_command(session=session, slack_user_id="ULEAD", text=" omar ")
+    named = open_for_command(db=session, slack_user_id="ULEAD", text=" omar ")
     assert not isinstance(named, list) and named.agent.name == "Omar"
+
+
+def test_on_the_read_engine_every_opening_answers_as_on_a_session(db, session, world):
+    for i in range(3):
+        f.note(session, world["lead"], world["sarah"].id, body=f"note {i}")
+    session.commit()
+    engine = get_read_engine(db)
+    by_id = open_coach_record(db=engine, slack_user_id="ULEAD", agent_id=world["sarah"].id)
+    assert by_id == open_coach_record(db=session, slack_user_id="ULEAD", agent_id=world["sarah"].id)
+    assert [n.body for n in by_id.notes] == ["note 2", "note 1", "note 0"]
+    named = open_for_command(db=engine, slack_user_id="ULEAD", text="sarah")
+    assert named == by_id
+    offered = open_for_command(db=engine, slack_user_id="ULEAD", text="")
+    assert isinstance(offered, list) and [c.name for c in offered] == ["Omar", "Sarah"]
+    own = open_for_command(db=engine, slack_user_id="USARAH", text="")
+    assert not isinstance(own, list) and own.agent.name == "Sarah" and not own.can_write
+    with pytest.raises(UnknownAgent):
+        open_for_command(db=engine, slack_user_id="ULEAD", text="nobody at all")
+    with pytest.raises(OutOfScope):
+        open_coach_record(db=engine, slack_user_id="USARAH", agent_id=world["omar"].id)
