@@ -49,7 +49,8 @@ def share_client(app: App) -> None:
 
     @app.middleware
     def shared_client(context: BoltContext, next: Callable[[], None]) -> None:
-        context["client"] = shared
+        if context.client is None or context.client.token == shared.token:
+            context["client"] = shared  # another token (an OAuth install) keeps Bolt's client
         next()
 
 

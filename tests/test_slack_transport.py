@@ -106,3 +106,11 @@ def test_debriefs_client_is_the_keep_alive_one(fake_slack):
     client.auth_test()
     assert fake_slack.connections == 1
     client.close()
+
+
+def test_a_proxy_from_the_environment_is_honoured(fake_slack, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", fake_slack.url.removesuffix("/api/"))
+    client = KeepAliveWebClient(token=fake_slack.token, base_url=fake_slack.url)
+    client.auth_test()
+    client.auth_test()
+    assert fake_slack.connections == 2  # through urllib's proxy handler, a connection per call
