@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from models import AuditEntry
 
 CLI_ACTOR = "cli"
+SCAN_ACTOR = "scan"  # the detection scan and the samples it captures
 
 
 def record(

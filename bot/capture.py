@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.ai.summarizer import Summarizer, SummaryRequest
+from bot.audit import SCAN_ACTOR, record
 from bot.deeplinks import deep_link
 from bot.settings import Settings
 from bot.transcripts import Redacted, SourceText, redacted, transcript_for
@@ -109,14 +110,22 @@ def store_samples(
     *,
     source: SampleSource,
     engine: str,
+    actor: str,
+    action: str,
     flag_id: int | None = None,
-) -> None:
-    """Insert samples; a conversation that already has one keeps it (never summarized twice)."""
+) -> list[int]:
+    """Insert samples, each with an audit entry (ids, CSAT, source, summarizer; never the
+    summary); a conversation that already has one keeps it (never summarized twice). Returns
+    the ids of the samples this call inserted."""
     if not written:
-        return
+        return []
     insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Sample).on_conflict_do_nothing(index_elements=["helpdesk", "external_id"])
-    session.execute(
+    statement = (
+        insert(Sample)
+        .on_conflict_do_nothing(index_elements=["helpdesk", "external_id"])
+        .returning(Sample.id, Sample.agent_id, Sample.helpdesk, Sample.external_id, Sample.csat)
+    )
+    rows = session.execute(
         statement,
         [
             {
@@ -133,7 +142,25 @@ def store_samples(
             }
             for item, summary in written
         ],
-    )
+    ).all()
+    for row in rows:
+        record(
+            session=session,
+            actor=actor,
+            action=action,
+            entity="sample",
+            entity_id=row.id,
+            after={
+                "agent_id": row.agent_id,
+                "helpdesk": row.helpdesk,
+                "external_id": row.external_id,
+                "csat": row.csat,
+                "source": source.value,
+                "flag_id": flag_id,
+                "summarizer": engine,
+            },
+        )
+    return [row.id for row in rows]
 
 
 def worst_unsampled(
@@ -179,7 +206,13 @@ def capture_for_flag(
     written = summarize_all(items, summarizer, settings.summary_concurrency)
     with session_factory() as session:
         store_samples(
-            session, written, source=SampleSource.AUTO, engine=summarizer.name, flag_id=flag_id
+            session,
+            written,
+            source=SampleSource.AUTO,
+            engine=summarizer.name,
+            actor=SCAN_ACTOR,
+            action="sample.capture",
+            flag_id=flag_id,
         )
     log.info("captured %d samples for flag %d", len(written), flag_id)
     return len(written)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import record
+from bot.audit import SCAN_ACTOR, record
 from bot.errors import InvalidInput, NotFound
 from bot.scope import Viewer, require_write
 from bot.trend import Assessment, TrendConfig, assess_many
@@ -61,7 +61,7 @@ def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> 
             flag.cleared_at = now
             record(
                 session=session,
-                actor="scan",
+                actor=SCAN_ACTOR,
                 action="flag.clear",
                 entity="flag",
                 entity_id=flag.id,
@@ -74,7 +74,7 @@ def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> 
         for flag, result in raised:
             record(
                 session=session,
-                actor="scan",
+                actor=SCAN_ACTOR,
                 action="flag.raise",
                 entity="flag",
                 entity_id=flag.id,

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.ai.summarizer import Summarizer
-from bot.audit import record
 from bot.capture import captured, store_samples, summarize_all
 from bot.coaching import SampleView, sample_view
 from bot.deeplinks import HELPDESKS, deep_link
@@ -121,24 +120,16 @@ def pin_sample(
     )
     written = summarize_all([item], summarizer, 1)
     with session_factory() as session:
-        store_samples(session, written, source=SampleSource.MANUAL, engine=summarizer.name)
+        inserted = store_samples(
+            session,
+            written,
+            source=SampleSource.MANUAL,
+            engine=summarizer.name,
+            actor=actor.slack_user_id,
+            action="sample.pin",
+        )
         stored = session.scalar(
             select(Sample).where(Sample.helpdesk == desk, Sample.external_id == ext)
         )
-        assert stored is not None
-        record(
-            session=session,
-            actor=actor.slack_user_id,
-            action="sample.pin",
-            entity="sample",
-            entity_id=stored.id,
-            after={
-                "agent_id": agent_id,
-                "helpdesk": desk,
-                "external_id": ext,
-                "csat": csat,
-                "source": SampleSource.MANUAL.value,
-                "summarizer": summarizer.name,
-            },
-        )
-        return PinResult(sample_view(stored), True)
+        assert stored is not None  # inserted now, or by a pin that raced this one
+        return PinResult(sample_view(stored), bool(inserted))

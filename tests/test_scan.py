@@ -21,7 +21,7 @@ from bot.scanner import run_scan
 from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
-from models import Base, Flag, FlagDelivery, Sample
+from models import AuditEntry, Base, Flag, FlagDelivery, Sample
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
 
@@ -143,6 +143,26 @@ def test_samples_are_the_worst_of_the_last_week_redacted_and_linked(world, fake_
         for secret in (CUSTOMER, "Jane", "Roe", EMAIL, PHONE, CARD, "4111", "555 0134"):
             assert secret not in sample.summary
     assert max(s.csat or 0 for s in samples) <= 4
+
+
+def test_each_captured_sample_has_an_audit_entry_without_its_summary(world, fake_slack):
+    report = scan(world, fake_slack)
+    flag_id = report.outcome.raised[0]
+    with session_scope(world.database_url) as s:
+        samples = {sample.id: sample for sample in s.scalars(select(Sample))}
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "sample.capture")).all()
+    assert sorted(e.entity_id for e in entries) == sorted(samples)
+    for entry in entries:
+        sample = samples[entry.entity_id]
+        assert entry.actor == "scan" and entry.entity == "sample" and entry.after is not None
+        assert entry.after["external_id"] == sample.external_id
+        assert entry.after["flag_id"] == flag_id and entry.after["source"] == "auto"
+        assert entry.after["summarizer"] == "offline"
+        assert sample.summary not in json.dumps(entry.after)
+    scan(world, fake_slack)  # nothing new captured: no new entries
+    with session_scope(world.database_url) as s:
+        again = s.scalars(select(AuditEntry).where(AuditEntry.action == "sample.capture")).all()
+    assert len(again) == len(entries)
 
 
 def test_a_dm_sent_before_a_crash_is_found_not_sent_again(world, fake_slack):
