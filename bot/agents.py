@@ -108,6 +108,14 @@ def upsert_agent(
     return agent, created
 
 
+def agent_name(*, session: Session, agent_id: int) -> str:
+    """An agent's name (NotFound when there is no such agent)."""
+    name = session.scalar(select(Agent.name).where(Agent.id == agent_id))
+    if name is None:
+        raise NotFound("no such agent")
+    return name
+
+
 def list_agents(*, session: Session, include_inactive: bool = False) -> list[Agent]:
     """Agents by name; deactivated ones only when asked."""
     query = select(Agent).order_by(func.lower(Agent.name), Agent.id)

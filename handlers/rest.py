@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.agents import resolve_agent
+from bot.agents import agent_name, resolve_agent
 from bot.ai.summarizer import summarizer_for
 from bot.api_schemas import (
     MAX_ID,
@@ -40,7 +40,6 @@ from bot.pins import pin_sample
 from bot.rate_limit import RateLimited, RateLimiter
 from bot.settings import Settings
 from bot.tokens import BadToken, Caller, authenticate
-from models import Agent
 
 ALL_NOTES = 2**31 - 1
 # Domain field names (as InvalidInput.field) as the API spells them.
@@ -227,9 +226,7 @@ def build_router(settings: Settings) -> APIRouter:
                     change.sharedWithAgent if change.sharedWithAgent is not None else UNSET
                 ),
             )
-            agent = session.get(Agent, note.agent_id)
-            assert agent is not None
-            return note_out(note, agent.name)
+            return note_out(note, agent_name(session=session, agent_id=note.agent_id))
 
     @router.delete(
         "/notes/{id}",

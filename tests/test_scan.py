@@ -151,8 +151,10 @@ def test_each_captured_sample_has_an_audit_entry_without_its_summary(world, fake
     with session_scope(world.database_url) as s:
         samples = {sample.id: sample for sample in s.scalars(select(Sample))}
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "sample.capture")).all()
-    assert sorted(e.entity_id for e in entries) == sorted(samples)
+    ids = [e.entity_id for e in entries if e.entity_id is not None]
+    assert sorted(ids) == sorted(samples) and len(ids) == len(entries)
     for entry in entries:
+        assert entry.entity_id is not None
         sample = samples[entry.entity_id]
         assert entry.actor == "scan" and entry.entity == "sample" and entry.after is not None
         assert entry.after["external_id"] == sample.external_id
