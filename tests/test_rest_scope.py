@@ -88,6 +88,40 @@ def test_scope_matrix(api: Api, team: Team, db: str, route: str, caller: str) ->
         assert "Sarah" not in answer.text  # a member never learns other agents' names
     if route == "get" and caller == "member_own":
         assert [n["body"] for n in answer.json()["notes"]] == ["Great save on the refund call!"]
+    if expected < 400:
+        own = caller == "member_own"
+        agent = "Becky Jones" if own else "Sarah Connor"
+        body = answer.json() if answer.content else None
+        assert_effect(route, agent, body, before, counts(db))
+
+
+# what an allowed request changes: (live notes, all notes, samples, audit entries)
+EFFECTS = {
+    "get": (0, 0, 0, 0),
+    "create": (1, 1, 0, 1),
+    "patch": (0, 0, 0, 1),
+    "delete": (-1, 0, 0, 1),
+    "pin": (0, 0, 1, 1),
+}
+
+
+def assert_effect(
+    route: str,
+    agent: str,
+    body: Any,
+    before: tuple[int, int, int, int],
+    after: tuple[int, int, int, int],
+) -> None:
+    """An allowed request did what it says, once, and left its audit entry."""
+    assert tuple(a - b for a, b in zip(after, before, strict=True)) == EFFECTS[route], route
+    if route in ("create", "patch"):
+        assert body["body"] == ("Nice work." if route == "create" else "Changed.")
+        assert body["agent"] == agent
+    if route == "get":
+        assert body["agent"]["name"] == agent
+    if route == "pin":
+        assert body["agent"] == agent
+        assert body["externalId"] == ("9002" if agent == "Becky Jones" else "9001")
 
 
 @pytest.mark.parametrize("query", ["Sarah", "Nobody at all", "<@USARAHAGENT>", "Sarah Lee"])
