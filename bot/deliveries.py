@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.charts import flag_chart_png
 from bot.errors import NotFound
+from bot.flags import OPEN_FLAG
 from bot.scope import Viewer, require_write
 from models import Agent, Flag, FlagDelivery, Member, Role
 from models.base import utcnow
@@ -189,8 +190,7 @@ def pending_flags(session: Session, now: datetime) -> list[int]:
         session.scalars(
             select(Flag.id)
             .where(
-                Flag.cleared_at.is_(None),
-                Flag.dismissed_at.is_(None),
+                *OPEN_FLAG,
                 or_(Flag.id.not_in(delivered), Flag.id.in_(unconfirmed)),
             )
             .order_by(Flag.id)

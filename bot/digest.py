@@ -31,17 +31,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.charts import weekly_lines_png
+from bot.flags import OPEN_FLAG
 from bot.followups import member_zone
+from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery
 from models import (
     Agent,
     Conversation,
-    DraftStatus,
     Flag,
     MeasurementEvent,
     Member,
     Note,
-    QaDraft,
     Role,
 )
 
@@ -245,9 +245,7 @@ def digest_view(
             Note.follow_up_at < now, Note.follow_up_done_at.is_(None), Note.archived_at.is_(None)
         )
     )
-    queue = session.scalar(
-        select(func.count(QaDraft.id)).where(QaDraft.status == DraftStatus.PENDING)
-    )
+    queue = session.scalar(PENDING_DRAFTS)
     recovery = [r for r in csat_recovery(session=session, now=now) if r.after_count]
     flagged = list(  # the agents flagged longest, as the Home tab lists them (active ones only)
         session.scalars(
@@ -255,8 +253,7 @@ def digest_view(
             .join(Agent, Agent.id == Flag.agent_id)
             .where(
                 Agent.active.is_(True),
-                Flag.cleared_at.is_(None),
-                Flag.dismissed_at.is_(None),
+                *OPEN_FLAG,
                 Flag.raised_at < now,
             )
             .group_by(Flag.agent_id)

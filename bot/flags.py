@@ -33,6 +33,10 @@ class ScanOutcome:
     cleared: list[int] = field(default_factory=list)
 
 
+# a flag is open from its raising until a scan clears it or a lead dismisses it
+OPEN_FLAG = (Flag.cleared_at.is_(None), Flag.dismissed_at.is_(None))
+
+
 def evaluate_agents(*, session: Session, config: TrendConfig, now: datetime) -> ScanOutcome:
     """Assess every active agent's trajectory; raise a flag per new episode, clear recovered ones."""
     as_of = last_complete_window(now, config.window_days)

@@ -14,10 +14,12 @@ from sqlalchemy import bindparam, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from bot.errors import OutOfScope
+from bot.flags import OPEN_FLAG
+from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery
 from bot.redact import redact
 from bot.scope import Viewer
-from models import Agent, DraftStatus, Flag, Note, ProcessIssue, QaDraft
+from models import Agent, Flag, Note, ProcessIssue
 
 MAX_FLAGS = 10
 MAX_OTHERS = 15
@@ -156,7 +158,6 @@ def one_line(body: str, limit: int = EXCERPT) -> str:
 
 
 _TOTAL = func.count().over().label("total")
-_OPEN_FLAG = (Flag.cleared_at.is_(None), Flag.dismissed_at.is_(None))
 _FLAGS = (
     select(
         Flag.id,
@@ -173,7 +174,7 @@ _FLAGS = (
         _TOTAL,
     )
     .join(Agent, Agent.id == Flag.agent_id)
-    .where(*_OPEN_FLAG, Agent.active.is_(True))
+    .where(*OPEN_FLAG, Agent.active.is_(True))
     .order_by((Flag.baseline - Flag.current).desc(), Flag.raised_at.desc(), Flag.id.desc())
     .limit(MAX_FLAGS)
 )
@@ -181,7 +182,7 @@ _OTHERS = (
     select(Agent.id, Agent.name, _TOTAL)
     .where(
         Agent.active.is_(True),
-        Agent.id.not_in(select(Flag.agent_id).where(*_OPEN_FLAG)),
+        Agent.id.not_in(select(Flag.agent_id).where(*OPEN_FLAG)),
     )
     .order_by(func.lower(Agent.name), Agent.id)
     .limit(MAX_OTHERS)
@@ -206,7 +207,6 @@ _FOLLOW_UPS = (
     .order_by(Note.follow_up_at, Note.id)
     .limit(MAX_FOLLOW_UPS)
 )
-_QA_PENDING = select(func.count()).select_from(QaDraft).where(QaDraft.status == DraftStatus.PENDING)
 _RECENT_NOTES = (
     select(
         Note.id,
@@ -254,7 +254,7 @@ def load_team_view(*, session: Session, viewer: Viewer, now: datetime) -> TeamVi
     others = connection.execute(_OTHERS).all()
     end = week_end(now)
     follow_ups = connection.execute(_FOLLOW_UPS, {"now": now, "week_end": end}).all()
-    qa_pending = int(connection.execute(_QA_PENDING).scalar_one())
+    qa_pending = int(connection.execute(PENDING_DRAFTS).scalar_one())
     notes = connection.execute(_RECENT_NOTES).all()
     issues = connection.execute(_ISSUES).all()
     recovery = csat_recovery(session=session, now=now)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -60,6 +60,10 @@ MAX_POINT_TEXT = 1000
 MAX_REASON = 500
 LEASE = timedelta(minutes=5)
 CLAIM_PREFIX = "claim:"
+# drafts waiting for a lead: the QA queue the Home tab and the weekly digest count
+PENDING_DRAFTS = (
+    select(func.count()).select_from(QaDraft).where(QaDraft.status == DraftStatus.PENDING)
+)
 
 EVENT_APPROVED = "draft_approved"
 EVENT_EDITED = "draft_edited"
