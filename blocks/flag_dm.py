@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from blocks.ids import FLAG_EVENT, ActionId, BlockId, CallbackId
 from blocks.kit import (
@@ -25,13 +25,32 @@ from bot.deliveries import FlagView
 from bot.flags import DISMISS_REASONS
 
 
+class TrendFigures(Protocol):
+    """What the figures line reads: an open flag's trajectory (a FlagView or a TeamFlag)."""
+
+    @property
+    def baseline(self) -> float: ...
+    @property
+    def current(self) -> float: ...
+    @property
+    def slope(self) -> float: ...
+    @property
+    def tau(self) -> float: ...
+    @property
+    def p_value(self) -> float: ...
+    @property
+    def ratings(self) -> int: ...
+    @property
+    def windows(self) -> list[dict[str, Any]]: ...
+
+
 def _unit(window_days: int) -> str:
     return "week" if window_days == 7 else f"{window_days}-day window"
 
 
-def trend_figures(view: FlagView) -> str:
+def trend_figures(view: TrendFigures, window_days: int) -> str:
     """The trajectory in figures, in words a lead reads at a glance."""
-    unit = _unit(view.window_days)
+    unit = _unit(window_days)
     drop = view.baseline - view.current
     return (
         f"*CSAT {view.baseline:.2f} → {view.current:.2f}* ({-drop:+.2f} against their own baseline) · "
@@ -57,7 +76,7 @@ def flag_message(view: FlagView, *, chart_file_id: str | None = None) -> dict[st
         section(
             f"Debrief flagged *{name}*: their CSAT has been falling for several "
             f"{_unit(view.window_days)}s, not just one bad {_unit(view.window_days)}.\n"
-            + trend_figures(view)
+            + trend_figures(view, view.window_days)
         ),
         context(f"Weekly CSAT (ratings): {window_line(view)}"),
     ]

@@ -15,9 +15,8 @@ from blocks.flag_dm import trend_figures
 from blocks.ids import ActionId, BlockId
 from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
 from blocks.messages import coach_button
-from bot.deliveries import FlagView
 from bot.recovery import RECOVERY_WEEKS, Recovery
-from bot.team import OwnView, TeamFlag, TeamView
+from bot.team import OwnView, TeamView
 
 HOME_MAX_BLOCKS = 100
 NAME_MAX = 80
@@ -92,23 +91,6 @@ def stranger_home() -> dict[str, Any]:
     )
 
 
-def _flag_view(flag: TeamFlag, window_days: int) -> FlagView:
-    return FlagView(
-        flag_id=flag.flag_id,
-        agent_id=flag.agent_id,
-        agent_name=flag.agent_name,
-        baseline=flag.baseline,
-        current=flag.current,
-        slope=flag.slope,
-        tau=flag.tau,
-        p_value=flag.p_value,
-        ratings=flag.ratings,
-        windows=flag.windows,
-        window_days=window_days,
-        samples=0,
-    )
-
-
 def _recovery_line(row: Recovery) -> str:
     def figure(value: float | None, count: int) -> str:
         shown = "–" if value is None else f"{value:.2f}"
@@ -148,7 +130,7 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
         blocks.append(
             section(
                 f"{_name(flag.agent_name)} · flagged {slack_date(flag.raised_at)}\n"
-                + trend_figures(_flag_view(flag, window_days)),
+                + trend_figures(flag, window_days),
                 accessory=coach_button(flag.agent_id),
             )
         )
