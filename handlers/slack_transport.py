@@ -7,6 +7,7 @@ import io
 import select
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -54,16 +55,19 @@ class KeepAliveWebClient(WebClient):
         super().__init__(*args, **kwargs)
         self.max_idle = max_idle
         self._local = threading.local()
-        self._open: set[http.client.HTTPConnection] = set()
+        # weak: a connection whose thread has ended goes with the thread
+        self._open: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        """Close every connection this client holds, on every thread."""
+        """Close every connection this client holds, on every thread (at shutdown)."""
         with self._lock:
-            held, self._open = self._open, set()
+            held, self._open = list(self._open), weakref.WeakSet()
         for connection in held:
             connection.close()
 
+    # slack_sdk calls this once per attempt, inside its retry loop, with the request it built;
+    # it is not public API, so tests/test_slack_transport.py pins down what it must keep doing.
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         if self.proxy is not None:
             return super()._perform_urllib_http_request_internal(url, req)

@@ -243,6 +243,12 @@ class FakeSlack:
         with self._cond:
             self._sockets.discard(sock)
 
+    @property
+    def open_connections(self) -> int:
+        """Client connections open now."""
+        with self._cond:
+            return len(self._sockets)
+
     def close_connections(self) -> None:
         """Hang up every open client connection, as a server ending idle keep-alives does."""
         with self._cond:

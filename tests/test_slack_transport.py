@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -40,6 +42,28 @@ def test_each_thread_has_its_own_connection(client, fake_slack):
         thread.join()
     assert len(fake_slack.calls_to("auth.test")) == 6
     assert fake_slack.connections == 3
+
+
+def test_a_threads_connection_closes_when_the_thread_is_gone(client, fake_slack):
+    thread = threading.Thread(target=client.auth_test)
+    thread.start()
+    thread.join()
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while fake_slack.open_connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fake_slack.connections == 1 and fake_slack.open_connections == 0
+
+
+def test_close_ends_every_threads_connection(client, fake_slack):
+    client.auth_test()
+    client.close()
+    deadline = time.monotonic() + 10
+    while fake_slack.open_connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fake_slack.open_connections == 0
+    assert client.auth_test()["ok"]  # and the client still works, on a new connection
+    assert fake_slack.connections == 2
 
 
 def test_a_connection_the_server_hung_up_is_replaced_before_the_next_call(client, fake_slack):
