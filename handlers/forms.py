@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId
 from bot.errors import InvalidInput
-from bot.followups import follow_up_instant
-
-
-@dataclass(frozen=True)
-class NoteForm:
-    """What a lead typed into the composer or the edit form."""
-
-    body: str
-    follow_up: date | None
-    shared: bool
-    sample_id: int | None
-
-    def follow_up_at(self, tz_name: str | None) -> datetime | None:
-        """The follow-up as an instant: 09:00 on the picked date in the author's zone."""
-        return None if self.follow_up is None else follow_up_instant(self.follow_up, tz_name)
+from bot.modal_notes import NoteInput
 
 
 def _block(values: dict[str, Any], base: BlockId) -> tuple[str, dict[str, Any]]:
@@ -43,7 +28,7 @@ def form_block_ids(values: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def parse_note_form(values: dict[str, Any]) -> NoteForm:
+def parse_note_form(values: dict[str, Any]) -> NoteInput:
     """The note form's values; a malformed date is an InvalidInput on that field."""
     body = _block(values, BlockId.BODY)[1].get(ActionId.BODY, {}).get("value") or ""
     picked = _block(values, BlockId.FOLLOW_UP)[1].get(ActionId.FOLLOW_UP, {}).get("selected_date")
@@ -62,7 +47,7 @@ def parse_note_form(values: dict[str, Any]) -> NoteForm:
             sample_id = int(selected["value"])
         except ValueError:
             raise InvalidInput("sample", "Unknown sample.") from None
-    return NoteForm(body=body, follow_up=follow_up, shared=shared, sample_id=sample_id)
+    return NoteInput(body=body, follow_up=follow_up, shared=shared, sample_id=sample_id)
 
 
 def id_value(value: Any) -> int:

@@ -8,22 +8,19 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from blocks.coach_modal import coach_modal, edit_metadata, edit_modal
 from blocks.ids import ActionId, CallbackId
 from blocks.messages import DB_DOWN
-from bot.coaching import load_coach_record, load_note_for_edit
+from bot.coaching import load_note_for_edit, open_coach_record
 from bot.db import DatabaseUnavailable
 from bot.errors import DebriefError, InvalidInput
-from bot.followups import author_zone, day_not_before
-from bot.notes import archive_note, create_note, edit_note
+from bot.modal_notes import ZoneLookup, archive_in_modal, rewrite_note, write_note
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import form_block_ids, id_value, metadata, parse_note_form
 from handlers.replies import explained, in_modal
 from handlers.views import push_view, update_view
-from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +46,13 @@ def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
     return {blocks.get(field, blocks["body"]): str(exc)}
 
 
-def _zone(session: Session, client: WebClient, user_id: str) -> str | None:
-    """The author's Slack time zone (users.info, cached on their member row)."""
+def _zone_lookup(client: WebClient) -> ZoneLookup:
+    """Ask Slack for a user's time zone (users.info)."""
 
     def lookup(user: str) -> str | None:
         return client.users_info(user=user)["user"].get("tz")
 
-    return author_zone(session=session, slack_user_id=user_id, lookup=lookup, now=utcnow())
+    return lookup
 
 
 def register(app: App, deps: Deps) -> None:
@@ -66,25 +63,15 @@ def register(app: App, deps: Deps) -> None:
         meta = metadata(view)
         values = view["state"]["values"]
         try:
-            form = parse_note_form(values)
+            note = parse_note_form(values)
             with deps.session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                zone = _zone(session, client, viewer.slack_user_id) if form.follow_up else None
-                create_note(
+                record = write_note(
                     session=session,
-                    actor=viewer,
+                    slack_user_id=body["user"]["id"],
                     agent_id=int(meta["agent_id"]),
-                    body=form.body,
-                    follow_up_at=form.follow_up_at(zone),
-                    follow_up_not_before=day_not_before(utcnow(), zone),
-                    shared_with_agent=form.shared,
-                    sample_id=form.sample_id,
+                    note=note,
+                    zone_lookup=_zone_lookup(client),
                     idempotency_key=f"slack:{view['id']}:{view['hash']}",
-                )
-                record = load_coach_record(
-                    session=session,
-                    viewer=viewer,
-                    agent_id=int(meta["agent_id"]),
                     page_size=deps.page_size,
                 )
         except (DebriefError, DatabaseUnavailable) as exc:
@@ -128,24 +115,15 @@ def register(app: App, deps: Deps) -> None:
         meta = metadata(view)
         values = view["state"]["values"]
         try:
-            form = parse_note_form(values)
+            note = parse_note_form(values)
             with deps.session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                zone = _zone(session, client, viewer.slack_user_id) if form.follow_up else None
-                edit_note(
+                record = rewrite_note(
                     session=session,
-                    actor=viewer,
+                    slack_user_id=body["user"]["id"],
                     note_id=int(meta["note_id"]),
-                    body=form.body,
-                    follow_up_at=form.follow_up_at(zone),
-                    follow_up_not_before=day_not_before(utcnow(), zone),
-                    shared_with_agent=form.shared,
-                    sample_id=form.sample_id,
-                )
-                record = load_coach_record(
-                    session=session,
-                    viewer=viewer,
                     agent_id=int(meta["agent_id"]),
+                    note=note,
+                    zone_lookup=_zone_lookup(client),
                     page=int(meta.get("page", 0)),
                     page_size=deps.page_size,
                 )
@@ -164,11 +142,10 @@ def register(app: App, deps: Deps) -> None:
         meta = metadata(root)
         with explained(in_modal(client, body["trigger_id"])):
             with deps.session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                archive_note(session=session, actor=viewer, note_id=id_value(action.get("value")))
-                record = load_coach_record(
+                record = archive_in_modal(
                     session=session,
-                    viewer=viewer,
+                    slack_user_id=body["user"]["id"],
+                    note_id=id_value(action.get("value")),
                     agent_id=int(meta["agent_id"]),
                     page=int(meta.get("page", 0)),
                     page_size=deps.page_size,
@@ -185,11 +162,10 @@ def register(app: App, deps: Deps) -> None:
         root = body["view"]
         meta = metadata(root)
         with explained(in_modal(client, body["trigger_id"])):
-            with deps.read_session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                record = load_coach_record(
-                    session=session,
-                    viewer=viewer,
+            with deps.read_engine() as db:
+                record = open_coach_record(
+                    db=db,
+                    slack_user_id=body["user"]["id"],
                     agent_id=int(meta["agent_id"]),
                     page=id_value(action.get("value")),
                     page_size=deps.page_size,
