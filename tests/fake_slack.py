@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -163,8 +164,11 @@ class FakeSlack:
 
     team_id, bot_user_id, bot_id, app_id = "T00FAKE01", "U00BOT001", "B00BOT001", "A00APP001"
 
-    def __init__(self, token: str = "xoxb-test", trigger_ttl: float = 3.0) -> None:
+    def __init__(
+        self, token: str = "xoxb-test", trigger_ttl: float = 3.0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.token, self.trigger_ttl = token, trigger_ttl
+        self.tls = tls  # a server context: serve HTTPS, as Slack does
         self.socket_url: str | None = None  # apps.connections.open's answer (a ws:// URL)
         self.users: dict[str, JSON] = {}
         self._sockets: set[socket.socket] = set()  # open client connections
@@ -177,6 +181,8 @@ class FakeSlack:
             handler = type("_BoundHandler", (_Handler,), {"fake": self})
             self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             self._server.daemon_threads = True
+            if self.tls is not None:
+                self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
             threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -196,7 +202,8 @@ class FakeSlack:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/api/"
 
     # ------------------------------------------------------------------ test helpers
     def reset(self) -> None:

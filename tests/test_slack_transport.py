@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import ssl
 import threading
 import time
+from urllib.error import URLError
 
 import pytest
+import trustme
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
@@ -138,3 +141,22 @@ def test_a_proxy_from_the_environment_is_honoured(fake_slack, monkeypatch):
     client.auth_test()
     client.auth_test()
     assert fake_slack.connections == 2  # through urllib's proxy handler, a connection per call
+
+
+def test_https_is_verified_and_its_connection_kept_open():
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    with FakeSlack(tls=served) as fake:
+        assert fake.url.startswith("https://")
+        client = KeepAliveWebClient(token=fake.token, base_url=fake.url, ssl=trusting)
+        assert client.auth_test()["ok"] and client.auth_test()["ok"]
+        assert fake.connections == 1
+        client.close()
+        stranger = KeepAliveWebClient(token=fake.token, base_url=fake.url)  # system trust only
+        with pytest.raises(URLError) as refused:
+            stranger.auth_test()
+        assert isinstance(refused.value.reason, ssl.SSLCertVerificationError)
+        assert fake.calls_to("auth.test") and len(fake.calls_to("auth.test")) == 2
