@@ -17,6 +17,7 @@ from bot.migrate import upgrade
 from bot.settings import Settings
 from bot.web import create_web_app
 from handlers.app import build_app
+from handlers.slack_transport import KeepAliveWebClient
 from models import Base
 from tests.fake_slack import FakeSlack
 from tests.slack_driver import SlackDriver, TrackingExecutor
@@ -136,3 +137,5 @@ def slack(settings: Settings, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
     with TestClient(create_web_app(settings, bolt)) as http:
         yield SlackDriver(http, fake_slack, SIGNING_SECRET, executor)
     executor.shutdown(wait=True)
+    if isinstance(bolt.client, KeepAliveWebClient):
+        bolt.client.close()  # its connections would otherwise wait for the garbage collector
