@@ -38,14 +38,13 @@ from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import psycopg
 import uvicorn
-from psycopg import sql
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import make_url
 
+from bench.pg import empty_database, server_version
 from blocks.ids import ActionId
 from bot.db import dispose_all, session_scope
 from bot.migrate import upgrade
@@ -258,43 +257,6 @@ def seed(url: str) -> int:
             )
         session.commit()
         return sarah.id
-
-
-def prepare_postgres(url: str) -> str | None:
-    """Create the database if missing and empty its public schema; None when it's ready,
-    else why PostgreSQL can't be used."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql") or not parsed.database:
-        return f"not a PostgreSQL URL with a database name: {parsed!r}"
-    target = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    try:
-        conn = psycopg.connect(target, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as first:
-        try:
-            with psycopg.connect(
-                admin.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
-            ) as maintenance:
-                maintenance.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database))
-                )
-            conn = psycopg.connect(target, autocommit=True, connect_timeout=5)
-        except psycopg.Error:
-            return str(first).strip().splitlines()[0] if str(first).strip() else repr(first)
-    try:
-        with conn:
-            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-    except psycopg.Error as exc:
-        return f"can't reset its schema: {str(exc).strip().splitlines()[0]}"
-    return None
-
-
-def postgres_version(url: str) -> str:
-    target = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(target, connect_timeout=5) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-    return str(row[0]) if row else "?"
 
 
 # -------------------------------------------------------------------------------- the apps
@@ -512,10 +474,10 @@ def main(argv: list[str] | None = None) -> int:
         f"N = {args.requests} measured requests per case, sequential, after {args.warmup} warm-up"
     )
 
-    pg_note = prepare_postgres(args.postgres)
+    pg_note = empty_database(args.postgres)
     if pg_note is None:
         shown = make_url(args.postgres).render_as_string(hide_password=True)
-        print(f"PostgreSQL {postgres_version(args.postgres)}: {shown}")
+        print(f"PostgreSQL {server_version(args.postgres)}: {shown}")
     else:
         print(f"PostgreSQL can't be reached ({pg_note}); running SQLite only")
 

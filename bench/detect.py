@@ -43,12 +43,11 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from bench.pg import libpq_url, reset_database
 from bot.db import dispose_all, session_factory
 from bot.flags import evaluate_agents
-from bot.migrate import upgrade
 from bot.trend import TrendConfig, assess_many
 from bot.windows import _ANCHOR_EPOCH, day_start, last_complete_window, window_histories
 
@@ -91,39 +90,8 @@ BUCKETS = {
 
 
 # ------------------------------------------------------------------------------ database setup
-def libpq_url(url: str) -> str:
-    """The SQLAlchemy URL as psycopg wants it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def reset_database(url: str) -> None:
-    """Create the database if it's missing, empty its public schema and migrate it."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql") or not parsed.database:
-        raise SystemExit(f"not a PostgreSQL URL with a database name: {url}")
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    try:
-        conn = psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError:
-        try:
-            with psycopg.connect(
-                admin.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
-            ) as maintenance:
-                maintenance.execute(
-                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database))
-                )
-        except psycopg.Error as exc:
-            raise SystemExit(f"PostgreSQL unavailable: {str(exc).strip()}") from exc
-        conn = psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5)
-    with conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    dispose_all()
-    upgrade(url)
-    dispose_all()
-
-
-def server_version(url: str) -> str:
+def server_settings(url: str) -> str:
+    """The server's version with the settings that change this benchmark's plans."""
     with psycopg.connect(libpq_url(url), connect_timeout=5) as conn:
         row = conn.execute("SHOW server_version").fetchone()
         jit = conn.execute("SHOW jit").fetchone()
@@ -313,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     lo, hi = scan_period(config)
     url = args.postgres
     setup_s, n_sliding = timed(lambda: reset_and_load(url, args, config))
-    print(f"PostgreSQL {server_version(url)}: {make_url(url).render_as_string()}")
+    print(f"PostgreSQL {server_settings(url)}: {make_url(url).render_as_string()}")
     print(
         f"data: {args.ratings:,} ratings, {args.agents:,} agents, over {SPREAD.days} days before "
         f"{NOW:%Y-%m-%d %H:%M} UTC; scan period [{lo:%Y-%m-%d}, {hi:%Y-%m-%d})"

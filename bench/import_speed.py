@@ -47,7 +47,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bench.detect import libpq_url, reset_database, server_version
+from bench.detect import server_settings
+from bench.pg import libpq_url, reset_database
 from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
 from bot.db import dispose_all, session_scope
 from bot.importer import BATCH, ImportReport, import_file, parse_row, read_records
@@ -428,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         reset_database(url)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute(SCRATCH_DDL)
-        print(f"PostgreSQL {server_version(url)}: {make_url(url).render_as_string()}")
+        print(f"PostgreSQL {server_settings(url)}: {make_url(url).render_as_string()}")
         print(
             f"file: {rows:,} rows, {args.agents:,} agents, {size / 1e6:.1f} MB CSV, "
             f"columns {', '.join(COLUMNS)}; written in {gen_s:.1f} s"

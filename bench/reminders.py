@@ -32,7 +32,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 
-from bench.coach_open import postgres_version, prepare_postgres
+from bench.pg import empty_database, server_version
 from bot.agents import upsert_agent
 from bot.db import dispose_all, session_scope
 from bot.members import set_member
@@ -166,12 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if floor > 300:
         print(f"  (that floor is {floor / 60:.0f} min; lower --rate for a quick run)")
-    note = prepare_postgres(args.postgres)
+    note = empty_database(args.postgres)
     if note is not None:
         print(f"PostgreSQL can't be used: {note}", file=sys.stderr)
         return 1
     shown = make_url(args.postgres).render_as_string(hide_password=True)
-    print(f"PostgreSQL {postgres_version(args.postgres)}: {shown} (schema reset)")
+    print(f"PostgreSQL {server_version(args.postgres)}: {shown} (schema reset)")
     upgrade(args.postgres)
 
     rng = random.Random(args.seed)
