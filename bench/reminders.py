@@ -76,7 +76,9 @@ def seed(url: str, counts: list[int], rng: random.Random) -> list[str]:
                 role="owner" if n % 10 == 0 else "admin",
             )
         agents = [
-            upsert_agent(session=session, actor="bench", name=f"Agent {n}", lead=authors[n])[0].id
+            upsert_agent(
+                session=session, actor="bench", name=f"Agent {n}", lead=authors[n % len(authors)]
+            )[0].id
             for n in range(AGENTS)
         ]
     order = [user for user, count in zip(authors, counts, strict=True) for _ in range(count)]
