@@ -176,13 +176,13 @@ def read_scope(url: str) -> Iterator[Session]:
         session.close()
 
 
-_driver_sql: dict[tuple[int, str], tuple[str, list[str] | None]] = {}
+_driver_sql: dict[tuple[str, str], tuple[str, list[str] | None]] = {}
 
 
 def _for_driver(statement: TextClause, engine: Engine, params: dict[str, Any]) -> tuple[str, Any]:
     """The statement in the driver's parameter style (compiled once per dialect) and the
     parameters as the driver takes them (in order, for a positional style)."""
-    key = (id(statement), engine.dialect.name)
+    key = (statement.text, engine.dialect.name)  # by text: an id() is reused once freed
     found = _driver_sql.get(key)
     if found is None:
         compiled = statement.compile(dialect=engine.dialect)

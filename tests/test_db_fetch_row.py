@@ -111,3 +111,10 @@ def test_a_connection_lost_under_the_statement_is_an_outage_and_is_replaced():
     with read_scope(POSTGRES) as reading:  # the next request gets a live connection
         assert fetch_row(db=reading, statement=BY_NAME, params={"name": "x", "floor": 0}) is None
     dispose_all()
+
+
+def test_statements_built_on_the_fly_each_run_as_written(db):
+    engine = get_read_engine(db)
+    for n in range(5):  # each text() is freed before the next, which may reuse its id()
+        row = fetch_row(db=engine, statement=text(f"SELECT {n} AS v"), params={})
+        assert row == {"v": n}
