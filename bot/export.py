@@ -22,6 +22,7 @@ from bot.audit import record
 from bot.db import session_scope
 from bot.errors import Ambiguous, NotFound, OutOfScope
 from bot.notes import note_snapshot
+from bot.reminders import cancel_for_notes
 from bot.settings import Settings
 from models import Agent, AuditEntry, Flag, FlagDelivery, Member, Note, Role, Sample
 from models.base import utcnow
@@ -266,6 +267,7 @@ def apply_retention(
             before=before,
             after=note_snapshot(note),
         )
+    cancel_for_notes(session=session, note_ids=[note.id for note in stale])
     return RetentionReport(len(stale), erased_notes, erased_samples)
 
 

@@ -50,6 +50,17 @@ def reschedule(*, session: Session, note: Note) -> None:
     session.flush()
 
 
+def cancel_for_notes(*, session: Session, note_ids: list[int]) -> None:
+    """Cancel the pending reminders of notes archived in bulk (one statement)."""
+    if note_ids:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.note_id.in_(note_ids), Reminder.status == ReminderStatus.PENDING)
+            .values(status=ReminderStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def claim_due(
     *, session: Session, now: datetime, limit: int = 500, lease: timedelta = LEASE
 ) -> tuple[str, list[int]]:

@@ -15,7 +15,7 @@ from bot.db import session_scope
 from bot.export import apply_retention, erase_agent, export_agent, months_before, retention_job
 from bot.notes import archive_note
 from jobs.scheduler import build_scheduler
-from models import AuditEntry, Flag, FlagDelivery, Note, Sample
+from models import AuditEntry, Flag, FlagDelivery, Note, Reminder, ReminderStatus, Sample
 from models.base import utcnow
 from tests import factories as f
 
@@ -174,6 +174,22 @@ def test_retention_archives_then_erases(db, record, session):
         again = apply_retention(session=s, months=3, now=now)
     assert again.erased_notes == again.erased_samples == 0
     assert again.archived == 0
+
+
+def test_a_note_retention_archives_sends_no_follow_up(db, record, session):
+    now = utcnow()
+    owner = f.viewer(session, "UOWNER")
+    due = now + timedelta(days=30)
+    old = f.note(session, owner, record["other"], body="Check in.", follow_up_at=due).id
+    young = f.note(session, owner, record["other"], body="Check too.", follow_up_at=due).id
+    session.commit()
+    aged(db, Note, old, now - timedelta(days=200))
+    with session_scope(db) as s:
+        apply_retention(session=s, months=3, now=now)
+    with session_scope(db) as s:
+        status = dict(s.execute(select(Reminder.note_id, Reminder.status)).all())
+    assert status[old] == ReminderStatus.CANCELLED  # archived: its follow-up is called off
+    assert status[young] == ReminderStatus.PENDING
 
 
 def test_retention_off_keeps_everything(db, record, settings):
