@@ -53,14 +53,23 @@ def db(db_url: str) -> Iterator[str]:
     """The database URL, emptied before the test."""
     engine = get_engine(db_url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
+    else:
+        # PRAGMA foreign_keys is a no-op inside a transaction: turn it back on after the commit,
+        # or the pooled connection would run the test with foreign keys (and cascades) off
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA foreign_keys=OFF")
             for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+                cursor.execute(f"DELETE FROM {table}")
+            raw.commit()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            assert cursor.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        finally:
+            raw.close()
     yield db_url
 
 
