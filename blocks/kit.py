@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.text import clip
+
+__all__ = ["clip"]  # re-exported: blocks cut text by the same rule as the domain
+
 Block = dict[str, Any]
 
 SECTION_MAX = 3000
@@ -11,11 +15,6 @@ TITLE_MAX = 24
 OPTION_MAX = 75
 MODAL_MAX_BLOCKS = 100
 MESSAGE_MAX_BLOCKS = 50
-
-
-def clip(text: str, limit: int) -> str:
-    """Text cut to at most `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def plain(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:

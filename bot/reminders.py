@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.redact import redact
+from bot.text import clip
 from models import Agent, Note, Reminder, ReminderStatus
 from models.base import utcnow
 
@@ -123,10 +124,9 @@ def late_by(due_at: datetime, now: datetime) -> timedelta | None:
     return late if late > LATE_AFTER else None
 
 
-def excerpt(body: str) -> str:
-    """The first words of a note, redacted, for a DM."""
-    text = redact(" ".join(body.split()))
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+def excerpt(body: str, limit: int = EXCERPT) -> str:
+    """A note's first words on one line, redacted of private customer information."""
+    return clip(redact(" ".join(body.split())), limit)
 
 
 def load_claimed(session: Session, ids: list[int], token: str, now: datetime) -> list[ReminderView]:

@@ -18,6 +18,7 @@ from bot.flags import OPEN_FLAG
 from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery
 from bot.redact import redact
+from bot.reminders import excerpt
 from bot.scope import Viewer
 from models import Agent, Flag, Note, ProcessIssue
 
@@ -149,12 +150,6 @@ def week_end(now: datetime) -> datetime:
     """The start of next week (Monday 00:00 UTC): what is due before it is due this week."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return day + timedelta(days=7 - day.weekday())
-
-
-def one_line(body: str, limit: int = EXCERPT) -> str:
-    """A note's first words on one line, redacted of private customer information."""
-    text = redact(" ".join(body.split()))
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 _TOTAL = func.count().over().label("total")
@@ -306,7 +301,7 @@ def load_team_view(*, session: Session, viewer: Viewer, now: datetime) -> TeamVi
                 agent_name=row.name,
                 author=row.author,
                 created_at=row.created_at,
-                excerpt=one_line(row.body or ""),
+                excerpt=excerpt(row.body or "", EXCERPT),
                 shared=bool(row.shared_with_agent),
             )
             for row in notes

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.settings import Settings
+from bot.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def at_most_three_sentences(text: str) -> str:
     """The first three sentences of `text`, on one line, within the stored length."""
     sentences = [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
     summary = " ".join(sentences[:3])
-    return summary if len(summary) <= MAX_SUMMARY else summary[: MAX_SUMMARY - 1].rstrip() + "…"
+    return clip(summary, MAX_SUMMARY)
 
 
 def _turns(transcript: str) -> list[tuple[str, str]]:
@@ -75,7 +76,7 @@ def _substantive_sentence(turns: list[str], limit: int = 160) -> str | None:
             if len(words) < 5 or (_GREETING.match(sentence) and len(words) < 8):
                 continue
             sentence = sentence.rstrip(".!?")
-            return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+            return clip(sentence, limit)
     return None
 
 

@@ -29,6 +29,7 @@ from bot.qa.draft import (
 from bot.qa.evidence import MAX_EXCERPT, MIN_EXCERPT
 from bot.qa.rubric import Criterion, RubricSpec
 from bot.settings import Settings
+from bot.text import clip
 
 log = logging.getLogger(__name__)
 
@@ -348,8 +349,7 @@ def _facts(request: DraftRequest) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(" ".join(text.split()), limit)
 
 
 class OfflineEngine:

@@ -35,6 +35,7 @@ from bot.errors import DebriefError, InvalidInput, NotFound
 from bot.notes import MAX_BODY, create_note
 from bot.scope import Viewer, require_write
 from bot.settings import Settings
+from bot.text import clip
 from models import Agent, DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, Rubric, Sample
 from models.base import utcnow
 
@@ -261,9 +262,7 @@ def note_body(point: dict[str, Any], *, draft: QaDraft, link: str | None) -> str
     quotes = "".join(f'\n> "{e}"' for e in evidence_of(point))
     body = head + ("\n\nEvidence:" + quotes if quotes else "")
     room = MAX_BODY - len(tail)
-    if len(body) > room:
-        body = body[: room - 1].rstrip() + "…"
-    return body + tail
+    return clip(body, room) + tail
 
 
 def _topic(point: dict[str, Any]) -> str | None:
