@@ -284,7 +284,6 @@ def _store(
     session: Session,
     *,
     rubric_id: int,
-    directory: AgentDirectory | None,
     pairs: Sequence[tuple[Candidate, Draft]],
     skips: Sequence[tuple[Candidate, Skip]],
 ) -> list[Draft]:
@@ -296,9 +295,7 @@ def _store(
         if candidate.key in existing:
             continue
         agent_id = candidate.agent_id
-        if agent_id is None:
-            assert directory is not None
-            agent_id = directory.agent_id(candidate.agent_name, candidate.agent_email, session)
+        assert agent_id is not None  # resolved before drafting
         row = QaDraft(
             helpdesk=draft.helpdesk,
             external_id=draft.external_id,
@@ -386,6 +383,7 @@ def run_qa(
     prepared: list[_Prepared] = []
     skips: list[tuple[Candidate, Skip]] = []
     with session_factory() as session:
+        directory = AgentDirectory(session=session, actor=ACTOR) if file is not None else None
         for candidate in sample:
             if candidate.key in done:
                 continue
@@ -405,6 +403,24 @@ def run_qa(
                 )  # fmt: skip
                 skips.append((candidate, skip))
                 continue
+            if candidate.agent_id is None:  # a --file row: its agent, found or created, first
+                assert directory is not None
+                try:
+                    found = directory.agent_id(candidate.agent_name, candidate.agent_email, session)
+                except InvalidInput as exc:  # no model call for a draft nobody could store
+                    skips.append(
+                        (
+                            candidate,
+                            Skip(
+                                candidate.helpdesk,
+                                candidate.external_id,
+                                candidate.agent_name,
+                                str(exc),
+                            ),
+                        )
+                    )
+                    continue
+                candidate = replace(candidate, agent_id=found)
             request = DraftRequest(
                 key=candidate.key,
                 helpdesk=candidate.helpdesk,
@@ -427,9 +443,6 @@ def run_qa(
         for p, a in zip(prepared, answers, strict=True)
     ]
     with session_factory() as session:
-        directory = AgentDirectory(session=session, actor=ACTOR) if file is not None else None
-        report.drafts = _store(
-            session, rubric_id=rubric_id, directory=directory, pairs=pairs, skips=skips
-        )
+        report.drafts = _store(session, rubric_id=rubric_id, pairs=pairs, skips=skips)
     report.skipped = [s for _, s in skips]
     return report

@@ -17,7 +17,7 @@ from bot.qa.evidence import MAX_EXCERPT
 from bot.qa.rubric import approve_rubric
 from bot.qa.run import NoApprovedRubric, run_qa
 from bot.redact import redact
-from models import Base, MeasurementEvent, QaDraft, QaSkip
+from models import Agent, Base, MeasurementEvent, QaDraft, QaSkip
 from tests import factories as f
 from tests.qa.conftest import CUSTOMER, EMAIL, NOW, SECRETS, standard_rows
 
@@ -100,6 +100,22 @@ def test_conversations_in_the_database_are_sampled_since_a_date(
     assert {d.external_id for d in report.drafts} == {"9001", "9002"}
     assert {s.external_id for s in report.skipped} == {"9003", "9004", "9005"}  # 9006 is older
     assert not any(secret in dump_tables(db) for secret in SECRETS)
+
+
+def test_an_agent_name_two_agents_share_skips_that_row_not_the_run(
+    db, factory, qa_settings, tmp_path, approved
+):
+    from tests.qa.conftest import CLEAN, row, write_csv
+
+    with session_scope(db) as s:  # two agents the name can't tell apart (the CLI won't make them)
+        s.add_all([Agent(name="Sam Fox"), Agent(name="sam fox")])
+    rows = [row("8001", CLEAN), row("8002", CLEAN, agent="Sam Fox", agent_email="")]
+    report = run(factory, qa_settings, file=write_csv(tmp_path / "two.csv", rows))
+    assert [d.external_id for d in report.drafts] == ["8001"]
+    [skipped] = report.skipped
+    assert skipped.external_id == "8002" and "agent_email" in skipped.reason
+    with session_scope(db) as s:
+        assert s.scalars(select(QaDraft.external_id)).all() == ["8001"]
 
 
 def test_documentation_gaps_are_measured(db, factory, qa_settings, tmp_path, approved):
