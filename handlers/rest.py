@@ -31,8 +31,8 @@ from bot.api_schemas import (
     note_out,
     sample_out,
 )
-from bot.coaching import load_coach_record
-from bot.db import DatabaseUnavailable, read_scope, session_scope
+from bot.coaching import open_named_record
+from bot.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
 from bot.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
 from bot.helpdesks.base import HelpdeskError
 from bot.notes import UNSET, archive_note, create_note, edit_note
@@ -175,10 +175,9 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings, 409),
     )
     def get_coaching(agent: Annotated[AgentName, Query()], who: Auth) -> CoachingOut:
-        with read_scope(url) as session:
-            choice = resolve_agent(session=session, viewer=who.viewer, query=agent)
-            record = load_coach_record(
-                session=session, viewer=who.viewer, agent_id=choice.id, page_size=ALL_NOTES
+        with read_engine_scope(url) as db:
+            record = open_named_record(
+                db=db, slack_user_id=who.viewer.slack_user_id, query=agent, page_size=ALL_NOTES
             )
         return coaching_out(record)
 
