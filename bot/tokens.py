@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit import record
 from bot.errors import DebriefError, NotFound
-from bot.scope import Viewer, viewer_for
+from bot.scope import Viewer
 from models import ApiToken, Member, Role
 from models.base import utcnow
 
@@ -124,7 +124,14 @@ def authenticate(*, session: Session, secret: str | None, now: datetime | None =
     if not secret or len(secret) > MAX_TOKEN:
         raise BadToken()
     row = session.execute(
-        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Member.slack_user_id)
+        select(
+            ApiToken.id,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            Member.slack_user_id,
+            Member.role,
+            Member.agent_id,
+        )
         .join(Member, ApiToken.member_id == Member.id)
         .where(ApiToken.token_hash == hash_token(secret))
     ).first()
@@ -132,7 +139,7 @@ def authenticate(*, session: Session, secret: str | None, now: datetime | None =
         raise BadToken("That API token isn't valid.")
     if row.revoked_at is not None:
         raise BadToken("That API token was revoked.")
-    viewer = viewer_for(session=session, slack_user_id=row.slack_user_id)
+    viewer = Viewer(slack_user_id=row.slack_user_id, role=row.role, agent_id=row.agent_id)
     now = now or utcnow()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
