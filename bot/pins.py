@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.ai.summarizer import Summarizer
 from bot.capture import captured, store_samples, summarize_all
@@ -65,6 +66,18 @@ def _fetch(settings: Settings, helpdesk: str, external_id: str) -> SourceText:
     return SourceText(found.text, found.customer_name, found.customer_email)
 
 
+def _pinned(session: Session, desk: str, ext: str, agent_id: int) -> Sample | None:
+    """The conversation's sample, if it has one; InvalidInput when it is another agent's."""
+    sample = session.scalar(
+        select(Sample).where(Sample.helpdesk == desk, Sample.external_id == ext)
+    )
+    if sample is not None and sample.agent_id != agent_id:
+        raise InvalidInput(
+            "external_id", "That conversation is already a sample on another agent's record."
+        )
+    return sample
+
+
 def pin_sample(
     *,
     session_factory: Callable[[], Any],
@@ -83,15 +96,8 @@ def pin_sample(
     with session_factory() as session:
         if session.get(Agent, agent_id) is None:
             raise NotFound("no such agent")
-        existing = session.scalar(
-            select(Sample).where(Sample.helpdesk == desk, Sample.external_id == ext)
-        )
+        existing = _pinned(session, desk, ext, agent_id)
         if existing is not None:
-            if existing.agent_id != agent_id:
-                raise InvalidInput(
-                    "external_id",
-                    "That conversation is already a sample on another agent's record.",
-                )
             return PinResult(sample_view(existing), False)
         conversation = session.scalar(
             select(Conversation).where(
@@ -128,8 +134,6 @@ def pin_sample(
             actor=actor.slack_user_id,
             action="sample.pin",
         )
-        stored = session.scalar(
-            select(Sample).where(Sample.helpdesk == desk, Sample.external_id == ext)
-        )
-        assert stored is not None  # inserted now, or by a pin that raced this one
+        stored = _pinned(session, desk, ext, agent_id)  # a racing pin may have won, maybe
+        assert stored is not None  # for another agent, which is refused as it would be first
         return PinResult(sample_view(stored), bool(inserted))
