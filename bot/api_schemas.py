@@ -241,7 +241,7 @@ def note_out(note: Note | NoteView, agent: str) -> NoteOut:
 
 def sample_out(sample: Sample | SampleView, agent: str) -> SampleOut:
     """A SampleOut from a stored sample or a sample in a coaching record."""
-    source = sample.source if isinstance(sample.source, str) else sample.source.value
+    source = str(sample.source)  # a SampleSource is a StrEnum
     return SampleOut(
         id=sample.id,
         agent=agent,

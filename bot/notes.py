@@ -193,18 +193,18 @@ def archive_note(*, session: Session, actor: Viewer, note_id: int) -> Note:
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
 
 
-def _reminder_note(session: Session, actor: Viewer, reminder_id: int) -> tuple[Reminder, Note]:
+def _reminder_note(session: Session, actor: Viewer, reminder_id: int) -> Note:
     require_write(actor)
     reminder = session.get(Reminder, reminder_id)
     note = session.get(Note, reminder.note_id) if reminder is not None else None
     if reminder is None or note is None or note.archived_at is not None:
         raise NotFound("That follow-up no longer exists.")
-    return reminder, note
+    return note
 
 
 def mark_done(*, session: Session, actor: Viewer, reminder_id: int) -> Note:
     """The author followed up: keep when, and cancel anything still pending."""
-    _, note = _reminder_note(session, actor, reminder_id)
+    note = _reminder_note(session, actor, reminder_id)
     if note.follow_up_done_at is None:
         before = note_snapshot(note)
         note.follow_up_done_at = utcnow()
@@ -217,7 +217,7 @@ def snooze(*, session: Session, actor: Viewer, reminder_id: int, span: str) -> N
     """Remind again in a day or a week: the note's follow-up moves with it."""
     if span not in SNOOZES:
         raise InvalidInput("span", "Snooze for a day (1d) or a week (1w).")
-    _, note = _reminder_note(session, actor, reminder_id)
+    note = _reminder_note(session, actor, reminder_id)
     before = note_snapshot(note)
     note.follow_up_at = utcnow() + SNOOZES[span]
     note.follow_up_done_at = None

@@ -174,7 +174,10 @@ def settled_draft(
     draft = session.get(QaDraft, draft_id)
     if draft is None or draft.status == DraftStatus.PENDING:
         return None
-    return draft_view(session, draft, settings), (draft.dm_channel, draft.dm_ts)
+    sent = draft.dm_channel is not None  # dm_ts alone is a claim, not a message
+    return draft_view(session, draft, settings), (
+        (draft.dm_channel, draft.dm_ts) if sent else (None, None)
+    )
 
 
 # -- deciding -------------------------------------------------------------------------------
