@@ -49,6 +49,17 @@ def _find_by_exact_name(session: Session, name: str) -> list[Agent]:
     return list(session.scalars(select(Agent).where(func.lower(Agent.name) == name.lower())))
 
 
+def find_agent(*, session: Session, name: str) -> Agent:
+    """The agent with exactly this name (any case or spacing, deactivated ones too), or
+    NotFound or Ambiguous."""
+    matches = _find_by_exact_name(session, " ".join(name.split()))
+    if not matches:
+        raise NotFound(f"no agent is named {name!r} (give the full name)")
+    if len(matches) > 1:
+        raise Ambiguous(name, [a.name for a in matches])
+    return matches[0]
+
+
 def upsert_agent(
     *,
     session: Session,
@@ -126,12 +137,7 @@ def list_agents(*, session: Session, include_inactive: bool = False) -> list[Age
 
 def deactivate_agent(*, session: Session, actor: str, name: str) -> Agent:
     """Stop scanning and listing an agent; the record stays."""
-    matches = _find_by_exact_name(session, " ".join(name.split()))
-    if not matches:
-        raise NotFound(f"no agent is named {name!r}")
-    if len(matches) > 1:
-        raise Ambiguous(name, [a.name for a in matches])
-    agent = matches[0]
+    agent = find_agent(session=session, name=name)
     before = agent_snapshot(agent)
     agent.active = False
     record(

@@ -17,30 +17,20 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.agents import find_agent
 from bot.api_schemas import note_out, sample_out, to_ms
 from bot.audit import record
 from bot.db import session_scope
-from bot.errors import Ambiguous, NotFound, OutOfScope
+from bot.errors import OutOfScope
 from bot.notes import note_snapshot
 from bot.reminders import cancel_for_notes
 from bot.settings import Settings
-from models import Agent, AuditEntry, Flag, FlagDelivery, Member, Note, Role, Sample
+from models import AuditEntry, Flag, FlagDelivery, Member, Note, Role, Sample
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
 RETENTION_ACTOR = "retention"
-
-
-def find_agent(*, session: Session, name: str) -> Agent:
-    """The agent with exactly this name (any case, deactivated ones too), or NotFound."""
-    wanted = " ".join(name.split()).lower()
-    matches = list(session.scalars(select(Agent).where(func.lower(Agent.name) == wanted)))
-    if not matches:
-        raise NotFound(f"no agent is named {name!r} (give the full name)")
-    if len(matches) > 1:
-        raise Ambiguous(name, [a.name for a in matches])
-    return matches[0]
 
 
 def _about(agent_id: int) -> Any:

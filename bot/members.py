@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.agents import find_agent
 from bot.audit import record
-from bot.errors import Ambiguous, InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound
 from models import Agent, Member, Role
 
 
@@ -37,14 +38,7 @@ def set_member(
     if agent_name is not None:
         if parsed_role is not Role.MEMBER:
             raise InvalidInput("agent", "only a member is linked to an agent record")
-        matches = list(
-            session.scalars(select(Agent).where(func.lower(Agent.name) == agent_name.lower()))
-        )
-        if not matches:
-            raise NotFound(f"no agent is named {agent_name!r}")
-        if len(matches) > 1:
-            raise Ambiguous(agent_name, [a.name for a in matches])
-        agent = matches[0]
+        agent = find_agent(session=session, name=agent_name)
     member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
     created = member is None
     before = None if member is None else member_snapshot(member)
