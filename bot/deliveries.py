@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from bot.charts import flag_chart_png
 from bot.errors import NotFound
 from bot.flags import OPEN_FLAG
+from bot.members import leads
 from bot.scope import Viewer, require_write
-from models import Agent, Flag, FlagDelivery, Member, Role
+from models import Agent, Flag, FlagDelivery, Member
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,7 @@ def recipients(session: Session, agent: Agent) -> list[str]:
         lead = session.get(Member, agent.lead_member_id)
         if lead is not None:
             return [lead.slack_user_id]
-    return list(
-        session.scalars(
-            select(Member.slack_user_id)
-            .where(Member.role.in_([Role.OWNER, Role.ADMIN]))
-            .order_by(Member.slack_user_id)
-        )
-    )
+    return [member.slack_user_id for member in leads(session)]
 
 
 def flag_view(session: Session, flag: Flag, window_days: int) -> FlagView:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot.charts import weekly_lines_png
 from bot.flags import OPEN_FLAG
 from bot.followups import member_zone
+from bot.members import leads
 from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery
 from models import (
@@ -40,9 +41,7 @@ from models import (
     Conversation,
     Flag,
     MeasurementEvent,
-    Member,
     Note,
-    Role,
 )
 
 log = logging.getLogger(__name__)
@@ -103,17 +102,6 @@ def is_due(local: datetime) -> bool:
     """Monday, from 09:00 to 09:00 + GRACE, local time."""
     start = local.replace(hour=SEND_HOUR, minute=0, second=0, microsecond=0)
     return local.weekday() == 0 and start <= local < start + GRACE
-
-
-def leads(session: Session) -> list[Member]:
-    """Every owner and admin, in one query."""
-    return list(
-        session.scalars(
-            select(Member)
-            .where(Member.role.in_([Role.OWNER, Role.ADMIN]))
-            .order_by(Member.slack_user_id)
-        )
-    )
 
 
 def due_leads(

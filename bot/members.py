@@ -85,3 +85,14 @@ def list_members(*, session: Session) -> list[tuple[Member, str | None]]:
     return sorted(
         ((m, name) for m, name in rows), key=lambda r: (order[r[0].role], r[0].slack_user_id)
     )
+
+
+def leads(session: Session) -> list[Member]:
+    """Every owner and admin, in one query, by Slack user id."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(Member.role.in_([Role.OWNER, Role.ADMIN]))
+            .order_by(Member.slack_user_id)
+        )
+    )
