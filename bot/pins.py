@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.agents import agent_name
 from bot.ai.summarizer import Summarizer
 from bot.capture import captured, store_samples, summarize_all
-from bot.coaching import SampleView, sample_view
+from bot.coaching import CoachRecord, SampleView, open_coach_record, sample_view
 from bot.deeplinks import HELPDESKS, deep_link
 from bot.errors import InvalidInput, NotFound
 from bot.helpdesks import HelpdeskNotFound, helpdesk_for
-from bot.scope import Viewer, require_write
+from bot.scope import Viewer, require_write, viewer_for
 from bot.settings import Settings
 from bot.transcripts import SourceText, transcript_for
 from models import Agent, Conversation, Sample
@@ -137,3 +138,42 @@ def pin_sample(
         stored = _pinned(session, desk, ext, agent_id)  # a racing pin may have won, maybe
         assert stored is not None  # for another agent, which is refused as it would be first
         return PinResult(sample_view(stored), bool(inserted))
+
+
+def pin_form_agent(*, session: Session, slack_user_id: str, agent_id: int) -> str:
+    """The name of the agent whose record a lead is about to pin to (OutOfScope for members)."""
+    require_write(viewer_for(session=session, slack_user_id=slack_user_id))
+    return agent_name(session=session, agent_id=agent_id)
+
+
+def pin_in_modal(
+    *,
+    session_factory: Callable[[], Any],
+    settings: Settings,
+    slack_user_id: str,
+    agent_id: int,
+    helpdesk: str,
+    external_id: str,
+    csat: float | None,
+    summarizer: Summarizer,
+    page: int,
+    page_size: int,
+) -> CoachRecord:
+    """Pin from the Coach modal's form; the record to show after it, on the page it was open at."""
+    with session_factory() as session:
+        viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+    pin_sample(
+        session_factory=session_factory,
+        settings=settings,
+        actor=viewer,
+        agent_id=agent_id,
+        helpdesk=helpdesk,
+        external_id=external_id,
+        csat=csat,
+        summarizer=summarizer,
+    )
+    with session_factory() as session:
+        return open_coach_record(
+            db=session, slack_user_id=slack_user_id, agent_id=agent_id, page=page,
+            page_size=page_size,
+        )  # fmt: skip

@@ -13,11 +13,9 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal, pin_modal
 from blocks.ids import ActionId, BlockId, CallbackId
 from bot.ai.summarizer import summarizer_for
-from bot.coaching import load_coach_record
 from bot.db import DatabaseUnavailable, session_scope
 from bot.errors import DebriefError, InvalidInput
-from bot.pins import check_pin, pin_sample
-from bot.scope import require_write, viewer_for
+from bot.pins import check_pin, pin_form_agent, pin_in_modal
 from handlers.deps import Deps
 from handlers.forms import metadata
 from handlers.notes import refresh_view
@@ -62,11 +60,11 @@ def register(app: App, deps: Deps) -> None:
         meta = metadata(root)
         with explained(in_modal(client, body["trigger_id"])):
             with deps.read_session() as session:
-                require_write(viewer_for(session=session, slack_user_id=body["user"]["id"]))
-            name = next(
-                (b["text"]["text"] for b in root.get("blocks", []) if b.get("type") == "header"),
-                "this agent",
-            )
+                name = pin_form_agent(
+                    session=session,
+                    slack_user_id=body["user"]["id"],
+                    agent_id=int(meta["agent_id"]),
+                )
             form_meta = json.dumps({**meta, "root": root["id"], "hash": root.get("hash")})
             push_view(
                 client,
@@ -88,28 +86,19 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         ack()  # reading the conversation and summarizing it can take longer than Slack waits
-        agent_id = int(meta["agent_id"])
         try:
-            with deps.read_session() as session:
-                viewer = viewer_for(session=session, slack_user_id=user)
-            pin_sample(
+            record = pin_in_modal(
                 session_factory=partial(session_scope, deps.settings.database_url),
                 settings=deps.settings,
-                actor=viewer,
-                agent_id=agent_id,
+                slack_user_id=user,
+                agent_id=int(meta["agent_id"]),
                 helpdesk=desk,
                 external_id=ext,
                 csat=csat,
                 summarizer=summarizer_for(deps.settings),
+                page=int(meta.get("page", 0)),
+                page_size=deps.page_size,
             )
-            with deps.read_session() as session:
-                record = load_coach_record(
-                    session=session,
-                    viewer=viewer,
-                    agent_id=agent_id,
-                    page=int(meta.get("page", 0)),
-                    page_size=deps.page_size,
-                )
         except (DebriefError, DatabaseUnavailable) as exc:
             _tell(client, user, f"Debrief couldn't pin {desk} #{ext}: {exc}")
             return

@@ -15,7 +15,7 @@ from bot.ai.summarizer import OfflineSummarizer
 from bot.db import session_scope
 from bot.errors import InvalidInput, OutOfScope
 from bot.importer import import_file
-from bot.pins import pin_sample
+from bot.pins import pin_form_agent, pin_sample
 from models import AuditEntry, Sample
 from models.sample import SampleSource
 from tests import factories as f
@@ -122,6 +122,7 @@ def test_pin_from_the_coach_modal(slack, team, fake_slack, settings):
     slack.click("ULEAD", ActionId.PIN_OPEN, str(team["sarah"]), view=root)
     [push] = fake_slack.calls_to("views.push")
     form = fake_slack.views[push.response["view"]["id"]]
+    assert "*Sarah Connor*'s record" in json.dumps(form["blocks"])
     values: dict[str, dict[str, dict[str, Any]]] = {
         BlockId.PIN_HELPDESK: {
             ActionId.PIN_HELPDESK: {
@@ -149,3 +150,12 @@ def test_pin_from_the_coach_modal(slack, team, fake_slack, settings):
     assert bad.json()["response_action"] == "errors" and BlockId.PIN_ID in bad.json()["errors"]
     with session_scope(settings.database_url) as s:
         assert len(s.scalars(select(Sample)).all()) == 1
+
+
+def test_only_a_lead_gets_the_pin_form(session, team):
+    f.member(session, "UMEMBER", "member", agent="Sarah Connor")
+    session.commit()
+    name = pin_form_agent(session=session, slack_user_id="ULEAD", agent_id=team["sarah"])
+    assert name == "Sarah Connor"
+    with pytest.raises(OutOfScope):
+        pin_form_agent(session=session, slack_user_id="UMEMBER", agent_id=team["sarah"])
