@@ -55,6 +55,8 @@ def test_an_orm_session_on_the_engine_is_closed_after_the_block(db):
     engine = get_read_engine(db)
     with orm_session(engine) as made:
         assert made.get_bind() is engine
+        made.execute(text("SELECT 1"))
+        assert made.in_transaction()
     assert not made.in_transaction()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.errors import InvalidInput, OutOfScope
 from bot.modal_notes import NoteInput, archive_in_modal, rewrite_note, write_note
+from models import Note
 from tests import factories as f
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday afternoon
@@ -98,6 +100,27 @@ def test_a_date_before_the_authors_today_is_refused(session, world):
             now=NOW,
         )
     assert refused.value.field == "follow_up"
+
+
+def test_the_authors_today_is_accepted_and_their_yesterday_refused(session, world):
+    def save(follow_up: date, now: datetime, key: str) -> None:
+        write_note(
+            session=session,
+            slack_user_id="ULEAD",
+            agent_id=world["sarah"],
+            note=typed("Check in.", follow_up=follow_up),
+            zone_lookup=Lookups("America/New_York"),
+            idempotency_key=key,
+            page_size=10,
+            now=now,
+        )
+
+    save(date(2026, 11, 20), NOW, "k1")  # today in New York, past 09:00 there: still accepted
+    note = session.scalars(select(Note).where(Note.idempotency_key == "k1")).one()
+    assert note.follow_up_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # 09:00 EST
+    early = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 00:00 in New York, today at UTC-12
+    with pytest.raises(InvalidInput):
+        save(date(2026, 11, 19), early, "k2")  # yesterday for this author
 
 
 def test_an_edit_answers_with_the_page_it_was_made_on(session, world):

@@ -217,8 +217,12 @@ def test_create_note_defaults_and_epoch_millisecond_times(api, team):
     assert abs(note["createdAt"] - now_ms()) < 60_000 and note["updatedAt"] == note["createdAt"]
 
 
-def test_patch_changes_clears_follow_up_and_shares(api, team):
+def test_patch_changes_clears_follow_up_and_shares(api, team, db):
     note_id = team.notes["sarah"]
+    with session_scope(db) as s:  # written a day ago, so an edit visibly moves updatedAt
+        written = s.get(Note, note_id)
+        assert written is not None
+        written.created_at = written.updated_at = datetime.now(UTC) - timedelta(days=1)
     follow = now_ms() + DAY_MS
     changed = api("PATCH", f"/coaching/notes/{note_id}", json={"followUpAt": follow})
     assert changed.status_code == 200 and changed.json()["followUpAt"] == follow
@@ -227,7 +231,8 @@ def test_patch_changes_clears_follow_up_and_shares(api, team):
     shared = api("PATCH", f"/coaching/notes/{note_id}", json={"sharedWithAgent": True}).json()
     assert shared["sharedWithAgent"] is True
     edited = api("PATCH", f"/coaching/notes/{note_id}", json={"body": "Better."}).json()
-    assert edited["body"] == "Better." and edited["updatedAt"] >= edited["createdAt"]
+    assert edited["body"] == "Better." and edited["updatedAt"] > edited["createdAt"] + DAY_MS // 2
+    assert abs(edited["updatedAt"] - now_ms()) < 60_000
 
 
 def test_delete_archives_the_note_which_is_then_404(api, team, db):

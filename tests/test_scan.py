@@ -151,6 +151,7 @@ def test_each_captured_sample_has_an_audit_entry_without_its_summary(world, fake
     with session_scope(world.database_url) as s:
         samples = {sample.id: sample for sample in s.scalars(select(Sample))}
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "sample.capture")).all()
+    assert entries and samples
     ids = [e.entity_id for e in entries if e.entity_id is not None]
     assert sorted(ids) == sorted(samples) and len(ids) == len(entries)
     for entry in entries:

@@ -54,12 +54,18 @@ def test_last_use_is_written_at_most_once_a_minute(db, people):
         authenticate(session=s, secret=made.secret, now=now + timedelta(seconds=30))
         stored = s.get(ApiToken, made.id)
         assert stored is not None and stored.last_used_at == now
+    with session_scope(db) as s:
+        authenticate(session=s, secret=made.secret, now=now + timedelta(seconds=61))
+        stored = s.get(ApiToken, made.id)
+        assert stored is not None and stored.last_used_at == now + timedelta(seconds=61)
 
 
 @pytest.mark.parametrize("secret", [None, "", "dbf_wrong", "x" * 500])
-def test_missing_unknown_and_oversized_tokens_are_refused(db, people, secret):
-    with session_scope(db) as s, pytest.raises(BadToken):
+def test_missing_unknown_and_oversized_tokens_are_refused(db, people, secret, count_queries):
+    with session_scope(db) as s, pytest.raises(BadToken), count_queries as counted:
         authenticate(session=s, secret=secret)
+    assert counted.count == (1 if secret == "dbf_wrong" else 0)  # no lookup for a missing or
+    # oversized one
 
 
 def test_a_revoked_token_stops_working_and_both_writes_are_audited(db, people):
