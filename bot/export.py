@@ -9,7 +9,6 @@ says how many went. Erase does the same for one agent's notes, samples and flags
 from __future__ import annotations
 
 import calendar
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,15 +19,11 @@ from sqlalchemy.orm import Session
 from bot.agents import find_agent
 from bot.api_schemas import note_out, sample_out, to_ms
 from bot.audit import record
-from bot.db import session_scope
 from bot.errors import OutOfScope
 from bot.notes import note_snapshot
 from bot.reminders import cancel_for_notes
-from bot.settings import Settings
 from models import AuditEntry, Flag, FlagDelivery, Member, Note, Role, Sample
 from models.base import utcnow
-
-log = logging.getLogger(__name__)
 
 RETENTION_ACTOR = "retention"
 
@@ -259,16 +254,3 @@ def apply_retention(
         )
     cancel_for_notes(session=session, note_ids=[note.id for note in stale])
     return RetentionReport(len(stale), erased_notes, erased_samples)
-
-
-def retention_job(settings: Settings) -> RetentionReport:
-    """The daily retention pass the scheduler runs (nothing when the setting is 0)."""
-    with session_scope(settings.database_url) as session:
-        report = apply_retention(session=session, months=settings.retention_months)
-    log.info(
-        "retention: %d notes archived, %d notes and %d samples deleted",
-        report.archived,
-        report.erased_notes,
-        report.erased_samples,
-    )
-    return report

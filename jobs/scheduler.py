@@ -7,10 +7,17 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.export import retention_job
 from bot.helpdesks.registry import intercom_configured, zendesk_configured
 from bot.settings import Settings
-from jobs.work import digest_job, qa_review_job, qa_run_job, reminder_job, scan_job, sync_job
+from jobs.work import (
+    digest_job,
+    qa_review_job,
+    qa_run_job,
+    reminder_job,
+    retention_job,
+    scan_job,
+    sync_job,
+)
 from models.base import utcnow
 
 

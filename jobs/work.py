@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.ai.summarizer import summarizer_for
 from bot.db import session_scope
 from bot.digest import DigestReport, send_digests
+from bot.export import RetentionReport, apply_retention
 from bot.qa.engines import engine_for
 from bot.qa.review import DraftDeliveryReport, deliver_drafts
 from bot.qa.run import NoApprovedRubric, QaReport, run_qa
@@ -134,4 +135,17 @@ def digest_job(settings: Settings, client: WebClient) -> DigestReport:
             report.found_sent,
             report.failed,
         )
+    return report
+
+
+def retention_job(settings: Settings) -> RetentionReport:
+    """The daily retention pass the scheduler runs (nothing when the setting is 0)."""
+    with session_scope(settings.database_url) as session:
+        report = apply_retention(session=session, months=settings.retention_months)
+    log.info(
+        "retention: %d notes archived, %d notes and %d samples deleted",
+        report.archived,
+        report.erased_notes,
+        report.erased_samples,
+    )
     return report

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.db import session_scope
-from bot.export import apply_retention, erase_agent, export_agent, months_before, retention_job
+from bot.export import apply_retention, erase_agent, export_agent, months_before
 from bot.notes import archive_note
 from jobs.scheduler import build_scheduler
+from jobs.work import retention_job
 from models import AuditEntry, Flag, FlagDelivery, Note, Reminder, ReminderStatus, Sample
 from models.base import utcnow
 from tests import factories as f
