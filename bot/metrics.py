@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.qa import events
 from bot.qa.review import AGENT_BEHAVIOR
 from bot.qa.review import root_cause_of as cause_of
 from bot.recovery import csat_recovery
@@ -56,9 +57,9 @@ KEYS = (
     "pilotCoverage",
 )
 DECISIONS = {
-    "draft_approved": DraftStatus.APPROVED,
-    "draft_edited": DraftStatus.EDITED,
-    "draft_rejected": DraftStatus.REJECTED,
+    events.APPROVED: DraftStatus.APPROVED,
+    events.EDITED: DraftStatus.EDITED,
+    events.REJECTED: DraftStatus.REJECTED,
 }
 DECIDED = (DraftStatus.APPROVED, DraftStatus.EDITED)
 
@@ -126,10 +127,10 @@ def _covered(draft: QaDraft) -> bool:
 
 def compute_metrics(*, session: Session, since: datetime | None, now: datetime) -> dict[str, Any]:
     """The §5c object, keys in the SPEC's order."""
-    reviewed = _events(session, ("ticket_reviewed",), since, now)
-    created = _events(session, ("draft_created",), since, now)
+    reviewed = _events(session, (events.REVIEWED,), since, now)
+    created = _events(session, (events.CREATED,), since, now)
     decisions = _events(session, tuple(DECISIONS), since, now)
-    issues = _events(session, ("documentation_gap", "policy_escalation"), since, now)
+    issues = _events(session, (events.DOC_GAP, events.POLICY), since, now)
     ids = {e.draft_id for e in (*reviewed, *created, *issues) if e.draft_id is not None}
     drafts = _drafts(session, ids)
 
@@ -163,7 +164,7 @@ def compute_metrics(*, session: Session, since: datetime | None, now: datetime) 
     suggested_topic = {
         e.draft_id: str(e.payload.get("topic"))
         for e in issues
-        if e.kind == "documentation_gap"
+        if e.kind == events.DOC_GAP
         and e.draft_id is not None
         and (e.payload or {}).get("stage") != "approved"
         and (e.payload or {}).get("topic")
@@ -172,7 +173,7 @@ def compute_metrics(*, session: Session, since: datetime | None, now: datetime) 
     escalations: set[int] = set()
     for event in staged:
         unit = event.draft_id if event.draft_id is not None else -event.id
-        if event.kind == "policy_escalation":
+        if event.kind == events.POLICY:
             escalations.add(unit)
             continue
         topic = suggested_topic.get(unit) or (event.payload or {}).get("topic")

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from bot.qa.events import THEME
 from bot.qa.review import AGENT_BEHAVIOR, QA_NOTE_PREFIX
 from bot.qa.review import root_cause_of as cause_of
 from models import Agent, Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Sample
@@ -95,7 +96,7 @@ def theme_units(*, session: Session, since: datetime | None, now: datetime) -> d
     by_draft: dict[int, dict[str, Any]] = {}
     events = session.scalars(
         select(MeasurementEvent)
-        .where(MeasurementEvent.kind == "theme", _window(MeasurementEvent.at, since, now))
+        .where(MeasurementEvent.kind == THEME, _window(MeasurementEvent.at, since, now))
         .order_by(MeasurementEvent.id)
     )
     for event in events:

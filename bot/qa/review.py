@@ -33,6 +33,7 @@ from bot.deeplinks import deep_link
 from bot.deliveries import recipients
 from bot.errors import DebriefError, InvalidInput, NotFound
 from bot.notes import MAX_BODY, create_note
+from bot.qa import events
 from bot.scope import Viewer, require_write
 from bot.settings import Settings
 from bot.text import clip
@@ -65,12 +66,6 @@ CLAIM_PREFIX = "claim:"
 PENDING_DRAFTS = (
     select(func.count()).select_from(QaDraft).where(QaDraft.status == DraftStatus.PENDING)
 )
-
-EVENT_APPROVED = "draft_approved"
-EVENT_EDITED = "draft_edited"
-EVENT_REJECTED = "draft_rejected"
-EVENT_DOC_GAP = "documentation_gap"
-EVENT_POLICY = "policy_escalation"
 
 
 class AlreadyDecided(DebriefError):
@@ -319,14 +314,14 @@ def _apply(
         if cause == "documentation":
             _event(
                 session,
-                EVENT_DOC_GAP,
+                events.DOC_GAP,
                 draft,
                 {"stage": "approved", "processIssueId": issue.id, "topic": issue.topic},
             )
         elif cause == "policy":
             _event(
                 session,
-                EVENT_POLICY,
+                events.POLICY,
                 draft,
                 {
                     "stage": "approved",
@@ -358,7 +353,7 @@ def approve_draft(
         session,
         actor,
         draft,
-        EVENT_APPROVED,
+        events.APPROVED,
         _decision_payload(draft, outcome),
         action="qa_draft.approve",
         after={"note_ids": outcome.note_ids, "process_issue_ids": outcome.process_issue_ids},
@@ -449,7 +444,7 @@ def edit_draft(
         session,
         actor,
         draft,
-        EVENT_EDITED,
+        events.EDITED,
         payload,
         action="qa_draft.edit",
         before={"points": original},
@@ -478,7 +473,7 @@ def reject_draft(*, session: Session, actor: Viewer, draft_id: int, reason: str)
         session,
         actor,
         draft,
-        EVENT_REJECTED,
+        events.REJECTED,
         payload,
         action="qa_draft.reject",
         after={"reason": text},

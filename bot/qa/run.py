@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.conversations import AgentDirectory
 from bot.errors import DebriefError, InvalidInput
 from bot.importer import read_record_at
+from bot.qa import events
 from bot.qa.draft import Answer, Draft, DraftRequest, Point, clamp_scores, route_for
 from bot.qa.engines import QaEngine, parse_turns
 from bot.qa.evidence import verify_points
@@ -251,10 +252,10 @@ def _events(
             kind=kind, agent_id=agent_id, draft_id=draft_id, payload={**base, **payload}
         )
 
-    events = [
-        event("ticket_reviewed", outcome="drafted", queue=candidate.queue),
+    made = [
+        event(events.REVIEWED, outcome="drafted", queue=candidate.queue),
         event(
-            "draft_created",
+            events.CREATED,
             route=draft.route,
             engine=draft.engine,
             confidence=draft.confidence,
@@ -264,20 +265,20 @@ def _events(
         ),
     ]
     if draft.dropped_points:
-        events.append(event("points_dropped", count=draft.dropped_points))
-    events.extend(event("theme", **theme) for theme in _themes(candidate, draft))
+        made.append(event(events.POINTS_DROPPED, count=draft.dropped_points))
+    made.extend(event(events.THEME, **theme) for theme in _themes(candidate, draft))
     if any(p.root_cause == "documentation" for p in draft.points):
-        events.append(event("documentation_gap", topic=_doc_topic(candidate)))
+        made.append(event(events.DOC_GAP, topic=_doc_topic(candidate)))
     policy_points = sum(1 for p in draft.points if p.root_cause == "policy")
     if draft.policy_exception or policy_points:
-        events.append(
+        made.append(
             event(
-                "policy_escalation",
+                events.POLICY,
                 policyException=draft.policy_exception,
                 policyPoints=policy_points,
             )
         )
-    return events
+    return made
 
 
 def _store(
@@ -328,7 +329,7 @@ def _store(
         }
         session.add(
             MeasurementEvent(
-                kind="ticket_reviewed",
+                kind=events.REVIEWED,
                 agent_id=candidate.agent_id,
                 payload={**payload, "outcome": "skipped"},
             )
