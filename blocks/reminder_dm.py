@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from blocks.dates import slack_date
@@ -61,6 +61,17 @@ def reminder_message(view: ReminderView, *, calendar_url: str) -> dict[str, Any]
             "event_payload": {"reminder_id": view.reminder_id},
         },
     }
+
+
+def done_outcome(user: str) -> str:
+    """What the DM says once its author marked the follow-up done."""
+    return f":white_check_mark: Followed up, marked done by <@{user}>."
+
+
+def snoozed_outcome(due: datetime) -> str:
+    """What the DM says once its author snoozed it: when it will come back."""
+    when = slack_date(due, "{date_short_pretty} at {time}")
+    return f":zzz: Snoozed: Debrief will remind you again {when}."
 
 
 def settled_message(original: dict[str, Any], outcome: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,6 +20,7 @@ from bot.modal_notes import ZoneLookup, archive_in_modal, rewrite_note, write_no
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import form_block_ids, id_value, metadata, parse_note_form
+from handlers.notifier import user_zone
 from handlers.replies import explained, in_modal
 from handlers.views import push_view, update_view
 
@@ -48,11 +50,7 @@ def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
 
 def _zone_lookup(client: WebClient) -> ZoneLookup:
     """Ask Slack for a user's time zone (users.info)."""
-
-    def lookup(user: str) -> str | None:
-        return client.users_info(user=user)["user"].get("tz")
-
-    return lookup
+    return partial(user_zone, client)
 
 
 def register(app: App, deps: Deps) -> None:

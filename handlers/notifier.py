@@ -48,6 +48,12 @@ def open_dm(client: WebClient, user_id: str) -> str:
     return str(client.conversations_open(users=user_id)["channel"]["id"])
 
 
+def user_zone(client: WebClient, user_id: str) -> str | None:
+    """A user's Slack time zone (users.info)."""
+    answer = client.users_info(user=user_id)
+    return (answer.get("user") or {}).get("tz")
+
+
 class _SlackDm:
     """A notifier that DMs people through a WebClient."""
 
@@ -176,8 +182,7 @@ class SlackDigestNotifier(_SlackDm):
 
     def zone_of(self, user_id: str) -> str | None:
         """The user's Slack time zone (users.info)."""
-        answer = self.client.users_info(user=user_id)
-        return (answer.get("user") or {}).get("tz")
+        return user_zone(self.client, user_id)
 
     def post_digest(self, channel: str, view: DigestView, chart_png: bytes | None) -> str:
         """Post the digest, with the chart the way the flag DM posts its own."""

@@ -6,22 +6,19 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from blocks.dates import slack_date
 from blocks.ids import ActionId
-from blocks.reminder_dm import settled_message
-from bot.errors import NotFound
+from blocks.reminder_dm import done_outcome, settled_message, snoozed_outcome
 from bot.notes import mark_done, snooze
 from bot.scope import viewer_for
 from handlers.deps import Deps
+from handlers.forms import id_value
 from handlers.replies import ephemeral, explained
 
 
 def _reminder_id(value: str | None) -> tuple[int, str]:
+    """`<reminder id>:<span>` on a Snooze choice, the id alone on Done."""
     number, _, span = (value or "").partition(":")
-    try:
-        return int(number), span
-    except ValueError:
-        raise NotFound("That reminder no longer exists.") from None
+    return id_value(number), span
 
 
 def register(app: App, deps: Deps) -> None:
@@ -35,7 +32,7 @@ def register(app: App, deps: Deps) -> None:
             with deps.session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 mark_done(session=session, actor=viewer, reminder_id=reminder_id)
-            outcome = f":white_check_mark: Followed up, marked done by <@{viewer.slack_user_id}>."
+            outcome = done_outcome(viewer.slack_user_id)
             respond(replace_original=True, **settled_message(body.get("message") or {}, outcome))
 
     @app.action(ActionId.REMINDER_SNOOZE)
@@ -49,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
                 note = snooze(session=session, actor=viewer, reminder_id=reminder_id, span=span)
                 due = note.follow_up_at
             assert due is not None
-            outcome = f":zzz: Snoozed: Debrief will remind you again {slack_date(due, '{date_short_pretty} at {time}')}."
+            outcome = snoozed_outcome(due)
             respond(replace_original=True, **settled_message(body.get("message") or {}, outcome))
 
     @app.action(ActionId.CALENDAR_LINK)
