@@ -42,6 +42,7 @@ from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
+# labels for draft.ROOT_CAUSES and draft.RISKS (the same keys: tests/qa/test_drafting.py)
 ROOT_CAUSES = {
     "agent_behavior": "Agent behaviour",
     "policy": "Policy",
@@ -83,8 +84,8 @@ class AlreadyDecided(DebriefError):
 
 
 def root_cause_of(point: dict[str, Any]) -> str:
-    """A point's root cause (SPEC spells it `rootCause`; `root_cause` is read too)."""
-    cause = point.get("rootCause", point.get("root_cause"))
+    """A point's root cause, as stored (`rootCause`, SPEC's spelling)."""
+    cause = point.get("rootCause")
     return str(cause) if cause in ROOT_CAUSES else AGENT_BEHAVIOR
 
 

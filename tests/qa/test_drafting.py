@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+import bot.qa.draft as draft_module
+import bot.qa.review as review
 from bot.qa.draft import Answer, DraftRequest, Point, Score, route_for
 from bot.qa.engines import OfflineEngine, parse_turns
 from bot.qa.evidence import MAX_EXCERPT, check_excerpt, verify_points
@@ -193,3 +195,9 @@ def test_sample_per_queue_worst_first_every_agent_and_a_seeded_random_share():
 def test_every_agent_is_represented_even_past_the_size():
     pool = [_candidate(i, f"Agent {i}", 4.0) for i in range(5)]
     assert len(choose_sample(pool, size=3, seed="s")) == 5
+
+
+def test_every_root_cause_and_risk_a_draft_may_carry_has_a_label():
+    # an unlabelled cause would be read as agent behaviour and become a coaching note
+    assert set(review.ROOT_CAUSES) == set(draft_module.ROOT_CAUSES)
+    assert set(review.RISK_LABELS) == set(draft_module.RISKS)
