@@ -16,10 +16,10 @@ from bot.capture import captured, store_samples, summarize_all
 from bot.coaching import CoachRecord, SampleView, open_coach_record, sample_view
 from bot.deeplinks import HELPDESKS, deep_link
 from bot.errors import InvalidInput, NotFound
-from bot.helpdesks import HelpdeskNotFound, helpdesk_for
+from bot.helpdesks import HelpdeskNotFound
 from bot.scope import Viewer, require_write, viewer_for
 from bot.settings import Settings
-from bot.transcripts import SourceText, transcript_for
+from bot.transcripts import SourceText, fetch_transcript, transcript_for
 from models import Agent, Conversation, Sample
 from models.sample import SampleSource
 
@@ -51,20 +51,17 @@ def check_pin(helpdesk: str, external_id: str, csat: float | None) -> tuple[str,
 
 
 def _fetch(settings: Settings, helpdesk: str, external_id: str) -> SourceText:
-    connector = helpdesk_for(settings, helpdesk)
-    if connector is None:
+    try:
+        found = fetch_transcript(settings, helpdesk, external_id)
+    except HelpdeskNotFound:
+        raise NotFound(f"{helpdesk} has no conversation {external_id}") from None
+    if found is None:
         raise InvalidInput(
             "helpdesk",
             f"Debrief can't read {helpdesk} #{external_id}: it wasn't imported and no {helpdesk} "
             "connector is configured.",
         )
-    try:
-        found = connector.transcript(external_id)
-    except HelpdeskNotFound:
-        raise NotFound(f"{helpdesk} has no conversation {external_id}") from None
-    finally:
-        connector.close()
-    return SourceText(found.text, found.customer_name, found.customer_email)
+    return found
 
 
 def _pinned(session: Session, desk: str, ext: str, agent_id: int) -> Sample | None:

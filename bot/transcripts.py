@@ -69,13 +69,31 @@ def _from_import(session: Session, conversation: Conversation) -> SourceText | N
         return SourceText(
             None, missing=f"the import file {run.path} has changed since it was imported"
         )
+    return from_fields(fields, missing="the import had no transcript for it")
+
+
+def from_fields(fields: dict[str, object], *, missing: str) -> SourceText:
+    """The transcript and customer of an import record; `missing` says why when it has none."""
     text = str(fields.get("transcript") or "").strip() or None
     return SourceText(
         text,
         customer_name=str(fields.get("customer_name") or "").strip() or None,
         customer_email=str(fields.get("customer_email") or "").strip() or None,
-        missing=None if text else "the import had no transcript for it",
+        missing=None if text else missing,
     )
+
+
+def fetch_transcript(settings: Settings, helpdesk: str, external_id: str) -> SourceText | None:
+    """The conversation read from its helpdesk; None when no connector for it is configured.
+    Raises HelpdeskError (HelpdeskNotFound when the helpdesk has no such conversation)."""
+    connector = helpdesk_for(settings, helpdesk)
+    if connector is None:
+        return None
+    try:
+        found = connector.transcript(external_id)
+    finally:
+        connector.close()
+    return SourceText(found.text, found.customer_name, found.customer_email)
 
 
 def transcript_for(
@@ -85,18 +103,15 @@ def transcript_for(
     found = _from_import(session, conversation)
     if found is not None and found.text is not None:
         return found
-    helpdesk = helpdesk_for(settings, conversation.helpdesk)
-    if helpdesk is None:
-        return found or SourceText(
-            None, missing=f"no {conversation.helpdesk} connector is configured"
-        )
     try:
-        fetched = helpdesk.transcript(conversation.external_id)
+        fetched = fetch_transcript(settings, conversation.helpdesk, conversation.external_id)
     except HelpdeskError as exc:
         log.warning(
             "transcript of %s #%s: %s", conversation.helpdesk, conversation.external_id, exc
         )
         return SourceText(None, missing=str(exc))
-    finally:
-        helpdesk.close()
-    return SourceText(fetched.text, fetched.customer_name, fetched.customer_email)
+    if fetched is None:
+        return found or SourceText(
+            None, missing=f"no {conversation.helpdesk} connector is configured"
+        )
+    return fetched

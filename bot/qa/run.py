@@ -36,7 +36,7 @@ from bot.qa.evidence import verify_points
 from bot.qa.rubric import RubricSpec, current_rubric, spec_of
 from bot.qa.sample import Candidate, choose_sample, from_database, from_file
 from bot.settings import Settings
-from bot.transcripts import Redacted, SourceText, redacted, transcript_for
+from bot.transcripts import Redacted, SourceText, from_fields, redacted, transcript_for
 from models import Conversation, MeasurementEvent, QaDraft, QaSkip
 from models.base import utcnow
 
@@ -167,10 +167,7 @@ def _source(
         fields = read_record_at(file, candidate.source_offset)
         if fields is None:
             return SourceText(None, missing=f"the file {file.name} can't be read again")
-        text = str(fields.get("transcript") or "").strip() or None
-        name = str(fields.get("customer_name") or "").strip() or None
-        email = str(fields.get("customer_email") or "").strip() or None
-        return SourceText(text, name, email, None if text else "the file has none for it")
+        return from_fields(fields, missing="the file has none for it")
     conversation = (
         session.get(Conversation, candidate.conversation_id) if candidate.conversation_id else None
     )
