@@ -160,7 +160,12 @@ def _skipped_since(
 
 
 def _source(
-    candidate: Candidate, *, file: Path | None, session: Session, settings: Settings
+    candidate: Candidate,
+    *,
+    file: Path | None,
+    conversation: Conversation | None,
+    session: Session,
+    settings: Settings,
 ) -> SourceText:
     """The candidate's transcript, from the file it was sampled from or from its conversation."""
     if file is not None and candidate.source_offset is not None:
@@ -168,9 +173,6 @@ def _source(
         if fields is None:
             return SourceText(None, missing=f"the file {file.name} can't be read again")
         return from_fields(fields, missing="the file has none for it")
-    conversation = (
-        session.get(Conversation, candidate.conversation_id) if candidate.conversation_id else None
-    )
     if conversation is None:
         return SourceText(None, missing="the conversation is no longer in the database")
     return transcript_for(session=session, settings=settings, conversation=conversation)
@@ -382,12 +384,22 @@ def run_qa(
     skips: list[tuple[Candidate, Skip]] = []
     with session_factory() as session:
         directory = AgentDirectory(session=session, actor=ACTOR) if file is not None else None
+        ids = [c.conversation_id for c in sample if c.conversation_id and c.key not in done]
+        stored = {  # one query for the sample's conversations, not one per candidate
+            c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(ids)))
+        }
         for candidate in sample:
             if candidate.key in done:
                 continue
             source, missing = Redacted(None), None
             if candidate.closed_at >= now - timedelta(days=settings.qa_max_age_days):
-                raw = _source(candidate, file=file, session=session, settings=settings)
+                raw = _source(
+                    candidate,
+                    file=file,
+                    conversation=stored.get(candidate.conversation_id or 0),
+                    session=session,
+                    settings=settings,
+                )
                 source, missing = redacted(raw), raw.missing  # the raw text goes no further
             text = source.text
             reason = stop_reason(
