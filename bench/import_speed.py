@@ -342,7 +342,10 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
                 start = time.perf_counter()
                 directory = AgentDirectory(session=session, actor="bench")
                 matched.append(
-                    [(r, directory.agent_id(r.agent_name, r.agent_email)) for r in batch]
+                    [
+                        (r, directory.agent_id(r.agent_name, r.agent_email, session=session))
+                        for r in batch
+                    ]
                 )
                 spent["match_new"] = spent.get("match_new", 0.0) + time.perf_counter() - start
         if not what_if:
@@ -351,7 +354,7 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
                     start = time.perf_counter()
                     directory = AgentDirectory(session=session, actor="bench")
                     for r in batch:
-                        directory.agent_id(r.agent_name, r.agent_email)
+                        directory.agent_id(r.agent_name, r.agent_email, session=session)
                     spent["match_known"] = (
                         spent.get("match_known", 0.0) + time.perf_counter() - start
                     )

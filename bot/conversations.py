@@ -41,7 +41,6 @@ class AgentDirectory:
     """Finds a row's agent by email, then by exact name (case-insensitive); creates new ones."""
 
     def __init__(self, *, session: Session, actor: str) -> None:
-        self.session = session
         self.actor = actor
         self.by_email: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
@@ -50,10 +49,9 @@ class AgentDirectory:
                 self.by_email[email.lower()] = agent_id
             self.by_name.setdefault(name.lower(), []).append(agent_id)
 
-    def agent_id(self, name: str, email: str | None, session: Session | None = None) -> int:
-        """The matching agent's id, creating the agent (in `session`, default the loading one)
-        when the name is new."""
-        session = session or self.session
+    def agent_id(self, name: str, email: str | None, *, session: Session) -> int:
+        """The matching agent's id, creating the agent in `session` (the batch being written,
+        which may not be the session the directory was loaded in) when the name is new."""
         if email:
             found = self.by_email.get(email.lower())
             if found is not None:

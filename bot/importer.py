@@ -307,7 +307,9 @@ def _load(
         rows: list[tuple[ConversationRow, int]] = []
         for row in batch:
             try:
-                rows.append((row, directory.agent_id(row.agent_name, row.agent_email, session)))
+                rows.append(
+                    (row, directory.agent_id(row.agent_name, row.agent_email, session=session))
+                )
             except InvalidInput as exc:
                 report.bad.append((row.source_line or 0, exc.message))
         upsert_conversations(session=session, rows=rows, import_id=report.import_id)

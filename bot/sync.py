@@ -70,7 +70,9 @@ def _pull(session_factory: Callable[[], Any], helpdesk: Helpdesk, since: datetim
             rows = []
             for row in batch:
                 try:
-                    rows.append((row, directory.agent_id(row.agent_name, row.agent_email)))
+                    rows.append(
+                        (row, directory.agent_id(row.agent_name, row.agent_email, session=session))
+                    )
                 except InvalidInput as exc:
                     log.warning("%s #%s skipped: %s", row.helpdesk, row.external_id, exc.message)
             upsert_conversations(session=session, rows=rows, import_id=None)

@@ -416,7 +416,9 @@ def run_qa(
             if candidate.agent_id is None:  # a --file row: its agent, found or created, first
                 assert directory is not None
                 try:
-                    found = directory.agent_id(candidate.agent_name, candidate.agent_email, session)
+                    found = directory.agent_id(
+                        candidate.agent_name, candidate.agent_email, session=session
+                    )
                 except InvalidInput as exc:  # no model call for a draft nobody could store
                     skips.append(
                         (
