@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -91,11 +92,13 @@ def test_sync_upserts_ratings_and_resumes_with_an_overlap(settings, session):
         assert [c.tags for c in convs] == ["refund;vip", "refund;vip"]
         assert sorted(s.scalars(select(Agent.name))) == ["New Person", "Sarah Connor"]
         started = s.scalars(select(SyncRun.started_at)).one()
-    second = StubHelpdesk("zendesk", [record("1")])
+    second = StubHelpdesk("zendesk", [replace(record("1"), csat=2.0)])  # the rating changed
     sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[second])
     assert second.asked == [started - OVERLAP]
     with session_scope(settings.database_url) as s:
         assert len(s.scalars(select(Conversation)).all()) == 2
+        changed = s.scalar(select(Conversation.csat).where(Conversation.external_id == "1"))
+        assert changed == 2.0
 
 
 def test_a_failing_helpdesk_is_reported_and_does_not_stop_the_others(settings):

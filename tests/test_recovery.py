@@ -62,3 +62,7 @@ def test_before_and_after_the_first_note_with_counts(session):
         1,
     )
     assert csat_recovery(session=session, now=NOW, since=FIRST_NOTE + timedelta(days=1)) == []
+    early = {
+        r.agent: r for r in csat_recovery(session=session, now=FIRST_NOTE + timedelta(days=10))
+    }
+    assert (early["Sarah"].after, early["Sarah"].after_count) == (4.5, 2)  # only what came by now

@@ -137,6 +137,7 @@ def test_a_failed_batch_falls_back_for_every_conversation(
     fake.fail_next(500, times=100)
     report = run(factory, qa_settings, tickets, engine(batch_min=1))
     assert len(report.drafts) == 2 and all(d.engine.startswith("offline") for d in report.drafts)
+    assert fake.requests and all(set(r) == {"requests"} for r in fake.requests)  # batches only
 
 
 def test_engine_for_picks_claude_only_with_a_key(qa_settings):

@@ -156,11 +156,13 @@ def test_cli_needs_an_approved_rubric_and_a_lead_to_approve(cli, tickets, db):
     with session_scope(db) as s:
         f.agent(s, "Becky Ortiz")
         f.member(s, "UMEMBER", "member", agent="Becky Ortiz")
+        f.member(s, "UOWNER", "owner")
     refused = cli("rubric", "approve", "--by", "UMEMBER")
     assert refused.exit_code != 0 and "owners and admins" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    bad = cli("rubric", "approve", str(tickets), "--by", "UMEMBER")
-    assert bad.exit_code != 0
+    bad = cli("rubric", "approve", str(tickets), "--by", "UOWNER")  # a CSV is no rubric
+    assert bad.exit_code != 0 and "not valid YAML" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_cli_end_to_end(cli, tickets, db):
