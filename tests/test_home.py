@@ -12,7 +12,9 @@ import pytest
 from blocks.home import own_home, stranger_home, team_home
 from blocks.ids import ActionId
 from blocks.render import render_text
+from bot.agents import deactivate_agent
 from bot.errors import OutOfScope
+from bot.notes import archive_note
 from bot.team import MAX_FLAGS, MAX_OTHERS, load_own_view, load_team_view, week_end
 from models import Agent, Conversation, DraftStatus, Note, ProcessIssue, QaDraft, Rubric
 from models.base import utcnow
@@ -193,6 +195,7 @@ def test_the_lead_sees_the_team_at_a_glance(session, world):
     ]
     assert team.issues_total == 3 and team.issue_groups_total == 2
 
+    assert team.recovery[0].agent == "Sarah Connor"  # the biggest change first
     [recovery] = [r for r in team.recovery if r.agent == "Sarah Connor"]
     assert (recovery.before, recovery.before_count) == (3.0, 4)
     assert (recovery.after, recovery.after_count) == (4.5, 6)
@@ -204,7 +207,7 @@ def test_the_lead_sees_the_team_at_a_glance(session, world):
     assert coach_values(view)[0] == str(world["sarah"])
     assert set(coach_values(view)) == {str(world[k]) for k in ("sarah", "becky", "omar", "priya")}
     assert "FOLLOW-UPS DUE THIS WEEK (2)" in text and "FLAGGED AGENTS (1)" in text
-    assert "overdue" in text
+    assert text.count(":warning: overdue") == 1  # on the overdue line only
     assert "3 drafts waiting" in text
     assert "Documentation gap" in text and "Refunds" in text and "2 times" in text
     assert "3.00 (4 ratings) → 4.50 (6 ratings)" in text and "+1.50" in text
@@ -231,6 +234,26 @@ def test_admins_are_leads_and_members_are_not(session, world):
     assert load_team_view(session=session, viewer=admin, now=NOW).flags_total == 1
     with pytest.raises(OutOfScope):
         load_team_view(session=session, viewer=world["member"], now=NOW)
+
+
+def test_archived_notes_and_deactivated_agents_stay_out_of_both_views(session, world):
+    lead = world["lead"]
+    shared = f.note(session, lead, world["becky"], body="Shared, then archived.",
+                    shared_with_agent=True)  # fmt: skip
+    followed = f.note(session, lead, world["omar"], body="Archived with a follow-up.")
+    set_follow_up(session, followed, NOW - timedelta(hours=1))
+    for note in (shared, followed):
+        archive_note(session=session, actor=lead, note_id=note.id)
+    gone = f.agent(session, "Gone Agent")
+    f.flag(session, gone.id)
+    deactivate_agent(session=session, actor="test", name="Gone Agent")
+    session.commit()
+    own = load_own_view(session=session, viewer=world["member"], now=NOW)
+    assert [n.body for n in own.notes] == ["Great save on the refund call!"]
+    team = load_team_view(session=session, viewer=lead, now=NOW)
+    assert [fu.note_id for fu in team.follow_ups] == [world["overdue"], world["due"]]
+    assert not {shared.id, followed.id} & {n.note_id for n in team.recent_notes}
+    assert team.flags_total == 1 and [fl.agent_name for fl in team.flags] == ["Sarah Connor"]
 
 
 def test_a_member_sees_only_their_own_record_and_shared_notes(session, world):
