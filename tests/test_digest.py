@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from blocks.digest import DIGEST_EVENT, digest_message
 from bot.db import session_scope
@@ -22,7 +22,7 @@ from bot.digest import (
 )
 from handlers.app import slack_client
 from handlers.notifier import SlackDigestNotifier
-from models import Conversation, DraftStatus, MeasurementEvent, Note, QaDraft, Rubric
+from models import Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Rubric
 from tests import factories as f
 
 MONDAY_LONDON_9 = datetime(2026, 11, 23, 9, 10, tzinfo=UTC)  # 09:10 in London (UTC+0 in Nov)
@@ -165,6 +165,24 @@ def test_each_lead_gets_one_digest_a_week_at_nine_in_their_zone(team, settings, 
     assert payloads == [("ULONDON", "2026-W48", True), ("UTOKYO", "2026-W48", True)]
     # next Monday is a new week
     assert run(settings, fake_slack, datetime(2026, 11, 30, 9, 5, tzinfo=UTC)).leads == ["ULONDON"]
+
+
+def test_archived_notes_count_for_nothing_and_with_nobody_flagged_the_chart_is_the_teams(team):
+    now = MONDAY_LONDON_9
+    omar = team.scalar(select(Flag.agent_id).where(Flag.cleared_at.is_(None)))
+    archived = Note(
+        agent_id=omar, author="ULONDON", body="Archived.", created_at=now - timedelta(days=1),
+        updated_at=now - timedelta(days=1), follow_up_at=now - timedelta(hours=3),
+        archived_at=now - timedelta(hours=1),
+    )  # fmt: skip
+    team.add(archived)
+    team.execute(
+        update(Flag).where(Flag.cleared_at.is_(None)).values(cleared_at=now - timedelta(hours=1))
+    )
+    team.commit()
+    view = digest_view(session=team, lead="ULONDON", week="2026-W48", week_key=202648, now=now)
+    assert view.notes_written == 2 and view.follow_ups_overdue == 2  # as without the archived
+    assert list(view.chart_series) == ["team"] and view.chart_title == "Weekly CSAT of the team"
 
 
 def test_the_digest_figures_and_chart(team, settings, fake_slack):
