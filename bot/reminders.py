@@ -293,6 +293,21 @@ def send_due(
     return report
 
 
+def send_all_due(one_pass: Callable[[], SendReport]) -> SendReport:
+    """Passes (`send_due` with its arguments bound) until nothing is due, or only failures are
+    left to retry later; their reports merged."""
+    total = SendReport()
+    while True:
+        report = one_pass()
+        total.claimed += report.claimed
+        total.sent += report.sent
+        total.found_sent += report.found_sent
+        total.failed += report.failed
+        total.lateness += report.lateness
+        if report.claimed == 0 or report.claimed == report.failed:
+            return total
+
+
 def calendar_url(*, agent_name: str, due_at: datetime, link: str | None) -> str:
     """Google Calendar's public event template: the agent's name and a link back, no note text."""
     start = due_at.strftime("%Y%m%dT%H%M%SZ")

@@ -15,7 +15,7 @@ from bot.export import RetentionReport, apply_retention
 from bot.qa.engines import engine_for
 from bot.qa.review import DraftDeliveryReport, deliver_drafts
 from bot.qa.run import NoApprovedRubric, QaReport, run_qa
-from bot.reminders import SendReport, send_due
+from bot.reminders import SendReport, send_all_due, send_due
 from bot.scanner import ScanReport, run_scan
 from bot.settings import Settings
 from bot.sync import SyncReport, sync_helpdesks
@@ -50,21 +50,16 @@ def reminder_job(settings: Settings, client: WebClient) -> SendReport:
     """Send the follow-up reminders that are due, until none is left."""
     notifier = SlackReminderNotifier(client, app_id=settings.slack_app_id)
     factory = partial(session_scope, settings.database_url)
-    total = SendReport()
-    while True:
-        report = send_due(
+    total = send_all_due(
+        partial(
+            send_due,
             session_factory=factory,
             notifier=notifier,
             per_channel_interval=settings.reminder_channel_interval,
             is_definite_failure=slack_refused,
             lease=timedelta(seconds=settings.reminder_lease_seconds),
         )
-        total.claimed += report.claimed
-        total.sent += report.sent
-        total.found_sent += report.found_sent
-        total.failed += report.failed
-        if report.claimed == 0 or report.claimed == report.failed:
-            break
+    )
     if total.claimed:
         log.info(
             "reminders: %d sent, %d already sent, %d to retry",

@@ -15,7 +15,7 @@ from blocks.ids import ActionId, BlockId
 from bot.db import session_scope
 from bot.followups import day_not_before, follow_up_instant
 from bot.notes import archive_note, create_note, edit_note
-from bot.reminders import LEASE, claim_due, send_due
+from bot.reminders import LEASE, SendReport, claim_due, send_all_due, send_due
 from handlers.app import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Member, Note, Reminder, ReminderStatus
@@ -320,3 +320,18 @@ def test_editing_a_note_while_its_reminder_is_being_sent_makes_no_second_reminde
     with session_scope(settings.database_url) as s:
         edit_note(session=s, actor=team["lead"], note_id=note_id, body="a changed body")
     assert [r.status for r in reminders(settings.database_url)] == [ReminderStatus.PENDING]
+
+
+def test_passes_run_until_nothing_is_due_or_only_failures_are_left():
+    passes = iter(
+        [
+            SendReport(claimed=3, sent=2, found_sent=1, lateness=[1.0]),
+            SendReport(claimed=2, sent=1, failed=1, lateness=[2.0]),
+            SendReport(claimed=2, failed=2),  # only retries left: they wait for the lease
+            SendReport(claimed=9, sent=9),  # never reached
+        ]
+    )
+    total = send_all_due(lambda: next(passes))
+    assert (total.claimed, total.sent, total.found_sent, total.failed) == (7, 3, 1, 3)
+    assert total.lateness == [1.0, 2.0]
+    assert send_all_due(lambda: SendReport()).claimed == 0
