@@ -14,7 +14,9 @@ from blocks.kit import (
     image,
     section,
 )
+from blocks.messages import recovery_figures
 from bot.digest import DigestView
+from bot.recovery import Recovery
 
 DIGEST_EVENT = "debrief_digest"
 MAX_NAMES = 10
@@ -30,17 +32,10 @@ def _names(names: list[str]) -> str:
     return f": {shown}" + (f" and {more} more" if more > 0 else "")
 
 
-def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def recovery_line(r: Any) -> str:
+def _recovery_line(row: Recovery) -> str:
     """One coached agent: CSAT before → after their first note, with the ratings behind each."""
-    change = "" if r.change is None else f" ({r.change:+.2f})"
-    return (
-        f"• *{escape(r.agent)}*: {_score(r.before)} ({r.before_count} ratings) → "
-        f"{_score(r.after)} ({r.after_count} ratings){change}"
-    )
+    change = "" if row.change is None else f" ({row.change:+.2f})"
+    return f"• *{escape(row.agent)}*: {recovery_figures(row)}{change}"
 
 
 def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dict[str, Any]:
@@ -59,7 +54,7 @@ def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dic
         ),
     ]
     if view.recovery:
-        lines = [recovery_line(r) for r in view.recovery[:MAX_RECOVERY]]
+        lines = [_recovery_line(r) for r in view.recovery[:MAX_RECOVERY]]
         more = len(view.recovery) - MAX_RECOVERY
         if more > 0:
             lines.append(f"…and {more} more in `debrief metrics`.")

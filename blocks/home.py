@@ -14,7 +14,7 @@ from blocks.dates import slack_date
 from blocks.flag_dm import trend_figures
 from blocks.ids import ActionId, BlockId
 from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
-from blocks.messages import coach_button
+from blocks.messages import coach_button, recovery_figures
 from bot.recovery import RECOVERY_WEEKS, Recovery
 from bot.team import OwnView, TeamView
 
@@ -92,14 +92,9 @@ def stranger_home() -> dict[str, Any]:
 
 
 def _recovery_line(row: Recovery) -> str:
-    def figure(value: float | None, count: int) -> str:
-        shown = "–" if value is None else f"{value:.2f}"
-        return f"{shown} ({_plural(count, 'rating')})"
-
     change = "" if row.change is None else f" · *{row.change:+.2f}*"
     return (
-        f"• {_name(row.agent)}: {figure(row.before, row.before_count)} → "
-        f"{figure(row.after, row.after_count)}{change} · coached since "
+        f"• {_name(row.agent)}: {recovery_figures(row)}{change} · coached since "
         f"{slack_date(row.first_note_at)}"
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 from blocks.ids import ActionId, BlockId
 from blocks.kit import actions, button, escape, option, section
 from bot.agents import AgentChoice
+from bot.recovery import Recovery
 
 DB_DOWN = "Debrief can't reach its database right now, nothing was lost. Please try again shortly."
 MAX_CHOICE_BUTTONS = 10
@@ -85,3 +86,13 @@ def agent_picker(choices: list[AgentChoice]) -> dict[str, Any]:
 def picker_options(choices: list[AgentChoice]) -> list[dict[str, Any]]:
     """Options answering an external_select search (at most 100)."""
     return [option(c.name, str(c.id)) for c in choices[:MAX_STATIC_OPTIONS]]
+
+
+def recovery_figures(row: Recovery) -> str:
+    """`3.00 (4 ratings) → 4.50 (6 ratings)`: CSAT before and after the first note."""
+
+    def figure(value: float | None, count: int) -> str:
+        shown = "–" if value is None else f"{value:.2f}"
+        return f"{shown} ({count} {'rating' if count == 1 else 'ratings'})"
+
+    return f"{figure(row.before, row.before_count)} → {figure(row.after, row.after_count)}"
