@@ -20,7 +20,7 @@ from bot.qa.review import (
     PointEdit,
     approve_draft,
     edit_draft,
-    load_draft_view,
+    pending_draft_view,
     reject_draft,
     settled_draft,
 )
@@ -29,7 +29,6 @@ from handlers.deps import Deps
 from handlers.forms import id_value, metadata
 from handlers.replies import ephemeral, explained
 from handlers.views import open_view
-from models import DraftStatus
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +121,15 @@ def register(app: App, deps: Deps) -> None:
         draft_id = id_value(action.get("value"))
         channel, ts = _where(body)
         with explained(ephemeral(respond)):
-            with deps.read_session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                view = load_draft_view(
-                    session=session, viewer=viewer, draft_id=draft_id, settings=deps.settings
-                )
-            if view.status != DraftStatus.PENDING:
-                _settle(deps, client, draft_id, channel, ts)
-                raise AlreadyDecided(view.draft_id, view.status, view.decided_by)
+            try:
+                with deps.read_session() as session:
+                    viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                    view = pending_draft_view(
+                        session=session, viewer=viewer, draft_id=draft_id, settings=deps.settings
+                    )
+            except AlreadyDecided:
+                _settle(deps, client, draft_id, channel, ts)  # show the decision on this DM
+                raise
             build = edit_modal if edit else reject_modal
             open_view(
                 client, trigger_id=body["trigger_id"], view=build(view, channel=channel, ts=ts)

@@ -162,6 +162,16 @@ def load_draft_view(
     return draft_view(session, draft, settings)
 
 
+def pending_draft_view(
+    *, session: Session, viewer: Viewer, draft_id: int, settings: Settings
+) -> DraftView:
+    """A draft a lead may still edit or reject; AlreadyDecided once someone has decided it."""
+    view = load_draft_view(session=session, viewer=viewer, draft_id=draft_id, settings=settings)
+    if view.status != DraftStatus.PENDING:
+        raise AlreadyDecided(view.draft_id, view.status, view.decided_by)
+    return view
+
+
 def settled_draft(
     *, session: Session, draft_id: int, settings: Settings
 ) -> tuple[DraftView, tuple[str | None, str | None]] | None:
