@@ -9,15 +9,14 @@ from slack_sdk import WebClient
 
 from blocks.flag_dm import dismiss_modal, dismissed_message, flag_message
 from blocks.ids import ActionId, BlockId, CallbackId
-from blocks.messages import DB_DOWN
 from bot.db import DatabaseUnavailable
 from bot.deliveries import flag_view, load_flag_view
-from bot.errors import DebriefError, InvalidInput
+from bot.errors import DebriefError
 from bot.flags import dismiss_flag
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import id_value, metadata
-from handlers.replies import ephemeral, explained
+from handlers.replies import ephemeral, explained, form_errors
 from handlers.views import open_view
 
 
@@ -82,11 +81,12 @@ def register(app: App, deps: Deps) -> None:
                 shown = flag_view(session, flag, deps.settings.window_days)
                 label, by = flag.dismiss_reason or "", flag.dismissed_by or viewer.slack_user_id
         except (DebriefError, DatabaseUnavailable) as exc:
-            field = exc.field if isinstance(exc, InvalidInput) else "reason"
-            block = BlockId.DISMISS_NOTE if field == "note" else BlockId.DISMISS_REASON
+            blocks = {"note": BlockId.DISMISS_NOTE}
             ack(
                 response_action="errors",
-                errors={block: DB_DOWN if isinstance(exc, DatabaseUnavailable) else str(exc)},
+                errors=form_errors(
+                    exc, lambda field: blocks.get(field or "", BlockId.DISMISS_REASON)
+                ),
             )
             return
         ack()

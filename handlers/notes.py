@@ -12,16 +12,15 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.coach_modal import coach_modal, edit_metadata, edit_modal
 from blocks.ids import ActionId, CallbackId
-from blocks.messages import DB_DOWN
 from bot.coaching import load_note_for_edit, open_coach_record
 from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError, InvalidInput
+from bot.errors import DebriefError
 from bot.modal_notes import ZoneLookup, archive_in_modal, rewrite_note, write_note
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import form_block_ids, id_value, metadata, parse_note_form
 from handlers.notifier import user_zone
-from handlers.replies import explained, in_modal
+from handlers.replies import explained, form_errors, in_modal
 from handlers.views import push_view, update_view
 
 log = logging.getLogger(__name__)
@@ -41,11 +40,7 @@ def refresh_view(
 
 def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
     blocks = form_block_ids(values)
-    if isinstance(exc, DatabaseUnavailable):
-        log.error("database unreachable while saving a note: %s", exc)
-        return {blocks["body"]: DB_DOWN}
-    field = exc.field if isinstance(exc, InvalidInput) else "body"
-    return {blocks.get(field, blocks["body"]): str(exc)}
+    return form_errors(exc, lambda field: blocks.get(field or "body", blocks["body"]))
 
 
 def _zone_lookup(client: WebClient) -> ZoneLookup:

@@ -11,10 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.coach_modal import notice_modal
 from blocks.ids import KEEP_VALUE, ActionId, BlockId, CallbackId
-from blocks.messages import DB_DOWN
 from blocks.qa_review import edit_modal, reject_modal, settled_message
 from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError, InvalidInput
+from bot.errors import DebriefError
 from bot.qa.review import (
     AlreadyDecided,
     PointEdit,
@@ -27,7 +26,7 @@ from bot.qa.review import (
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import id_value, metadata
-from handlers.replies import ephemeral, explained
+from handlers.replies import ephemeral, explained, form_errors
 from handlers.views import open_view
 
 log = logging.getLogger(__name__)
@@ -176,9 +175,10 @@ def register(app: App, deps: Deps) -> None:
             _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))
             return
         except (DebriefError, DatabaseUnavailable) as exc:
-            field = exc.field if isinstance(exc, InvalidInput) else ""
-            message = DB_DOWN if isinstance(exc, DatabaseUnavailable) else str(exc)
-            ack(response_action="errors", errors={_error_block(field, view): message})
+            ack(
+                response_action="errors",
+                errors=form_errors(exc, lambda field: _error_block(field or "", view)),
+            )
             return
         ack()
         _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))

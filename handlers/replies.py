@@ -14,7 +14,7 @@ from blocks.coach_modal import notice_modal
 from blocks.messages import DB_DOWN, ambiguous_agent, text_reply, unknown_agent
 from bot.agents import AmbiguousAgent
 from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError, UnknownAgent
+from bot.errors import DebriefError, InvalidInput, UnknownAgent
 from handlers.views import push_view
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,15 @@ def explained(reply: Reply) -> Iterator[None]:
             reply(text_reply(f"Slack didn't let Debrief open that ({error}). Please try again."))
         except SlackApiError:
             log.warning("could not tell the user either")
+
+
+def form_errors(exc: Exception, block_for: Callable[[str | None], str]) -> dict[str, str]:
+    """`response_action: errors` for a domain error or an outage: the message goes under the
+    block of the field it is about (`block_for(None)`: the form's main one); outages are logged."""
+    if isinstance(exc, DatabaseUnavailable):
+        log.error("database unreachable while saving a form: %s", exc)
+        return {block_for(None): DB_DOWN}
+    return {block_for(exc.field if isinstance(exc, InvalidInput) else None): str(exc)}
 
 
 def ephemeral(respond: Callable[..., Any]) -> Reply:
