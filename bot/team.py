@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from bot.errors import OutOfScope
+from bot.errors import NotAMember, OutOfScope
 from bot.flags import OPEN_FLAG
 from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery
 from bot.redact import redact
 from bot.reminders import excerpt
-from bot.scope import Viewer
+from bot.scope import Viewer, viewer_for
 from models import Agent, Flag, Note, ProcessIssue
 
 MAX_FLAGS = 10
@@ -359,3 +359,15 @@ def load_own_view(*, session: Session, viewer: Viewer, now: datetime) -> OwnView
         ],
         notes_total=rows[0].total if rows else 0,
     )
+
+
+def load_home(*, session: Session, slack_user_id: str, now: datetime) -> TeamView | OwnView | None:
+    """What this Slack user's App Home shows: the team (a lead), their own record (a member),
+    or None when they aren't set up in Debrief."""
+    try:
+        viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+    except NotAMember:
+        return None
+    if viewer.is_lead:
+        return load_team_view(session=session, viewer=viewer, now=now)
+    return load_own_view(session=session, viewer=viewer, now=now)

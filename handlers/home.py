@@ -8,25 +8,20 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from blocks.home import own_home, stranger_home, team_home
-from bot.errors import NotAMember
-from bot.scope import viewer_for
-from bot.team import load_own_view, load_team_view
+from bot.team import TeamView, load_home
 from handlers.deps import Deps
 from models.base import utcnow
 
 
 def home_for(deps: Deps, user_id: str) -> dict[str, Any]:
     """The home view this Slack user may see: the team, their own record, or "not set up"."""
-    now = utcnow()
     with deps.read_session() as session:
-        try:
-            viewer = viewer_for(session=session, slack_user_id=user_id)
-        except NotAMember:
-            return stranger_home()
-        if viewer.is_lead:
-            team = load_team_view(session=session, viewer=viewer, now=now)
-            return team_home(team, window_days=deps.settings.window_days)
-        return own_home(load_own_view(session=session, viewer=viewer, now=now))
+        home = load_home(session=session, slack_user_id=user_id, now=utcnow())
+    if home is None:
+        return stranger_home()
+    if isinstance(home, TeamView):
+        return team_home(home, window_days=deps.settings.window_days)
+    return own_home(home)
 
 
 def register(app: App, deps: Deps) -> None:
