@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -15,9 +15,10 @@ from bot.ai.summarizer import OfflineSummarizer
 from bot.db import get_engine, session_scope
 from bot.helpdesks import HelpdeskAuthError, RatingRecord, Transcript
 from bot.scanner import SCAN_LOCK_KEY, run_scan, scan_lock
-from bot.sync import OVERLAP, sync_helpdesks
+from bot.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
 from jobs.scheduler import build_scheduler
 from models import Agent, Conversation, SyncRun
+from models.base import utcnow
 
 
 class StubHelpdesk:
@@ -113,6 +114,10 @@ def test_a_failing_helpdesk_is_reported_and_does_not_stop_the_others(settings):
             row.helpdesk: row.error for row in s.execute(select(SyncRun.helpdesk, SyncRun.error))
         }
     assert errors["intercom"] is None and "refused" in (errors["zendesk"] or "")
+    retry = StubHelpdesk("zendesk", [])
+    sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[retry])
+    # the failed run is no point to resume from: the retry reaches back as a first sync does
+    assert retry.asked[0] <= utcnow() - FIRST_SYNC + timedelta(minutes=1)
 
 
 def test_only_one_scan_runs_at_a_time(settings, db):
