@@ -275,32 +275,35 @@ def bare_bolt_app(
     """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal, on
     Bolt's own client (a new connection for every call).
 
-    With `keep_alive` it sends through Debrief's Slack client instead (connections kept open,
-    handed to listeners the way Debrief does), and with a prebuilt `view` it opens that view
-    the way Debrief opens its modals (`handlers.views.open_view`): references that show how much
-    of Debrief's time is the transport, and how much the size of what it sends.
+    With `keep_alive` it sends the way Debrief does instead: through Debrief's Slack client
+    (connections kept open, handed to listeners by `share_client`) and `handlers.views.open_view`,
+    and with a prebuilt `view` it opens that view: references that show how much of Debrief's
+    time is the transport, and how much the size of what it sends.
     """
-    if keep_alive:
-        app = App(
-            signing_secret=SIGNING_SECRET,
-            client=slack_client(settings_for("sqlite://", fake), fake.token),
-        )
-        share_client(app)
-    else:
+    shown = view or BARE_VIEW
+    if not keep_alive:
         app = App(
             signing_secret=SIGNING_SECRET, client=WebClient(token=fake.token, base_url=fake.url)
         )
-    shown = view or BARE_VIEW
 
-    @app.command("/coach")
-    def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        ack()
-        if view is None:
+        @app.command("/coach")
+        def coach(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+            ack()
             client.views_open(trigger_id=command["trigger_id"], view=shown)
-        else:
-            open_view(client, trigger_id=command["trigger_id"], view=shown)
 
-    return app
+        return app
+    like_debrief = App(
+        signing_secret=SIGNING_SECRET,
+        client=slack_client(settings_for("sqlite://", fake), fake.token),
+    )
+    share_client(like_debrief)
+
+    @like_debrief.command("/coach")
+    def coach_like_debrief(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_view(client, trigger_id=command["trigger_id"], view=shown)
+
+    return like_debrief
 
 
 def debrief_view(url: str) -> dict[str, Any]:
