@@ -117,10 +117,21 @@ def fake_slack_server() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture()
-def fake_slack(fake_slack_server: FakeSlack) -> FakeSlack:
-    """The loopback fake Slack Web API, emptied for this test."""
+def fake_slack(fake_slack_server: FakeSlack, request: pytest.FixtureRequest) -> Iterator[FakeSlack]:
+    """The loopback fake Slack Web API, emptied for this test. The test fails if Debrief sent it
+    anything real Slack would refuse (unless marked ``slack_refusals``: it sends them on purpose)."""
     fake_slack_server.reset()
-    return fake_slack_server
+    yield fake_slack_server
+    assert_conformant(fake_slack_server, request)
+
+
+def assert_conformant(fake: FakeSlack, request: pytest.FixtureRequest) -> None:
+    """Fail the test with every violation a fake Slack recorded, naming the field and limit."""
+    if fake.violations and request.node.get_closest_marker("slack_refusals") is None:
+        pytest.fail(
+            "Debrief sent Slack what real Slack refuses:\n  " + "\n  ".join(fake.violations),
+            pytrace=False,
+        )
 
 
 SIGNING_SECRET = "test-signing-secret"

@@ -25,9 +25,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.slack_conformance import argument_problems, message_problems, view_problems
+
 JSON = dict[str, Any]
+_CONTENT = ("text", "blocks", "attachments", "metadata")  # what message_problems checks
 _JSON_ARGS = ("view", "blocks", "attachments", "metadata", "files")  # may arrive as JSON strings
-_TEXT_LIMITS = {"section": 3000, "header": 150}
 
 
 class SlackError(Exception):
@@ -51,65 +53,8 @@ def _truthy(value: Any) -> bool:
     return value in (True, 1, "1", "true")
 
 
-def _text(obj: Any) -> str:
-    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
-
-
 def _err(pointer: str, message: str) -> str:
     return f"[ERROR] {message} [json-pointer:{pointer}]"
-
-
-def _long(pointer: str, limit: int) -> str:
-    return _err(pointer, f"must be less than {limit + 1} characters")
-
-
-def _block_errors(blocks: Any, pointer: str, limit: int) -> list[str]:
-    """Slack-style validation of a list of Block Kit blocks (views and messages)."""
-    if not isinstance(blocks, list):
-        return [_err(pointer, "must provide an array")]
-    errors = [_err(pointer, f"must be less than {limit + 1} items")] if len(blocks) > limit else []
-    block_ids: set[str] = set()
-    for i, block in enumerate(blocks):
-        at = f"{pointer}/{i}"
-        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-            errors.append(_err(at, "missing required field: type"))
-            continue
-        kind, block_id = block["type"], block.get("block_id")
-        if block_id in block_ids:
-            errors.append(_err(f"{at}/block_id", f"duplicate block_id: {block_id}"))
-        if block_id is not None:
-            block_ids.add(block_id)
-        if kind in _TEXT_LIMITS and len(_text(block.get("text"))) > _TEXT_LIMITS[kind]:
-            errors.append(_long(f"{at}/text/text", _TEXT_LIMITS[kind]))
-        if kind == "section":
-            fields = block.get("fields") or []
-            if not block.get("text") and not fields:
-                errors.append(_err(at, "must provide text or fields"))
-            if len(fields) > 10:
-                errors.append(_err(f"{at}/fields", "must be less than 11 items"))
-            errors += [_long(f"{at}/fields/{j}/text", 2000) for j, f in enumerate(fields)
-                       if len(_text(f)) > 2000]  # fmt: skip
-        elements = [block.get("accessory"), block.get("element"), *(block.get("elements") or [])]
-        action_ids = [e["action_id"] for e in elements if isinstance(e, dict) and "action_id" in e]
-        errors += [_err(at, f"duplicate action_id: {a}")
-                   for a in sorted({a for a in action_ids if action_ids.count(a) > 1})]  # fmt: skip
-    return errors
-
-
-def _view_errors(view: Any) -> list[str]:
-    if not isinstance(view, dict):
-        return [_err("/view", "must provide an object")]
-    if view.get("type") not in ("modal", "home"):
-        return [_err("/view/type", "must be one of: modal, home")]
-    errors = _block_errors(view.get("blocks"), "/view/blocks", 100)
-    if view["type"] == "modal" and not _text(view.get("title")):
-        errors.append(_err("/view", "missing required field: title"))
-    errors += [_long(f"/view/{k}/text", 24) for k in ("title", "submit", "close")
-               if len(_text(view.get(k))) > 24]  # fmt: skip
-    limits = {"private_metadata": 3000, "callback_id": 255, "external_id": 255}
-    return errors + [
-        _long(f"/view/{k}", n) for k, n in limits.items() if len(view.get(k) or "") > n
-    ]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -224,6 +169,8 @@ class FakeSlack:
             self._last_post: dict[str, float] = {}  # channel -> last accepted chat.postMessage
             self.rate_limited = 0  # 429s answered by the channel_rate limit
             self.connections = 0  # TCP connections accepted
+            self.violations: list[str] = []  # what real Slack would refuse, as "method: problem"
+            self._method = ""  # the method being answered, for violation messages
 
     def add_user(self, user_id: str, name: str | None = None, tz: str = "America/New_York",
                  tz_offset: int | None = None, **extra: Any) -> JSON:  # fmt: skip
@@ -282,6 +229,7 @@ class FakeSlack:
         """Do what Slack does with an app's answer to a view_submission of ``view_id``."""
         action = answer.get("response_action")
         with self._cond:
+            self._method = "view_submission answer"
             root = self.views[view_id]["root_view_id"]
             stack = self._stacks.get(root, [])
             if action == "update":
@@ -296,6 +244,11 @@ class FakeSlack:
                 self._stacks.pop(root, None)
             elif action is None and view_id in stack:
                 stack.remove(view_id)
+
+    def record_violations(self, what: str, problems: list[str]) -> None:
+        """Remember what real Slack would refuse in an answer Debrief gave over HTTP."""
+        with self._cond:
+            self.violations += [f"{what}: {p}" for p in problems]
 
     def close_view(self, view_id: str) -> None:
         """Simulate the user closing the modal ``view_id`` belongs to (its whole stack)."""
@@ -376,7 +329,12 @@ class FakeSlack:
                     try:
                         args[key] = json.loads(args[key])
                     except ValueError:
-                        raise SlackError("invalid_arguments", f"{key}: invalid JSON") from None
+                        self._refuse(method, "invalid_arguments", [f"{key}: invalid JSON"])
+                sent = {k: v for k, v in args.items() if k != "response_url"}
+                if problems := argument_problems(method, sent):
+                    textless = any(": one of text, blocks" in p for p in problems)
+                    self._refuse(method, "no_text" if textless else "invalid_arguments", problems)
+                self._method = method
                 response: JSON = {"ok": True, **handler(args)}
                 if method == "chat.postMessage":
                     self._last_post[response["channel"]] = time.monotonic()
@@ -387,6 +345,11 @@ class FakeSlack:
             self.calls.append(Call(method, args, response, arrived or time.monotonic(), status))
             self._cond.notify_all()
             return status, headers, response
+
+    def _refuse(self, method: str, error: str, problems: list[str]) -> None:
+        """Answer as Slack would (``error`` with its messages) and remember the violation."""
+        self.violations += [f"{method}: {p}" for p in problems]
+        raise SlackError(error, *(f"[ERROR] {p}" for p in problems))
 
     @staticmethod
     def _require(args: JSON, *names: str) -> None:
@@ -404,8 +367,8 @@ class FakeSlack:
     # ------------------------------------------------------------------------- views
     def _view_arg(self, args: JSON, kind: str | None) -> JSON:
         self._require(args, "view")
-        if errors := _view_errors(args["view"]):
-            raise SlackError("invalid_arguments", *errors)
+        if problems := view_problems(args["view"]):
+            self._refuse(self._method, "invalid_arguments", problems)
         if kind and args["view"]["type"] != kind:
             raise SlackError("invalid_arguments", _err("/view/type", f"must be {kind}"))
         return dict(args["view"])
@@ -498,8 +461,11 @@ class FakeSlack:
     def _content(self, args: JSON) -> JSON:
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise SlackError("no_text")
-        if "blocks" in args and (errors := _block_errors(args["blocks"], "/blocks", 50)):
-            raise SlackError("invalid_blocks", *errors)
+        if problems := message_problems({k: v for k, v in args.items() if k in _CONTENT}):
+            blocky = any(p.startswith("/blocks") for p in problems)
+            self._refuse(
+                self._method, "invalid_blocks" if blocky else "invalid_arguments", problems
+            )
         for block in args.get("blocks") or []:
             file_id = (block.get("slack_file") or {}).get("id") if isinstance(block, dict) else None
             if file_id and not self.files.get(file_id, {}).get("completed"):

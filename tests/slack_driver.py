@@ -14,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId
 from tests.fake_slack import FakeSlack
+from tests.slack_conformance import options_problems, submission_problems
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -176,7 +177,36 @@ class SlackDriver:
         }
         response = self.payload(payload, headers=headers)
         if response.status_code == 200:
-            self.fake.apply_submission_answer(
-                view["id"], response.json() if response.content else {}
+            answer = response.json() if response.content else {}
+            self.fake.record_violations(
+                "view_submission answer", submission_problems(answer, submitted)
             )
+            self.fake.apply_submission_answer(view["id"], answer)
+        return response
+
+    def suggest(
+        self, user: str, action_id: str, value: str, *, view: dict[str, Any] | None = None
+    ) -> Any:
+        """Type `value` into an external_select (a block_suggestion, as Slack sends it), in a
+        message or in `view`; the answer is checked like everything else Debrief sends Slack."""
+        payload: dict[str, Any] = {
+            "type": "block_suggestion",
+            "user": {"id": user, "team_id": "T1"},
+            "team": {"id": "T1"},
+            "api_app_id": "A1",
+            "action_id": action_id,
+            "block_id": "b1",
+            "value": value,
+            "action_ts": str(time.time()),
+        }
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view["id"]}
+        else:
+            payload["container"] = {"type": "message", "channel_id": "D1", "message_ts": "1.2"}
+            payload["channel"] = {"id": "D1"}
+        response = self.post(urlencode({"payload": json.dumps(payload)}))
+        if response.status_code == 200:
+            answer = response.json() if response.content else None
+            self.fake.record_violations("options answer", options_problems(answer))
         return response

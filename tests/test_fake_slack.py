@@ -106,9 +106,13 @@ def test_long_title_is_rejected_with_messages(fake: FakeSlack, client: WebClient
         lambda: client.views_open(trigger_id=fake.issue_trigger(), view=modal(too_long))
     )
     assert data["error"] == "invalid_arguments"
-    assert data["response_metadata"]["messages"] == [
-        "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
-    ]
+    assert data["response_metadata"]["messages"][0] == (
+        "[ERROR] /view/title/text: modal title is 25 characters (limit 24)"
+    )
+    assert (
+        fake.violations[0]
+        == "views.open: /view/title/text: modal title is 25 characters (limit 24)"
+    )
     client.views_open(trigger_id=fake.issue_trigger(), view=modal("x" * 24))  # 24 is fine
 
 
@@ -117,13 +121,17 @@ def test_block_limits_and_ids(fake: FakeSlack, client: WebClient) -> None:
         lambda: client.views_open(trigger_id=fake.issue_trigger(), view=modal(blocks=101))
     )
     assert data["error"] == "invalid_arguments"
-    assert "must be less than 101 items" in data["response_metadata"]["messages"][0]
+    assert data["response_metadata"]["messages"][0] == (
+        "[ERROR] /view/blocks: blocks is 101 blocks (limit 100)"
+    )
     client.views_open(trigger_id=fake.issue_trigger(), view=modal(blocks=100))
 
     twice = modal()
     twice["blocks"] *= 2
     data = error_of(lambda: client.views_open(trigger_id=fake.issue_trigger(), view=twice))
-    assert "duplicate block_id: b0" in data["response_metadata"]["messages"][0]
+    assert data["response_metadata"]["messages"][0] == (
+        "[ERROR] /view/blocks/1/block_id: block_id 'b0' is not unique"
+    )
 
     blocks = modal(blocks=51)["blocks"]
     data = error_of(lambda: client.chat_postMessage(channel="C1", blocks=blocks, text="x"))

@@ -19,7 +19,7 @@ from bot.team import MAX_FLAGS, MAX_OTHERS, load_own_view, load_team_view, week_
 from models import Agent, Conversation, DraftStatus, Note, ProcessIssue, QaDraft, Rubric
 from models.base import utcnow
 from tests import factories as f
-from tests.fake_slack import _view_errors
+from tests.slack_conformance import view_problems
 
 NOW = utcnow()
 
@@ -201,7 +201,7 @@ def test_the_lead_sees_the_team_at_a_glance(session, world):
     assert (recovery.after, recovery.after_count) == (4.5, 6)
 
     view = team_home(team)
-    assert _view_errors(view) == []
+    assert view_problems(view) == []
     text = render_text(view)
     assert "CSAT 4.60 → 3.10" in text and "Kendall τ -0.80" in text
     assert coach_values(view)[0] == str(world["sarah"])
@@ -261,7 +261,7 @@ def test_a_member_sees_only_their_own_record_and_shared_notes(session, world):
     assert own.agent_name == "Becky Jones"
     assert [n.body for n in own.notes] == ["Great save on the refund call!"]
     view = own_home(own)
-    assert _view_errors(view) == []
+    assert view_problems(view) == []
     text = texts(view)
     assert "Becky Jones" in text and "Great save" in text
     for other in ("Sarah", "Omar", "Priya", "Private worry", "CSAT", "drafts", "Refunds"):
@@ -315,7 +315,7 @@ def test_limits_hold_with_500_agents_200_notes_100_flags(session, world):
     own = load_own_view(session=session, viewer=world["member"], now=NOW)
     assert own.notes_total == 101
     for view in (team_home(team, window_days=7), own_home(own)):
-        assert _view_errors(view) == []
+        assert view_problems(view) == []
         assert len(view["blocks"]) <= 100
         for block in view["blocks"]:
             assert len(block.get("text", {}).get("text", "")) <= 3000

@@ -108,6 +108,7 @@ def test_a_429_is_still_retried_after_retry_after(client, fake_slack):
     assert [c.status for c in fake_slack.calls_to("chat.postMessage")] == [429, 200]
 
 
+@pytest.mark.slack_refusals
 def test_slack_errors_arrive_as_slack_sdk_reports_them(client, fake_slack):
     with pytest.raises(SlackApiError) as raised:
         client.views_open(trigger_id="never-issued", view={"type": "modal"})
