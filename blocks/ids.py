@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -81,3 +82,13 @@ FLAG_EVENT = "debrief_flag"
 REMINDER_EVENT = "debrief_reminder"
 QA_DRAFT_EVENT = "debrief_qa_draft"
 KEEP_VALUE = "keep"
+
+
+def numbered(action: ActionId, index: int) -> str:
+    """An action id made unique within its block (Slack refuses repeats): `coach_open.2`."""
+    return f"{action}.{index}"
+
+
+def any_numbered(action: ActionId) -> re.Pattern[str]:
+    """Matches the action id itself and every `numbered` variant of it."""
+    return re.compile(rf"^{re.escape(action)}(\.\d+)?$")

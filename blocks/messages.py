@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blocks.ids import ActionId, BlockId
+from blocks.ids import ActionId, BlockId, numbered
 from blocks.kit import actions, button, escape, option, section
 from bot.agents import AgentChoice
 from bot.recovery import Recovery
@@ -47,7 +47,12 @@ def ambiguous_agent(query: str, choices: list[AgentChoice]) -> dict[str, Any]:
         "text": f"“{query}” matches {len(choices)} agents: " + ", ".join(c.name for c in choices),
         "blocks": [
             section(text),
-            actions([button(c.name, ActionId.COACH_OPEN, str(c.id)) for c in shown]),
+            actions(
+                [
+                    button(c.name, numbered(ActionId.COACH_OPEN, i), str(c.id))
+                    for i, c in enumerate(shown)
+                ]
+            ),
         ],
     }
 

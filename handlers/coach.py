@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from blocks.coach_modal import coach_modal
-from blocks.ids import ActionId
+from blocks.ids import ActionId, any_numbered
 from blocks.messages import agent_picker, picker_options
 from bot.agents import search_in_scope
 from bot.coaching import CoachRecord, open_coach_record, open_for_command
@@ -45,7 +45,7 @@ def register(app: App, deps: Deps) -> None:
             else:
                 _show(deps, client, command["trigger_id"], found)
 
-    @app.action(ActionId.COACH_OPEN)
+    @app.action(any_numbered(ActionId.COACH_OPEN))
     @app.action(ActionId.PICK_AGENT)
     def coach_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond

@@ -97,8 +97,9 @@ def test_ambiguous_name_offers_each_match_as_a_button(slack, team, fake_slack):
     [reply] = replies(fake_slack)
     buttons = reply["blocks"][1]["elements"]
     assert sorted(b["text"]["text"] for b in buttons) == ["Sarah Connor", "Sarah Lee"]
+    assert len({b["action_id"] for b in buttons}) == 2  # Slack refuses repeats in one block
     chosen = next(b for b in buttons if b["text"]["text"] == "Sarah Lee")
-    slack.click("ULEAD", ActionId.COACH_OPEN, chosen["value"])
+    slack.click("ULEAD", chosen["action_id"], chosen["value"])
     assert opened_view(fake_slack)["title"]["text"] == "Coach Sarah Lee"
 
 
