@@ -13,6 +13,7 @@ from bot.audit import record
 from bot.errors import Ambiguous, InvalidInput, NotFound, OutOfScope, UnknownAgent
 from bot.scope import Viewer
 from models import Agent, Member
+from models.agent import fold_name
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,7 +47,7 @@ def agent_snapshot(agent: Agent) -> dict[str, object]:
 
 
 def _find_by_exact_name(session: Session, name: str) -> list[Agent]:
-    return list(session.scalars(select(Agent).where(func.lower(Agent.name) == name.lower())))
+    return list(session.scalars(select(Agent).where(Agent.name_key == fold_name(name))))
 
 
 def find_agent(*, session: Session, name: str) -> Agent:
@@ -129,7 +130,7 @@ def agent_name(*, session: Session, agent_id: int) -> str:
 
 def list_agents(*, session: Session, include_inactive: bool = False) -> list[Agent]:
     """Agents by name; deactivated ones only when asked."""
-    query = select(Agent).order_by(func.lower(Agent.name), Agent.id)
+    query = select(Agent).order_by(Agent.name_key, Agent.id)
     if not include_inactive:
         query = query.where(Agent.active.is_(True))
     return list(session.scalars(query))
@@ -153,8 +154,9 @@ def deactivate_agent(*, session: Session, actor: str, name: str) -> Agent:
 
 
 def normalized_name(query: str) -> str:
-    """A typed name as SPEC §5 compares it: lowercase, single spaces, no ends."""
-    return " ".join(query.split()).lower()
+    """A typed name as SPEC §5 compares it: Unicode case-folded, single spaces, no ends (the
+    form of `Agent.name_key`)."""
+    return fold_name(query)
 
 
 def like_escaped(text: str) -> str:
@@ -167,10 +169,11 @@ def match_agents(query: str, agents: list[AgentChoice]) -> list[AgentChoice]:
     q = normalized_name(query)
     if not q:
         return []
+    keys = [(a, fold_name(a.name)) for a in agents]
     tiers = (
-        [a for a in agents if a.name.lower() == q],
-        [a for a in agents if a.name.lower().split(" ")[0] == q],
-        [a for a in agents if a.name.lower().startswith(q)],
+        [a for a, key in keys if key == q],
+        [a for a, key in keys if key.split(" ")[0] == q],
+        [a for a, key in keys if key.startswith(q)],
     )
     for tier in tiers:
         if tier:
@@ -180,11 +183,12 @@ def match_agents(query: str, agents: list[AgentChoice]) -> list[AgentChoice]:
 
 def suggest(query: str, agents: list[AgentChoice], limit: int = 3) -> list[str]:
     """Names close to what was typed, for an 'unknown agent' message."""
-    q = query.lower()
+    q = fold_name(query)
     by_key: dict[str, str] = {}
     for agent in agents:
-        by_key.setdefault(agent.name.lower(), agent.name)
-        by_key.setdefault(agent.name.lower().split(" ")[0], agent.name)
+        key = fold_name(agent.name)
+        by_key.setdefault(key, agent.name)
+        by_key.setdefault(key.split(" ")[0], agent.name)
     found: list[str] = []
     for key in difflib.get_close_matches(q, list(by_key), n=limit * 2, cutoff=0.6):
         if by_key[key] not in found:
@@ -203,7 +207,7 @@ def active_choices(*, session: Session) -> list[AgentChoice]:
     rows = session.execute(
         select(Agent.id, Agent.name)
         .where(Agent.active.is_(True))
-        .order_by(func.lower(Agent.name), Agent.id)
+        .order_by(Agent.name_key, Agent.id)
     )
     return [AgentChoice(id=row.id, name=row.name) for row in rows]
 
@@ -226,21 +230,20 @@ def search_in_scope(*, session: Session, viewer: Viewer, query: str) -> list[Age
     if not query:
         return choices
     found = match_agents(query, choices)
-    return found or [c for c in choices if query.lower() in c.name.lower()]
+    q = fold_name(query)
+    return found or [c for c in choices if q in fold_name(c.name)]
 
 
 _PREFIX = (
     select(Agent.id, Agent.name)
-    .where(Agent.active.is_(True), func.lower(Agent.name).like(bindparam("prefix"), escape="\\"))
-    .order_by(func.lower(Agent.name), Agent.id)
+    .where(Agent.active.is_(True), Agent.name_key.like(bindparam("prefix"), escape="\\"))
+    .order_by(Agent.name_key, Agent.id)
 )
 
 
 def _prefix_candidates(session: Session, query: str) -> list[AgentChoice]:
     """Active agents whose name starts with the query: every tier of SPEC §5 is among them."""
     q = normalized_name(query)
-    if not q.isascii():  # SQLite's lower() folds ASCII only: match in Python instead
-        return active_choices(session=session)
     session.flush()
     rows = session.connection().execute(_PREFIX, {"prefix": like_escaped(q) + "%"})
     return [AgentChoice(id=row.id, name=row.name) for row in rows]

@@ -307,7 +307,7 @@ def open_named_record(
     SQLite) when the name decides one agent (SPEC §5 tiers matched in SQL); otherwise
     resolve_agent answers (unknown, ambiguous, out of scope, a mention) as it would."""
     q = normalized_name(query)
-    if q and q.isascii() and mentioned_user(query) is None:  # SQLite's lower() is ASCII-only
+    if q and mentioned_user(query) is None:
         names = {
             "q": q,
             "prefix": like_escaped(q) + "%",

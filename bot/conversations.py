@@ -16,6 +16,7 @@ from bot.agents import agent_snapshot
 from bot.audit import record
 from bot.errors import InvalidInput
 from models import Agent, Conversation
+from models.agent import fold_name
 from models.base import utcnow
 
 
@@ -47,7 +48,7 @@ class AgentDirectory:
         for agent_id, name, email in session.execute(select(Agent.id, Agent.name, Agent.email)):
             if email:
                 self.by_email[email.lower()] = agent_id
-            self.by_name.setdefault(name.lower(), []).append(agent_id)
+            self.by_name.setdefault(fold_name(name), []).append(agent_id)
 
     def agent_id(self, name: str, email: str | None, *, session: Session) -> int:
         """The matching agent's id, creating the agent in `session` (the batch being written,
@@ -56,7 +57,7 @@ class AgentDirectory:
             found = self.by_email.get(email.lower())
             if found is not None:
                 return found
-        key = " ".join(name.split()).lower()
+        key = fold_name(name)
         ids = self.by_name.get(key, [])
         if len(ids) > 1:
             raise InvalidInput(

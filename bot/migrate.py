@@ -19,13 +19,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str) -> None:
-    """Bring the schema to the newest revision; safe to run twice."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema to the newest revision (or to `revision`); safe to run twice."""
     ensure_sqlite_parent(url)
     cfg = alembic_config(url)
     with get_engine(url).begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
 
 
 def is_current(url: str) -> bool:

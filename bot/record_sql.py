@@ -70,12 +70,12 @@ SELECT
 _POSTGRESQL = _record("role::text", "json_build_object", "json_build_array", "json_agg")
 _SQLITE = _record("role", "json_object", "json_array", "json_group_array")
 
-# SPEC §5 name matching for the by-name variant: active agents whose lowercased name starts with
+# SPEC §5 name matching for the by-name variant: active agents whose name key starts with
 # :prefix (a LIKE pattern), tier 1 the exact name :q, tier 2 the first name (:first, `q %`, NULL
 # when q has a space), tier 3 the prefix; `pick` is the agent when the deciding tier has one.
 _PICK = r"""
-WITH c AS (SELECT id, lower(name) AS n FROM agents
-            WHERE active AND lower(name) LIKE :prefix ESCAPE '\'),
+WITH c AS (SELECT id, name_key AS n FROM agents
+            WHERE active AND name_key LIKE :prefix ESCAPE '\'),
 t AS (SELECT id, CASE WHEN n = :q THEN 1
                       WHEN n LIKE CAST(:first AS TEXT) ESCAPE '\' THEN 2 ELSE 3 END AS tier
         FROM c),
@@ -104,7 +104,7 @@ def record_statement(dialect: str) -> TextClause:
 
 def named_record_statement(dialect: str) -> TextClause | None:
     """On PostgreSQL, the record with the agent picked by name in SQL: it takes `:q` (the
-    normalized, lowercased name), `:prefix` and `:first` (LIKE patterns) instead of `:agent_id`
+    normalized, case-folded name), `:prefix` and `:first` (LIKE patterns) instead of `:agent_id`
     and adds `picked` (the agent's id, NULL when no tier decides one agent). None on SQLite,
     which runs PICK (same parameters) and then the record by id."""
     return POSTGRESQL_BY_NAME if dialect == "postgresql" else None

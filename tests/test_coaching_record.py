@@ -180,7 +180,8 @@ def test_coach_by_name_keeps_every_answer_of_resolve_agent(session, world):
         open_named_record(db=session, slack_user_id="UNOBODY", query="nobody at all")
 
 
-NAMES = ["Sarah", "Sarah Connor", "Sarah Lee", "Sarah C Onnor", "Sara_h Percent%", "Kyle Reese"]
+NAMES = ["Sarah", "Sarah Connor", "Sarah Lee", "Sarah C Onnor", "Sara_h Percent%", "Kyle Reese",
+         "Émile Zola", "İpek Yılmaz", "Strauß Anna"]  # fmt: skip
 QUERIES = [
     "sarah",
     "SARAH",
@@ -196,6 +197,11 @@ QUERIES = [
     "k",
     "reese",
     "sarah lee x",
+    "ÉMILE",  # folded in Python and matched on the stored key, never by the database's lower()
+    "é",
+    "ipek",
+    "İPEK YILMAZ",
+    "strauss",
 ]
 
 
