@@ -21,11 +21,14 @@ from blocks.kit import (
     input_block,
     modal,
     option,
+    plain,
     section,
 )
 from bot.coaching import CoachRecord, NoteView, SampleView
 from bot.reminders import calendar_url
 
+NOTE_CALENDAR_URL_MAX = 1500  # the link in a note's header line: room left for the rest of it
+SAMPLE_LABEL_MAX = 200
 HELPDESK_NAMES = {
     "zendesk": "Zendesk",
     "intercom": "Intercom",
@@ -84,19 +87,39 @@ def _note_meta(note: NoteView, agent_name: str, link_back: str | None) -> str:
         if note.follow_up_done_at is not None:
             parts.append(f"~{due}~ done")
         else:
-            add = calendar_url(agent_name=agent_name, due_at=note.follow_up_at, link=link_back)
+            add = calendar_url(
+                agent_name=agent_name,
+                due_at=note.follow_up_at,
+                link=link_back,
+                limit=NOTE_CALENDAR_URL_MAX,
+            )
             parts.append(f":alarm_clock: {due} (<{add}|add to Google Calendar>)")
     if note.sample_label is not None:
-        parts.append(f"about {escape(note.sample_label)}")
+        parts.append(f"about {escape(clip(note.sample_label, SAMPLE_LABEL_MAX))}")
     return " · ".join(parts)
+
+
+def note_body(body: str, block_id: str | None = None) -> Block:
+    """A note's own text, whole: mrkdwn when it fits escaped, else as typed in plain text (a
+    3,000-character note full of `&` or `<` would not fit once escaped)."""
+    escaped = escape(body)
+    if len(escaped) <= SECTION_MAX:
+        return section(escaped, block_id=block_id)
+    block: Block = {"type": "section", "text": plain(body)}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
 
 
 def _note_blocks(
     note: NoteView, can_write: bool, agent_name: str, link_back: str | None
 ) -> list[Block]:
-    meta = _note_meta(note, agent_name, link_back)
-    body = clip(escape(note.body), SECTION_MAX - len(meta) - 1)
-    blocks = [section(f"{meta}\n{body}", block_id=f"note.{note.id}")]
+    # the header line goes in its own block, so however long it gets (a long name in the
+    # calendar link, a sample label) it never pushes the note's own text out
+    blocks = [
+        context(_note_meta(note, agent_name, link_back)),
+        note_body(note.body, block_id=f"note.{note.id}"),
+    ]
     if can_write:
         blocks.append(
             actions(

@@ -308,15 +308,38 @@ def send_all_due(one_pass: Callable[[], SendReport]) -> SendReport:
             return total
 
 
-def calendar_url(*, agent_name: str, due_at: datetime, link: str | None) -> str:
-    """Google Calendar's public event template: the agent's name and a link back, no note text."""
+CALENDAR_URL_MAX = 3000  # Slack's limit for a button's url; every browser takes it too
+
+
+def calendar_url(
+    *, agent_name: str, due_at: datetime, link: str | None, limit: int = CALENDAR_URL_MAX
+) -> str:
+    """Google Calendar's public event template: the agent's name and a link back, no note text.
+    The URL fits `limit` characters: the name is cut to fit, never the link (a cut link leads
+    nowhere; a link too long to fit at all is left out)."""
     start = due_at.strftime("%Y%m%dT%H%M%SZ")
     end = (due_at + timedelta(minutes=30)).strftime("%Y%m%dT%H%M%SZ")
-    params = {
-        "action": "TEMPLATE",
-        "text": f"Coaching follow-up: {agent_name}",
-        "dates": f"{start}/{end}",
-    }
-    if link:
-        params["details"] = f"Open {agent_name}'s coaching record in Slack: {link}"
-    return "https://calendar.google.com/calendar/render?" + urlencode(params)
+
+    def built(name: str, back: str | None) -> str:
+        params = {
+            "action": "TEMPLATE",
+            "text": f"Coaching follow-up: {name}",
+            "dates": f"{start}/{end}",
+        }
+        if back:
+            params["details"] = f"Open {name}'s coaching record in Slack: {back}"
+        return "https://calendar.google.com/calendar/render?" + urlencode(params)
+
+    for back in (link, None) if link else (None,):
+        # the URL grows with the name: find the longest cut of it that fits
+        shortest, longest = 0, len(agent_name)
+        if len(built(clip(agent_name, shortest), back)) > limit:
+            continue
+        while shortest < longest:
+            middle = (shortest + longest + 1) // 2
+            if len(built(clip(agent_name, middle), back)) <= limit:
+                shortest = middle
+            else:
+                longest = middle - 1
+        return built(clip(agent_name, shortest), back)
+    raise ValueError(f"a calendar URL can't fit {limit} characters")

@@ -5,4 +5,6 @@ from __future__ import annotations
 
 def clip(text: str, limit: int) -> str:
     """Text cut to at most `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    return "" if limit < 1 else text[: limit - 1].rstrip() + "…"

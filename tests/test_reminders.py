@@ -15,7 +15,8 @@ from blocks.ids import ActionId, BlockId
 from bot.db import session_scope
 from bot.followups import day_not_before, follow_up_instant
 from bot.notes import archive_note, create_note, edit_note
-from bot.reminders import LEASE, SendReport, claim_due, send_all_due, send_due
+from bot.reminders import LEASE, SendReport, calendar_url, claim_due, send_all_due, send_due
+from bot.text import clip
 from handlers.app import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Member, Note, Reminder, ReminderStatus
@@ -335,3 +336,38 @@ def test_passes_run_until_nothing_is_due_or_only_failures_are_left():
     assert (total.claimed, total.sent, total.found_sent, total.failed) == (7, 3, 1, 3)
     assert total.lateness == [1.0, 2.0]
     assert send_all_due(lambda: SendReport()).claimed == 0
+
+
+LONG_NAME = ("王小明" * 60 + " 🧑‍💼✨" * 5)[:200]  # 200 characters, 9 URL characters each
+
+
+def test_a_calendar_url_fits_slack_by_cutting_the_name_never_the_link():
+    link = "https://slack.com/app_redirect?app=A00APP001&team=T00FAKE01"
+    due = datetime(2026, 12, 14, 9, tzinfo=UTC)
+    url = calendar_url(agent_name=LONG_NAME, due_at=due, link=link)
+    query = parse_qs(urlsplit(url).query)
+    assert len(url) <= 3000
+    assert query["details"][0].endswith(f"coaching record in Slack: {link}")  # the link, whole
+    shown = query["text"][0].removeprefix("Coaching follow-up: ")
+    assert shown.endswith("…") and LONG_NAME.startswith(shown[:-1])
+    # the longest cut that fits: one more character would not
+    longer = clip(LONG_NAME, len(shown) + 1)
+    assert len(calendar_url(agent_name=longer, due_at=due, link=link, limit=10_000)) > 3000
+    short = calendar_url(agent_name="Sarah Connor", due_at=due, link=link)
+    assert parse_qs(urlsplit(short).query)["text"] == ["Coaching follow-up: Sarah Connor"]
+    without = calendar_url(agent_name="Sam", due_at=due, link="https://x.example/" + "y" * 3000)
+    assert "details" not in parse_qs(urlsplit(without).query)  # a link that can't fit is left out
+
+
+def test_a_reminder_for_an_agent_with_a_long_non_latin_name_is_accepted(
+    settings, fake_slack, session
+):
+    f.member(session, "ULEAD", "owner")
+    agent = f.agent(session, LONG_NAME, lead="ULEAD")
+    session.commit()
+    fake_slack.add_user("ULEAD")
+    make_due(settings.database_url, {"lead": f.viewer(session, "ULEAD"), "sarah": agent.id})
+    assert run(settings, fake_slack).sent == 1  # before: refused for good, every retry
+    [dm] = posted(fake_slack)
+    buttons = next(b for b in dm.args["blocks"] if b.get("block_id") == BlockId.REMINDER_ACTIONS)
+    assert len(buttons["elements"][-1]["url"]) <= 3000

@@ -321,10 +321,21 @@ def test_an_expired_trigger_is_explained_not_swallowed(slack, team, fake_slack):
     assert "expired_trigger_id" in reply["text"] and "try again" in reply["text"]
 
 
-def test_a_longest_note_still_fits_slacks_section_limit(slack, team, fake_slack, session):
-    f.note(session, f.viewer(session, "ULEAD"), team["sarah"], body="<&>" * 1000)
+def test_a_longest_note_is_shown_whole_within_slacks_section_limit(
+    slack, team, fake_slack, session
+):
+    lead = f.viewer(session, "ULEAD")
+    f.note(session, lead, team["sarah"], body="<&>" * 1000)  # 15,000 characters escaped
+    f.note(session, lead, team["sarah"], body="*Bold* & <kind> " * 100)  # 2,600 escaped: fits
     session.commit()
     slack.command("ULEAD", "Sarah Connor")
     view = opened_view(fake_slack)
-    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
-    assert "&lt;&amp;&gt;" in text_of(view)
+    bodies = {
+        b["block_id"]: b["text"]
+        for b in view["blocks"]
+        if b.get("block_id", "").startswith("note.")
+    }
+    assert sorted(t["type"] for t in bodies.values()) == ["mrkdwn", "plain_text"]
+    assert {"type": "plain_text", "text": "<&>" * 1000} in bodies.values()  # whole, as typed
+    escaped = "*Bold* &amp; &lt;kind&gt; " * 100
+    assert {"type": "mrkdwn", "text": escaped.rstrip()} in bodies.values()
