@@ -12,6 +12,7 @@ from blocks.kit import (
     escape,
     header,
     image,
+    message,
     section,
 )
 from blocks.messages import recovery_figures
@@ -65,11 +66,9 @@ def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dic
     if chart_file_id is not None:
         blocks.append(image(chart_file_id, view.chart_title or "Weekly CSAT"))
     assert len(blocks) <= MESSAGE_MAX_BLOCKS
-    return {
-        "text": (
-            f"Your coaching week: {len(view.flags_raised)} flags raised, "
-            f"{view.notes_written} notes, {view.queue} QA drafts waiting"
-        ),
-        "blocks": blocks,
-        "metadata": {"event_type": DIGEST_EVENT, "event_payload": {"week_key": view.week_key}},
-    }
+    return message(
+        f"Your coaching week: {len(view.flags_raised)} flags raised, "
+        f"{view.notes_written} notes, {view.queue} QA drafts waiting",
+        blocks,
+        metadata={"event_type": DIGEST_EVENT, "event_payload": {"week_key": view.week_key}},
+    )

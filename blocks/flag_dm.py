@@ -16,6 +16,7 @@ from blocks.kit import (
     header,
     image,
     input_block,
+    message,
     modal,
     option,
     section,
@@ -98,11 +99,11 @@ def flag_message(view: FlagView, *, chart_file_id: str | None = None) -> dict[st
             block_id=BlockId.FLAG_ACTIONS,
         )
     )
-    return {
-        "text": f"{view.agent_name}'s CSAT is sliding: {view.baseline:.2f} → {view.current:.2f}",
-        "blocks": blocks,
-        "metadata": {"event_type": FLAG_EVENT, "event_payload": {"flag_id": view.flag_id}},
-    }
+    return message(
+        f"{view.agent_name}'s CSAT is sliding: {view.baseline:.2f} → {view.current:.2f}",
+        blocks,
+        metadata={"event_type": FLAG_EVENT, "event_payload": {"flag_id": view.flag_id}},
+    )
 
 
 def dismissed_message(original: dict[str, Any], *, by: str, reason: str) -> dict[str, Any]:

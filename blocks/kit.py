@@ -32,6 +32,16 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+NOTIFICATION_MAX = 3000  # a message's top-level text: Slack advises ≤ 4,000, truncates at 40,000
+
+
+def message(text: str, blocks: list[Block], **extra: Any) -> dict[str, Any]:
+    """A message: its blocks and the top-level `text` Slack shows in notifications and reads
+    to screen readers. Slack formats that text as mrkdwn too, so it is escaped like the blocks
+    are: a name, tag or note can never become @channel, a mention or a disguised link."""
+    return {"text": escape(clip(text, NOTIFICATION_MAX)), "blocks": blocks, **extra}
+
+
 def header(text: str) -> Block:
     """A header block."""
     return {"type": "header", "text": plain(text, 150)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from blocks.ids import ActionId, BlockId, numbered
-from blocks.kit import actions, button, escape, option, section
+from blocks.kit import actions, button, escape, message, option, section
 from bot.agents import AgentChoice
 from bot.recovery import Recovery
 
@@ -21,7 +21,7 @@ def coach_button(agent_id: int, label: str = "Coach") -> dict[str, Any]:
 
 def text_reply(text: str) -> dict[str, Any]:
     """A plain ephemeral reply."""
-    return {"text": text, "blocks": [section(escape(text))]}
+    return message(text, [section(escape(text))])
 
 
 def unknown_agent(query: str, suggestions: list[str]) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def unknown_agent(query: str, suggestions: list[str]) -> dict[str, Any]:
     else:
         text = f"I couldn't find an agent matching “{escape(query)}”.{hint}"
         fallback = f"No agent matches “{query}”."
-    return {"text": fallback, "blocks": [section(text)]}
+    return message(fallback, [section(text)])
 
 
 def ambiguous_agent(query: str, choices: list[AgentChoice]) -> dict[str, Any]:
@@ -43,9 +43,11 @@ def ambiguous_agent(query: str, choices: list[AgentChoice]) -> dict[str, Any]:
     text = f"“{escape(query)}” matches {len(choices)} agents. Which one?"
     if len(choices) > len(shown):
         text += f" (showing {len(shown)}; type more of the name to narrow it down)"
-    return {
-        "text": f"“{query}” matches {len(choices)} agents: " + ", ".join(c.name for c in choices),
-        "blocks": [
+    names = ", ".join(c.name for c in shown)
+    more = len(choices) - len(shown)
+    return message(
+        f"“{query}” matches {len(choices)} agents: {names}" + (f" and {more} more" if more else ""),
+        [
             section(text),
             actions(
                 [
@@ -54,7 +56,7 @@ def ambiguous_agent(query: str, choices: list[AgentChoice]) -> dict[str, Any]:
                 ]
             ),
         ],
-    }
+    )
 
 
 def agent_picker(choices: list[AgentChoice]) -> dict[str, Any]:
@@ -76,16 +78,16 @@ def agent_picker(choices: list[AgentChoice]) -> dict[str, Any]:
             "placeholder": {"type": "plain_text", "text": "Type a name"},
             "min_query_length": 1,
         }
-    return {
-        "text": "Whose coaching record do you want to open?",
-        "blocks": [
+    return message(
+        "Whose coaching record do you want to open?",
+        [
             section(
                 "Whose coaching record do you want to open?",
                 accessory=element,
                 block_id=BlockId.PICKER,
             )
         ],
-    }
+    )
 
 
 def picker_options(choices: list[AgentChoice]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from blocks.kit import (
     escape,
     header,
     input_block,
+    message,
     modal,
     option,
     section,
@@ -164,11 +165,11 @@ def draft_message(view: DraftView) -> dict[str, Any]:
                 block_id=BlockId.QA_ACTIONS,
             )
         )
-    return {
-        "text": f"QA draft for {view.agent_name} ({view.helpdesk} {view.external_id})",
-        "blocks": blocks,
-        "metadata": {"event_type": QA_DRAFT_EVENT, "event_payload": {"draft_id": view.draft_id}},
-    }
+    return message(
+        f"QA draft for {view.agent_name} ({view.helpdesk} {view.external_id})",
+        blocks,
+        metadata={"event_type": QA_DRAFT_EVENT, "event_payload": {"draft_id": view.draft_id}},
+    )
 
 
 def settled_message(view: DraftView) -> dict[str, Any]:

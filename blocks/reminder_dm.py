@@ -7,7 +7,7 @@ from typing import Any
 
 from blocks.dates import slack_date
 from blocks.ids import REMINDER_EVENT, ActionId, BlockId
-from blocks.kit import Block, actions, button, context, escape, option, section
+from blocks.kit import Block, actions, button, context, escape, message, option, section
 from bot.reminders import ReminderView
 
 
@@ -53,14 +53,11 @@ def reminder_message(view: ReminderView, *, calendar_url: str) -> dict[str, Any]
             block_id=BlockId.REMINDER_ACTIONS,
         ),
     ]
-    return {
-        "text": f"Time to follow up with {view.agent_name}",
-        "blocks": blocks,
-        "metadata": {
-            "event_type": REMINDER_EVENT,
-            "event_payload": {"reminder_id": view.reminder_id},
-        },
-    }
+    return message(
+        f"Time to follow up with {view.agent_name}",
+        blocks,
+        metadata={"event_type": REMINDER_EVENT, "event_payload": {"reminder_id": view.reminder_id}},
+    )
 
 
 def done_outcome(user: str) -> str:
