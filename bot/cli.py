@@ -387,3 +387,7 @@ register_qa(main)
 from bot.cli_metrics import register as register_metrics  # noqa: E402  (the metrics command lives beside this module)
 
 register_metrics(main)
+
+from bot.cli_digest import register as register_digest  # noqa: E402  (the digest command lives beside this module)
+
+register_digest(main)

@@ -105,15 +105,16 @@ def is_due(local: datetime) -> bool:
 
 
 def due_leads(
-    *, session: Session, now: datetime, zone_of: Callable[[str], str | None]
+    *, session: Session, now: datetime, zone_of: Callable[[str], str | None], every: bool = False
 ) -> list[tuple[str, str, int]]:
-    """(lead, week, week key) of the leads whose Monday 09:00 has come; zones cached a week."""
+    """(lead, week, week key) of the leads whose Monday 09:00 has come (with `every`, of every
+    lead, whatever their day and hour: their own current week); zones cached a week."""
     due = []
     for lead in leads(session):
         user = lead.slack_user_id
         zone = member_zone(member=lead, slack_user_id=user, lookup=zone_of, now=now)
         local = now.astimezone(ZoneInfo(zone or "UTC"))
-        if is_due(local):
+        if every or is_due(local):
             week, key = iso_week(local)
             due.append((user, week, key))
     return due
@@ -141,8 +142,18 @@ def _lock(session: Session, lead: str, week: str) -> None:
     )
 
 
-def claim(session: Session, lead: str, week: str, now: datetime) -> tuple[int | None, bool]:
-    """Claim this lead's week; returns (the claim's event id or None, an earlier try may have sent)."""
+@dataclass(frozen=True)
+class Claim:
+    """A try at one lead's week: `event_id` when it is ours to send, else why not."""
+
+    event_id: int | None
+    maybe_sent: bool = False  # an earlier try may have posted it: look in the DM first
+    already_sent: bool = False
+    busy_until: datetime | None = None  # another try holds it until then
+
+
+def claim(session: Session, lead: str, week: str, now: datetime) -> Claim:
+    """Claim this lead's week, unless it was sent or another try holds it within its lease."""
     _lock(session, lead, week)
     existing = _sends(session, lead, week, now)
     if not existing:
@@ -153,18 +164,18 @@ def claim(session: Session, lead: str, week: str, now: datetime) -> tuple[int | 
         )
         session.add(row)
         session.flush()
-        return row.id, False
+        return Claim(row.id)
     row = existing[0]
     payload = dict(row.payload)
     if payload.get("sentAt"):
-        return None, False
+        return Claim(None, already_sent=True)
     claimed = datetime.fromisoformat(str(payload.get("claimedAt")))
     if claimed >= now - LEASE:
-        return None, False
+        return Claim(None, busy_until=claimed + LEASE)
     payload["claimedAt"] = now.isoformat()
     row.payload = payload
     session.flush()
-    return row.id, True
+    return Claim(row.id, maybe_sent=True)
 
 
 def _confirm(session: Session, event_id: int, now: datetime, channel: str, ts: str) -> None:
@@ -302,7 +313,17 @@ class DigestReport:
     sent: int = 0
     found_sent: int = 0
     failed: int = 0
-    leads: list[str] = field(default_factory=list)
+    leads: list[str] = field(default_factory=list)  # sent (or found sent) this pass
+    already_sent: list[str] = field(default_factory=list)  # by an earlier pass this week
+    busy: dict[str, datetime] = field(default_factory=dict)  # another try's, until its lease ends
+    failures: dict[str, str] = field(default_factory=dict)  # lead -> what went wrong
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, in one line: Slack's error code when Slack answered."""
+    response: Any = getattr(exc, "response", None)
+    error = response.get("error") if response is not None and hasattr(response, "get") else None
+    return str(error) if error else (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 def send_digests(
@@ -311,16 +332,23 @@ def send_digests(
     notifier: DigestNotifier,
     zone_of: Callable[[str], str | None],
     now: datetime,
+    every: bool = False,
 ) -> DigestReport:
-    """DM this week's digest to every lead whose Monday 09:00 has come, once each."""
+    """DM this week's digest to every lead whose Monday 09:00 has come (with `every`, to every
+    lead now), once each per week."""
     report = DigestReport()
     with session_factory() as session:
-        due = due_leads(session=session, now=now, zone_of=zone_of)
+        due = due_leads(session=session, now=now, zone_of=zone_of, every=every)
     report.due = len(due)
     for lead, week, key in due:
         with session_factory() as session:
-            event_id, maybe_sent = claim(session, lead, week, now)
+            taken = claim(session, lead, week, now)
+        event_id, maybe_sent = taken.event_id, taken.maybe_sent
         if event_id is None:
+            if taken.already_sent:
+                report.already_sent.append(lead)
+            elif taken.busy_until is not None:
+                report.busy[lead] = taken.busy_until
             continue
         try:
             with session_factory() as session:
@@ -332,9 +360,10 @@ def send_digests(
                 report.sent += 1
             else:
                 report.found_sent += 1
-        except Exception:  # the claim stays: after the lease, a later run checks history first
+        except Exception as exc:  # the claim stays: after the lease, a later run checks history
             log.exception("could not send the weekly digest to %s; it will be retried", lead)
             report.failed += 1
+            report.failures[lead] = _reason(exc)
             continue
         with session_factory() as session:
             _confirm(session, event_id, now, channel, ts)

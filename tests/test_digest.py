@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
+from click.testing import CliRunner
+from freezegun import freeze_time
 from sqlalchemy import select, update
 
 from blocks.digest import DIGEST_EVENT, digest_message
+from bot.cli import main
 from bot.db import session_scope
 from bot.digest import (
     EVENT,
@@ -274,3 +277,65 @@ def test_which_leads_are_due_is_one_query_however_many_leads(session, count_quer
         return counted.count
 
     assert counted_for(2) == counted_for(8) == 1
+
+
+@pytest.fixture()
+def cli(settings, monkeypatch, tmp_path):
+    """`debrief …` against the test database and the fake Slack."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "DATABASE_URL": settings.database_url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": "unused",
+        "SLACK_API_URL": settings.slack_api_url,
+        "DEBRIEF_SLACK_MAX_RETRIES": "0",
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    return partial(CliRunner().invoke, main, catch_exceptions=False)
+
+
+def test_digest_send_now_sends_every_lead_once_a_week(team, cli, fake_slack):
+    first = cli(["digest", "send", "--now"])
+    assert first.exit_code == 0, first.output
+    assert "2 leads, 2 sent now" in first.output
+    assert len(digests(fake_slack, "ULONDON")) == 1 and len(digests(fake_slack, "UTOKYO")) == 1
+    again = cli(["digest", "send", "--now"])
+    assert again.exit_code == 0
+    assert "ULONDON already has this week's digest" in again.output
+    assert len(digests(fake_slack, "ULONDON")) == 1  # once per lead and week
+
+
+def test_digest_send_that_fails_says_so_in_one_line_and_can_be_resent(
+    team, cli, fake_slack, settings
+):
+    fake_slack.fail_next("chat.postMessage", error="not_in_channel")
+    failed = cli(["digest", "send", "--now"])
+    assert failed.exit_code == 1
+    [line] = failed.stderr.strip().splitlines()
+    assert "could not send the digest to" in line and "(not_in_channel)" in line
+    assert "run this again in 10 minutes" in line
+    busy = cli(["digest", "send", "--now"])  # within the failed try's lease: not sent twice
+    assert busy.exit_code == 0 and "1 being sent by another run" in busy.output
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    report = send_digests(
+        session_factory=partial(session_scope, settings.database_url),
+        notifier=SlackDigestNotifier(slack_client(settings, fake_slack.token)),
+        zone_of=lambda _: "UTC",
+        now=later,
+        every=True,
+    )  # after the lease, the resend goes out (the DM's history is checked first)
+    assert report.sent == 1
+    assert len(digests(fake_slack, "ULONDON")) == 1 and len(digests(fake_slack, "UTOKYO")) == 1
+
+
+@freeze_time("2026-12-08 10:00:00")  # a Tuesday everywhere
+def test_digest_send_without_now_sends_only_to_leads_whose_monday_has_come(team, cli, fake_slack):
+    answer = cli(["digest", "send"])
+    assert answer.exit_code == 0 and "no lead is due" in answer.output
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_digest_send_needs_slack_credentials(team, cli, monkeypatch):
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    answer = cli(["digest", "send", "--now"])
+    assert answer.exit_code != 0 and "SLACK_BOT_TOKEN" in answer.stderr
