@@ -103,7 +103,12 @@ def test_features_and_settings(manifest: dict[str, Any]) -> None:
     }
     assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
     assert settings["event_subscriptions"]["request_url"] == URL
-    assert settings["interactivity"] == {"is_enabled": True, "request_url": URL}
+    # the options load URL: without it an external_select never loads in HTTP mode
+    assert settings["interactivity"] == {
+        "is_enabled": True,
+        "request_url": URL,
+        "message_menu_options_url": URL,
+    }
     assert settings["socket_mode_enabled"] is False
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
@@ -162,6 +167,9 @@ BROKEN = {
     "command without its slash": _set("features.slash_commands.0.command", "coach"),
     "request url that is not a url": _set("settings.event_subscriptions.request_url", "debrief"),
     "interactivity without is_enabled": _drop("settings.interactivity.is_enabled"),
+    "options load url that is not a url": _set(
+        "settings.interactivity.message_menu_options_url", "/slack/events"
+    ),
     "boolean written as a string": _set("features.app_home.home_tab_enabled", "yes"),
     "bot event listed twice": _set(
         "settings.event_subscriptions.bot_events", ["app_home_opened", "app_home_opened"]
