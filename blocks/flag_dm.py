@@ -23,7 +23,7 @@ from blocks.kit import (
 )
 from blocks.messages import coach_button
 from bot.deliveries import FlagView
-from bot.flags import DISMISS_REASONS
+from bot.flags import DISMISS_NOTE_MAX, DISMISS_REASONS
 
 
 class TrendFigures(Protocol):
@@ -130,7 +130,7 @@ def dismiss_modal(
     note = {
         "type": "plain_text_input",
         "action_id": ActionId.DISMISS_NOTE,
-        "max_length": 500,
+        "max_length": DISMISS_NOTE_MAX,
         "placeholder": {"type": "plain_text", "text": "Anything the team should know"},
     }
     return modal(

@@ -22,6 +22,10 @@ DISMISS_REASONS = {
     "outage": "Known outage or incident",
     "other": "Other",
 }
+DISMISS_REASON_MAX = 500  # the stored "label: note"
+# the longest label, ": ", then the note must fit the stored reason
+DISMISS_NOTE_MAX = 450
+assert max(map(len, DISMISS_REASONS.values())) + 2 + DISMISS_NOTE_MAX <= DISMISS_REASON_MAX
 
 
 @dataclass
@@ -121,8 +125,8 @@ def dismiss_flag(
     note = note.strip()
     if reason == "other" and not note:
         raise InvalidInput("note", "Say why, in a few words.")
-    if len(note) > 500:
-        raise InvalidInput("note", "Keep the reason under 500 characters.")
+    if len(note) > DISMISS_NOTE_MAX:
+        raise InvalidInput("note", f"Keep the note to {DISMISS_NOTE_MAX} characters.")
     if flag.dismissed_at is None:
         label = DISMISS_REASONS[reason] + (f": {note}" if note else "")
         flag.dismissed_at, flag.dismissed_by, flag.dismiss_reason = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -10,13 +11,17 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal
 from blocks.ids import ActionId, any_numbered
 from blocks.messages import agent_picker, picker_options
-from bot.agents import search_in_scope
+from bot.agents import AgentChoice, search_in_scope
 from bot.coaching import CoachRecord, open_coach_record, open_for_command
+from bot.db import DatabaseUnavailable
+from bot.errors import DebriefError
 from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import id_value
 from handlers.replies import ephemeral, explained
 from handlers.views import open_view
+
+log = logging.getLogger(__name__)
 
 
 def _show(deps: Deps, client: WebClient, trigger_id: str, record: CoachRecord) -> None:
@@ -64,6 +69,9 @@ def register(app: App, deps: Deps) -> None:
 
     @app.options(ActionId.PICK_AGENT)
     def search_agents(ack: Ack, body: dict[str, Any]) -> None:
+        # Slack shows whatever this answers, within 3 seconds: always answer, with nothing
+        # when there is nothing to offer this person (not a member) or the database is away
+        found: list[AgentChoice] = []
         try:
             with deps.read_session() as session:
                 found = search_in_scope(
@@ -71,9 +79,12 @@ def register(app: App, deps: Deps) -> None:
                     viewer=viewer_for(session=session, slack_user_id=body["user"]["id"]),
                     query=body.get("value") or "",
                 )
+        except DebriefError:
+            pass
+        except DatabaseUnavailable as exc:
+            log.error("database unreachable while searching agents: %s", exc)
         except Exception:
-            ack(options=[])
-            raise
+            log.exception("searching agents failed; answered with no options")
         ack(options=picker_options(found))
 
     @app.action(ActionId.SAMPLE_LINK)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from blocks.coach_modal import coach_modal, pin_modal
 from blocks.ids import ActionId, BlockId, CallbackId
+from blocks.messages import text_reply
 from bot.ai.summarizer import summarizer_for
 from bot.db import DatabaseUnavailable, session_scope
 from bot.errors import DebriefError, InvalidInput
@@ -47,7 +48,7 @@ def _form(values: dict[str, Any]) -> tuple[str, str, float | None]:
 
 
 def _tell(client: WebClient, user: str, text: str) -> None:
-    client.chat_postMessage(channel=open_dm(client, user), text=text)
+    client.chat_postMessage(channel=open_dm(client, user), **text_reply(text))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -20,6 +20,7 @@ from handlers.app import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base
 from tests.fake_slack import FakeSlack
+from tests.slack_conformance import HEADROOM
 from tests.slack_driver import SlackDriver, TrackingExecutor
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -159,3 +160,12 @@ def slack(settings: Settings, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
     executor.shutdown(wait=True)
     if isinstance(bolt.client, KeepAliveWebClient):
         bolt.client.close()  # its connections would otherwise wait for the garbage collector
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After the run: what the conformance suite checked per Slack surface, and how close to
+    Slack's limits the largest payloads came."""
+    for title, lines in HEADROOM.kept:
+        terminalreporter.section(f"Slack conformance ({title})")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -57,6 +57,23 @@ def _err(pointer: str, message: str) -> str:
     return f"[ERROR] {message} [json-pointer:{pointer}]"
 
 
+def _message_surface(method: str, args: JSON) -> str:
+    """A name for what a message is, for HEADROOM: its metadata's event type, else the first
+    action or block id in it, else its text's first words."""
+    meta = args.get("metadata")
+    if isinstance(meta, dict) and meta.get("event_type"):
+        return f"{method} {meta['event_type']}"
+    for block in args.get("blocks") or []:
+        if not isinstance(block, dict):
+            continue
+        elements = [block.get("accessory"), *(block.get("elements") or [])]
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id"):
+                return f"{method} {element['action_id'].split('.')[0]}"
+    words = " ".join(str(args.get("text") or "").split()[:3])
+    return f"{method} “{words[:24]}…”"
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSlack  # set on a per-server subclass by FakeSlack.start()
     protocol_version = (
@@ -367,7 +384,9 @@ class FakeSlack:
     # ------------------------------------------------------------------------- views
     def _view_arg(self, args: JSON, kind: str | None) -> JSON:
         self._require(args, "view")
-        if problems := view_problems(args["view"]):
+        view = args["view"]
+        named = view.get("callback_id") or view.get("type") if isinstance(view, dict) else "?"
+        if problems := view_problems(view, surface=f"{self._method} {named}"):
             self._refuse(self._method, "invalid_arguments", problems)
         if kind and args["view"]["type"] != kind:
             raise SlackError("invalid_arguments", _err("/view/type", f"must be {kind}"))
@@ -461,7 +480,8 @@ class FakeSlack:
     def _content(self, args: JSON) -> JSON:
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise SlackError("no_text")
-        if problems := message_problems({k: v for k, v in args.items() if k in _CONTENT}):
+        content = {k: v for k, v in args.items() if k in _CONTENT}
+        if problems := message_problems(content, surface=_message_surface(self._method, args)):
             blocky = any(p.startswith("/blocks") for p in problems)
             self._refuse(
                 self._method, "invalid_blocks" if blocky else "invalid_arguments", problems

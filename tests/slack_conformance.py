@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ class _Walk:
 
     problems: list[str] = field(default_factory=list)
     block_ids: Counter[str] = field(default_factory=Counter)
+    sizes: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # what -> largest seen
 
     def add(self, pointer: str, message: str) -> None:
         self.problems.append(f"{pointer}: {message}")
@@ -95,6 +97,68 @@ class _Walk:
     ) -> None:
         if size > limit:
             self.add(pointer, f"{what} is {size} {unit} (limit {limit})")
+        seen = self.sizes.get(what)
+        if seen is None or size / limit > seen[0] / seen[1]:
+            self.sizes[what] = (size, limit, pointer)
+
+
+class Headroom:
+    """Per surface: how many payloads were checked and, for each limit, the closest any came
+    to it (figure, limit and where). The conformance suite prints it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.kept: list[tuple[str, list[str]]] = []
+        self.reset()
+
+    def keep(self, title: str) -> None:
+        """Keep the report so far under `title`, for the end of the test run."""
+        self.kept.append((title, self.report()))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.checked: Counter[str] = Counter()
+            self.calls: Counter[str] = Counter()  # Web API method -> calls checked
+            self.closest: dict[str, dict[str, tuple[int, int, str]]] = {}
+
+    def add(self, surface: str, walk: _Walk) -> None:
+        with self._lock:
+            self.checked[surface] += 1
+            mine = self.closest.setdefault(surface, {})
+            for what, (size, limit, pointer) in walk.sizes.items():
+                seen = mine.get(what)
+                if seen is None or size / limit > seen[0] / seen[1]:
+                    mine[what] = (size, limit, pointer)
+
+    def total(self) -> int:
+        """Payloads checked so far, every surface together."""
+        with self._lock:
+            return sum(self.checked.values())
+
+    def call(self, method: str) -> None:
+        with self._lock:
+            self.calls[method] += 1
+
+    def report(self, top: int = 3) -> list[str]:
+        """One line per surface: payloads checked and the `top` limits it came closest to."""
+        with self._lock:
+            lines = []
+            for surface in sorted(self.checked):
+                nearest = sorted(
+                    self.closest.get(surface, {}).items(),
+                    key=lambda item: item[1][0] / item[1][1],
+                    reverse=True,
+                )[:top]
+                figures = "; ".join(
+                    f"{what} {size:,}/{limit:,} ({size / limit:.0%})"
+                    for what, (size, limit, _) in nearest
+                )
+                lines.append(f"{surface}: {self.checked[surface]} checked; closest: {figures}")
+            calls = ", ".join(f"{m} {n}" for m, n in sorted(self.calls.items()))
+            return [*lines, f"Web API calls checked against the method reference: {calls}"]
+
+
+HEADROOM = Headroom()
 
 
 # ---------------------------------------------------------------- slack_sdk's own models
@@ -423,8 +487,9 @@ def _blocks(walk: _Walk, blocks: Any, pointer: str, *, most: int, in_view: bool)
 
 
 # ---------------------------------------------------------------------------- surfaces
-def view_problems(view: Any, pointer: str = "/view") -> list[str]:
-    """A modal or home view as views.open/push/update/publish or a submission answer sends it."""
+def view_problems(view: Any, pointer: str = "/view", surface: str | None = None) -> list[str]:
+    """A modal or home view as views.open/push/update/publish or a submission answer sends it
+    (`surface`: the name its sizes are kept under in HEADROOM)."""
     walk = _Walk()
     if not isinstance(view, dict):
         return [f"{pointer}: a view must be an object"]
@@ -467,10 +532,12 @@ def view_problems(view: Any, pointer: str = "/view") -> list[str]:
     # with a stand-in block (View insists on 1–100), its count checked by the walk
     stand_in = {**view, "blocks": [{"type": "divider"}]}
     walk.problems += _model(_view_model, stand_in, pointer)
+    if surface is not None:
+        HEADROOM.add(surface, walk)
     return walk.problems
 
 
-def message_problems(message: Any, pointer: str = "") -> list[str]:
+def message_problems(message: Any, pointer: str = "", surface: str | None = None) -> list[str]:
     """The content of chat.postMessage / chat.update / chat.postEphemeral / a response_url
     reply: text, blocks, attachments and metadata."""
     walk = _Walk()
@@ -493,6 +560,8 @@ def message_problems(message: Any, pointer: str = "") -> list[str]:
         walk.add(pointer or "/", "a message needs text, blocks or attachments")
     if "metadata" in message:
         walk.problems += metadata_problems(message["metadata"], f"{pointer}/metadata")
+    if surface is not None:
+        HEADROOM.add(surface, walk)
     return walk.problems
 
 
@@ -511,7 +580,7 @@ def metadata_problems(metadata: Any, pointer: str = "/metadata") -> list[str]:
     return problems
 
 
-def options_problems(answer: Any) -> list[str]:
+def options_problems(answer: Any, surface: str | None = None) -> list[str]:
     """An answer to a block_suggestion (an external_select's options load)."""
     walk = _Walk()
     if not isinstance(answer, dict):
@@ -528,10 +597,12 @@ def options_problems(answer: Any) -> list[str]:
             walk.problems += _model(_option_model, option, f"/options/{i}")
     if unknown := set(answer) - {"options", "option_groups"}:
         walk.add("/", f"unknown keys {sorted(unknown)}")
+    if surface is not None:
+        HEADROOM.add(surface, walk)
     return walk.problems
 
 
-def submission_problems(answer: Any, submitted: JSON) -> list[str]:
+def submission_problems(answer: Any, submitted: JSON, surface: str | None = None) -> list[str]:
     """An answer to a view_submission: empty (close), or a response_action."""
     if answer in (None, {}, ""):
         return []
@@ -557,7 +628,7 @@ def submission_problems(answer: Any, submitted: JSON) -> list[str]:
         ]
         return problems
     if action in ("update", "push"):
-        return view_problems(answer.get("view"), "/view") + (
+        return view_problems(answer.get("view"), "/view", surface) + (
             ["/view/type: a submission answer shows a modal"]
             if isinstance(answer.get("view"), dict) and answer["view"].get("type") != "modal"
             else []
@@ -634,6 +705,7 @@ def argument_problems(method: str, args: JSON) -> list[str]:
     """The arguments of one Web API call (or response_url post) against Slack's reference."""
     if method not in METHODS:
         return [f"{method}: not a method Debrief is known to call (add it from Slack's reference)"]
+    HEADROOM.call(method)
     required, optional = METHODS[method]
     problems = [f"{method}: missing required argument {name}" for name in sorted(required)
                 if args.get(name) in (None, "")]  # fmt: skip

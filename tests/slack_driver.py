@@ -14,7 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId
 from tests.fake_slack import FakeSlack
-from tests.slack_conformance import options_problems, submission_problems
+from tests.slack_conformance import message_problems, options_problems, submission_problems
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -39,6 +39,14 @@ class TrackingExecutor(ThreadPoolExecutor):
             if not pending:
                 return
             wait(pending)
+
+
+def _placed(payload: dict[str, Any], view: dict[str, Any] | None) -> dict[str, Any]:
+    """The payload as coming from inside `view`, or from a message in a DM when None."""
+    if view is not None:
+        return {**payload, "view": view, "container": {"type": "view", "view_id": view["id"]}}
+    message = {"type": "message", "channel_id": "D1", "message_ts": "1.2"}
+    return {**payload, "container": message, "channel": {"id": "D1"}}
 
 
 class SlackDriver:
@@ -88,11 +96,36 @@ class SlackDriver:
             "api_app_id": "A1",
             **extra,
         }
-        return self.post(urlencode(form))
+        response = self.post(urlencode(form))
+        if response.status_code == 200 and response.content:  # an ack with a message in it
+            is_json = "json" in response.headers.get("content-type", "")
+            answer = response.json() if is_json else {"text": response.text}
+            self.fake.record_violations("/coach answer", message_problems(answer))
+        return response
 
     def payload(self, payload: dict[str, Any], **kwargs: Any) -> Any:
-        """An interactivity payload, form-encoded as Slack sends it."""
-        return self.post(urlencode({"payload": json.dumps(payload)}), **kwargs)
+        """An interactivity payload, form-encoded as Slack sends it. What Debrief answers in the
+        HTTP response (a view submission's response_action, an options load's options) is held
+        to what real Slack accepts, like everything it sends the Web API."""
+        response = self.post(urlencode({"payload": json.dumps(payload)}), **kwargs)
+        if response.status_code == 200:
+            is_json = "json" in response.headers.get("content-type", "")
+            answer = response.json() if is_json and response.content else None
+            self._check_answer(payload, answer)
+        return response
+
+    def _check_answer(self, payload: dict[str, Any], answer: Any) -> None:
+        kind = payload.get("type")
+        if kind == "view_submission":
+            view = payload.get("view") or {}
+            surface = f"view_submission answer {view.get('callback_id')}"
+            problems = submission_problems(answer or {}, view, surface)
+            self.fake.record_violations("view_submission answer", problems)
+        elif kind == "block_suggestion":
+            surface = f"options answer {payload.get('action_id')}"
+            self.fake.record_violations("options answer", options_problems(answer, surface))
+        elif answer is not None:  # an ack with a body is a message in the conversation
+            self.fake.record_violations(f"{kind} answer", message_problems(answer))
 
     def click(
         self,
@@ -125,14 +158,9 @@ class SlackDriver:
             "trigger_id": self.fake.issue_trigger(view["id"] if view is not None else None),
             "actions": [action],
         }
-        if view is not None:
-            payload["view"] = view
-            payload["container"] = {"type": "view", "view_id": view["id"]}
-        else:
-            payload["container"] = {"type": "message", "channel_id": "D1", "message_ts": "1.2"}
-            payload["channel"] = {"id": "D1"}
+        if view is None:
             payload["response_url"] = self.fake.response_url()
-        return self.payload(payload)
+        return self.payload(_placed(payload, view))
 
     def submit(
         self, user: str, view: dict[str, Any], headers: dict[str, str] | None = None, **fields: Any
@@ -178,9 +206,6 @@ class SlackDriver:
         response = self.payload(payload, headers=headers)
         if response.status_code == 200:
             answer = response.json() if response.content else {}
-            self.fake.record_violations(
-                "view_submission answer", submission_problems(answer, submitted)
-            )
             self.fake.apply_submission_answer(view["id"], answer)
         return response
 
@@ -199,14 +224,4 @@ class SlackDriver:
             "value": value,
             "action_ts": str(time.time()),
         }
-        if view is not None:
-            payload["view"] = view
-            payload["container"] = {"type": "view", "view_id": view["id"]}
-        else:
-            payload["container"] = {"type": "message", "channel_id": "D1", "message_ts": "1.2"}
-            payload["channel"] = {"id": "D1"}
-        response = self.post(urlencode({"payload": json.dumps(payload)}))
-        if response.status_code == 200:
-            answer = response.json() if response.content else None
-            self.fake.record_violations("options answer", options_problems(answer))
-        return response
+        return self.payload(_placed(payload, view))

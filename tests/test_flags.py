@@ -106,3 +106,17 @@ def test_a_dismissed_flag_is_kept_and_not_raised_again_while_it_persists(session
     assert evaluate_agents(session=session, config=CONFIG, now=NOW + timedelta(days=1)).raised == []
     [flag] = flags(session)
     assert flag.dismiss_reason == "On leave" and flag.dismissed_by == "ULEAD"
+
+
+def test_the_longest_dismissal_note_is_kept_whole_on_every_database(session, lead):
+    flag = f.flag(session, f.agent(session, "Sarah").id)
+    longest = ("王小明 <&> " * 100)[:450]
+    with pytest.raises(InvalidInput, match="450 characters"):
+        dismiss_flag(
+            session=session, actor=lead, flag_id=flag.id, reason="other", note=longest + "x"
+        )
+    dismiss_flag(session=session, actor=lead, flag_id=flag.id, reason="outage", note=longest)
+    session.flush()  # PostgreSQL refused "label: note" past 500 characters before
+    session.expire_all()
+    [kept] = flags(session)
+    assert kept.dismiss_reason == f"Known outage or incident: {longest.strip()}"

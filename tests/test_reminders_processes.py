@@ -167,6 +167,7 @@ def fake() -> Iterator[FakeSlack]:
     with FakeSlack(token=BOT_TOKEN) as fake:
         fake.channel_rate(RATE)
         yield fake
+        assert fake.violations == []  # nothing real Slack would refuse
 
 
 def test_three_processes_send_every_reminder_once_through_a_kill_and_429s(

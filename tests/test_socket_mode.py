@@ -16,10 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from blocks.ids import ActionId, BlockId
 from bot.db import session_scope
 from tests import factories as f
 from tests.fake_slack import FakeSlack
 from tests.fake_socket_mode import FakeSocketMode
+from tests.slack_conformance import options_problems
 
 APP_TOKEN = "xapp-1-test"
 BOT_TOKEN = "xoxb-test"
@@ -102,6 +104,7 @@ class Served:
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(token=BOT_TOKEN, trigger_ttl=10.0) as fake:
         yield fake
+        assert fake.violations == []  # nothing real Slack would refuse
 
 
 @pytest.fixture()
@@ -190,6 +193,21 @@ def test_socket_mode_coach_opens_the_modal_and_healthz_answers(
     assert call.args["trigger_id"] == trigger
     assert call.args["view"]["title"]["text"] == "Coach Sarah Connor"
     assert fake.calls_to("response_url") == []  # no error reply
+
+    # an external_select's options load over the socket: the answer rides on the ack
+    for typed, expected in (("sar", ["Sarah Connor"]), ("zzz", [])):
+        suggestion = {
+            "type": "block_suggestion", "user": {"id": "ULEAD", "team_id": fake.team_id},
+            "team": {"id": fake.team_id}, "api_app_id": fake.app_id,
+            "action_id": ActionId.PICK_AGENT, "block_id": BlockId.PICKER, "value": typed,
+            "container": {"type": "view", "view_id": "VHOME"}, "action_ts": "1.2",
+        }  # fmt: skip
+        options_ack = socket_mode.wait_for_ack(
+            socket_mode.send_envelope("interactive", suggestion), timeout=STEP_TIMEOUT
+        )
+        answer = options_ack.get("payload")
+        assert answer is not None and options_problems(answer) == []
+        assert [o["text"]["text"] for o in answer["options"]] == expected
 
     box: dict[str, httpx.Response] = {}
 
