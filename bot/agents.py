@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from bot.audit import record
 from bot.errors import Ambiguous, InvalidInput, NotFound, OutOfScope, UnknownAgent
 from bot.scope import Viewer
+from bot.text import checked_text, unstorable
 from models import Agent, Member
-from models.agent import fold_name
+from models.agent import NAME_MAX, fold_name
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX = 320  # the column's length, and the most an address can be
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,29 @@ def agent_snapshot(agent: Agent) -> dict[str, object]:
 
 
 def _find_by_exact_name(session: Session, name: str) -> list[Agent]:
-    return list(session.scalars(select(Agent).where(Agent.name_key == fold_name(name))))
+    return list(session.scalars(select(Agent).where(Agent.name_key == fold_name(typed_name(name)))))
+
+
+def typed_name(name: str) -> str:
+    """A name someone typed to look an agent up, or InvalidInput if no name could hold it."""
+    why = unstorable(name)
+    if why is not None:
+        raise InvalidInput("agent", f"That name {why}.")
+    return name
+
+
+def checked_name(name: str) -> str:
+    """An agent's name as kept: visible, at most NAME_MAX characters, spaces made single."""
+    name = checked_text(name, field="name", what="An agent's name", max_length=NAME_MAX)
+    return " ".join(name.split())
+
+
+def checked_email(email: str) -> str:
+    """An email as kept (lowercase), or InvalidInput."""
+    email = checked_text(email, field="email", what="An email", max_length=EMAIL_MAX)
+    if not _EMAIL.match(email):
+        raise InvalidInput("email", f"{email!r} is not an email address")
+    return email.lower()
 
 
 def find_agent(*, session: Session, name: str) -> Agent:
@@ -71,11 +95,9 @@ def upsert_agent(
     lead: str | None = None,
 ) -> tuple[Agent, bool]:
     """Create an agent, or update the one with this exact name; returns (agent, created)."""
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidInput("name", "an agent needs a name")
-    if email is not None and not _EMAIL.match(email):
-        raise InvalidInput("email", f"{email!r} is not an email address")
+    name = checked_name(name)
+    if email is not None:
+        email = checked_email(email)
     if slack_user is not None and not re.fullmatch(r"[UW][A-Z0-9]{2,}", slack_user):
         raise InvalidInput("slack_user", f"{slack_user!r} is not a Slack user id (like U012ABC)")
     lead_member: Member | None = None
@@ -90,7 +112,7 @@ def upsert_agent(
     created = agent is None
     before = None if agent is None else agent_snapshot(agent)
     if email is not None:
-        other = session.scalar(select(Agent).where(func.lower(Agent.email) == email.lower()))
+        other = session.scalar(select(Agent).where(func.lower(Agent.email) == email))
         if other is not None and other is not agent:
             raise InvalidInput("email", f"{email} already belongs to agent {other.name}")
     if slack_user is not None:
@@ -101,7 +123,7 @@ def upsert_agent(
         agent = Agent(name=name, active=True)
         session.add(agent)
     if email is not None:
-        agent.email = email.lower()
+        agent.email = email
     if slack_user is not None:
         agent.slack_user_id = slack_user
     if lead_member is not None:
@@ -254,7 +276,7 @@ def resolve_agent(*, session: Session, viewer: Viewer, query: str) -> AgentChoic
 
     A member never learns other agents' names: anything but their own record is OutOfScope.
     """
-    user_id = mentioned_user(query)
+    user_id = mentioned_user(typed_name(query))
     if user_id is not None:
         agent = session.scalar(
             select(Agent).where(Agent.slack_user_id == user_id, Agent.active.is_(True))

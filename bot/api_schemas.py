@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from bot.coaching import AgentView, CoachRecord, NoteView, SampleView
+from bot.text import unstorable
 from models import Note, Sample
 
 MAX_ID = 2**31 - 1
@@ -38,13 +39,11 @@ def from_ms(value: int | None) -> datetime | None:
 
 
 def _storable(value: str) -> str:
-    """Refuse text no database column can hold: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+    """Refuse text no database column can hold: control characters (but newlines and tabs) and
+    broken characters (lone surrogates); the domain checks the rest, as for Slack."""
+    why = unstorable(value, multiline=True)
+    if why is not None:
+        raise ValueError(why)
     return value
 
 

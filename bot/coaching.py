@@ -17,6 +17,7 @@ from bot.agents import (
     mentioned_user,
     normalized_name,
     resolve_agent,
+    typed_name,
 )
 from bot.db import dialect_of, fetch_row, orm_session
 from bot.errors import NotAMember, NotFound
@@ -306,7 +307,7 @@ def open_named_record(
     """The record `/coach QUERY` opens for this Slack user: one statement on PostgreSQL (two on
     SQLite) when the name decides one agent (SPEC §5 tiers matched in SQL); otherwise
     resolve_agent answers (unknown, ambiguous, out of scope, a mention) as it would."""
-    q = normalized_name(query)
+    q = normalized_name(typed_name(query))
     if q and mentioned_user(query) is None:
         names = {
             "q": q,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.audit import SCAN_ACTOR, record
 from bot.errors import InvalidInput, NotFound
 from bot.scope import Viewer, require_write
+from bot.text import optional_text
 from bot.trend import Assessment, TrendConfig, assess_many
 from bot.windows import day_start, last_complete_window, window_histories
 from models import Flag
@@ -122,11 +123,11 @@ def dismiss_flag(
         raise NotFound("That flag no longer exists.")
     if reason not in DISMISS_REASONS:
         raise InvalidInput("reason", "Pick a reason for dismissing the flag.")
-    note = note.strip()
+    note = optional_text(
+        note, field="note", what="The note", max_length=DISMISS_NOTE_MAX, multiline=True
+    )
     if reason == "other" and not note:
         raise InvalidInput("note", "Say why, in a few words.")
-    if len(note) > DISMISS_NOTE_MAX:
-        raise InvalidInput("note", f"Keep the note to {DISMISS_NOTE_MAX} characters.")
     if flag.dismissed_at is None:
         label = DISMISS_REASONS[reason] + (f": {note}" if note else "")
         flag.dismissed_at, flag.dismissed_by, flag.dismiss_reason = (

@@ -13,6 +13,7 @@ from bot.audit import record
 from bot.errors import InvalidInput, NotFound
 from bot.reminders import reschedule
 from bot.scope import Viewer, require_read, require_write
+from bot.text import checked_text
 from models import Agent, Note, Reminder, Sample
 from models.base import utcnow
 
@@ -58,15 +59,16 @@ def _audit(
 
 
 def clean_body(body: str) -> str:
-    """The body stripped, or InvalidInput when it is empty or too long."""
-    text = body.strip()
-    if not text:
-        raise InvalidInput("body", "Write something before saving the note.")
-    if len(text) > MAX_BODY:
-        raise InvalidInput(
-            "body", f"A note can be at most {MAX_BODY} characters ({len(text)} now)."
-        )
-    return text
+    """The body as kept (ends trimmed), or InvalidInput when it is empty, invisible, too long,
+    or holds what no column can (a control character, a broken character)."""
+    return checked_text(
+        body,
+        field="body",
+        what="A note",
+        max_length=MAX_BODY,
+        multiline=True,
+        empty="Write something before saving the note.",
+    )
 
 
 def check_follow_up(follow_up_at: datetime | None, not_before: datetime) -> None:

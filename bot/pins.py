@@ -19,9 +19,10 @@ from bot.errors import InvalidInput, NotFound
 from bot.helpdesks import HelpdeskNotFound
 from bot.scope import Viewer, require_write, viewer_for
 from bot.settings import Settings
+from bot.text import checked_text
 from bot.transcripts import SourceText, fetch_transcript, transcript_for
 from models import Agent, Conversation, Sample
-from models.sample import SampleSource
+from models.sample import EXTERNAL_ID_MAX, SampleSource
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,13 @@ def check_pin(helpdesk: str, external_id: str, csat: float | None) -> tuple[str,
     desk = helpdesk.strip().lower()
     if desk not in HELPDESKS:
         raise InvalidInput("helpdesk", f"helpdesk must be one of {', '.join(HELPDESKS)}")
-    ext = external_id.strip().lstrip("#")
-    if not ext or len(ext) > 200:
-        raise InvalidInput("external_id", "Give the conversation's id in the helpdesk.")
+    ext = checked_text(
+        external_id.strip().lstrip("#"),
+        field="external_id",
+        what="A conversation id",
+        max_length=EXTERNAL_ID_MAX,
+        empty="Give the conversation's id in the helpdesk.",
+    )
     if csat is not None and not 1 <= csat <= 5:
         raise InvalidInput("csat", "CSAT is a number from 1 to 5.")
     return desk, ext

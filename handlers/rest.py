@@ -106,7 +106,8 @@ def validation_message(exc: RequestValidationError) -> str:
         if kind == "value_error":
             return message
         return "The body must be a JSON object."
-    name = ".".join(path)
+    # pydantic adds union members to the location (`function-after[_storable(), str]`)
+    name = ".".join(part for part in path if "[" not in part)
     if kind == "extra_forbidden":
         return f"Unknown field {name!r}."
     return f"{name}: {message}"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from models.base import Base, UTCDateTime, utcnow
 
+NAME_MAX = 200
 NAME_KEY_MAX = 800  # case folding can lengthen a 200-character name (ß → ss, ŉ → ʼn)
 
 
@@ -25,7 +26,7 @@ class Agent(Base):
 
     __tablename__ = "agents"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     # fold_name(name), kept by the ORM: SQLite's lower() folds ASCII only, PostgreSQL's follows
     # the server's locale; matching on this key is the same everywhere
     name_key: Mapped[str] = mapped_column(String(NAME_KEY_MAX), index=True)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 
+EXTERNAL_ID_MAX = 200  # a helpdesk's conversation id, as every table keeps it
+
 
 class SampleSource(enum.StrEnum):
     """Captured when the agent was flagged, or pinned by a lead."""
@@ -27,7 +29,7 @@ class Sample(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
     helpdesk: Mapped[str] = mapped_column(String(32))
-    external_id: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_MAX))
     url: Mapped[str | None] = mapped_column(String(2000), default=None)
     csat: Mapped[float | None] = mapped_column(Float, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -36,7 +36,7 @@ from bot.notes import MAX_BODY, create_note
 from bot.qa import events
 from bot.scope import Viewer, require_write
 from bot.settings import Settings
-from bot.text import clip
+from bot.text import checked_text, clip
 from models import Agent, DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, Rubric, Sample
 from models.base import utcnow
 
@@ -386,13 +386,14 @@ def _edited_points(draft: QaDraft, edits: Sequence[PointEdit]) -> tuple[list[dic
         if not edit.keep:
             dropped += 1
             continue
-        text = edit.text.strip()
-        if not text:
-            raise InvalidInput(f"text.{index}", "Write the point, or untick Keep to drop it.")
-        if len(text) > MAX_POINT_TEXT:
-            raise InvalidInput(
-                f"text.{index}", f"A point can be at most {MAX_POINT_TEXT} characters."
-            )
+        text = checked_text(
+            edit.text,
+            field=f"text.{index}",
+            what="A point",
+            max_length=MAX_POINT_TEXT,
+            multiline=True,
+            empty="Write the point, or untick Keep to drop it.",
+        )
         if edit.root_cause not in ROOT_CAUSES:
             raise InvalidInput(f"cause.{index}", "Pick a root cause.")
         kept.append(
@@ -471,11 +472,14 @@ def edit_draft(
 def reject_draft(*, session: Session, actor: Viewer, draft_id: int, reason: str) -> ReviewOutcome:
     """A lead rejects the draft, saying why; nothing reaches the agent's record."""
     require_write(actor)
-    text = reason.strip()
-    if not text:
-        raise InvalidInput("reason", "Say why the draft is rejected.")
-    if len(text) > MAX_REASON:
-        raise InvalidInput("reason", f"Keep the reason under {MAX_REASON} characters.")
+    text = checked_text(
+        reason,
+        field="reason",
+        what="The reason",
+        max_length=MAX_REASON,
+        multiline=True,
+        empty="Say why the draft is rejected.",
+    )
     draft = _decide(session, actor, draft_id, DraftStatus.REJECTED, reject_reason=text)
     outcome = ReviewOutcome(draft.id, DraftStatus.REJECTED, actor.slack_user_id, reason=text)
     payload = _decision_payload(draft, outcome)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.audit import record
 from bot.errors import InvalidInput, OutOfScope
 from bot.scope import Viewer
+from bot.text import unstorable
 from models import Rubric
 
 MAX_CRITERIA = 20
@@ -100,6 +101,8 @@ def _criterion(index: int, raw: Any) -> Criterion:
         value = raw[name]
         if not isinstance(value, str) or not value.strip():
             raise RubricError(f"{where} ({key}): {name} must be text")
+        if why := unstorable(value, multiline=True):
+            raise RubricError(f"{where} ({key}): {name} {why}")
         text = " ".join(value.split())
         if len(text) > limit:
             raise RubricError(f"{where} ({key}): {name} is longer than {limit} characters")
@@ -129,6 +132,8 @@ def parse_rubric(text: str, *, source: str = "rubric") -> RubricSpec:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RubricError(f"{source} lacks a name")
+    if why := unstorable(name):
+        raise RubricError(f"{source}: name {why}")
     if len(name.strip()) > 200:
         raise RubricError(f"{source}: name is longer than 200 characters")
     raw_criteria = data.get("criteria")
