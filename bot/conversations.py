@@ -12,9 +12,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.agents import agent_snapshot
+from bot.agents import agent_snapshot, checked_email, checked_name
 from bot.audit import record
 from bot.errors import InvalidInput
+from bot.text import unstorable
 from models import Agent, Conversation
 from models.agent import fold_name
 from models.base import utcnow
@@ -52,7 +53,10 @@ class AgentDirectory:
 
     def agent_id(self, name: str, email: str | None, *, session: Session) -> int:
         """The matching agent's id, creating the agent in `session` (the batch being written,
-        which may not be the session the directory was loaded in) when the name is new."""
+        which may not be the session the directory was loaded in) when the name is new;
+        InvalidInput when the name or email can't be an agent's."""
+        name = checked_name(name)
+        email = checked_email(email) if email else None
         if email:
             found = self.by_email.get(email.lower())
             if found is not None:
@@ -65,7 +69,7 @@ class AgentDirectory:
             )
         if ids:
             return ids[0]
-        agent = Agent(name=" ".join(name.split()), email=email.lower() if email else None)
+        agent = Agent(name=name, email=email)
         session.add(agent)
         session.flush()
         record(
@@ -80,6 +84,22 @@ class AgentDirectory:
         if email:
             self.by_email[email.lower()] = agent.id
         return agent.id
+
+
+_COLUMNS = (("helpdesk", 32), ("external_id", 200), ("queue", 200), ("tags", 2000), ("url", 2000))
+
+
+def check_row(row: ConversationRow) -> None:
+    """InvalidInput when a row holds what its columns can't keep (a control or broken character,
+    or too much): sync rows come straight from a helpdesk, import rows were parsed already."""
+    for name, limit in _COLUMNS:
+        value = getattr(row, name)
+        if value is None:
+            continue
+        if why := unstorable(value):
+            raise InvalidInput(name, f"{name} {why}")
+        if len(value) > limit:
+            raise InvalidInput(name, f"{name} is longer than {limit} characters ({len(value)})")
 
 
 def upsert_conversations(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,14 +13,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
+from bot.db import DatabaseUnavailable
 from bot.deeplinks import HELPDESKS
 from bot.errors import InvalidInput
+from bot.text import refusal, unstorable
 from models import ImportRun
+from models.agent import NAME_MAX
 from models.base import utcnow
 
+log = logging.getLogger(__name__)
+
 REQUIRED = ("helpdesk", "external_id", "agent", "closed_at", "csat")
+OPTIONAL = ("agent_email", "queue", "tags", "transcript", "customer_name", "customer_email", "url")
+KNOWN = REQUIRED + OPTIONAL
 BATCH = 5000
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # a rating closed before this is a bad date
+_CONTROLS = dict.fromkeys([*range(1, 32), 127], " ")  # what a transcript may hold but a name not
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -75,7 +87,8 @@ class _Lines:
             raise StopIteration
         self.offset += len(raw)
         self.line += 1
-        return raw.decode("utf-8-sig" if self.line == 2 else "utf-8", errors="replace")
+        # bytes that are not UTF-8 become lone surrogates: the row holding them is refused
+        return raw.decode("utf-8-sig" if self.line == 2 else "utf-8", errors="surrogateescape")
 
 
 def read_records(handle: BinaryIO, fmt: str) -> Iterator[SourceRecord | tuple[int, str]]:
@@ -84,7 +97,8 @@ def read_records(handle: BinaryIO, fmt: str) -> Iterator[SourceRecord | tuple[in
         offset = 0
         for number, raw in enumerate(handle, start=1):
             start, offset = offset, offset + len(raw)
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8", errors="replace").strip()
+            encoding = "utf-8-sig" if number == 1 else "utf-8"
+            text = raw.decode(encoding, errors="surrogateescape").strip()
             if not text:
                 continue
             try:
@@ -92,8 +106,14 @@ def read_records(handle: BinaryIO, fmt: str) -> Iterator[SourceRecord | tuple[in
             except json.JSONDecodeError as exc:
                 yield (number, f"not valid JSON ({exc.msg})")
                 continue
+            except RecursionError:
+                yield (number, "not valid JSON (nested too deep)")
+                continue
             if not isinstance(data, dict):
                 yield (number, "not a JSON object")
+                continue
+            if unknown := sorted(set(map(str, data)) - set(KNOWN)):
+                yield (number, f"unknown field {unknown[0]!r} (known: {', '.join(KNOWN)})")
                 continue
             yield SourceRecord(line=number, offset=start, fields=data)
         return
@@ -103,9 +123,7 @@ def read_records(handle: BinaryIO, fmt: str) -> Iterator[SourceRecord | tuple[in
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InvalidInput("file", f"the CSV header lacks {', '.join(missing)}")
+    check_header(header)
     while True:
         start, line = lines.offset, lines.line
         try:
@@ -121,6 +139,24 @@ def read_records(handle: BinaryIO, fmt: str) -> Iterator[SourceRecord | tuple[in
             yield (line, f"has {len(row)} fields, the header has {len(header)}")
             continue
         yield SourceRecord(line=line, offset=start, fields=dict(zip(header, row, strict=True)))
+
+
+def check_header(header: list[str]) -> None:
+    """Refuse (InvalidInput, one line) a CSV header with a missing, repeated or unknown column."""
+    if why := unstorable(",".join(header)):
+        raise InvalidInput("file", f"the CSV header {why}")
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InvalidInput("file", f"the CSV header has the column {repeated[0]!r} twice")
+    unknown = [c for c in header if c not in KNOWN]
+    if unknown:
+        raise InvalidInput(
+            "file",
+            f"the CSV header has an unknown column {unknown[0]!r} (known: {', '.join(KNOWN)})",
+        )
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InvalidInput("file", f"the CSV header lacks {', '.join(missing)}")
 
 
 def read_record_at(path: Path, offset: int) -> dict[str, Any] | None:
@@ -141,15 +177,36 @@ def read_record_at(path: Path, offset: int) -> dict[str, Any] | None:
         return None
 
 
-def _text(fields: dict[str, Any], name: str, limit: int) -> str | None:
+def _kind(value: Any) -> str:
+    """What a JSON value is, as a person would say it."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "a number" if isinstance(value, int | float) else type(value).__name__
+
+
+def _text(
+    fields: dict[str, Any], name: str, limit: int, *, number: bool = False, multiline: bool = False
+) -> str | None:
+    """A text field, trimmed (None when absent or blank), or RowError saying what is wrong:
+    a value of the wrong JSON type, a control or broken character, or over `limit`."""
     value = fields.get(name)
     if value is None:
         return None
-    text = str(value).strip()
+    if number and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # ids are often numbers in JSON
+    if not isinstance(value, str):
+        raise RowError(f"{name} must be text, not {_kind(value)}")
+    if why := unstorable(value, multiline=multiline):
+        raise RowError(f"{name} {why}")
+    text = value.strip()
     if not text:
         return None
     if len(text) > limit:
-        raise RowError(f"{name} is longer than {limit} characters")
+        raise RowError(f"{name} is longer than {limit} characters ({len(text)})")
     return text
 
 
@@ -164,6 +221,8 @@ def parse_closed_at(value: str, now: datetime) -> datetime:
     moment = moment.astimezone(UTC)
     if moment > now + timedelta(days=1):
         raise RowError(f"closed_at {value!r} is in the future")
+    if moment < EARLIEST:
+        raise RowError(f"closed_at {value!r} is before {EARLIEST:%Y}")
     return moment
 
 
@@ -192,24 +251,22 @@ def parse_row(record: SourceRecord, now: datetime) -> ConversationRow:
     helpdesk = (_text(fields, "helpdesk", 32) or "").lower()
     if helpdesk not in HELPDESKS:
         raise RowError(f"helpdesk {helpdesk or '(empty)'!r} is not one of {', '.join(HELPDESKS)}")
-    external_id = _text(fields, "external_id", 200)
+    external_id = _text(fields, "external_id", 200, number=True)
     if external_id is None:
         raise RowError("external_id is empty")
-    agent = _text(fields, "agent", 200)
-    if agent is None:
-        raise RowError("agent is empty")
+    agent = _text(fields, "agent", NAME_MAX)
+    if agent is None or refusal(agent, max_length=NAME_MAX) is not None:
+        raise RowError("agent is empty" if agent is None else "agent has nothing visible in it")
     email = _text(fields, "agent_email", 320)
     if email is not None and not _EMAIL.match(email):
         raise RowError(f"agent_email {email!r} is not an email address")
     closed = _text(fields, "closed_at", 64)
     if closed is None:
         raise RowError("closed_at is empty")
-    raw_tags = fields.get("tags")
-    if isinstance(raw_tags, list):
-        raw_tags = ";".join(str(t) for t in raw_tags)
-    tags = ";".join(t.strip() for t in str(raw_tags or "").split(";") if t.strip()) or None
-    if tags is not None and len(tags) > 2000:
-        raise RowError("tags are longer than 2000 characters")
+    tags = _tags(fields.get("tags"))
+    for name in ("customer_name", "customer_email"):  # read only to redact, never kept
+        _text(fields, name, 320)
+    _check_transcript(fields.get("transcript"))
     url = _text(fields, "url", 2000)
     if url is not None and not url.startswith(("http://", "https://")):
         raise RowError(f"url {url!r} is not an http(s) link")
@@ -230,6 +287,37 @@ def parse_row(record: SourceRecord, now: datetime) -> ConversationRow:
         source_offset=record.offset,
         source_line=record.line,
     )
+
+
+def _check_transcript(value: Any) -> None:
+    """A transcript is read, never kept: text without NUL or broken characters (exports carry
+    form feeds and the like, which are harmless in a transcript)."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise RowError(f"transcript must be text, not {_kind(value)}")
+    if "\x00" in value:
+        raise RowError(
+            f"transcript holds a control character (U+0000) at position {value.index(chr(0)) + 1}"
+        )
+    if why := unstorable(value.translate(_CONTROLS), multiline=True):
+        raise RowError(f"transcript {why}")
+
+
+def _tags(raw: Any) -> str | None:
+    """Tags as kept: `;`-separated text, or a JSON list of strings."""
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, list) else [raw]
+    for item in items:
+        if not isinstance(item, str):
+            raise RowError(f"tags must be text or a list of text, not {_kind(item)}")
+        if why := unstorable(item):
+            raise RowError(f"tags {why}")
+    tags = ";".join(t.strip() for t in ";".join(items).split(";") if t.strip()) or None
+    if tags is not None and len(tags) > 2000:
+        raise RowError(f"tags are longer than 2000 characters ({len(tags)})")
+    return tags
 
 
 def _fingerprint(path: Path) -> str:
@@ -277,7 +365,7 @@ def import_file(
                 report.bad.append((item.line, str(exc)))
                 continue
             if len(batch) >= BATCH:
-                _load(session_factory, directory, batch, report)
+                directory = _load(session_factory, directory, batch, report)
                 batch = []
                 if progress is not None:
                     progress(handle.tell())
@@ -300,9 +388,45 @@ def _load(
     directory: AgentDirectory,
     batch: list[ConversationRow],
     report: ImportReport,
-) -> None:
+) -> AgentDirectory:
+    """Write a batch; if the database refuses it (a row the checks let through), write its rows
+    one by one so only the refused ones are lost, each reported. Returns the directory to go on
+    with (reloaded after a refusal: agents made in a rolled-back batch are gone)."""
     if not batch:
-        return
+        return directory
+    try:
+        _write(session_factory, directory, batch, report)
+        return directory
+    except DatabaseUnavailable:
+        raise
+    except DBAPIError:
+        log.warning("the database refused a batch of %d rows; writing them one by one", len(batch))
+    for row in batch:
+        directory = _reloaded(session_factory, directory)
+        try:
+            _write(session_factory, directory, [row], report)
+        except DatabaseUnavailable:
+            raise
+        except DBAPIError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            report.bad.append((row.source_line or 0, f"the database refused it ({reason})"))
+    return _reloaded(session_factory, directory)
+
+
+def _reloaded(session_factory: Callable[[], Any], directory: AgentDirectory) -> AgentDirectory:
+    with session_factory() as session:
+        return AgentDirectory(session=session, actor=directory.actor)
+
+
+def _write(
+    session_factory: Callable[[], Any],
+    directory: AgentDirectory,
+    batch: list[ConversationRow],
+    report: ImportReport,
+) -> None:
+    """Match agents and upsert the batch in one transaction; the report changes only if it
+    commits."""
+    bad: list[tuple[int, str]] = []
     with session_factory() as session:
         rows: list[tuple[ConversationRow, int]] = []
         for row in batch:
@@ -311,6 +435,7 @@ def _load(
                     (row, directory.agent_id(row.agent_name, row.agent_email, session=session))
                 )
             except InvalidInput as exc:
-                report.bad.append((row.source_line or 0, exc.message))
+                bad.append((row.source_line or 0, exc.message))
         upsert_conversations(session=session, rows=rows, import_id=report.import_id)
-        report.loaded += len(rows)
+    report.loaded += len(rows)
+    report.bad += bad

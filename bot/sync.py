@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
+from bot.conversations import AgentDirectory, ConversationRow, check_row, upsert_conversations
 from bot.errors import InvalidInput
 from bot.helpdesks import Helpdesk, HelpdeskError, RatingRecord, configured_helpdesks
 from bot.settings import Settings
@@ -70,6 +70,7 @@ def _pull(session_factory: Callable[[], Any], helpdesk: Helpdesk, since: datetim
             rows = []
             for row in batch:
                 try:
+                    check_row(row)
                     rows.append(
                         (row, directory.agent_id(row.agent_name, row.agent_email, session=session))
                     )
