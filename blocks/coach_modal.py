@@ -25,6 +25,7 @@ from blocks.kit import (
     section,
 )
 from bot.coaching import CoachRecord, NoteView, SampleView
+from bot.modal_notes import NoteInput
 from bot.reminders import calendar_url
 
 NOTE_CALENDAR_URL_MAX = 1500  # the link in a note's header line: room left for the rest of it
@@ -154,8 +155,10 @@ def note_inputs(
     samples: list[SampleView],
     generation: int | None,
     note: NoteView | None = None,
+    draft: NoteInput | None = None,
 ) -> list[Block]:
-    """The note form's inputs, empty for a new note or prefilled from `note`."""
+    """The note form's inputs: empty for a new note, or prefilled from `draft` (what was typed,
+    shown back) or else from `note` (the note being edited)."""
 
     def bid(base: BlockId) -> str:
         return base if generation is None else composer_block_id(base, generation)
@@ -174,12 +177,21 @@ def note_inputs(
         "action_id": ActionId.SHARE,
         "options": [share_option],
     }
-    if note is not None:
+    chosen_sample: int | None = None
+    if draft is not None:
+        body["initial_value"] = draft.body
+        if draft.follow_up is not None:
+            picker["initial_date"] = draft.follow_up.isoformat()
+        if draft.shared:
+            share["initial_options"] = [share_option]
+        chosen_sample = draft.sample_id
+    elif note is not None:
         body["initial_value"] = note.body
         if note.follow_up_at is not None:
             picker["initial_date"] = note.follow_up_at.date().isoformat()
         if note.shared_with_agent:
             share["initial_options"] = [share_option]
+        chosen_sample = note.sample_id
     blocks = [
         input_block(bid(BlockId.BODY), "Note", body),
         input_block(bid(BlockId.FOLLOW_UP), "Follow-up date", picker, optional=True),
@@ -195,8 +207,8 @@ def note_inputs(
             "placeholder": {"type": "plain_text", "text": "Which conversation is this about?"},
             "options": options[:100],
         }
-        if note is not None and note.sample_id is not None:
-            chosen = [o for o in options if o["value"] == str(note.sample_id)]
+        if chosen_sample is not None:
+            chosen = [o for o in options if o["value"] == str(chosen_sample)]
             if chosen:
                 select["initial_option"] = chosen[0]
         blocks.append(input_block(bid(BlockId.SAMPLE), "About a sample", select, optional=True))
@@ -209,9 +221,15 @@ def coach_metadata(agent_id: int, page: int, generation: int) -> str:
 
 
 def coach_modal(
-    record: CoachRecord, *, generation: int = 0, link_back: str | None = None
+    record: CoachRecord,
+    *,
+    generation: int = 0,
+    link_back: str | None = None,
+    draft: NoteInput | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
-    """The Coach modal: samples, composer (leads only) and a page of note history."""
+    """The Coach modal: samples, composer (leads only; prefilled from `draft`, under `notice`,
+    when a note is shown back) and a page of note history."""
     agent = record.agent
     blocks: list[Block] = [header(agent.name)]
     facts = []
@@ -243,7 +261,9 @@ def coach_modal(
     if record.can_write:
         blocks.append(divider())
         blocks.append(section("*New note*"))
-        blocks.extend(note_inputs(record.samples, generation))
+        if notice is not None:
+            blocks.append(context(f":shield: {escape(notice)}"))
+        blocks.extend(note_inputs(record.samples, generation, draft=draft))
     blocks.append(divider())
     heading = "*Notes shared with you*" if not record.can_write else "*Notes*"
     blocks.append(section(f"{heading} ({record.notes_total})"))
@@ -286,10 +306,21 @@ def edit_metadata(
     )
 
 
-def edit_modal(note: NoteView, samples: list[SampleView], *, metadata: str) -> dict[str, Any]:
-    """The prefilled form pushed over the Coach modal to edit one note."""
+def edit_modal(
+    note: NoteView,
+    samples: list[SampleView],
+    *,
+    metadata: str,
+    draft: NoteInput | None = None,
+    notice: str | None = None,
+    generation: int | None = None,
+) -> dict[str, Any]:
+    """The prefilled form pushed over the Coach modal to edit one note (shown back from
+    `draft`, under `notice`, when the change would lose private details)."""
     blocks: list[Block] = [context(f"Written {slack_date(note.created_at)} by <@{note.author}>")]
-    blocks.extend(note_inputs(samples, None, note))
+    if notice is not None:
+        blocks.append(context(f":shield: {escape(notice)}"))
+    blocks.extend(note_inputs(samples, generation, note, draft))
     return modal(
         title="Edit note",
         blocks=blocks,

@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from bot.coaching import AgentView, CoachRecord, NoteView, SampleView
+from bot.redact import labels_in
 from bot.text import unstorable
 from models import Note, Sample
 
@@ -175,6 +176,14 @@ class NoteOut(_Answer):
     updatedAt: int
 
 
+class SavedNoteOut(NoteOut):
+    """A note as written or changed: `body` is what is kept, `redacted` how many private
+    details (emails, phone, card and bank numbers, national ids, the sample's customer) were
+    replaced by their labels in what was sent."""
+
+    redacted: int = Field(ge=0)
+
+
 class SampleOut(_Answer):
     """A summarized conversation kept as evidence (never its body)."""
 
@@ -236,6 +245,12 @@ def note_out(note: Note | NoteView, agent: str) -> NoteOut:
         createdAt=to_ms(note.created_at) or 0,
         updatedAt=to_ms(note.updated_at) or 0,
     )
+
+
+def saved_note_out(note: Note, agent: str, sent: str | None) -> SavedNoteOut:
+    """A SavedNoteOut: the note, and how many labels its body gained over what was `sent`."""
+    gained = 0 if sent is None else max(0, labels_in(note.body) - labels_in(sent))
+    return SavedNoteOut(**note_out(note, agent).model_dump(), redacted=gained)
 
 
 def sample_out(sample: Sample | SampleView, agent: str) -> SampleOut:

@@ -391,3 +391,7 @@ register_metrics(main)
 from bot.cli_digest import register as register_digest  # noqa: E402  (the digest command lives beside this module)
 
 register_digest(main)
+
+from bot.cli_notes import register as register_notes  # noqa: E402  (the notes commands live beside this module)
+
+register_notes(main)

@@ -8,15 +8,22 @@ was picked and the cached zone is missing or old.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.coaching import CoachRecord, load_coach_record
+from bot.coaching import (
+    CoachRecord,
+    NoteView,
+    SampleView,
+    load_coach_record,
+    load_note_for_edit,
+)
+from bot.errors import DebriefError
 from bot.followups import author_zone, day_not_before, follow_up_instant
-from bot.notes import archive_note, create_note, edit_note
-from bot.scope import Viewer, viewer_for
+from bot.notes import CleanNote, archive_note, clean_note, create_note, edit_note
+from bot.scope import Viewer, require_write, viewer_for
 from models.base import utcnow
 
 ZoneLookup = Callable[[str], str | None]
@@ -30,6 +37,36 @@ class NoteInput:
     follow_up: date | None
     shared: bool
     sample_id: int | None
+
+
+class ReviewRedaction(DebriefError):
+    """The note held what a note mustn't keep: it is shown back redacted (`draft`), for the lead
+    to check and save again; nothing was saved. `labels` say what was taken out. The record
+    (a new note) or the note and its samples (an edit) are what the form is drawn from."""
+
+    def __init__(
+        self,
+        *,
+        draft: NoteInput,
+        labels: tuple[str, ...],
+        record: CoachRecord | None = None,
+        note: NoteView | None = None,
+        samples: tuple[SampleView, ...] = (),
+    ) -> None:
+        kinds = ", ".join(dict.fromkeys(labels))
+        super().__init__(
+            f"Debrief took {len(labels)} private detail{'s' * (len(labels) != 1)} out of the "
+            f"note ({kinds}). This is what it will keep: check it and save again."
+        )
+        self.draft, self.labels = draft, labels
+        self.record, self.note, self.samples = record, note, samples
+
+
+def _redacted_draft(
+    session: Session, agent_id: int, note: NoteInput
+) -> tuple[NoteInput, CleanNote]:
+    clean = clean_note(session=session, agent_id=agent_id, body=note.body, sample_id=note.sample_id)
+    return replace(note, body=clean.text), clean
 
 
 @dataclass(frozen=True)
@@ -63,9 +100,17 @@ def write_note(
     page_size: int,
     now: datetime | None = None,
 ) -> CoachRecord:
-    """Save a new note from the composer; the record after it, on its first page."""
+    """Save a new note from the composer; the record after it, on its first page. A note that
+    would lose private details is not saved: ReviewRedaction shows it back redacted first."""
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+    require_write(viewer)
     timing = _timing(session, viewer, note, zone_lookup, now or utcnow())
+    draft, clean = _redacted_draft(session, agent_id, note)
+    if clean.redacted:
+        record = load_coach_record(
+            session=session, viewer=viewer, agent_id=agent_id, page_size=page_size
+        )
+        raise ReviewRedaction(draft=draft, labels=clean.labels, record=record)
     create_note(
         session=session,
         actor=viewer,
@@ -92,9 +137,15 @@ def rewrite_note(
     page_size: int,
     now: datetime | None = None,
 ) -> CoachRecord:
-    """Save the edit form over a live note; the record after it, on the page it was open at."""
+    """Save the edit form over a live note; the record after it, on the page it was open at.
+    A change that would lose private details is shown back redacted first (ReviewRedaction)."""
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
+    require_write(viewer)
     timing = _timing(session, viewer, note, zone_lookup, now or utcnow())
+    draft, clean = _redacted_draft(session, agent_id, note)
+    if clean.redacted:
+        shown, samples = load_note_for_edit(session=session, viewer=viewer, note_id=note_id)
+        raise ReviewRedaction(draft=draft, labels=clean.labels, note=shown, samples=tuple(samples))
     edit_note(
         session=session,
         actor=viewer,

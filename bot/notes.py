@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Final
@@ -11,13 +12,32 @@ from sqlalchemy.orm import Session
 
 from bot.audit import record
 from bot.errors import InvalidInput, NotFound
+from bot.redact import Kind, find_spans, label, redact_spans
 from bot.reminders import reschedule
 from bot.scope import Viewer, require_read, require_write
 from bot.text import checked_text
-from models import Agent, Note, Reminder, Sample
+from bot.transcripts import customer_of
+from models import Agent, AuditEntry, Note, Reminder, Sample
+from models.agent import fold_name
 from models.base import utcnow
 
 MAX_BODY = 3000
+# what a note never keeps (SPEC §8): these kinds, and its sample's customer's name and email;
+# other person names stay, since a lead writes the agent's name
+NOTE_KINDS: Final[tuple[Kind, ...]] = ("EMAIL", "IBAN", "CARD", "ID", "PHONE")
+
+
+@dataclass(frozen=True)
+class CleanNote:
+    """A note's text as it is kept, and the labels that replaced what it mustn't keep."""
+
+    text: str
+    labels: tuple[str, ...] = ()
+
+    @property
+    def redacted(self) -> int:
+        """How many details were taken out."""
+        return len(self.labels)
 
 
 class _Unset(Enum):
@@ -71,6 +91,86 @@ def clean_body(body: str) -> str:
     )
 
 
+def clean_note(*, session: Session, agent_id: int, body: str, sample_id: int | None) -> CleanNote:
+    """The note as it will be kept: checked (clean_body), with emails, phone, card and bank
+    numbers, national ids, and the name and email of its sample's customer replaced by their
+    labels. A part of the customer's name that is also in the agent's name stays."""
+    return _redacted(session, agent_id, clean_body(body), sample_id)
+
+
+def _redacted(session: Session, agent_id: int, text: str, sample_id: int | None) -> CleanNote:
+    names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    sample = session.get(Sample, sample_id) if sample_id is not None else None
+    if sample is not None:
+        customer = customer_of(session, sample.helpdesk, sample.external_id)
+        names = tuple(n for n in [customer.customer_name] if n)
+        emails = tuple(e for e in [customer.customer_email] if e)
+    spans = find_spans(text, customer_names=names, customer_emails=emails, kinds=NOTE_KINDS)
+    if names:
+        agent = session.scalar(select(Agent.name).where(Agent.id == agent_id)) or ""
+        own = {fold_name(part) for part in agent.split()} | {fold_name(agent)}
+        spans = [
+            s for s in spans if not (s.kind == "NAME" and fold_name(text[s.start : s.end]) in own)
+        ]
+    return CleanNote(redact_spans(text, spans), tuple(label(s.kind) for s in spans))
+
+
+@dataclass
+class RedactionReport:
+    """What `redact_stored_notes` changed: notes, audit entries, and the labels put in."""
+
+    notes: int = 0
+    audit_entries: int = 0
+    labels: int = 0
+    unchanged: int = 0
+
+
+def redact_stored_notes(*, session: Session, actor: str) -> RedactionReport:
+    """Redact every note already kept (archived ones too) and the note bodies in the audit
+    trail, as notes are redacted on save; each note changed gets a `note.redact` audit entry
+    with how many details went (never the text). Running it again changes nothing."""
+    report = RedactionReport()
+    for note in session.scalars(select(Note).order_by(Note.id)):
+        clean = _redacted(session, note.agent_id, note.body, note.sample_id)
+        if not clean.redacted:
+            report.unchanged += 1
+            continue
+        note.body = clean.text
+        report.notes += 1
+        report.labels += clean.redacted
+        record(
+            session=session,
+            actor=actor,
+            action="note.redact",
+            entity="note",
+            entity_id=note.id,
+            after={"redacted": clean.redacted, "labels": sorted(set(clean.labels))},
+        )
+    agents = dict(session.execute(select(Note.id, Note.agent_id)).all())
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity == "note"))
+    for entry in entries:
+        changed = False
+        for side in ("before", "after"):
+            snapshot = getattr(entry, side)
+            body = (snapshot or {}).get("body")
+            if not isinstance(body, str) or entry.entity_id not in agents:
+                continue
+            sample_id = snapshot.get("sample_id")
+            clean = _redacted(
+                session,
+                agents[entry.entity_id],
+                body,
+                sample_id if isinstance(sample_id, int) else None,
+            )
+            if clean.redacted:
+                setattr(entry, side, {**snapshot, "body": clean.text})
+                changed = True
+        report.audit_entries += changed
+    session.flush()
+    return report
+
+
 def check_follow_up(follow_up_at: datetime | None, not_before: datetime) -> None:
     """Refuse a follow-up earlier than `not_before` (today in Slack, now over the API)."""
     if follow_up_at is not None and follow_up_at < not_before:
@@ -105,9 +205,9 @@ def create_note(
             return existing
     if session.get(Agent, agent_id) is None:
         raise NotFound("no such agent")
-    text = clean_body(body)
     check_follow_up(follow_up_at, follow_up_not_before or utcnow())
     _check_sample(session, sample_id, agent_id)
+    text = clean_note(session=session, agent_id=agent_id, body=body, sample_id=sample_id).text
     now = utcnow()
     note = Note(
         agent_id=agent_id,
@@ -154,7 +254,7 @@ def edit_note(
     note = get_live_note(session=session, viewer=actor, note_id=note_id)
     before = note_snapshot(note)
     if not isinstance(body, _Unset):
-        note.body = clean_body(body)
+        note.body = clean_body(body)  # checked here; redacted below, once its sample is known
     if not isinstance(follow_up_at, _Unset):
         if follow_up_at != note.follow_up_at:
             check_follow_up(follow_up_at, follow_up_not_before or utcnow())
@@ -165,6 +265,10 @@ def edit_note(
     if not isinstance(sample_id, _Unset):
         _check_sample(session, sample_id, note.agent_id)
         note.sample_id = sample_id
+    if note.body != before["body"] or note.sample_id != before["sample_id"]:
+        note.body = clean_note(
+            session=session, agent_id=note.agent_id, body=note.body, sample_id=note.sample_id
+        ).text
     after = note_snapshot(note)
     if after == before:
         return note

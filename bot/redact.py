@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final, Literal
@@ -57,7 +57,16 @@ from stdnum.in_ import pan as _stdnum_pan
 from stdnum.it import codicefiscale as _stdnum_cf
 from stdnum.se import personnummer as _stdnum_pnr
 
-__all__ = ["KINDS", "PHONE_REGIONS", "Kind", "Span", "find_spans", "label", "redact"]
+__all__ = [
+    "KINDS",
+    "PHONE_REGIONS",
+    "Kind",
+    "Span",
+    "find_spans",
+    "label",
+    "redact",
+    "redact_spans",
+]
 
 Kind = Literal["EMAIL", "PHONE", "CARD", "IBAN", "ID", "NAME", "ADDRESS"]
 
@@ -1284,18 +1293,24 @@ def _outside_urls(text: str, spans: Iterable[tuple[int, int]]) -> Iterable[tuple
 
 
 def _candidates(
-    text: str, names: Sequence[str], emails: Sequence[str]
+    text: str, names: Sequence[str], emails: Sequence[str], kinds: Collection[Kind]
 ) -> list[tuple[int, int, Kind]]:
-    """Every detection, possibly overlapping."""
+    """Every detection of these kinds (and the customer's own name and email), possibly
+    overlapping."""
     found: list[tuple[int, int, Kind]] = list(_known_spans(text, names, emails))
-    found += [(s, e, "EMAIL") for s, e in _email_spans(text)]
-    found += [(s, e, "IBAN") for s, e in _iban_spans(text)]
-    found += [(s, e, "IBAN") for s, e in _bank_spans(text)]
-    found += [(s, e, "CARD") for s, e in _card_spans(text)]
-    found += [(s, e, "ID") for s, e in _id_spans(text)]
-    found += [(s, e, "PHONE") for s, e in _phone_spans(text)]
-    found += [(s, e, "ADDRESS") for s, e in _outside_urls(text, _address_spans(text))]
-    found += [(s, e, "NAME") for s, e in _outside_urls(text, _name_spans(text))]
+    detectors: list[tuple[Kind, Callable[[str], Iterable[tuple[int, int]]]]] = [
+        ("EMAIL", _email_spans),
+        ("IBAN", _iban_spans),
+        ("IBAN", _bank_spans),
+        ("CARD", _card_spans),
+        ("ID", _id_spans),
+        ("PHONE", _phone_spans),
+        ("ADDRESS", lambda t: _outside_urls(t, _address_spans(t))),
+        ("NAME", lambda t: _outside_urls(t, _name_spans(t))),
+    ]
+    for kind, detect in detectors:
+        if kind in kinds:
+            found += [(s, e, kind) for s, e in detect(text)]
     return found
 
 
@@ -1320,15 +1335,20 @@ def _merge_gap(kind: Kind, gap: str) -> bool:
 
 
 def find_spans(
-    text: str, *, customer_names: Sequence[str] = (), customer_emails: Sequence[str] = ()
+    text: str,
+    *,
+    customer_names: Sequence[str] = (),
+    customer_emails: Sequence[str] = (),
+    kinds: Collection[Kind] = KINDS,
 ) -> list[Span]:
-    """Return the non-overlapping private spans of ``text``, in order."""
+    """Return the non-overlapping private spans of ``text``, in order: every kind by default,
+    else those of ``kinds`` (the customer's own name and email always)."""
     if not text:
         return []
     taken = bytearray(len(text))
     for m in _LABEL_RE.finditer(text):
         taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    found = _candidates(text, customer_names, customer_emails)
+    found = _candidates(text, customer_names, customer_emails, kinds)
     found.sort(key=lambda c: (_RANK[c[2]], c[0], -(c[1] - c[0])))
     spans: list[Span] = []
     for start, end, kind in found:
@@ -1359,10 +1379,24 @@ def find_spans(
 
 
 def redact(
-    text: str, *, customer_names: Sequence[str] = (), customer_emails: Sequence[str] = ()
+    text: str,
+    *,
+    customer_names: Sequence[str] = (),
+    customer_emails: Sequence[str] = (),
+    kinds: Collection[Kind] = KINDS,
 ) -> str:
     """Replace every private span of ``text`` with its ``[KIND]`` label."""
-    spans = find_spans(text, customer_names=customer_names, customer_emails=customer_emails)
+    return redact_spans(text, find_spans(text, customer_names=customer_names,
+                                         customer_emails=customer_emails, kinds=kinds))  # fmt: skip
+
+
+def labels_in(text: str) -> int:
+    """How many redaction labels (``[EMAIL]``, ``[CARD]``, …) a text holds."""
+    return len(_LABEL_RE.findall(text))
+
+
+def redact_spans(text: str, spans: Sequence[Span]) -> str:
+    """``text`` with these spans (from ``find_spans``) replaced by their labels."""
     if not spans:
         return text
     parts: list[str] = []

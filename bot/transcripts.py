@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.helpdesks import HelpdeskError, helpdesk_for
@@ -70,6 +71,18 @@ def _from_import(session: Session, conversation: Conversation) -> SourceText | N
             None, missing=f"the import file {run.path} has changed since it was imported"
         )
     return from_fields(fields, missing="the import had no transcript for it")
+
+
+def customer_of(session: Session, helpdesk: str, external_id: str) -> SourceText:
+    """The customer's name and email of an imported conversation, read again from its import
+    file (never kept); empty when it didn't come in an import or the file has gone."""
+    conversation = session.scalar(
+        select(Conversation).where(
+            Conversation.helpdesk == helpdesk, Conversation.external_id == external_id
+        )
+    )
+    found = _from_import(session, conversation) if conversation is not None else None
+    return found or SourceText(None)
 
 
 def from_fields(fields: dict[str, object], *, missing: str) -> SourceText:

@@ -18,6 +18,13 @@ def _block(values: dict[str, Any], base: BlockId) -> tuple[str, dict[str, Any]]:
     return str(base), {}
 
 
+def next_generation(values: dict[str, Any]) -> int:
+    """The generation after the one a submitted note form's blocks carry (`note_body.N`)."""
+    block_id = _block(values, BlockId.BODY)[0]
+    _, _, suffix = block_id.partition(".")
+    return int(suffix) + 1 if suffix.isdigit() else 1
+
+
 def form_block_ids(values: dict[str, Any]) -> dict[str, str]:
     """Field name → the block id it lives in, for `response_action: errors`."""
     return {

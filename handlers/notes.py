@@ -15,10 +15,16 @@ from blocks.ids import ActionId, CallbackId
 from bot.coaching import load_note_for_edit, open_coach_record
 from bot.db import DatabaseUnavailable
 from bot.errors import DebriefError
-from bot.modal_notes import ZoneLookup, archive_in_modal, rewrite_note, write_note
+from bot.modal_notes import (
+    ReviewRedaction,
+    ZoneLookup,
+    archive_in_modal,
+    rewrite_note,
+    write_note,
+)
 from bot.scope import viewer_for
 from handlers.deps import Deps
-from handlers.forms import form_block_ids, id_value, metadata, parse_note_form
+from handlers.forms import form_block_ids, id_value, metadata, next_generation, parse_note_form
 from handlers.notifier import user_zone
 from handlers.replies import explained, form_errors, in_modal
 from handlers.views import push_view, update_view
@@ -67,6 +73,17 @@ def register(app: App, deps: Deps) -> None:
                     idempotency_key=f"slack:{view['id']}:{view['hash']}",
                     page_size=deps.page_size,
                 )
+        except ReviewRedaction as review:  # nothing saved: shown back redacted, to save again
+            assert review.record is not None
+            shown = coach_modal(
+                review.record,
+                link_back=deps.link_back,
+                generation=int(meta.get("gen", 0)) + 1,
+                draft=review.draft,
+                notice=str(review),
+            )
+            ack(response_action="update", view=shown)
+            return
         except (DebriefError, DatabaseUnavailable) as exc:
             ack(response_action="errors", errors=_form_errors(values, exc))
             return
@@ -120,6 +137,19 @@ def register(app: App, deps: Deps) -> None:
                     page=int(meta.get("page", 0)),
                     page_size=deps.page_size,
                 )
+        except ReviewRedaction as review:  # nothing saved: shown back redacted, to save again
+            assert review.note is not None
+            shown = edit_modal(
+                review.note,
+                list(review.samples),
+                metadata=view["private_metadata"],
+                draft=review.draft,
+                notice=str(review),
+                # new block ids, or Slack would keep what was typed over the redacted text
+                generation=next_generation(values),
+            )
+            ack(response_action="update", view=shown)
+            return
         except (DebriefError, DatabaseUnavailable) as exc:
             ack(response_action="errors", errors=_form_errors(values, exc))
             return

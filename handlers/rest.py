@@ -22,14 +22,14 @@ from bot.api_schemas import (
     CoachingOut,
     ErrorOut,
     NoteCreate,
-    NoteOut,
     NotePatch,
     SampleOut,
     SamplePin,
+    SavedNoteOut,
     coaching_out,
     from_ms,
-    note_out,
     sample_out,
+    saved_note_out,
 )
 from bot.coaching import open_named_record
 from bot.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
@@ -185,13 +185,13 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post(
         "/notes",
         status_code=201,
-        response_model=NoteOut,
+        response_model=SavedNoteOut,
         summary="Write a note",
         operation_id="createNote",
         response_description="The new note.",
         responses=_responses(settings, 409),
     )
-    def post_note(note: NoteCreate, who: Auth) -> NoteOut:
+    def post_note(note: NoteCreate, who: Auth) -> SavedNoteOut:
         with session_scope(url) as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=note.agent)
             created = create_note(
@@ -203,17 +203,17 @@ def build_router(settings: Settings) -> APIRouter:
                 shared_with_agent=note.sharedWithAgent,
                 sample_id=note.sampleId,
             )
-            return note_out(created, choice.name)
+            return saved_note_out(created, choice.name, note.body)
 
     @router.patch(
         "/notes/{id}",
-        response_model=NoteOut,
+        response_model=SavedNoteOut,
         summary="Change a note",
         operation_id="updateNote",
         response_description="The note as changed.",
         responses=_responses(settings),
     )
-    def patch_note(note_id: NoteId, change: NotePatch, who: Auth) -> NoteOut:
+    def patch_note(note_id: NoteId, change: NotePatch, who: Auth) -> SavedNoteOut:
         given = change.model_fields_set
         with session_scope(url) as session:
             note = edit_note(
@@ -226,7 +226,8 @@ def build_router(settings: Settings) -> APIRouter:
                     change.sharedWithAgent if change.sharedWithAgent is not None else UNSET
                 ),
             )
-            return note_out(note, agent_name(session=session, agent_id=note.agent_id))
+            name = agent_name(session=session, agent_id=note.agent_id)
+            return saved_note_out(note, name, change.body)
 
     @router.delete(
         "/notes/{id}",

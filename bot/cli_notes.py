@@ -1,0 +1,32 @@
+"""`debrief notes redact`: redact the notes kept before notes were redacted on save."""
+
+from __future__ import annotations
+
+import click
+
+
+def register(main: click.Group) -> None:
+    """Add the notes commands to the `debrief` CLI (called from the end of bot.cli)."""
+    from bot.cli import _url, one_line_errors
+
+    @main.group(help="Coaching notes.")
+    def notes() -> None:
+        pass
+
+    @notes.command(
+        "redact",
+        help="Redact every note already kept (and the note bodies in the audit trail) as notes "
+        "are now redacted on save: emails, phone, card and bank numbers, national ids, and the "
+        "name and email of the sample's customer. Safe to run again.",
+    )
+    @one_line_errors
+    def notes_redact() -> None:
+        from bot.db import session_scope
+        from bot.notes import redact_stored_notes
+
+        with session_scope(_url()) as session:
+            report = redact_stored_notes(session=session, actor="cli:notes redact")
+        click.echo(
+            f"took {report.labels} private details out of {report.notes} notes "
+            f"(and {report.audit_entries} audit entries); {report.unchanged} notes had none"
+        )
