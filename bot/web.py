@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.db import ping
 from bot.settings import Settings
+from handlers.body_limit import BodyLimit
 from handlers.rest import install_rest_api
 from handlers.slack_http import (
     MAX_BODY,
@@ -51,6 +52,7 @@ def create_web_app(settings: Settings, bolt_app: App | None) -> FastAPI:
     one never stalls the event loop or other requests.
     """
     web = FastAPI(title="Debrief", version="0.1.0")
+    web.add_middleware(BodyLimit, limit=MAX_BODY)
     install_rest_api(web, settings)
 
     @web.get("/healthz", include_in_schema=False)

@@ -332,6 +332,40 @@ def test_no_body_and_bad_json_are_422(api, team):
     assert broken.status_code == 422 and broken.json() == {"error": "The body is not valid JSON."}
 
 
+HOSTILE_BODIES = {
+    "deeply nested JSON": (b"[" * 100_000 + b"]" * 100_000, 422),
+    "nested objects": (b'{"agent":' * 5_000 + b"1" + b"}" * 5_000, 422),
+    "invalid UTF-8": (b'{"agent": "Sarah\xff\xfe", "body": "x"}', 422),
+    "a JSON array": (b'[{"agent": "Sarah Connor", "body": "x"}]', 422),
+    "a NUL in the body": (b'{"agent": "Sarah Connor", "body": "a\\u0000b"}', 422),
+    "a lone surrogate": (b'{"agent": "Sarah Connor", "body": "a\\ud800b"}', 422),
+    "zero-width only": (b'{"agent": "Sarah Connor", "body": "\\u200b\\ufeff"}', 422),
+    "over a megabyte": (b'{"agent": "Sarah Connor", "body": "' + b"x" * 1_000_001 + b'"}', 413),
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_BODIES))
+@pytest.mark.parametrize(("method", "path"), [("POST", "/coaching/notes"),
+                                              ("PATCH", "/coaching/notes/1"),
+                                              ("POST", "/coaching/samples")])  # fmt: skip
+def test_hostile_bodies_are_refused_never_a_500(api, team, kind, method, path):
+    body, status = HOSTILE_BODIES[kind]
+    answer = api(method, path, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == status, answer.text
+    assert set(answer.json()) == {"error"} and answer.json()["error"]
+
+
+def test_a_streamed_body_over_a_megabyte_is_a_413(api, team):
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 65_536
+
+    answer = api(
+        "POST", "/coaching/notes", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413 and "larger than 1000000 bytes" in answer.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
