@@ -19,6 +19,7 @@ from bot.web import create_web_app
 from handlers.app import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base
+from tests import factories
 from tests.fake_slack import FakeSlack
 from tests.slack_conformance import HEADROOM
 from tests.slack_driver import SlackDriver, TrackingExecutor
@@ -74,6 +75,13 @@ def db(db_url: str) -> Iterator[str]:
     yield db_url
 
 
+@pytest.fixture(autouse=True)
+def fresh_factories() -> None:
+    """Factory sequences start again in every test, so ids and times don't depend on which
+    tests ran before."""
+    factories.restart()
+
+
 @pytest.fixture()
 def session(db: str) -> Iterator[Session]:
     """A session committed at the end of the test's setup block."""
@@ -113,7 +121,9 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def fake_slack_server() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
+    # Slack's triggers expire after 3 s; a loaded CI machine must not fail a test by the clock,
+    # so the shared fake allows 30 (test_fake_slack checks expiry with a fake of its own)
+    with FakeSlack(trigger_ttl=30.0) as fake:
         yield fake
 
 

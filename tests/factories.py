@@ -18,6 +18,12 @@ from models.sample import SampleSource
 _seq = itertools.count(1)
 
 
+def restart() -> None:
+    """Start the sequence behind external ids and times again (before each test)."""
+    global _seq
+    _seq = itertools.count(1)
+
+
 def member(
     session: Session, slack_user_id: str, role: str = "owner", agent: str | None = None
 ) -> Member:

@@ -132,7 +132,7 @@ class FakeSlack:
         self.token, self.trigger_ttl = token, trigger_ttl
         self.tls = tls  # a server context: serve HTTPS, as Slack does
         self.socket_url: str | None = None  # apps.connections.open's answer (a ws:// URL)
-        self.users: dict[str, JSON] = {}
+        self.users: dict[str, JSON] = {}  # users.info, DMs and home tabs need a user
         self._sockets: set[socket.socket] = set()  # open client connections
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -169,9 +169,10 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ test helpers
     def reset(self) -> None:
-        """Forget calls, views, triggers, messages, DMs, pending failures and the channel rate
-        limit (users stay)."""
+        """Forget everything a test left: users, calls, views, triggers, messages, DMs, pending
+        failures and the channel rate limit."""
         with self._cond:
+            self.users = {}
             self.calls: list[Call] = []
             self.views: dict[str, JSON] = {}  # view id -> current view
             self.messages: dict[str, list[JSON]] = {}  # channel -> messages, oldest first

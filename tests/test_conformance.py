@@ -422,7 +422,7 @@ def test_the_reminder_dm_done_and_snooze(slack, fake_slack, session, settings):
     people(session, fake_slack)
     agent = largest_record(session)
     note = f.note(session, f.viewer(session, LEAD), agent.id, body=NOTE_TEXT,
-                  follow_up_at=NOW + timedelta(hours=1))  # fmt: skip
+                  follow_up_at=utcnow() + timedelta(hours=1))  # fmt: skip
     session.query(Reminder).filter(Reminder.note_id == note.id).update({"due_at": NOW})
     session.commit()
     report = send_due(
@@ -558,7 +558,7 @@ def test_a_hostile_name_never_notifies_anyone_or_hides_a_link(
     agent = f.agent(session, HOSTILE, lead=LEAD)
     flag = f.flag(session, agent.id)
     note = f.note(session, f.viewer(session, LEAD), agent.id, body="Coach <!here> on tone",
-                  follow_up_at=NOW + timedelta(hours=1))  # fmt: skip
+                  follow_up_at=utcnow() + timedelta(hours=1))  # fmt: skip
     session.query(Reminder).filter(Reminder.note_id == note.id).update({"due_at": NOW})
     session.add_all([Agent(name=f"{HOSTILE} {i}") for i in range(2)])
     session.commit()

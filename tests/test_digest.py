@@ -294,6 +294,10 @@ def cli(settings, monkeypatch, tmp_path):
     return partial(CliRunner().invoke, main, catch_exceptions=False)
 
 
+WEDNESDAY = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)  # far from every zone's week boundary
+
+
+@freeze_time(WEDNESDAY)
 def test_digest_send_now_sends_every_lead_once_a_week(team, cli, fake_slack):
     first = cli(["digest", "send", "--now"])
     assert first.exit_code == 0, first.output
@@ -305,6 +309,7 @@ def test_digest_send_now_sends_every_lead_once_a_week(team, cli, fake_slack):
     assert len(digests(fake_slack, "ULONDON")) == 1  # once per lead and week
 
 
+@freeze_time(WEDNESDAY)
 def test_digest_send_that_fails_says_so_in_one_line_and_can_be_resent(
     team, cli, fake_slack, settings
 ):
@@ -316,7 +321,7 @@ def test_digest_send_that_fails_says_so_in_one_line_and_can_be_resent(
     assert "run this again in 10 minutes" in line
     busy = cli(["digest", "send", "--now"])  # within the failed try's lease: not sent twice
     assert busy.exit_code == 0 and "1 being sent by another run" in busy.output
-    later = datetime.now(UTC) + timedelta(minutes=11)
+    later = WEDNESDAY + timedelta(minutes=11)
     report = send_digests(
         session_factory=partial(session_scope, settings.database_url),
         notifier=SlackDigestNotifier(slack_client(settings, fake_slack.token)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from models.base import utcnow
 from tests import factories as f
 from tests.slack_conformance import view_problems
 
-NOW = utcnow()
+NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)  # a Wednesday noon: "this week" is far from its ends
 
 
 def add_rubric(session) -> Rubric:

@@ -244,11 +244,13 @@ def test_done_and_snooze_from_the_dm(settings, fake_slack, team, slack):
             "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b"}],
         })  # fmt: skip
 
+    before = utcnow()
     click(ActionId.REMINDER_SNOOZE, f"{rid}:1d")
+    after = utcnow()
     with session_scope(settings.database_url) as s:
         note = s.get(Note, note_id)
         assert note is not None and note.follow_up_at is not None
-        assert timedelta(hours=23) < note.follow_up_at - utcnow() <= timedelta(days=1)
+        assert before + timedelta(days=1) <= note.follow_up_at <= after + timedelta(days=1)
     assert [r.status for r in reminders(settings.database_url)] == [
         ReminderStatus.SENT,
         ReminderStatus.PENDING,
@@ -292,13 +294,14 @@ def test_a_claim_taken_over_after_its_lease_is_not_sent_by_the_first_process(set
     from bot.reminders import _still_ours, load_claimed
 
     make_due(settings.database_url, team)
+    start = utcnow()  # one instant for every step: a slow machine can't move the lease's end
     with session_scope(settings.database_url) as s:
-        first_token, [rid] = claim_due(session=s, now=utcnow())
+        first_token, [rid] = claim_due(session=s, now=start)
     with session_scope(settings.database_url) as s:
-        [view] = load_claimed(s, [rid], first_token, utcnow())
+        [view] = load_claimed(s, [rid], first_token, start)
     with session_scope(settings.database_url) as s:  # within the lease nobody else may take it
-        assert claim_due(session=s, now=utcnow() + LEASE - timedelta(seconds=5))[1] == []
-    later = utcnow() + LEASE + timedelta(seconds=1)
+        assert claim_due(session=s, now=start + LEASE - timedelta(seconds=5))[1] == []
+    later = start + LEASE + timedelta(seconds=1)
     with session_scope(settings.database_url) as s:
         second_token, taken = claim_due(session=s, now=later)
     assert taken == [rid] and second_token != first_token

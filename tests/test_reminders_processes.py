@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
+from blocks.ids import REMINDER_EVENT
 from bot.db import session_scope
 from bot.notes import create_note
 from models import Reminder, ReminderStatus
@@ -87,7 +88,15 @@ def listeners(fake: FakeSlack, count: int) -> Iterator[tuple[list[str], dict[str
 
 
 def accepted_posts(fake: FakeSlack) -> list[Call]:
-    return [c for c in fake.calls_to("chat.postMessage") if c.status == 200 and c.response["ok"]]
+    """Reminder DMs Slack accepted (a digest may go out too, if the run spans a lead's Monday
+    09:00: the serve processes run every job)."""
+    return [
+        c
+        for c in fake.calls_to("chat.postMessage")
+        if c.status == 200
+        and c.response["ok"]
+        and (c.args.get("metadata") or {}).get("event_type") == REMINDER_EVENT
+    ]
 
 
 def reminder_id(call: Call) -> int:

@@ -24,6 +24,7 @@ from handlers.notifier import SlackFlagNotifier
 from models import AuditEntry, Base, Flag, FlagDelivery, Sample
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
+from tests.privacy import leaks, stored_texts
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 LAST_WEEK = datetime(2026, 11, 9, tzinfo=UTC)
@@ -264,22 +265,13 @@ def test_when_claude_keeps_failing_the_summary_says_so(world, fake_slack, monkey
 def test_no_table_holds_a_transcript_or_customer_details(world, fake_slack):
     scan(world, fake_slack)
     rows: list[str] = []
-    texts: list[str] = []  # where words and digits of a customer could be: text, not timestamps
     with session_scope(world.database_url) as s:
         for table in Base.metadata.sorted_tables:
-            for r in s.execute(table.select()):
-                rows.append(json.dumps(list(r), default=str))
-                texts += [
-                    v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                    for v in r
-                    if isinstance(v, str | dict | list)
-                ]
+            rows.extend(json.dumps(list(r), default=str) for r in s.execute(table.select()))
+    texts = stored_texts(world.database_url)
+    words = (CUSTOMER, "Jane", "Roe", EMAIL, PHONE, "555 0134", "415 555")
+    assert leaks(texts, words, CARD) == []
     everything = "\n".join(texts)
-    for secret in (CUSTOMER, "Jane", "Roe", EMAIL, PHONE, "555 0134", "415 555", CARD):
-        assert secret not in everything
-    # the card's digits, with or without separators, and its groups standing on their own (a
-    # microsecond or an id may hold "4111" inside a longer run of digits: that is no card)
-    assert not re.search(r"4111[ -]?1111[ -]?1111[ -]?1111|(?<!\d)4111(?!\d)", everything)
     turns = [line.split(": ", 1)[1] for line in TRANSCRIPT.splitlines()]
     fragments = [part.strip() for turn in turns for part in re.split(r"(?<=[.!?])\s+", turn)]
     fragments = [frag[-30:] for frag in fragments if len(frag) > 30]

@@ -155,6 +155,7 @@ def test_views_open_rate_limited_is_retried(slack, team, fake_slack):
     slack.command("ULEAD", "Sarah Connor")
     calls = fake_slack.calls_to("views.open")
     assert [c.status for c in calls] == [429, 200]
+    assert calls[-1].response["ok"], calls[-1].response  # the retry opened the modal
 
 
 def save(slack, view, **fields):
