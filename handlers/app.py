@@ -8,10 +8,7 @@ from concurrent.futures import Executor
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.settings import Settings
 from handlers import coach, flags, home, notes, pins, qa, reminders
@@ -30,16 +27,16 @@ def _pinned_logger(name: str) -> logging.Logger:
 
 
 def slack_client(settings: Settings, token: str) -> WebClient:
-    """A WebClient that keeps its connection to Slack open, honours Retry-After on 429 and
-    retries dropped connections."""
-    client = KeepAliveWebClient(
-        token=token, base_url=settings.slack_api_url, logger=_pinned_logger("debrief.slack.web_api")
+    """A WebClient that keeps its connection to Slack open and honours Retry-After on 429, and
+    retries nothing else: a call whose answer was lost (a dropped connection, a timeout, a 5xx)
+    may have been done, so it is the caller's to find out (a DM's history) before doing it
+    again. A keep-alive connection Slack closed is noticed before sending, so it costs nothing."""
+    return KeepAliveWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        logger=_pinned_logger("debrief.slack.web_api"),
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries)],
     )
-    client.retry_handlers.append(
-        RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries)
-    )
-    client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
-    return client
 
 
 def share_client(app: App) -> None:

@@ -155,9 +155,22 @@ class SlackReminderNotifier(_SlackDm):
         return str(answer["ts"])
 
 
+# Slack's `ok: false` errors that don't prove nothing was done ("It's possible some aspect of
+# the operation succeeded before the error was raised", Slack's method reference)
+_MAYBE_DONE = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
 def slack_refused(exc: Exception) -> bool:
-    """Whether Slack answered with an error (so nothing was posted), not a lost connection."""
-    return isinstance(exc, SlackApiError)
+    """Whether Slack's answer proves nothing was posted: a 429, or an `ok: false` answer that
+    refuses the call (`channel_not_found`, `invalid_blocks`, …). A 5xx, a timeout, a dropped
+    connection or a transient `internal_error` may come after Slack stored the message: the
+    DM's history is looked at before it is posted again."""
+    if not isinstance(exc, SlackApiError):
+        return False
+    status = exc.response.status_code
+    if status == 429:
+        return True
+    return status == 200 and exc.response.get("error") not in _MAYBE_DONE
 
 
 class SlackDraftNotifier(_SlackDm):

@@ -29,6 +29,7 @@ from tests.slack_conformance import argument_problems, message_problems, view_pr
 
 JSON = dict[str, Any]
 _CONTENT = ("text", "blocks", "attachments", "metadata")  # what message_problems checks
+DROP = 0  # fail_after: hang up instead of answering
 _JSON_ARGS = ("view", "blocks", "attachments", "metadata", "files")  # may arrive as JSON strings
 
 
@@ -109,7 +110,13 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         args.pop("token", None)
-        self._reply(*self.fake._dispatch(url.path, token, args, arrived))
+        status, headers, payload = self.fake._dispatch(url.path, token, args, arrived)
+        if status == DROP:  # acted, then the connection is lost before the answer
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._reply(status, headers, payload)
 
     def _reply(self, status: int, headers: dict[str, str], payload: JSON) -> None:
         data = json.dumps(payload).encode()
@@ -180,6 +187,8 @@ class FakeSlack:
             self._external: dict[str, str] = {}  # external_id -> view id
             self._triggers: dict[str, tuple[float, str | None] | None] = {}  # None: exchanged
             self._failures: dict[str, list[tuple[int, str, int]]] = {}  # status, error, retry
+            self._after: dict[str, list[int]] = {}  # method -> faults after acting (fail_after)
+            self.acted_then_failed = 0
             self._hooks: dict[str, int] = {}  # response_url path -> times used
             self.files: dict[str, JSON] = {}  # file id -> upload state and bytes
             self._ids = itertools.count(1)
@@ -284,6 +293,13 @@ class FakeSlack:
             queue = self._failures.setdefault(method, [])
             queue += [(status, error, retry_after)] * times
 
+    def fail_after(self, method: str, status: int = DROP, times: int = 1) -> None:
+        """Do the next ``times`` calls of ``method`` (a message is stored, a view opened), then
+        answer HTTP ``status`` (e.g. 500, ``internal_error``) or, by default, hang up without
+        answering: what a client sees when Slack acted and the answer was lost."""
+        with self._cond:
+            self._after.setdefault(method, []).extend([status] * times)
+
     def channel_rate(self, interval: float | None) -> None:
         """Limit ``chat.postMessage`` to one accepted post per channel per ``interval`` seconds
         (None: no limit, the default). A post sooner than that after the last accepted one to
@@ -356,6 +372,13 @@ class FakeSlack:
                 response: JSON = {"ok": True, **handler(args)}
                 if method == "chat.postMessage":
                     self._last_post[response["channel"]] = time.monotonic()
+                if self._after.get(method):  # it was done; the answer is what fails
+                    fault = self._after[method].pop(0)
+                    self.acted_then_failed += 1
+                    if fault == DROP:
+                        status = DROP
+                    else:
+                        status, response = fault, {"ok": False, "error": "internal_error"}
             except SlackError as e:
                 response = {"ok": False, "error": e.error}
                 if e.messages:

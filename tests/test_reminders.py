@@ -186,7 +186,7 @@ def test_a_send_that_died_before_confirming_is_found_not_repeated(settings, fake
 def test_a_refused_send_is_retried_later_and_a_rate_limit_is_waited_out(settings, fake_slack, team):
     fake_slack.add_user("ULEAD")
     make_due(settings.database_url, team)
-    fake_slack.fail_next("chat.postMessage", error="internal_error")
+    fake_slack.fail_next("chat.postMessage", error="not_in_channel")  # refused: nothing posted
     assert run(settings, fake_slack).failed == 1
     [r] = reminders(settings.database_url)
     assert r.status == ReminderStatus.PENDING and r.attempts == 1 and not r.maybe_sent
