@@ -181,14 +181,19 @@ _L: Final[str] = r"[^\W\d_]"  # any letter
 
 # Existing labels are protected: never re-redacted, never part of a new span.
 _LABEL_RE: Final = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|ID|NAME|ADDRESS)\]")
+# A blank line (only whitespace between two newlines) ends a paragraph or a transcript turn: no
+# span crosses one.
+_BLANK_LINE_RE: Final = re.compile(r"\n[^\S\n]*\n")
+# Whitespace holding at most one newline (a wrapped line, not a blank line).
+_ONE_LINE_GAP: Final = r"(?:[^\S\n]+\n?[^\S\n]*|\n[^\S\n]*)"
 
 # --------------------------------------------------------------------------------------------
 # EMAIL
 # --------------------------------------------------------------------------------------------
 
 _EMAIL_RE: Final = re.compile(r"(?<![\w.+-])[\w.+-]*\w@(?:[\w-]+\.)+[^\W\d_]{2,}(?![\w-])")
-_DOT = r"(?:\s*\.\s*|\s+dot\s+|\s*[\[({<]\s*dot\s*[\])}>]\s*)"
-_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s*\(@\)\s*|\s+at\s+)"
+_DOT = r"(?:[ \t]*\.[ \t]*|[ \t]+dot[ \t]+|[ \t]*[\[({<][ \t]*dot[ \t]*[\])}>][ \t]*)"
+_AT = r"(?:[ \t]*[\[({<][ \t]*at[ \t]*[\])}>][ \t]*|[ \t]*\(@\)[ \t]*|[ \t]+at[ \t]+)"
 _TLDS = (
     r"(?:com|net|org|edu|gov|io|co|uk|de|fr|nl|es|it|ca|au|in|us|info|biz|me|eu|be|ch|at|se|no|"
     r"dk|fi|ie|nz|pl|pt|br|mx|jp|cn|ru|app|dev|ai)"
@@ -705,21 +710,16 @@ def _extend_block(text: str, end: int) -> int:
         return end
     pos = end + len(rest_of_line)  # at a newline, or the end
     lines_taken = 0
-    blank_run = 0
     new_end = end
     while pos < len(text) and lines_taken < 6:
         nl = text.find("\n", pos + 1)
         line = text[pos + 1 : nl if nl != -1 else len(text)]
+        # A blank line ends the paragraph, and the address with it.
         if not line.strip():
-            blank_run += 1
-            if blank_run > 1:
-                break
-            pos = nl if nl != -1 else len(text)
-            continue
+            break
         size = _continuation_len(line)
         if not size:
             break
-        blank_run = 0
         lines_taken += 1
         new_end = pos + 1 + size
         if size < len(line.rstrip()):
@@ -1258,7 +1258,7 @@ def _known_spans(
         parts = name.split()
         if not parts:
             continue
-        variants.add(r"\s+".join(re.escape(p) for p in parts))
+        variants.add(_ONE_LINE_GAP.join(re.escape(p) for p in parts))
         for part in re.split(r"[\s\-]+", name):
             part = part.strip(".,'’")
             if len(part) >= 3:
@@ -1328,7 +1328,7 @@ def _merge_gap(kind: Kind, gap: str) -> bool:
     if gap == "":
         return True
     if kind == "ADDRESS":
-        return re.fullmatch(r"[\s,;]*", gap) is not None and gap.count("\n") <= 2
+        return re.fullmatch(r"[\s,;]*", gap) is not None and not _BLANK_LINE_RE.search(gap)
     if kind == "NAME":
         return re.fullmatch(r"[ \t]+", gap) is not None
     return False
@@ -1375,7 +1375,31 @@ def find_spans(
                 merged[-1] = Span(prev.start, span.end, span.kind)
                 continue
         merged.append(span)
+    if "\n" in text:
+        merged = [part for span in merged for part in _split_at_blank_lines(text, span)]
     return merged
+
+
+def _split_at_blank_lines(text: str, span: Span) -> list[Span]:
+    """The parts of a span between blank lines (the last guarantee that none is crossed).
+
+    The detectors already stop at blank lines; a span that still crosses one is split rather
+    than cut short, so nothing that was found private is let through.
+    """
+    if not _BLANK_LINE_RE.search(text, span.start, span.end):
+        return [span]
+    parts: list[Span] = []
+    pos = span.start
+    for m in _BLANK_LINE_RE.finditer(text, span.start, span.end):
+        parts.append(Span(pos, m.start(), span.kind))
+        pos = m.end()
+    parts.append(Span(pos, span.end, span.kind))
+    out: list[Span] = []
+    for part in parts:
+        s, e = _trim(text, part.start, part.end)
+        if any(c.isalnum() for c in text[s:e]):
+            out.append(Span(s, e, span.kind))
+    return out
 
 
 def redact(

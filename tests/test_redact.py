@@ -205,3 +205,60 @@ def test_debrief_redact_reads_stdin_and_writes_stdout() -> None:
     )
     assert result.exit_code == 0
     assert result.stdout == "[NAME] wrote from [EMAIL] about order #4512\n"
+
+
+BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Customer: send it to 14 Oak Road\n\nAgent: Zendesk ticket 4412 updated",
+            "Customer: send it to [ADDRESS]\n\nAgent: Zendesk ticket 4412 updated",
+        ),
+        (
+            "Customer: ship it to 12 Main Street, Springfield\n \t\nAgent: Done, see you Monday",
+            "Customer: ship it to [ADDRESS]\n \t\nAgent: Done, see you Monday",
+        ),
+        (
+            "Customer: send it to 14 Oak Road\n\nBrighton Pier\nAgent: noted",
+            "Customer: send it to [ADDRESS]\n\nBrighton Pier\nAgent: noted",
+        ),
+    ],
+)
+def test_an_address_ending_a_paragraph_keeps_the_next_turn(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_spans_of_one_kind_are_not_merged_across_a_blank_line() -> None:
+    assert redact("12 Main Street,\n\nSpringfield, IL 62701") == "[ADDRESS],\n\n[ADDRESS]"
+    assert redact("Jane\n\nRoe wrote", customer_names=["Jane Roe"]) == "[NAME]\n\n[NAME] wrote"
+    assert redact("Jane\nRoe wrote", customer_names=["Jane Roe"]) == "[NAME] wrote"
+
+
+def test_a_span_found_across_a_blank_line_is_split_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.redact
+
+    text = "Agent: noted\nCustomer: 12 Main Street\n\n \nSpringfield\nAgent: thanks"
+    start, end = text.index("12"), text.index("Springfield") + len("Springfield")
+    monkeypatch.setattr(bot.redact, "_candidates", lambda *a, **k: [(start, end, "ADDRESS")])
+    spans = find_spans(text)
+    assert [text[s.start : s.end] for s in spans] == ["12 Main Street", "Springfield"]
+
+
+def test_no_span_crosses_a_blank_line_in_a_transcript() -> None:
+    turns = [
+        "Customer: please ship it to 12 Main Street, Springfield, IL 62701",
+        "Agent: Thanks Marianne Dubois, I will ship it to 4 Rue de la Paix, Paris",
+        "Customer: my address is\n221B Baker Street\nLondon NW1 6XE",
+        "Agent: Zendesk ticket 4412 updated, call +44 20 7946 0958 if needed",
+        "Customer: Herengracht 182\nAmsterdam",
+        "Agent: Regards,\nJennifer Lopez",
+    ]
+    if SMALL.exists():
+        turns += [r["full_text"] for r in json.loads(SMALL.read_text(encoding="utf-8"))]
+    for sep in ("\n\n", "\n \n", "\r\n\r\n", "\n\t\n\n"):
+        text = sep.join(turns)
+        for span in find_spans(text):
+            assert not BLANK_LINE.search(text, span.start, span.end), text[span.start : span.end]
