@@ -606,7 +606,9 @@ def _people_locale_parts(fake: Faker, loc: str, rng: random.Random) -> dict[str,
 
 def _person(fake: Faker, unseen: Faker | None) -> str:
     if unseen is not None:
-        return f"{unseen.first_romanized_name()} {unseen.last_romanized_name()}"
+        # zh_TW's romanised names come in capitals, as in a passport: written as in a sentence.
+        first, last = unseen.first_romanized_name(), unseen.last_romanized_name()
+        return f"{first.title()} {last.title()}"
     return f"{fake.first_name()} {fake.last_name()}"
 
 
@@ -629,6 +631,7 @@ def generate_people(seed: int, count: int) -> list[Record]:
         parts = _people_locale_parts(fake, loc, rng)
         unseen = fakers[rng.choice(UNSEEN_NAME_LOCALES)] if rng.random() < UNSEEN_SHARE else None
         full = _person(fake, unseen)
+        surname = str(unseen.last_romanized_name().title() if unseen else fake.last_name())
         first = full.split()[0]
         values: dict[str, tuple[str, str]] = {
             "p": (full, "PERSON"),
@@ -636,7 +639,7 @@ def generate_people(seed: int, count: int) -> list[Record]:
             "p2": (_person(fake, unseen), "PERSON"),
             "p3": (_person(fake, unseen), "PERSON"),
             "f": (first, "PERSON"),
-            "l": (str(unseen.last_romanized_name() if unseen else fake.last_name()), "PERSON"),
+            "l": (surname, "PERSON"),
             "street": (parts["street"], "ADDRESS"),
             "pc": (parts["pc"], "ADDRESS"),
             "city": (parts["city"], "LOCATION"),
@@ -647,6 +650,10 @@ def generate_people(seed: int, count: int) -> list[Record]:
             "iban": (str(fake.iban()), "IBAN_CODE"),
             "ssn": (str(us.ssn()), "US_SSN"),
         }
+        if layout == "form" and rng.random() < 0.3:
+            # Forms are often filled in capitals.
+            for key in ("p", "f", "l"):
+                values[key] = (values[key][0].upper(), "PERSON")
         honorifics = HONORIFIC_BY_LOCALE.get(loc, HONORIFIC_EN)
         filled = tpl.replace("{h}", rng.choice(honorifics)).replace(
             "{order}", str(rng.randrange(10_000, 9_999_999))
