@@ -112,24 +112,49 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _load_lexicon() -> dict[str, frozenset[str]]:
-    """Read the first-name, surname, common-word and place sets shipped with the package."""
-    sections: dict[str, set[str]] = {"first": set(), "last": set(), "common": set(), "place": set()}
+def _load_lexicon(name: str, *, folded: bool = True) -> dict[str, frozenset[str]]:
+    """Read the ``[section]`` word sets of a file shipped in ``bot/redact_data``."""
+    sections: dict[str, set[str]] = {}
     current: set[str] | None = None
-    text = resources.files("bot").joinpath("redact_data/lexicon.txt").read_text(encoding="utf-8")
+    text = resources.files("bot").joinpath(f"redact_data/{name}").read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         if line.startswith("[") and line.endswith("]"):
-            current = sections[line[1:-1]]
+            current = sections.setdefault(line[1:-1], set())
             continue
         if current is not None:
             current.add(line)
-            current.add(_fold(line))
+            if folded:
+                current.add(_fold(line))
     return {name: frozenset(words) for name, words in sections.items()}
 
 
-_LEXICON: Final = _load_lexicon()
+_Trie = dict[str, "_Trie"]
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex group matching any of ``words``, factored as a trie so a long list stays fast."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return (body if len(alts) > 1 else f"(?:{body})") + "?"
+        return body
+
+    return "(?:" + build(trie) + ")"
+
+
+_LEXICON: Final = _load_lexicon("lexicon.txt")
 _FIRST: Final = _LEXICON["first"]
 _LAST: Final = _LEXICON["last"]
 _COMMON: Final = _LEXICON["common"]
@@ -519,27 +544,40 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
 _NUM = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _CAPWORD = rf"(?:{_UP}[\w'’.\-]*|\d{{1,4}}(?:st|nd|rd|th))"
 _ANYWORD = rf"{_L}[\w'’.\-]*"
-_SUFFIX = (
-    r"(?:street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
-    r"square|sq|terrace|ter|close|crescent|cres|parkway|pkwy|highway|hwy|circle|cir|trail|trl|"
-    r"row|mews|gardens|gdns|grove|hill|walk|alley|plaza|path|pike|loop|causeway|expressway|"
-    r"freeway|turnpike|crossing|heights|point|ridge|landing|junction|green|park|wharf|quay|"
-    r"parade|esplanade|embankment|rise|vale|wynd|brae|str|strasse|straße|straat|gasse|weg|laan|"
-    r"plein|gracht|kade|vej|gade|veien|vegen|vei|gata|gatan|vägen|tie|katu|kuja|utca|út|útja|tér|"
-    r"platz|allee|ring|damm|ufer|gate|plads|stræde|torv)"
-)
-_MORPHEME = (
-    r"(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|singel|vej|gade|veien|"
-    r"vegen|vei|gata|gatan|vägen|väg|tie|katu|kuja|polku|utca|út|útja|tér|ulica|cesta|platz|"
-    r"allee|ring|damm|ufer|steig|pfad|gränd|torget|bakken|stræde|plads|torv|gatvė|iela|tee|gate|"
-    r"väylä|raitti|rinne|veg|vegur|gränd|stig|backe|allé|aleja|utca)"
-)
-_PREFIX = (
-    r"(?:rua|r\.|via|viale|rue|avenida|avda\.?|av\.|calle|c/|carrer|ul\.|ulica|piazza|piazzale|"
-    r"plaza|praça|praca|largo|travessa|estrada|chemin|allée|allee|quai|boulevard|bd\.?|strada|"
-    r"corso|camino|paseo|ctra\.?|carretera|ronda|avenue|place|rambla|vicolo|contrada|impasse|"
-    r"rua|alameda|rodovia|calçada|cesta|λεωφ\.|οδός|οδος|ulitsa|prospekt|vulica)"
-)
+# Street types: a short list kept by hand, and libpostal's dictionaries (bot/redact_data/
+# streets.txt). A type that is also a common English word ("Edge", "View") is weak: the address
+# needs more around it (see _WEAK_SUFFIXES).
+_STREETS: Final = _load_lexicon("streets.txt", folded=False)
+_SUFFIX_WORDS: Final[frozenset[str]] = _words(
+    """
+    street st road rd avenue ave av lane ln drive dr boulevard blvd way court ct place pl square sq
+    terrace ter close crescent cres parkway pkwy highway hwy circle cir trail trl row mews gardens
+    gdns grove hill walk alley plaza path pike loop causeway expressway freeway turnpike crossing
+    heights point ridge landing junction green park wharf quay parade esplanade embankment rise
+    vale wynd brae str strasse straße straat gasse weg laan plein gracht kade vej gade veien vegen
+    vei gata gatan vägen tie katu kuja utca út útja tér platz allee ring damm ufer gate plads
+    stræde torv
+    """
+) | frozenset(w.rstrip(".") for w in _STREETS["after"] if len(w.rstrip(".")) >= 3)
+_MORPHEME_WORDS: Final[frozenset[str]] = _words(
+    """
+    straat strasse straße str. gasse weg laan plein gracht kade dijk singel vej gade veien vegen
+    vei gata gatan vägen väg tie katu kuja polku utca út útja tér ulica cesta platz allee ring damm
+    ufer steig pfad gränd torget bakken stræde plads torv gatvė iela tee gate väylä raitti rinne
+    veg vegur stig backe allé aleja
+    """
+) | frozenset(w for w in _STREETS["concatenated"] if w not in _LEXICON["common"])
+_PREFIX_WORDS: Final[frozenset[str]] = _words(
+    """
+    rua r. via viale rue avenida avda avda. av. calle c/ carrer ul. ulica piazza piazzale plaza
+    praça praca largo travessa estrada chemin allée allee quai boulevard bd bd. strada corso camino
+    paseo ctra ctra. carretera ronda avenue place rambla vicolo contrada impasse alameda rodovia
+    calçada cesta λεωφ. οδός οδος ulitsa prospekt vulica
+    """
+) | frozenset(w for w in _STREETS["before"] if w.rstrip(".") not in _LEXICON["common"])
+_SUFFIX: Final[str] = _alternation(_SUFFIX_WORDS)
+_MORPHEME: Final[str] = _alternation(_MORPHEME_WORDS)
+_PREFIX: Final[str] = _alternation(_PREFIX_WORDS)
 
 # 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
 _ADDR_NUM_FIRST_RE: Final = re.compile(
@@ -550,6 +588,10 @@ _WEAK_SUFFIXES: Final[frozenset[str]] = _words(
     "park green point hill way landing heights junction crossing ridge rise vale walk row loop "
     "path ring gate plaza place square circle court close grove gardens mews terrace parade "
     "pike trail quay wharf alley"
+) | frozenset(
+    w
+    for w in _SUFFIX_WORDS
+    if w in _LEXICON["common"] and w not in _words("street road avenue lane drive boulevard")
 )
 _ADDR_TAIL_RE: Final = re.compile(
     r"(?i)[ \t]*(?:,|\n|$|\.[ \t]*$|(?:apt|apartment|suite|ste|unit|flat|#)\b|[ \t]+\d{4,5}\b)"
@@ -639,9 +681,7 @@ _ADDR_STOP_RE: Final = re.compile(
 _LINE_STOP_RE: Final = re.compile(_ADDR_STOP_RE.pattern.replace(r"|\n|$)", r")"))
 # Cheap finder for "Word 12" pairs; the word is then checked for a street morpheme.
 _WORD_NUM_RE: Final = re.compile(rf"(?<![\w])(?P<word>{_L}[\w'’\-]*\.?)[ \t]+{_NUM}\b")
-_MORPHEMES: Final[tuple[str, ...]] = tuple(
-    w.replace("\\.", ".") for w in _MORPHEME.strip("(?:)").split("|")
-)
+_MORPHEMES: Final[tuple[str, ...]] = tuple(_MORPHEME_WORDS)
 _STREET_WORD_RE: Final = re.compile(rf"(?i)\b(?:{_SUFFIX}|{_PREFIX})\b|{_MORPHEME}\b|\d{{5}}")
 _TIME_LIKE_RE: Final = re.compile(
     r"(?i)^\s*\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock|h\b|hrs?\b)"
