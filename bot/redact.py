@@ -576,7 +576,21 @@ _PREFIX_WORDS: Final[frozenset[str]] = _words(
     """
 ) | frozenset(w for w in _STREETS["before"] if w.rstrip(".") not in _LEXICON["common"])
 _SUFFIX: Final[str] = _alternation(_SUFFIX_WORDS)
-_MORPHEME: Final[str] = _alternation(_MORPHEME_WORDS)
+# Full street-type words that are no English word: enough, capitalised after a name, without a
+# house number ("Hawkins Stravenue", "Jaydaboulevard" is a glued one).
+_STRONG_SUFFIXES: Final[frozenset[str]] = frozenset(
+    w
+    for w in _SUFFIX_WORDS
+    if len(w) >= 5
+    and "." not in w
+    and not any(w in _LEXICON[k] for k in ("common", "place", "first", "last"))
+) - _words(
+    "obere oberer oberes untere unterer unteres grosse grosser grosses große großes großser "
+    "lange heiligen riviera meander thicket rosebowl broadway"
+)
+# Street types glued to the name end one-word street names too ("Jaydaboulevard 28").
+_GLUED_WORDS: Final[frozenset[str]] = _MORPHEME_WORDS | _STRONG_SUFFIXES
+_MORPHEME: Final[str] = _alternation(_GLUED_WORDS)
 _PREFIX: Final[str] = _alternation(_PREFIX_WORDS)
 
 # 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
@@ -603,13 +617,14 @@ _ADDR_NUM_FIRST_LOWER_RE: Final = re.compile(
     rf"place|parkway|highway|square)\b\.?"
 )
 # 2. Street type first: "Rua das Pedras 930", "7 rue Charles Corbeau", "ul. Podleśna 17".
+# A comma may stand between the number and the street: "12, rue de la Paix", "Via Roma, 12".
 _ADDR_PREFIX_RE: Final = re.compile(
-    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM}[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
-    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}})(?P<post>[ \t]+{_NUM}\b\.?)?(?![\w])"
+    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM},?[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
+    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}})(?P<post>,?[ \t]+{_NUM}\b\.?)?(?![\w])"
 )
 _ADDR_PREFIX_NUM_RE: Final = re.compile(
-    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM}[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
-    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>[ \t]+{_NUM}\b\.?)(?![\w])"
+    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM},?[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
+    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>,?[ \t]+{_NUM}\b\.?)(?![\w])"
 )
 # 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167".
 _ADDR_MORPH_RE: Final = re.compile(
@@ -619,7 +634,7 @@ _ADDR_MORPH_RE: Final = re.compile(
 # 4. Capitalised street name + full suffix word, no number: "Vizirov Street", "Abbey Road".
 _ADDR_NAMED_RE: Final = re.compile(
     rf"(?<![\w])(?:{_UP}[\w'’\-]+[ \t]+){{1,3}}(?:Street|Road|Avenue|Lane|Boulevard|Strasse|Straße|"
-    rf"Terrace|Crescent|Gardens|Mews)\b"
+    rf"Terrace|Crescent|Gardens|Mews|(?i:{_alternation(_STRONG_SUFFIXES)}))\b"
 )
 # 5. Secondary units, PO boxes, military addresses, UK/CA postcodes, US city-state-zip.
 _ADDR_UNIT_RE: Final = re.compile(
@@ -653,7 +668,7 @@ _ADDR_CSZ_RE: Final = re.compile(
 )
 _ADDR_ZIP_CTX_RE: Final = re.compile(
     r"(?i)\b(?:zip[ \t]*code|zipcode|zip|postcode|postal[ \t]+code|post[ \t]+code|plz|cep)"
-    r"(?:[ \t]*(?:is|was|:|=|-|#))*[ \t]*(?P<code>\d{3,6}(?:[- ]\d{3,4})?|"
+    r"(?:[ \t]*(?:is|was|:|=|-|#))*[ \t]*(?P<code>\d{5}-?\d{3}|\d{3,6}(?:[- ]\d{3,4})?|"
     r"[a-z]{1,2}\d[a-z\d]?[ ]?\d[a-z]{2}|[a-z]\d[a-z][ ]?\d[a-z]\d|\d{4}[ ]?[a-z]{2})(?![\w])"
 )
 # 6. "lives at ...", "address: ...", "send it to ...": the rest of the phrase when it holds a
@@ -681,7 +696,7 @@ _ADDR_STOP_RE: Final = re.compile(
 _LINE_STOP_RE: Final = re.compile(_ADDR_STOP_RE.pattern.replace(r"|\n|$)", r")"))
 # Cheap finder for "Word 12" pairs; the word is then checked for a street morpheme.
 _WORD_NUM_RE: Final = re.compile(rf"(?<![\w])(?P<word>{_L}[\w'’\-]*\.?)[ \t]+{_NUM}\b")
-_MORPHEMES: Final[tuple[str, ...]] = tuple(_MORPHEME_WORDS)
+_MORPHEMES: Final[tuple[str, ...]] = tuple(_GLUED_WORDS)
 _STREET_WORD_RE: Final = re.compile(rf"(?i)\b(?:{_SUFFIX}|{_PREFIX})\b|{_MORPHEME}\b|\d{{5}}")
 _TIME_LIKE_RE: Final = re.compile(
     r"(?i)^\s*\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock|h\b|hrs?\b)"
@@ -695,10 +710,12 @@ _LINE_PREFIX_RE: Final = re.compile(r"^[\s>?*•·|-]*")
 _CONNECTORS = (
     r"(?:and|of|de|la|del|da|do|dos|das|am|an|der|di|du|le|les|los|las|nad|upon|on|y|e|sur|en)"
 )
+# Postcodes after a street: US ZIP (+4), 4-5 digits, Dutch "1234 AB", Indian PIN, Brazilian CEP.
+_POSTCODE = r"(?:\d{4}[ ]?[A-Z]{2}(?![\w-])|\d{5}-\d{3}|\d{4,6}(?:-\d{4})?|\d{8})"
 _INLINE_EXT_RE: Final = re.compile(
     rf"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?i:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?\d{{1,5}}[A-Za-z]?\b|"
     rf"{_UP}[\w'’.\-]*(?:[ \t]+(?:{_UP}[\w'’.\-]*|{_CONNECTORS}\b))*"
-    rf"(?:[ \t]+\d{{4,5}}(?:-\d{{4}})?\b)?|(?:{_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b|\d{{4,5}}(?:-\d{{4}})?\b)){{1,4}}"
+    rf"(?:[ \t]+\d{{4,5}}(?:-\d{{4}})?\b)?|(?:{_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b|{_POSTCODE}\b)){{1,4}}"
 )
 
 
@@ -708,6 +725,12 @@ def _has_uncommon_word(chunk: str) -> bool:
         if len(w) >= 2 and w.casefold() not in _COMMON and _fold(w) not in _COMMON:
             return True
     return False
+
+
+_POSTCODE_LINE_RE: Final = re.compile(
+    rf"(?=.*{_L})(?:{_L}[\w'’.\-]*[ \t,/-]+){{0,4}}(?:\d{{5}}-?\d{{3}}|\d{{6}})"
+    rf"(?:[ \t,/-]+{_L}[\w'’.\-]*){{0,4}}"
+)
 
 
 def _continuation_len(line: str) -> int:
@@ -726,11 +749,17 @@ def _continuation_len(line: str) -> int:
     if _EMAIL_RE.search(body) or "@" in body or "http" in body.lower():
         return 0
     digits = sum(c.isdigit() for c in body)
-    if digits >= 6:
+    # Six or more digits are a phone or an account number, unless they are one postcode
+    # ("Rajkot 400001", "01310-100 São Paulo").
+    if digits >= 6 and not _POSTCODE_LINE_RE.fullmatch(body):
         return 0
     if re.search(r"(?i)\b(?:office|fax|mobile|phone|tel|email|regards|thanks|cheers)\b", body):
         return 0
     size = len(line.rstrip(" \t,;:"))
+    # "55650 Perleberg Our officer confirmed it": a sentence goes on after the address.
+    prose = [w for w in words if w.islower() and w in _COMMON and not re.fullmatch(_CONNECTORS, w)]
+    if len(prose) >= 3 and _fold(body) not in _PLACES:
+        return 0
     if digits:
         return size
     if re.fullmatch(r",?\s*[A-Z]{2,3}\.?", body) or body.casefold() == ", nan":
@@ -740,6 +769,17 @@ def _continuation_len(line: str) -> int:
     if _fold(re.sub(r"[\d,]+", " ", body)).strip() in _PLACES:
         return size
     return size if _has_uncommon_word(body) and not re.search(r"[.!?]$", body) else 0
+
+
+_POSTCODE_PLACE_RE: Final = re.compile(
+    rf"[ \t>*•-]*(?:{_POSTCODE}[ \t]+{_UP}[\w'’\-]*|{_UP}[\w'’\-]*,?[ \t]+{_POSTCODE})(?![\w-])"
+)
+
+
+def _postcode_place_len(line: str) -> int:
+    """The "12345 Town" or "Town 12345" that opens a line, when the rest is something else."""
+    m = _POSTCODE_PLACE_RE.match(line)
+    return m.end() if m else 0
 
 
 def _extend_block(text: str, end: int) -> int:
@@ -757,7 +797,7 @@ def _extend_block(text: str, end: int) -> int:
         # A blank line ends the paragraph, and the address with it.
         if not line.strip():
             break
-        size = _continuation_len(line)
+        size = _continuation_len(line) or _postcode_place_len(line)
         if not size:
             break
         lines_taken += 1
@@ -766,6 +806,28 @@ def _extend_block(text: str, end: int) -> int:
             break
         pos = nl if nl != -1 else len(text)
     return new_end
+
+
+_UNIT_LINE_RE: Final = re.compile(
+    rf"(?i)[ \t>*•-]*(?:(?:flat|apt|apartment|unit|suite|studio|h\.?[ \t]?no|house[ \t]+no)\.?[ \t]*#?[ \t]*)?"
+    rf"{_NUM},?[ \t]*"
+)
+
+
+def _extend_back(text: str, start: int) -> int:
+    """Take in the line before an address that starts a line when that line is only a house
+    number or a unit ("Flat 3", "H.No. 42", "70/657")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip(" \t>*•-") or line_start == 0:
+        return start
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1
+    if _UNIT_LINE_RE.fullmatch(text, prev_start, line_start - 1):
+        return (
+            prev_start
+            + len(text[prev_start:line_start])
+            - len(text[prev_start:line_start].lstrip(" \t>*•-"))
+        )
+    return start
 
 
 def _extend_inline(text: str, end: int) -> int:
@@ -911,7 +973,7 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
             found.append((m.start(), m.end()))
     for start, end in found:
         end = _extend_inline(text, end)
-        yield start, _extend_block(text, end)
+        yield _extend_back(text, start), _extend_block(text, end)
 
 
 # --------------------------------------------------------------------------------------------

@@ -262,3 +262,26 @@ def test_no_span_crosses_a_blank_line_in_a_transcript() -> None:
         text = sep.join(turns)
         for span in find_spans(text):
             assert not BLANK_LINE.search(text, span.start, span.end), text[span.start : span.end]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Send it to 12, rue de la Paix, 75002 Paris please.", "Send it to [ADDRESS] please."),
+        ("Ship to Via Roma, 12 on Monday", "Ship to [ADDRESS] on Monday"),
+        ("Deliver to:\nFlat 3\n12 Harley Road\nLondon", "Deliver to:\n[ADDRESS]"),
+        (
+            "Deliver to:\n12 Marine Drive\nMumbai 400001\n\nThanks",
+            "Deliver to:\n[ADDRESS]\n\nThanks",
+        ),
+        ("Postal code: 01310100", "Postal code: [ADDRESS]"),
+        ("address: Herengracht 182\n1016 BR Amsterdam", "address: [ADDRESS]"),
+        ("I live at 490 Smith Stravenue, Lake Amy 99685.", "I live at [ADDRESS]."),
+        (
+            "Deliver to:\n12 Main Street\n55650 Perleberg Our officer confirmed it.",
+            "Deliver to:\n[ADDRESS] Our officer confirmed it.",
+        ),
+    ],
+)
+def test_addresses_in_european_indian_and_brazilian_shapes(text: str, expected: str) -> None:
+    assert redact(text) == expected
