@@ -155,9 +155,15 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _LEXICON: Final = _load_lexicon("lexicon.txt")
-_FIRST: Final = _LEXICON["first"]
-_LAST: Final = _LEXICON["last"]
 _COMMON: Final = _LEXICON["common"]
+# names-dataset's frequent names (bot/redact_data/names.txt) widen the lexicon's, but only for
+# capitalised words: its lists also hold words that are no names in English text ("bots",
+# "than"), so neither a common word nor a word in lower case is taken for a name on its word.
+_NAMES: Final = _load_lexicon("names.txt")
+_FIRST_LOWER: Final = _LEXICON["first"]
+_LAST_LOWER: Final = _LEXICON["last"]
+_FIRST: Final = _FIRST_LOWER | (_NAMES["first"] - _COMMON)
+_LAST: Final = _LAST_LOWER | (_NAMES["last"] - _COMMON)
 _PLACES: Final = _LEXICON["place"]
 
 # Brands and products: a capitalised word after one is a product name ("Fitbit Versa").
@@ -184,6 +190,9 @@ _NOT_NAMES: Final[frozenset[str]] = _BRANDS | _words(
     english french german spanish italian dutch portuguese chinese japanese korean russian
     polish swedish danish norwegian finnish greek turkish arabic hindi hebrew irish scottish
     welsh british american canadian australian indian mexican brazilian european african asian
+    thai vietnamese filipino indonesian malay swiss austrian belgian czech hungarian romanian
+    ukrainian persian pakistani nigerian kenyan egyptian israeli argentinian chilean peruvian
+    colombian latin catalan basque flemish
     christmas easter halloween thanksgiving god lord jesus allah
     customer agent support team admin manager sir madam mister miss mrs ms mr dr
     i me my mine you your yours we our us he his him she her they them their it its this that
@@ -196,7 +205,8 @@ _NOT_NAMES: Final[frozenset[str]] = _BRANDS | _words(
 )
 
 _HONORIFICS: Final[frozenset[str]] = _words(
-    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott"
+    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott dhr "
+    "mevr mw sig sigra dona"
 )
 
 # Uppercase letters (Latin, Greek, Cyrillic) as a regex character class.
@@ -1075,6 +1085,7 @@ def _tokens(text: str) -> list[_Tok]:
             continue
         key, folded = word.casefold(), _fold(word)
         place = folded in _PLACES
+        first_set, last_set = (_FIRST_LOWER, _LAST_LOWER) if word.islower() else (_FIRST, _LAST)
         title = word[0].isupper() and any(c.islower() for c in word)
         out.append(
             _Tok(
@@ -1083,8 +1094,8 @@ def _tokens(text: str) -> list[_Tok]:
                 word=word,
                 title=title,
                 lower=word.islower(),
-                first=key in _FIRST or folded in _FIRST,
-                last=key in _LAST or folded in _LAST,
+                first=key in first_set or folded in first_set,
+                last=key in last_set or folded in last_set,
                 common=key in _COMMON or folded in _COMMON or "'" in key or "’" in key or place,
                 blocked=key in _NOT_NAMES or key in _HONORIFICS,
                 place=place,
@@ -1124,6 +1135,39 @@ _VOCATIVE_RE: Final = re.compile(
 _NAME_LINE_RE: Final = re.compile(
     rf"(?m)^[ \t>*•-]*(?P<name>{_UP}[^\W\d_]+(?:[ \t]+{_UP}\.?)?(?:[ \t]+{_UP}[^\W\d_'’-]+(?:[-'’]{_UP}?[^\W\d_]+)?){{1,2}})[ \t]*,?[ \t]*$"
 )
+# A form field that holds a name ("Surname: PIRANDELLO", "Account holder - Jun Ye"), and a
+# transcript speaker's answer that is only a name ("Customer: Fang He").
+_NAME_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?"
+_NAME_FIELD_RE: Final = re.compile(
+    r"(?im)^[ \t>*•-]*(?P<field>(?:(?:full|first|last|given|family|middle|maiden|legal|billing|"
+    r"shipping|account|card|customer|contact|cardholder'?s?|holder'?s?)[ \t]*name|name|surname|"
+    r"forename|account[ \t]+holder|card[ \t]*holder|contact[ \t]+person|recipient|addressee|"
+    r"attn|attention|customer|caller|user|client))[ \t]*(?::|-|–)[ \t]*"
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})[ \t]*(?P<after>[;,(]|$)"
+)
+_SPEAKER_FIELDS: Final[frozenset[str]] = _words("customer caller user client")
+
+
+def _field_name_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Names in form fields and transcript answers; see ``_NAME_FIELD_RE``."""
+    for m in _NAME_FIELD_RE.finditer(text):
+        words = m.group("name").split()
+        keys = [w.rstrip(".").casefold() for w in words]
+        if any(k in _NOT_NAMES or (k in _HONORIFICS and i > 0) for i, k in enumerate(keys)):
+            continue
+        if not all(w[0].isupper() or w.casefold() in _PARTICLES for w in words):
+            continue
+        known = any(
+            (k in _FIRST or k in _LAST or _fold(k) in _FIRST or _fold(k) in _LAST) for k in keys
+        )
+        speaker = m.group("field").casefold() in _SPEAKER_FIELDS
+        if speaker and (m.group("after") != "" or not known):
+            continue
+        if not known and all(k in _COMMON for k in keys):
+            continue
+        yield m.start("name"), m.end("name")
+
+
 _LIST_SEP_RE: Final = re.compile(
     r"^(?:,[ \t]*|[ \t]+(?:and|&|or)[ \t]+|,[ \t]+(?:and|&|or)[ \t]+)$"
 )
@@ -1159,6 +1203,16 @@ def _extend_name(text: str, toks: list[_Tok], i: int, *, lowercase: bool, limit:
             break
         j += 1
     return j
+
+
+def _name_follows(text: str, toks: list[_Tok], i: int) -> bool:
+    """Whether a capitalised word, or a particle and one ("van Dijk"), follows token ``i``."""
+    j = i + 1
+    if j < len(toks) and toks[j].word in _PARTICLES and _adjacent(text, toks[i], toks[j]):
+        j += 1
+        while j < len(toks) and toks[j].word in _PARTICLES:
+            j += 1
+    return j < len(toks) and _adjacent(text, toks[j - 1], toks[j]) and toks[j].title
 
 
 def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
@@ -1200,7 +1254,7 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 follow = text[t.end : t.end + 1]
                 ok = (
                     not t.common
-                    or (t.first and (follow in ",.!?;:\n" or (nxt is not None and nxt.title)))
+                    or (t.first and (follow in ",.!?;:\n" or _name_follows(text, toks, i)))
                     if weak
                     else (t.first or t.last or not t.common)
                 )
@@ -1314,10 +1368,13 @@ def _name_spans(text: str) -> Iterable[tuple[int, int]]:
                         runs.append((k, k, t.start))
                         changed = True
                         break
-    for _, j, start in runs:
+    for i, j, start in runs:
+        if i < j and _fold(" ".join(t.word for t in toks[i : j + 1])) in _PLACES:
+            continue  # "São Paulo", "Santa Cruz"
         end = toks[j].end
         suffix = _NAME_SUFFIX_RE.match(text, end)
         yield start, suffix.end() if suffix else end
+    yield from _field_name_spans(text)
     for m in _NAME_BEFORE_EMAIL_RE.finditer(text):
         yield m.start("name"), m.end("name")
     for m in _VOCATIVE_RE.finditer(text):

@@ -285,3 +285,38 @@ def test_no_span_crosses_a_blank_line_in_a_transcript() -> None:
 )
 def test_addresses_in_european_indian_and_brazilian_shapes(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can you check whether Yosuke Nakamura got it?", "Can you check whether [NAME] got it?"),
+        (
+            "First name: LAMBERTO\nSurname: PIRANDELLO\nTown: Monteiasi",
+            "First name: [NAME]\nSurname: [NAME]\nTown: Monteiasi",
+        ),
+        ("Account holder: GANG LONG\nPlan: Pro", "Account holder: [NAME]\nPlan: Pro"),
+        (
+            "Contact person - Ana Souza; Delivery by Friday",
+            "Contact person - [NAME]; Delivery by Friday",
+        ),
+        ("Hi, I'm Nova van de Klashorst, order 7038564", "Hi, I'm [NAME], order 7038564"),
+        ("Mevr. Pastoors asked us to cancel", "[NAME] asked us to cancel"),
+    ],
+)
+def test_names_from_outside_the_faker_lists_and_in_form_fields(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Customer: Great, thanks\nCustomer: Sorry, one more thing",
+        "Name: Premium Plan\nUser: Admin",
+        "Shipping to São Paulo takes a week.",
+        "The bots were very happy with more than one item.",
+        "Our Thai and Swiss customers need the new invoice.",
+    ],
+)
+def test_name_rules_keep_ordinary_words(text: str) -> None:
+    assert redact(text) == text
