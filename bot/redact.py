@@ -599,7 +599,13 @@ _STRONG_SUFFIXES: Final[frozenset[str]] = frozenset(
     "lange heiligen riviera meander thicket rosebowl broadway"
 )
 # Street types glued to the name end one-word street names too ("Jaydaboulevard 28").
-_GLUED_WORDS: Final[frozenset[str]] = _MORPHEME_WORDS | _STRONG_SUFFIXES
+_GLUED_WORDS: Final[frozenset[str]] = _MORPHEME_WORDS | frozenset(
+    w
+    for w in _SUFFIX_WORDS
+    if len(w) >= 4
+    and "." not in w
+    and not any(w in _LEXICON[k] for k in ("common", "place", "first", "last"))
+)
 _MORPHEME: Final[str] = _alternation(_GLUED_WORDS)
 _PREFIX: Final[str] = _alternation(_PREFIX_WORDS)
 
@@ -781,9 +787,8 @@ def _continuation_len(line: str) -> int:
     return size if _has_uncommon_word(body) and not re.search(r"[.!?]$", body) else 0
 
 
-_POSTCODE_PLACE_RE: Final = re.compile(
-    rf"[ \t>*•-]*(?:{_POSTCODE}[ \t]+{_UP}[\w'’\-]*|{_UP}[\w'’\-]*,?[ \t]+{_POSTCODE})(?![\w-])"
-)
+_POSTCODE_PLACE = rf"(?:{_POSTCODE}[ \t]+{_UP}[\w'’\-]*|{_UP}[\w'’\-]*,?[ \t]+{_POSTCODE})(?![\w-])"
+_POSTCODE_PLACE_RE: Final = re.compile(rf"[ \t>*•-]*{_POSTCODE_PLACE}")
 
 
 def _postcode_place_len(line: str) -> int:
@@ -840,12 +845,36 @@ def _extend_back(text: str, start: int) -> int:
     return start
 
 
+_INLINE_UNITS: Final[frozenset[str]] = _words("apt apartment suite ste unit flat")
+_INLINE_WORD_RE: Final = re.compile(rf"{_L}[\w'’\-]*")
+
+
 def _extend_inline(text: str, end: int) -> int:
     """Extend over ``, Apt. 5``, ``, City``, ``, City, ST 12345`` or ``, Country 12345`` parts."""
     if text[end - 1 : end] == ".":
         return end
     m = _INLINE_EXT_RE.match(text, end)
-    return m.end() if m else end
+    if not m:
+        return end
+    new_end = m.end()
+    # Stop before a common English word that only looks like a town ("... Perleberg Our ..."),
+    # and leave a sentence's full stop out.
+    words = list(_INLINE_WORD_RE.finditer(text, end, new_end))
+    for k, w in enumerate(words):
+        key = w.group(0).casefold()
+        pair = f"{key} {words[k + 1].group(0)}" if k + 1 < len(words) else key
+        if (
+            key in _COMMON
+            and key not in _PLACES
+            and _fold(pair) not in _PLACES
+            and key not in _INLINE_UNITS
+        ):
+            new_end = w.start()
+            break
+    new_end = end if new_end <= end else new_end
+    if text[new_end - 1 : new_end] == "." and re.search(rf"{_L}{{4}}\.$", text[end:new_end]):
+        new_end -= 1
+    return _trim(text, end, new_end)[1] if new_end > end else end
 
 
 def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
@@ -912,6 +941,21 @@ def _starts_address(text: str, pos: int) -> bool:
     )
 
 
+# A street line with its house number, then a postcode and town: "Via Verdi 7\nPalizzi 14037",
+# "Kerkstraat 43, 9129 UX Beerz". The postcode vouches for the line before it, whose street
+# name may read like a person's.
+_ADDR_BEFORE_POSTCODE_RE: Final = re.compile(
+    rf"(?m)(?<![\w.])(?P<street>(?:{_NUM},?[ \t]+)?(?:{_UP}[\w'’.\-]*|{_CONNECTORS})"
+    rf"(?:[ \t]+(?:{_UP}[\w'’.\-]*|{_CONNECTORS})){{0,4}}(?:,?[ \t]+{_NUM})?)"
+    rf"(?:[ \t]*,[ \t]*|[ \t]*\n[ \t]*)(?P<town>{_POSTCODE_PLACE})"
+)
+# A line that is only a country or a city and a postcode: "Norway 08093".
+_PLACE_POSTCODE_LINE_RE: Final = re.compile(
+    rf"(?m)^[ \t]*(?P<place>{_L}[\w'’.\-]*(?:[ \t]+{_L}[\w'’.\-]*){{0,2}}),?[ \t]+"
+    rf"(?P<code>{_POSTCODE})[ \t]*$"
+)
+
+
 def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     """Street addresses with their unit/city/region/zip continuation, PO boxes, postcodes."""
     found: list[tuple[int, int]] = []
@@ -949,6 +993,19 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
             found.append((m.start(), m.end()))
     for m in _ADDR_POSTCODE_RE.finditer(text):
         found.append((m.start(), m.end()))
+    for m in _ADDR_BEFORE_POSTCODE_RE.finditer(text):
+        street = m.group("street")
+        town = re.findall(rf"{_L}[\w'’\-]*", m.group("town"))
+        if (
+            re.search(r"\d", street)
+            and not re.fullmatch(rf"[\d\s,]+|{_NUM}", street)
+            and not any(w.casefold() in _NOT_NAMES for w in re.findall(rf"{_L}+", street))
+            and all(_fold(w) in _PLACES or w.casefold() not in _COMMON for w in town)
+        ):
+            found.append((m.start(), m.end()))
+    for m in _PLACE_POSTCODE_LINE_RE.finditer(text):
+        if _fold(m.group("place")) in _PLACES:
+            found.append((m.start("place"), m.end("code")))
     for m in _ADDR_ZIP_CTX_RE.finditer(text):
         found.append((m.start("code"), m.end("code")))
     for m in _ADDR_LINE_RE.finditer(text):

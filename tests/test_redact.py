@@ -281,10 +281,14 @@ def test_no_span_crosses_a_blank_line_in_a_transcript() -> None:
             "Deliver to:\n12 Main Street\n55650 Perleberg Our officer confirmed it.",
             "Deliver to:\n[ADDRESS] Our officer confirmed it.",
         ),
+        ("Customer: Via Verdi 7\nPalizzi 14037\n\nAgent: ok", "Customer: [ADDRESS]\n\nAgent: ok"),
+        ("It is Kerkstraat 43, 9129 UX Beerz.", "It is [ADDRESS]."),
+        ("Apt 4, 12 Main Street\n\n Norway 08093", "[ADDRESS]\n\n [ADDRESS]"),
+        ("Windows 10, 2023 Edition and Galaxy S23, 2024 Update", None),
     ],
 )
-def test_addresses_in_european_indian_and_brazilian_shapes(text: str, expected: str) -> None:
-    assert redact(text) == expected
+def test_addresses_in_european_indian_and_brazilian_shapes(text: str, expected: str | None) -> None:
+    assert redact(text) == (text if expected is None else expected)
 
 
 @pytest.mark.parametrize(
