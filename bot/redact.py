@@ -8,7 +8,9 @@ look at what would be redacted.
 Everything here is offline and deterministic: regular expressions, checksums (Luhn, mod-97, the
 national-id checks of ``python-stdnum``), the phone metadata of ``phonenumbers`` and a lexicon of
 given names, surnames, common English words and place names shipped in
-``bot/redact_data/lexicon.txt``. The module keeps no mutable state: its tables are built, and the
+``bot/redact_data/lexicon.txt``, frequent names of 105 countries (``names.txt``, from
+names-dataset) and street types of two dozen languages (``streets.txt``, from libpostal). No span
+crosses a blank line. The module keeps no mutable state: its tables are built, and the
 libraries' lazily loaded metadata (phone regions, IBAN registry) is loaded, at import.
 
 Precedence when detections overlap: EMAIL, IBAN, CARD, ID, PHONE, ADDRESS, NAME. A lower kind
