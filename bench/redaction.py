@@ -2,25 +2,38 @@
 
 Run from the repository root::
 
-    python -m bench.redaction [--file PATH] [--extra N] [--seed S] [--tickets N] [--misses K]
+    python -m bench.redaction [--file PATH] [--extra N] [--people N] [--seed S] [--tickets N]
+                              [--misses K] [--no-phone-study]
 
 Scores, on a labelled file (default ``../shared/data/pii_generated_large.json`` next to the repo):
 
-- **recall per entity type**: a labelled span is *caught* when at least 90% of its non-space
-  characters lie inside redacted spans, whatever their label. A caught span whose covering label
-  isn't the one its type maps to (PERSON→NAME, ADDRESS→ADDRESS, CREDIT_CARD→CARD,
-  PHONE_NUMBER→PHONE, EMAIL_ADDRESS→EMAIL, US_SSN→ID, IBAN_CODE→IBAN) is a *label mismatch*.
+- **recall per entity type**, by two rules side by side:
+
+  - *90%chars*: a labelled span is *caught* when at least 90% of its non-space characters lie
+    inside redacted spans, whatever their label. A caught span whose covering label isn't the one
+    its type maps to (PERSON→NAME, ADDRESS→ADDRESS, CREDIT_CARD→CARD, PHONE_NUMBER→PHONE,
+    EMAIL_ADDRESS→EMAIL, US_SSN→ID, IBAN_CODE→IBAN) is a *label mismatch*.
+  - *gone* (the issue's rule): a labelled span is caught when its value (``entity_value``,
+    stripped, compared case-insensitively) no longer appears at its place in the redacted text
+    (:func:`value_gone`). That is the case as soon as any of its non-space characters is
+    redacted, so it is the more lenient of the two; a copy of the value elsewhere doesn't count.
+
 - **other words kept**: words (``\\w+``) outside every labelled span, of any type, that come out
   with none of their characters redacted, as a share of all such words.
 - **false redactions per 1,000 words**: other words redacted, per 1,000 words of text.
 
-The same scores on texts generated with Faker (seeded), for the types that are thin in the file
-(EMAIL, US_SSN, IBAN; PHONE and CREDIT_CARD as well), reported separately. Then the share of words
+The same scores on two sets generated with Faker (seeded, deterministic): person names and street
+addresses of ten locales in sentences, lists, e-mail signatures, forms and transcripts, with some
+structured values and ordinary support sentences around them (a quarter of the texts use romanised
+Japanese and Chinese names, which the name lexicon was not built from); and the types that are
+thin in the file (EMAIL, US_SSN, IBAN; PHONE and CREDIT_CARD as well). Then the share of words
 kept on ordinary support text (``customer_support_tickets.csv``) and on generated sentences full of
 order numbers, prices, dates, times, ticket ids and versions; whether known customer names and
 e-mails are caught; PHONE recall and words kept for ``PhoneNumberMatcher`` alone at each leniency
-against ``bot.redact``; and throughput (single process, best of 3 runs). Nothing is asserted: the
-script prints figures and the targets with met / NOT met, and exits 0 (1 if the file is missing).
+against ``bot.redact``; throughput (single process, best of 3 runs), also on 3,000-character notes.
+Targets (the issue's): structured kinds >= 0.99, PERSON >= 0.90, ADDRESS >= 0.95, other words kept
+>= 0.98. Nothing is asserted: the script prints figures and the targets with met / NOT met, and
+exits 0 (1 if the file is missing).
 """
 
 from __future__ import annotations
@@ -40,7 +53,7 @@ from pathlib import Path
 from faker import Faker
 from phonenumbers import Leniency, PhoneNumberMatcher
 
-from bot.redact import PHONE_REGIONS, Span, find_spans, redact
+from bot.redact import PHONE_REGIONS, Span, find_spans, label, redact, redact_spans
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = REPO.parent / "shared" / "data" / "pii_generated_large.json"
@@ -58,7 +71,10 @@ MAPPING = {
 }
 TARGET_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN")
 TARGET_RECALL = 0.99
-TARGET_KEPT = 0.9
+# The issue's goals: structured kinds >= 0.99, person >= 0.90, street address >= 0.95, other
+# words kept >= 0.98 (on labelled text, support tickets and ordinary numbers alike).
+TARGETS = {**dict.fromkeys(TARGET_TYPES, TARGET_RECALL), "PERSON": 0.90, "ADDRESS": 0.95}
+TARGET_KEPT = 0.98
 WORD_RE = re.compile(r"\w+")
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof"}
 
@@ -69,12 +85,15 @@ class Record:
     spans: list[tuple[int, int, str]]  # start, end, entity type
     customer_names: Sequence[str] = ()
     customer_emails: Sequence[str] = ()
+    values: Sequence[str] = ()  # the labelled entity_value of each span, when the file has one
+    unseen_names: bool = False  # generated with names from outside the lexicon's sources
 
 
 @dataclass
 class TypeScore:
     total: int = 0
     caught: int = 0
+    gone: int = 0
     mismatched: int = 0
     mismatch_labels: Counter[str] = field(default_factory=Counter)
     misses: list[tuple[str, str]] = field(default_factory=list)
@@ -106,9 +125,42 @@ def load_records(path: Path) -> list[Record]:
         Record(
             text=r["full_text"],
             spans=[(s["start_position"], s["end_position"], s["entity_type"]) for s in r["spans"]],
+            values=[s["entity_value"] for s in r["spans"]],
         )
         for r in data
     ]
+
+
+def value_gone(
+    text: str, spans: Sequence[Span], start: int, end: int, value: str, out: str | None = None
+) -> bool:
+    """Whether a labelled value no longer appears at its place in the redacted text.
+
+    The place of ``text[start:end]`` in ``redact_spans(text, spans)`` runs from where ``start``
+    lands to where ``end`` lands; a boundary inside a redacted span takes in that span's whole
+    label. The value is gone when it (stripped, compared case-insensitively) is not a substring
+    of that stretch of output. So it is gone as soon as any of its non-space characters is
+    redacted, and an unredacted copy of it elsewhere in the text doesn't count against it.
+    """
+    needle = value.strip().casefold()
+    if not needle:
+        return True
+    shift = 0  # output offset minus input offset, before the current position
+    out_start = out_end = None
+    for sp in spans:
+        if out_start is None and start < sp.end:
+            out_start = (sp.start if start >= sp.start else start) + shift
+        if out_end is None and end <= sp.end:
+            inside = end > sp.start
+            out_end = (sp.start + len(label(sp.kind)) if inside else end) + shift
+        shift += len(label(sp.kind)) - (sp.end - sp.start)
+    if out_start is None:
+        out_start = start + shift
+    if out_end is None:
+        out_end = end + shift
+    if out is None:
+        out = redact_spans(text, spans)
+    return needle not in out[out_start:out_end].casefold()
 
 
 def score(
@@ -136,14 +188,15 @@ def score(
             )
             result.not_idempotent += again != out
         else:
-            spans = finder(rec.text)
+            spans = sorted(finder(rec.text))
             out = rec.text
+        redacted = redact_spans(rec.text, spans)
         owner: list[Span | None] = [None] * len(rec.text)
         for sp in spans:
             for i in range(sp.start, sp.end):
                 owner[i] = sp
         labelled = [False] * len(rec.text)
-        for start, end, etype in rec.spans:
+        for n, (start, end, etype) in enumerate(rec.spans):
             for i in range(start, min(end, len(rec.text))):
                 labelled[i] = True
             chars = [i for i in range(start, min(end, len(rec.text))) if not rec.text[i].isspace()]
@@ -151,6 +204,8 @@ def score(
                 continue
             ts = result.by_type[etype]
             ts.total += 1
+            value = rec.values[n] if rec.values else rec.text[start:end]
+            ts.gone += value_gone(rec.text, spans, start, end, value, redacted)
             covered = [owner[i] for i in chars if owner[i] is not None]
             if len(covered) >= CAUGHT_SHARE * len(chars):
                 ts.caught += 1
@@ -178,29 +233,45 @@ def score(
     return result
 
 
+def _met(value: float, target: float) -> str:
+    return "met" if value >= target else "NOT met"
+
+
 def print_score(title: str, sc: Score, *, show_misses: int) -> None:
     """One table: recall per type, mismatches; then words kept and false redactions."""
     print(f"\n## {title}  ({sc.texts} texts, {sc.all_words} words)")
     print(
-        f"{'entity type':<20}{'label':<9}{'spans':>7}{'caught':>8}{'recall':>8}  label mismatches"
+        f"{'entity type':<20}{'label':<9}{'spans':>7}{'90%chars':>9}{'gone':>7}"
+        f"{'target':>8}  {'verdict (gone / 90%)':<22}label mismatches"
     )
-    print("-" * 78)
+    print("-" * 100)
     order = sorted(sc.by_type, key=lambda t: (t not in MAPPING, t not in TARGET_TYPES, t))
     for etype in order:
         ts = sc.by_type[etype]
         recall = ts.caught / ts.total if ts.total else 0.0
+        gone = ts.gone / ts.total if ts.total else 0.0
         mism = (
             ", ".join(f"{k}×{v}" for k, v in ts.mismatch_labels.most_common())
             if ts.mismatched
             else "-"
         )
         lab = MAPPING.get(etype, "(info)")
-        print(f"{etype:<20}{lab:<9}{ts.total:>7}{ts.caught:>8}{recall:>8.3f}  {mism}")
+        target = TARGETS.get(etype)
+        if target is None:
+            goal, verdict = "", ""
+        else:
+            goal = f"{target:.2f}"
+            verdict = f"{_met(gone, target)} / {_met(recall, target)}"
+        print(
+            f"{etype:<20}{lab:<9}{ts.total:>7}{recall:>9.3f}{gone:>7.3f}{goal:>8}  "
+            f"{verdict:<22}{mism}"
+        )
     kept = sc.other_kept / sc.other_words if sc.other_words else 1.0
     per_k = 1000 * (sc.other_words - sc.other_kept) / sc.all_words if sc.all_words else 0.0
     initial = sc.initial_caps_kept / sc.initial_caps if sc.initial_caps else 1.0
     print(
-        f"other words kept: {sc.other_kept}/{sc.other_words} = {kept:.3f}; "
+        f"other words kept: {sc.other_kept}/{sc.other_words} = {kept:.3f} "
+        f"(target {TARGET_KEPT:.2f}: {_met(kept, TARGET_KEPT)}); "
         f"false redactions: {per_k:.1f} per 1,000 words; not idempotent: {sc.not_idempotent}"
     )
     print(
@@ -394,6 +465,220 @@ def generate(seed: int, per_type: int) -> list[Record]:
     return out
 
 
+# ----------------------------------------------------------------------------------------------
+# A second labelled set: names and addresses in several locales (Faker, seeded)
+# ----------------------------------------------------------------------------------------------
+
+PEOPLE_LOCALES = [
+    "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "en_IN", "en_AU",
+]  # fmt: skip
+# Romanised names of these locales are not among the names bot/redact_data/lexicon.txt was built
+# from (Faker's first_names/last_names): a quarter of the texts use them, so the set also measures
+# names the lexicon has never seen.
+UNSEEN_NAME_LOCALES = ["ja_JP", "zh_CN", "zh_TW"]
+UNSEEN_SHARE = 0.25
+HONORIFIC_BY_LOCALE = {
+    "de_DE": ["Herr", "Frau", "Dr."],
+    "fr_FR": ["M.", "Mme", "Dr"],
+    "es_ES": ["Sr.", "Sra.", "Dr."],
+    "it_IT": ["Sig.", "Sig.ra", "Dott."],
+    "nl_NL": ["dhr.", "mevr.", "Dr."],
+    "pt_BR": ["Sr.", "Sra.", "Dr."],
+}
+HONORIFIC_EN = ["Mr.", "Mrs.", "Ms.", "Dr.", "Mr", "Ms"]
+# Ordinary support text around the entities: capitalised words, products, days, months, places
+# that are not an address, numbers that are not private.
+FILLERS = [
+    "The {product} stopped working after the update on {weekday}.",
+    "I ordered it on {month} {day} and it still says processing.",
+    "Your Premium Plan renews automatically at the end of the month.",
+    "Order #{order} was marked as delivered but nothing arrived.",
+    "Our Customer Success team will review the case within 48 hours.",
+    "The app crashes when I open Settings and tap Notifications.",
+    "Refund of ${price} approved, it may take 5-7 business days.",
+    "Is there a discount for annual billing on the Business tier?",
+    "The warehouse in {place} is closed for the holidays.",
+    "Please reset the password, the link in the email has expired.",
+    "We tried Chrome, Firefox and Safari with the same result.",
+    "Ticket {ticket} was reopened because the issue came back.",
+    "Delivery was scheduled for {weekday} morning between 8 and 12.",
+    "The replacement {product} has a scratch on the screen.",
+    "Happy to help! Let me know if anything else comes up.",
+    "The invoice shows VAT twice, could you correct it?",
+    "Shipping to {place} usually takes three to five days.",
+    "Our {job} confirmed the fault is on the supplier's side.",
+    "Quick update: the courier has the parcel and it is out for delivery.",
+    "Thank you for your patience while we looked into this.",
+]
+FILLER_PRODUCTS = [
+    "MacBook Air", "Galaxy Tab", "Kindle Paperwhite", "Echo Dot", "Surface Pro", "AirPods",
+    "Pixel Watch", "PlayStation 5", "ThinkPad X1", "Dyson V11", "Nest Thermostat", "Roku Ultra",
+]  # fmt: skip
+FILLER_PLACES = [
+    "London", "Berlin", "Paris", "Madrid", "Milan", "Rotterdam", "Sydney", "Mumbai", "Toronto",
+    "Chicago", "Lisbon", "Dublin", "São Paulo", "Manchester", "Lyon",
+]  # fmt: skip
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "March", "April", "June", "August", "October", "November", "December"]
+
+# Templates: {p} a full name, {pl} one in lower case, {f} a given name, {l} a surname after an
+# honorific {h}, {p2} {p3} more names; {street} a street line (building, street, unit), {pc} a
+# postcode, {city} a city, {region} a state or province; {email} {phone} {card} {iban} {ssn}.
+PEOPLE_TEMPLATES: dict[str, list[str]] = {
+    "sentence": [
+        "I spoke with {p} yesterday and was told the refund would take five days.",
+        "{p} called again about the broken blender, second time this week.",
+        "Can you check whether {p} has already received the replacement?",
+        "The parcel was signed for by {p} at the front desk.",
+        "Please pass this on to {p} in the billing team.",
+        "hi, this is {pl}, my order never arrived and nobody answers the phone",
+        "According to {p}, the courier left the box outside the garage.",
+        "{h} {l} asked us to cancel the subscription before the next renewal.",
+        "Escalated by {p}: the customer wants a refund, not a voucher.",
+        "My neighbour {f} took the package in for me while I was away.",
+        "Thanks for your help {f}, that solved it!",
+        "{f}'s laptop still won't charge after the firmware update.",
+        "The account belongs to {h} {l}, who is travelling until the end of the month.",
+        "I am writing on behalf of my mother, {p}, who cannot use the website.",
+        "Please ask {f} to send me the tracking number again.",
+        "my name is {pl} and i was charged twice",
+        "Spoke to {p} from the courier, they will redeliver on Friday.",
+        "Could {h} {l} confirm the new delivery date by email?",
+    ],
+    "list": [
+        "Attendees: {p}, {p2} and {p3}.",
+        "Please add these users to our team account:\n- {p}\n- {p2}\n- {p3}",
+        "Authorised contacts for this account:\n1. {p}\n2. {p2}",
+        "On shift today: {p}, {p2}, {p3}. Escalations go to the lead.",
+        "The following people can collect the order: {p} or {p2}.",
+    ],
+    "signature": [
+        "Kind regards,\n{p}\n{street}\n{pc} {city}\nTel: {phone}\n{email}",
+        "Thanks,\n{p}\n{street}, {city}\n{phone}",
+        "Best,\n{f}\n\nSent from my phone",
+        "Cheers\n{p}",
+        "Regards,\n\n{p}\n{street}\n{city} {region} {pc}",
+        "Many thanks,\n{p}\nOffice manager\nMobile: {phone}",
+    ],
+    "form": [
+        "Name: {p}\nAddress: {street}\n{pc} {city}\nPhone: {phone}\nEmail: {email}",
+        "Full name: {p}\nStreet: {street}\nCity: {city}\nPostcode: {pc}",
+        "Customer: {p}\nShipping address: {street}, {pc} {city}\nOrder: #{order}",
+        "Billing name: {p}\nCard: {card}\nIBAN: {iban}",
+        "First name: {f}\nSurname: {l}\nAddress line 1: {street}\nTown: {city}\nPostal code: {pc}",
+        "Contact person - {p}; Delivery address - {street}, {city}, {pc}",
+        "Account holder: {p}\nSSN: {ssn}\nAddress: {street}, {city}, {region} {pc}",
+    ],
+    "address": [
+        "Please ship the replacement to {street}, {city} {pc} instead.",
+        "We moved last month, the new address is {street}, {pc} {city}.",
+        "I live at {street} and the courier keeps going to the wrong door.",
+        "The return label shows {street} but that is our old office.",
+        "Deliver to:\n{street}\n{pc} {city}",
+        "Can you send the invoice to our office at {street}, {city}?",
+        "The driver said nobody was home at {street} on Tuesday.",
+        "Update my billing address to {street}, {city}, {pc} please.",
+        "It was delivered to {street} instead of my house, can you check?",
+    ],
+    "transcript": [
+        "Customer: Hi, I'm {p}, order #{order} hasn't arrived.\n\nAgent: Sorry to hear that! "
+        "Can you confirm the delivery address?\n\nCustomer: {street}, {pc} {city}\n\n"
+        "Agent: Thanks, I have sent a new one today.",
+        "Agent: Who am I speaking with?\nCustomer: {p}\nAgent: And the address on the account?\n"
+        "Customer: {street}\n{city} {pc}\n\nAgent: Great, you're verified.",
+    ],
+}
+
+
+def _people_locale_parts(fake: Faker, loc: str, rng: random.Random) -> dict[str, str]:
+    """Street line, postcode, city and region in this locale's own shapes."""
+    street = str(fake.street_address())
+    if loc in ("en_US", "en_AU") and rng.random() < 0.3:
+        street += " " + str(fake.secondary_address())
+    region = ""
+    for attr in ("state_abbr", "estado_sigla"):
+        if hasattr(fake, attr):
+            region = str(getattr(fake, attr)())
+            break
+    return {"street": street, "pc": str(fake.postcode()), "city": str(fake.city()),
+            "region": region or str(fake.administrative_unit())}  # fmt: skip
+
+
+def _person(fake: Faker, unseen: Faker | None) -> str:
+    if unseen is not None:
+        # zh_TW's romanised names come in capitals, as in a passport: written as in a sentence.
+        first, last = unseen.first_romanized_name(), unseen.last_romanized_name()
+        return f"{first.title()} {last.title()}"
+    return f"{fake.first_name()} {fake.last_name()}"
+
+
+def generate_people(seed: int, count: int) -> list[Record]:
+    """Names and street addresses of several locales in sentences, lists, signatures, forms and
+    transcripts, with some structured values and ordinary support sentences around them."""
+    fakers = {loc: Faker(loc) for loc in [*PEOPLE_LOCALES, *UNSEEN_NAME_LOCALES]}
+    for i, f in enumerate(fakers.values()):
+        f.seed_instance(seed + i)
+    rng = random.Random(seed)
+    us = fakers["en_US"]
+    layouts = list(PEOPLE_TEMPLATES)
+    out: list[Record] = []
+    for i in range(count):
+        loc = PEOPLE_LOCALES[i % len(PEOPLE_LOCALES)]
+        fake = fakers[loc]
+        layout = layouts[(i // len(PEOPLE_LOCALES)) % len(layouts)]
+        tpl = rng.choice(PEOPLE_TEMPLATES[layout])
+
+        parts = _people_locale_parts(fake, loc, rng)
+        unseen = fakers[rng.choice(UNSEEN_NAME_LOCALES)] if rng.random() < UNSEEN_SHARE else None
+        full = _person(fake, unseen)
+        surname = str(unseen.last_romanized_name().title() if unseen else fake.last_name())
+        first = full.split()[0]
+        values: dict[str, tuple[str, str]] = {
+            "p": (full, "PERSON"),
+            "pl": (full.lower(), "PERSON"),
+            "p2": (_person(fake, unseen), "PERSON"),
+            "p3": (_person(fake, unseen), "PERSON"),
+            "f": (first, "PERSON"),
+            "l": (surname, "PERSON"),
+            "street": (parts["street"], "ADDRESS"),
+            "pc": (parts["pc"], "ADDRESS"),
+            "city": (parts["city"], "LOCATION"),
+            "region": (parts["region"], "LOCATION"),
+            "email": (str(fake.email()), "EMAIL_ADDRESS"),
+            "phone": (str(fake.phone_number()), "PHONE_NUMBER"),
+            "card": (str(us.credit_card_number()), "CREDIT_CARD"),
+            "iban": (str(fake.iban()), "IBAN_CODE"),
+            "ssn": (str(us.ssn()), "US_SSN"),
+        }
+        if layout == "form" and rng.random() < 0.3:
+            # Forms are often filled in capitals.
+            for key in ("p", "f", "l"):
+                values[key] = (values[key][0].upper(), "PERSON")
+        honorifics = HONORIFIC_BY_LOCALE.get(loc, HONORIFIC_EN)
+        filled = tpl.replace("{h}", rng.choice(honorifics)).replace(
+            "{order}", str(rng.randrange(10_000, 9_999_999))
+        )
+        filler_values = {
+            "product": rng.choice(FILLER_PRODUCTS),
+            "place": rng.choice(FILLER_PLACES),
+            "weekday": rng.choice(WEEKDAYS),
+            "month": rng.choice(MONTHS),
+            "day": str(rng.randrange(1, 29)),
+            "order": str(rng.randrange(10_000, 9_999_999)),
+            "ticket": str(rng.randrange(100, 99_999)),
+            "price": f"{rng.randrange(5, 900)}.{rng.randrange(100):02d}",
+            "job": str(us.job()).lower(),
+        }
+        before = rng.choice(FILLERS).format_map(filler_values) if rng.random() < 0.6 else ""
+        after = rng.choice(FILLERS).format_map(filler_values) if rng.random() < 0.6 else ""
+        sep = "\n\n" if layout in ("signature", "form", "transcript", "list") else " "
+        text = sep.join(x for x in (before, "{body}", after) if x)
+        rec = _fill(text.replace("{body}", filled), values)
+        rec.unseen_names = unseen is not None
+        out.append(rec)
+    return out
+
+
 ORDINARY_TEMPLATES = [
     "Order #{order} was placed on {date} and shipped at {time}.",
     "Your order {order} totalling ${price} will arrive by {date}.",
@@ -539,13 +824,56 @@ def phone_study(sets: Sequence[tuple[str, Sequence[Record]]]) -> None:
         print(f"{title:<28}" + "".join(f"{c:>24}" for c in cells))
 
 
+def notes_of(texts: Sequence[str], size: int, count: int) -> list[str]:
+    """``count`` notes of about ``size`` characters, each made of consecutive texts."""
+    notes: list[str] = []
+    pos = 0
+    while texts and len(notes) < count:
+        parts: list[str] = []
+        length = 0
+        while length < size:
+            t = texts[pos % len(texts)]
+            pos += 1
+            parts.append(t)
+            length += len(t) + 2
+        notes.append("\n\n".join(parts)[:size])
+    return notes
+
+
+def timing(title: str, texts: Sequence[str]) -> None:
+    """Texts per second over ``texts``, best of 3 runs, and per-text times of the best run."""
+    if not texts:
+        return
+    runs: list[list[float]] = []
+    for _ in range(3):
+        times = []
+        for t in texts:
+            start = time.perf_counter()
+            redact(t)
+            times.append(time.perf_counter() - start)
+        runs.append(times)
+    best = min(runs, key=sum)
+    elapsed = sum(best)
+    per = sorted(best)
+    chars = sum(len(t) for t in texts)
+    p99 = per[min(len(per) - 1, int(0.99 * len(per)))]
+    print(
+        f"speed, {title}: {len(texts) / elapsed:,.0f} texts/s, best of 3 runs "
+        f"({len(texts)} texts, mean {chars / len(texts):.0f} chars, {elapsed:.2f} s); per text "
+        f"mean {1000 * elapsed / len(texts):.2f} ms, p99 {1000 * p99:.2f} ms, "
+        f"max {1000 * per[-1]:.2f} ms"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE, help="labelled JSON file")
     parser.add_argument("--extra", type=int, default=400, help="generated texts per thin type")
+    parser.add_argument("--people", type=int, default=1500, help="generated name/address texts")
     parser.add_argument("--seed", type=int, default=20240611, help="Faker / random seed")
     parser.add_argument("--tickets", type=int, default=2000, help="ticket descriptions to use")
     parser.add_argument("--misses", type=int, default=0, help="print up to K misses per type")
+    parser.add_argument("--no-phone-study", action="store_true", help="skip the leniency study")
     args = parser.parse_args(argv)
 
     path: Path = args.file if args.file.is_absolute() else (REPO / args.file)
@@ -555,8 +883,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = load_records(path)
     print(f"file: {path}")
     print(
-        f"rule: a labelled span is caught when >= {CAUGHT_SHARE:.0%} of its non-space characters "
-        "are inside redacted spans (any label); a catch by another label is a label mismatch."
+        f"90%chars: a labelled span is caught when >= {CAUGHT_SHARE:.0%} of its non-space "
+        "characters are inside redacted spans (any label); a catch by another label is a label "
+        "mismatch."
+    )
+    print(
+        "gone: the issue's rule, a labelled span is caught when its value (stripped, any case) no "
+        "longer appears at its place in the redacted text, i.e. when any of its non-space "
+        "characters is redacted (see value_gone)."
     )
     print(
         "other words: \\w+ words outside every labelled span (any type); kept = no character "
@@ -565,72 +899,87 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_score = score(records, keep_misses=args.misses)
     print_score(f"labelled file {path.name}", main_score, show_misses=args.misses)
 
+    people = generate_people(args.seed, args.people)
+    people_score = score(people, keep_misses=args.misses)
+    print_score(
+        f"generated with Faker: names and addresses, {len(PEOPLE_LOCALES)} locales "
+        f"(seed {args.seed})",
+        people_score,
+        show_misses=args.misses,
+    )
+
+    for unseen in (False, True):
+        part = score([r for r in people if r.unseen_names == unseen])
+        person = part.by_type["PERSON"]
+        print(
+            f"  PERSON, names {'from outside' if unseen else 'among'} the lexicon's sources: "
+            f"gone {person.gone / person.total:.3f}, 90%chars "
+            f"{person.caught / person.total:.3f} ({person.total} spans)"
+        )
+
     extra = generate(args.seed, args.extra)
     extra_score = score(extra, keep_misses=args.misses)
-    print_score(f"generated with Faker (seed {args.seed})", extra_score, show_misses=args.misses)
+    print_score(
+        f"generated with Faker: thin structured types (seed {args.seed})",
+        extra_score,
+        show_misses=args.misses,
+    )
 
-    ordinary_score = score(ordinary(args.seed, 1000), keep_misses=args.misses)
+    ordinary_records = ordinary(args.seed, 1000)
+    ordinary_score = score(ordinary_records, keep_misses=args.misses)
     print_score("ordinary numbers (orders, prices, dates, times, ids)", ordinary_score,
                 show_misses=args.misses)  # fmt: skip
     plain, named = tickets(args.tickets)
+    plain_score = named_score = None
     if plain:
+        plain_score = score(plain, keep_misses=args.misses)
         print_score("support tickets, descriptions (customer name/email passed)",
-                    score(plain, keep_misses=args.misses), show_misses=args.misses)  # fmt: skip
+                    plain_score, show_misses=args.misses)  # fmt: skip
+        named_score = score(named, keep_misses=args.misses)
         print_score("support tickets with the customer named in them (lower-case name, upper-case e-mail)",
-                    score(named, keep_misses=args.misses), show_misses=args.misses)  # fmt: skip
+                    named_score, show_misses=args.misses)  # fmt: skip
 
-    phone_records = [r for r in extra if any(t == "PHONE_NUMBER" for _, _, t in r.spans)]
-    phone_study(
-        [
-            ("labelled file", records),
-            ("generated phones", phone_records),
-            ("ordinary numbers", ordinary(args.seed, 1000)),
-            ("tickets", plain),
-        ]
-    )
-
-    print()
-    for title, texts in (
-        ("labelled file", [r.text for r in records]),
-        ("ticket descriptions", [r.text for r in plain]),
-    ):
-        if not texts:
-            continue
-        runs = []
-        for _ in range(3):
-            start = time.perf_counter()
-            for t in texts:
-                redact(t)
-            runs.append(time.perf_counter() - start)
-        elapsed = min(runs)
-        chars = sum(len(t) for t in texts)
-        print(
-            f"speed, {title}: {len(texts) / elapsed:,.0f} texts/s, best of 3 runs "
-            f"({len(texts)} texts, mean {chars / len(texts):.0f} chars, {elapsed:.2f} s)"
+    if not args.no_phone_study:
+        phone_records = [r for r in extra if any(t == "PHONE_NUMBER" for _, _, t in r.spans)]
+        phone_study(
+            [
+                ("labelled file", records),
+                ("generated phones", phone_records),
+                ("ordinary numbers", ordinary_records),
+                ("tickets", plain),
+            ]
         )
 
+    print()
+    timing("labelled file", [r.text for r in records])
+    timing("ticket descriptions", [r.text for r in plain])
+    timing("generated names/addresses", [r.text for r in people])
+    notes = notes_of([r.text for r in plain] + [r.text for r in records], 3000, 200)
+    timing("3,000-character notes (tickets and labelled texts)", notes)
+
     print(
-        f"\ntargets: recall >= {TARGET_RECALL} for {', '.join(TARGET_TYPES)}; other words kept >= {TARGET_KEPT}"
+        "\ntargets (recall by the 'gone' rule, the 90%chars figure beside it): "
+        + ", ".join(f"{t} >= {v}" for t, v in TARGETS.items())
+        + f"; other words kept >= {TARGET_KEPT}"
     )
-    for title, sc in (("labelled file", main_score), ("generated", extra_score)):
-        for etype in TARGET_TYPES:
+    scored = [("labelled file", main_score), ("faker people", people_score),
+              ("faker structured", extra_score)]  # fmt: skip
+    for title, sc in scored:
+        for etype, target in TARGETS.items():
             ts = sc.by_type.get(etype)
             if ts is None or not ts.total:
                 continue
-            recall = ts.caught / ts.total
-            verdict = "met" if recall >= TARGET_RECALL else "NOT met"
+            gone, recall = ts.gone / ts.total, ts.caught / ts.total
             print(
-                f"  {title:<14} {etype:<14} recall {recall:.3f} ({ts.caught}/{ts.total}) — {verdict}"
+                f"  {title:<17} {etype:<14} gone {gone:.3f} ({ts.gone}/{ts.total}) — "
+                f"{_met(gone, target)}; 90%chars {recall:.3f} — {_met(recall, target)}"
             )
+    kept_sets = [*scored, ("ordinary numbers", ordinary_score)]
+    if plain_score is not None and named_score is not None:
+        kept_sets += [("tickets", plain_score), ("tickets, named", named_score)]
+    for title, sc in kept_sets:
         kept = sc.other_kept / sc.other_words if sc.other_words else 1.0
-        verdict = "met" if kept >= TARGET_KEPT else "NOT met"
-        print(f"  {title:<14} other words kept {kept:.3f} — {verdict}")
-    for etype in ("PERSON", "ADDRESS"):
-        ts = main_score.by_type.get(etype)
-        if ts is not None and ts.total:
-            print(
-                f"  labelled file  {etype:<14} recall {ts.caught / ts.total:.3f} (reported, no target)"
-            )
+        print(f"  {title:<17} other words kept {kept:.3f} — {_met(kept, TARGET_KEPT)}")
     return 0
 
 

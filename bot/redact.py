@@ -8,7 +8,9 @@ look at what would be redacted.
 Everything here is offline and deterministic: regular expressions, checksums (Luhn, mod-97, the
 national-id checks of ``python-stdnum``), the phone metadata of ``phonenumbers`` and a lexicon of
 given names, surnames, common English words and place names shipped in
-``bot/redact_data/lexicon.txt``. The module keeps no mutable state: its tables are built, and the
+``bot/redact_data/lexicon.txt``, frequent names of 105 countries (``names.txt``, from
+names-dataset) and street types of two dozen languages (``streets.txt``, from libpostal). No span
+crosses a blank line. The module keeps no mutable state: its tables are built, and the
 libraries' lazily loaded metadata (phone regions, IBAN registry) is loaded, at import.
 
 Precedence when detections overlap: EMAIL, IBAN, CARD, ID, PHONE, ADDRESS, NAME. A lower kind
@@ -112,27 +114,58 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _load_lexicon() -> dict[str, frozenset[str]]:
-    """Read the first-name, surname, common-word and place sets shipped with the package."""
-    sections: dict[str, set[str]] = {"first": set(), "last": set(), "common": set(), "place": set()}
+def _load_lexicon(name: str, *, folded: bool = True) -> dict[str, frozenset[str]]:
+    """Read the ``[section]`` word sets of a file shipped in ``bot/redact_data``."""
+    sections: dict[str, set[str]] = {}
     current: set[str] | None = None
-    text = resources.files("bot").joinpath("redact_data/lexicon.txt").read_text(encoding="utf-8")
+    text = resources.files("bot").joinpath(f"redact_data/{name}").read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         if line.startswith("[") and line.endswith("]"):
-            current = sections[line[1:-1]]
+            current = sections.setdefault(line[1:-1], set())
             continue
         if current is not None:
             current.add(line)
-            current.add(_fold(line))
+            if folded:
+                current.add(_fold(line))
     return {name: frozenset(words) for name, words in sections.items()}
 
 
-_LEXICON: Final = _load_lexicon()
-_FIRST: Final = _LEXICON["first"]
-_LAST: Final = _LEXICON["last"]
+_Trie = dict[str, "_Trie"]
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex group matching any of ``words``, factored as a trie so a long list stays fast."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return (body if len(alts) > 1 else f"(?:{body})") + "?"
+        return body
+
+    return "(?:" + build(trie) + ")"
+
+
+_LEXICON: Final = _load_lexicon("lexicon.txt")
 _COMMON: Final = _LEXICON["common"]
+# names-dataset's frequent names (bot/redact_data/names.txt) widen the lexicon's, but only for
+# capitalised words: its lists also hold words that are no names in English text ("bots",
+# "than"), so neither a common word nor a word in lower case is taken for a name on its word.
+_NAMES: Final = _load_lexicon("names.txt")
+_FIRST_LOWER: Final = _LEXICON["first"]
+_LAST_LOWER: Final = _LEXICON["last"]
+_FIRST: Final = _FIRST_LOWER | (_NAMES["first"] - _COMMON)
+_LAST: Final = _LAST_LOWER | (_NAMES["last"] - _COMMON)
 _PLACES: Final = _LEXICON["place"]
 
 # Brands and products: a capitalised word after one is a product name ("Fitbit Versa").
@@ -159,6 +192,9 @@ _NOT_NAMES: Final[frozenset[str]] = _BRANDS | _words(
     english french german spanish italian dutch portuguese chinese japanese korean russian
     polish swedish danish norwegian finnish greek turkish arabic hindi hebrew irish scottish
     welsh british american canadian australian indian mexican brazilian european african asian
+    thai vietnamese filipino indonesian malay swiss austrian belgian czech hungarian romanian
+    ukrainian persian pakistani nigerian kenyan egyptian israeli argentinian chilean peruvian
+    colombian latin catalan basque flemish
     christmas easter halloween thanksgiving god lord jesus allah
     customer agent support team admin manager sir madam mister miss mrs ms mr dr
     i me my mine you your yours we our us he his him she her they them their it its this that
@@ -171,7 +207,8 @@ _NOT_NAMES: Final[frozenset[str]] = _BRANDS | _words(
 )
 
 _HONORIFICS: Final[frozenset[str]] = _words(
-    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott"
+    "mr mrs ms miss mx dr prof sir madam dame lady lord mme mlle herr frau sr sra srta dott dhr "
+    "mevr mw sig sigra dona"
 )
 
 # Uppercase letters (Latin, Greek, Cyrillic) as a regex character class.
@@ -181,14 +218,19 @@ _L: Final[str] = r"[^\W\d_]"  # any letter
 
 # Existing labels are protected: never re-redacted, never part of a new span.
 _LABEL_RE: Final = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|ID|NAME|ADDRESS)\]")
+# A blank line (only whitespace between two newlines) ends a paragraph or a transcript turn: no
+# span crosses one.
+_BLANK_LINE_RE: Final = re.compile(r"\n[^\S\n]*\n")
+# Whitespace holding at most one newline (a wrapped line, not a blank line).
+_ONE_LINE_GAP: Final = r"(?:[^\S\n]+\n?[^\S\n]*|\n[^\S\n]*)"
 
 # --------------------------------------------------------------------------------------------
 # EMAIL
 # --------------------------------------------------------------------------------------------
 
 _EMAIL_RE: Final = re.compile(r"(?<![\w.+-])[\w.+-]*\w@(?:[\w-]+\.)+[^\W\d_]{2,}(?![\w-])")
-_DOT = r"(?:\s*\.\s*|\s+dot\s+|\s*[\[({<]\s*dot\s*[\])}>]\s*)"
-_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s*\(@\)\s*|\s+at\s+)"
+_DOT = r"(?:[ \t]*\.[ \t]*|[ \t]+dot[ \t]+|[ \t]*[\[({<][ \t]*dot[ \t]*[\])}>][ \t]*)"
+_AT = r"(?:[ \t]*[\[({<][ \t]*at[ \t]*[\])}>][ \t]*|[ \t]*\(@\)[ \t]*|[ \t]+at[ \t]+)"
 _TLDS = (
     r"(?:com|net|org|edu|gov|io|co|uk|de|fr|nl|es|it|ca|au|in|us|info|biz|me|eu|be|ch|at|se|no|"
     r"dk|fi|ie|nz|pl|pt|br|mx|jp|cn|ru|app|dev|ai)"
@@ -514,27 +556,60 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
 _NUM = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _CAPWORD = rf"(?:{_UP}[\w'’.\-]*|\d{{1,4}}(?:st|nd|rd|th))"
 _ANYWORD = rf"{_L}[\w'’.\-]*"
-_SUFFIX = (
-    r"(?:street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
-    r"square|sq|terrace|ter|close|crescent|cres|parkway|pkwy|highway|hwy|circle|cir|trail|trl|"
-    r"row|mews|gardens|gdns|grove|hill|walk|alley|plaza|path|pike|loop|causeway|expressway|"
-    r"freeway|turnpike|crossing|heights|point|ridge|landing|junction|green|park|wharf|quay|"
-    r"parade|esplanade|embankment|rise|vale|wynd|brae|str|strasse|straße|straat|gasse|weg|laan|"
-    r"plein|gracht|kade|vej|gade|veien|vegen|vei|gata|gatan|vägen|tie|katu|kuja|utca|út|útja|tér|"
-    r"platz|allee|ring|damm|ufer|gate|plads|stræde|torv)"
+# Street types: a short list kept by hand, and libpostal's dictionaries (bot/redact_data/
+# streets.txt). A type that is also a common English word ("Edge", "View") is weak: the address
+# needs more around it (see _WEAK_SUFFIXES).
+_STREETS: Final = _load_lexicon("streets.txt", folded=False)
+_SUFFIX_WORDS: Final[frozenset[str]] = _words(
+    """
+    street st road rd avenue ave av lane ln drive dr boulevard blvd way court ct place pl square sq
+    terrace ter close crescent cres parkway pkwy highway hwy circle cir trail trl row mews gardens
+    gdns grove hill walk alley plaza path pike loop causeway expressway freeway turnpike crossing
+    heights point ridge landing junction green park wharf quay parade esplanade embankment rise
+    vale wynd brae str strasse straße straat gasse weg laan plein gracht kade vej gade veien vegen
+    vei gata gatan vägen tie katu kuja utca út útja tér platz allee ring damm ufer gate plads
+    stræde torv
+    """
+) | frozenset(w.rstrip(".") for w in _STREETS["after"] if len(w.rstrip(".")) >= 3)
+_MORPHEME_WORDS: Final[frozenset[str]] = _words(
+    """
+    straat strasse straße str. gasse weg laan plein gracht kade dijk singel vej gade veien vegen
+    vei gata gatan vägen väg tie katu kuja polku utca út útja tér ulica cesta platz allee ring damm
+    ufer steig pfad gränd torget bakken stræde plads torv gatvė iela tee gate väylä raitti rinne
+    veg vegur stig backe allé aleja
+    """
+) | frozenset(w for w in _STREETS["concatenated"] if w not in _LEXICON["common"])
+_PREFIX_WORDS: Final[frozenset[str]] = _words(
+    """
+    rua r. via viale rue avenida avda avda. av. calle c/ carrer ul. ulica piazza piazzale plaza
+    praça praca largo travessa estrada chemin allée allee quai boulevard bd bd. strada corso camino
+    paseo ctra ctra. carretera ronda avenue place rambla vicolo contrada impasse alameda rodovia
+    calçada cesta λεωφ. οδός οδος ulitsa prospekt vulica
+    """
+) | frozenset(w for w in _STREETS["before"] if w.rstrip(".") not in _LEXICON["common"])
+_SUFFIX: Final[str] = _alternation(_SUFFIX_WORDS)
+# Full street-type words that are no English word: enough, capitalised after a name, without a
+# house number ("Hawkins Stravenue", "Jaydaboulevard" is a glued one).
+_STRONG_SUFFIXES: Final[frozenset[str]] = frozenset(
+    w
+    for w in _SUFFIX_WORDS
+    if len(w) >= 5
+    and "." not in w
+    and not any(w in _LEXICON[k] for k in ("common", "place", "first", "last"))
+) - _words(
+    "obere oberer oberes untere unterer unteres grosse grosser grosses große großes großser "
+    "lange heiligen riviera meander thicket rosebowl broadway"
 )
-_MORPHEME = (
-    r"(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|singel|vej|gade|veien|"
-    r"vegen|vei|gata|gatan|vägen|väg|tie|katu|kuja|polku|utca|út|útja|tér|ulica|cesta|platz|"
-    r"allee|ring|damm|ufer|steig|pfad|gränd|torget|bakken|stræde|plads|torv|gatvė|iela|tee|gate|"
-    r"väylä|raitti|rinne|veg|vegur|gränd|stig|backe|allé|aleja|utca)"
+# Street types glued to the name end one-word street names too ("Jaydaboulevard 28").
+_GLUED_WORDS: Final[frozenset[str]] = _MORPHEME_WORDS | frozenset(
+    w
+    for w in _SUFFIX_WORDS
+    if len(w) >= 4
+    and "." not in w
+    and not any(w in _LEXICON[k] for k in ("common", "place", "first", "last"))
 )
-_PREFIX = (
-    r"(?:rua|r\.|via|viale|rue|avenida|avda\.?|av\.|calle|c/|carrer|ul\.|ulica|piazza|piazzale|"
-    r"plaza|praça|praca|largo|travessa|estrada|chemin|allée|allee|quai|boulevard|bd\.?|strada|"
-    r"corso|camino|paseo|ctra\.?|carretera|ronda|avenue|place|rambla|vicolo|contrada|impasse|"
-    r"rua|alameda|rodovia|calçada|cesta|λεωφ\.|οδός|οδος|ulitsa|prospekt|vulica)"
-)
+_MORPHEME: Final[str] = _alternation(_GLUED_WORDS)
+_PREFIX: Final[str] = _alternation(_PREFIX_WORDS)
 
 # 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
 _ADDR_NUM_FIRST_RE: Final = re.compile(
@@ -545,6 +620,10 @@ _WEAK_SUFFIXES: Final[frozenset[str]] = _words(
     "park green point hill way landing heights junction crossing ridge rise vale walk row loop "
     "path ring gate plaza place square circle court close grove gardens mews terrace parade "
     "pike trail quay wharf alley"
+) | frozenset(
+    w
+    for w in _SUFFIX_WORDS
+    if w in _LEXICON["common"] and w not in _words("street road avenue lane drive boulevard")
 )
 _ADDR_TAIL_RE: Final = re.compile(
     r"(?i)[ \t]*(?:,|\n|$|\.[ \t]*$|(?:apt|apartment|suite|ste|unit|flat|#)\b|[ \t]+\d{4,5}\b)"
@@ -556,13 +635,14 @@ _ADDR_NUM_FIRST_LOWER_RE: Final = re.compile(
     rf"place|parkway|highway|square)\b\.?"
 )
 # 2. Street type first: "Rua das Pedras 930", "7 rue Charles Corbeau", "ul. Podleśna 17".
+# A comma may stand between the number and the street: "12, rue de la Paix", "Via Roma, 12".
 _ADDR_PREFIX_RE: Final = re.compile(
-    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM}[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
-    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}})(?P<post>[ \t]+{_NUM}\b\.?)?(?![\w])"
+    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM},?[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
+    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}})(?P<post>,?[ \t]+{_NUM}\b\.?)?(?![\w])"
 )
 _ADDR_PREFIX_NUM_RE: Final = re.compile(
-    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM}[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
-    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>[ \t]+{_NUM}\b\.?)(?![\w])"
+    rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM},?[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
+    rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>,?[ \t]+{_NUM}\b\.?)(?![\w])"
 )
 # 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167".
 _ADDR_MORPH_RE: Final = re.compile(
@@ -572,7 +652,7 @@ _ADDR_MORPH_RE: Final = re.compile(
 # 4. Capitalised street name + full suffix word, no number: "Vizirov Street", "Abbey Road".
 _ADDR_NAMED_RE: Final = re.compile(
     rf"(?<![\w])(?:{_UP}[\w'’\-]+[ \t]+){{1,3}}(?:Street|Road|Avenue|Lane|Boulevard|Strasse|Straße|"
-    rf"Terrace|Crescent|Gardens|Mews)\b"
+    rf"Terrace|Crescent|Gardens|Mews|(?i:{_alternation(_STRONG_SUFFIXES)}))\b"
 )
 # 5. Secondary units, PO boxes, military addresses, UK/CA postcodes, US city-state-zip.
 _ADDR_UNIT_RE: Final = re.compile(
@@ -606,7 +686,7 @@ _ADDR_CSZ_RE: Final = re.compile(
 )
 _ADDR_ZIP_CTX_RE: Final = re.compile(
     r"(?i)\b(?:zip[ \t]*code|zipcode|zip|postcode|postal[ \t]+code|post[ \t]+code|plz|cep)"
-    r"(?:[ \t]*(?:is|was|:|=|-|#))*[ \t]*(?P<code>\d{3,6}(?:[- ]\d{3,4})?|"
+    r"(?:[ \t]*(?:is|was|:|=|-|#))*[ \t]*(?P<code>\d{5}-?\d{3}|\d{3,6}(?:[- ]\d{3,4})?|"
     r"[a-z]{1,2}\d[a-z\d]?[ ]?\d[a-z]{2}|[a-z]\d[a-z][ ]?\d[a-z]\d|\d{4}[ ]?[a-z]{2})(?![\w])"
 )
 # 6. "lives at ...", "address: ...", "send it to ...": the rest of the phrase when it holds a
@@ -634,9 +714,7 @@ _ADDR_STOP_RE: Final = re.compile(
 _LINE_STOP_RE: Final = re.compile(_ADDR_STOP_RE.pattern.replace(r"|\n|$)", r")"))
 # Cheap finder for "Word 12" pairs; the word is then checked for a street morpheme.
 _WORD_NUM_RE: Final = re.compile(rf"(?<![\w])(?P<word>{_L}[\w'’\-]*\.?)[ \t]+{_NUM}\b")
-_MORPHEMES: Final[tuple[str, ...]] = tuple(
-    w.replace("\\.", ".") for w in _MORPHEME.strip("(?:)").split("|")
-)
+_MORPHEMES: Final[tuple[str, ...]] = tuple(_GLUED_WORDS)
 _STREET_WORD_RE: Final = re.compile(rf"(?i)\b(?:{_SUFFIX}|{_PREFIX})\b|{_MORPHEME}\b|\d{{5}}")
 _TIME_LIKE_RE: Final = re.compile(
     r"(?i)^\s*\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock|h\b|hrs?\b)"
@@ -650,10 +728,12 @@ _LINE_PREFIX_RE: Final = re.compile(r"^[\s>?*•·|-]*")
 _CONNECTORS = (
     r"(?:and|of|de|la|del|da|do|dos|das|am|an|der|di|du|le|les|los|las|nad|upon|on|y|e|sur|en)"
 )
+# Postcodes after a street: US ZIP (+4), 4-5 digits, Dutch "1234 AB", Indian PIN, Brazilian CEP.
+_POSTCODE = r"(?:\d{4}[ ]?[A-Z]{2}(?![\w-])|\d{5}-\d{3}|\d{4,6}(?:-\d{4})?|\d{8})"
 _INLINE_EXT_RE: Final = re.compile(
     rf"(?:(?:[ \t]*,[ \t]*|[ \t]+)(?:(?i:apt|apartment|suite|ste|unit|flat)\.?[ \t]*#?\d{{1,5}}[A-Za-z]?\b|"
     rf"{_UP}[\w'’.\-]*(?:[ \t]+(?:{_UP}[\w'’.\-]*|{_CONNECTORS}\b))*"
-    rf"(?:[ \t]+\d{{4,5}}(?:-\d{{4}})?\b)?|(?:{_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b|\d{{4,5}}(?:-\d{{4}})?\b)){{1,4}}"
+    rf"(?:[ \t]+\d{{4,5}}(?:-\d{{4}})?\b)?|(?:{_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?\b|{_POSTCODE}\b)){{1,4}}"
 )
 
 
@@ -663,6 +743,12 @@ def _has_uncommon_word(chunk: str) -> bool:
         if len(w) >= 2 and w.casefold() not in _COMMON and _fold(w) not in _COMMON:
             return True
     return False
+
+
+_POSTCODE_LINE_RE: Final = re.compile(
+    rf"(?=.*{_L})(?:{_L}[\w'’.\-]*[ \t,/-]+){{0,4}}(?:\d{{5}}-?\d{{3}}|\d{{6}})"
+    rf"(?:[ \t,/-]+{_L}[\w'’.\-]*){{0,4}}"
+)
 
 
 def _continuation_len(line: str) -> int:
@@ -681,11 +767,17 @@ def _continuation_len(line: str) -> int:
     if _EMAIL_RE.search(body) or "@" in body or "http" in body.lower():
         return 0
     digits = sum(c.isdigit() for c in body)
-    if digits >= 6:
+    # Six or more digits are a phone or an account number, unless they are one postcode
+    # ("Rajkot 400001", "01310-100 São Paulo").
+    if digits >= 6 and not _POSTCODE_LINE_RE.fullmatch(body):
         return 0
     if re.search(r"(?i)\b(?:office|fax|mobile|phone|tel|email|regards|thanks|cheers)\b", body):
         return 0
     size = len(line.rstrip(" \t,;:"))
+    # "55650 Perleberg Our officer confirmed it": a sentence goes on after the address.
+    prose = [w for w in words if w.islower() and w in _COMMON and not re.fullmatch(_CONNECTORS, w)]
+    if len(prose) >= 3 and _fold(body) not in _PLACES:
+        return 0
     if digits:
         return size
     if re.fullmatch(r",?\s*[A-Z]{2,3}\.?", body) or body.casefold() == ", nan":
@@ -697,6 +789,16 @@ def _continuation_len(line: str) -> int:
     return size if _has_uncommon_word(body) and not re.search(r"[.!?]$", body) else 0
 
 
+_POSTCODE_PLACE = rf"(?:{_POSTCODE}[ \t]+{_UP}[\w'’\-]*|{_UP}[\w'’\-]*,?[ \t]+{_POSTCODE})(?![\w-])"
+_POSTCODE_PLACE_RE: Final = re.compile(rf"[ \t>*•-]*{_POSTCODE_PLACE}")
+
+
+def _postcode_place_len(line: str) -> int:
+    """The "12345 Town" or "Town 12345" that opens a line, when the rest is something else."""
+    m = _POSTCODE_PLACE_RE.match(line)
+    return m.end() if m else 0
+
+
 def _extend_block(text: str, end: int) -> int:
     """Extend an address that ends a line over the following address-like lines."""
     nl = text.find("\n", end)
@@ -705,21 +807,16 @@ def _extend_block(text: str, end: int) -> int:
         return end
     pos = end + len(rest_of_line)  # at a newline, or the end
     lines_taken = 0
-    blank_run = 0
     new_end = end
     while pos < len(text) and lines_taken < 6:
         nl = text.find("\n", pos + 1)
         line = text[pos + 1 : nl if nl != -1 else len(text)]
+        # A blank line ends the paragraph, and the address with it.
         if not line.strip():
-            blank_run += 1
-            if blank_run > 1:
-                break
-            pos = nl if nl != -1 else len(text)
-            continue
-        size = _continuation_len(line)
+            break
+        size = _continuation_len(line) or _postcode_place_len(line)
         if not size:
             break
-        blank_run = 0
         lines_taken += 1
         new_end = pos + 1 + size
         if size < len(line.rstrip()):
@@ -728,12 +825,58 @@ def _extend_block(text: str, end: int) -> int:
     return new_end
 
 
+_UNIT_LINE_RE: Final = re.compile(
+    rf"(?i)[ \t>*•-]*(?:(?:flat|apt|apartment|unit|suite|studio|h\.?[ \t]?no|house[ \t]+no)\.?[ \t]*#?[ \t]*)?"
+    rf"{_NUM},?[ \t]*"
+)
+
+
+def _extend_back(text: str, start: int) -> int:
+    """Take in the line before an address that starts a line when that line is only a house
+    number or a unit ("Flat 3", "H.No. 42", "70/657")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip(" \t>*•-") or line_start == 0:
+        return start
+    prev_start = text.rfind("\n", 0, line_start - 1) + 1
+    if _UNIT_LINE_RE.fullmatch(text, prev_start, line_start - 1):
+        return (
+            prev_start
+            + len(text[prev_start:line_start])
+            - len(text[prev_start:line_start].lstrip(" \t>*•-"))
+        )
+    return start
+
+
+_INLINE_UNITS: Final[frozenset[str]] = _words("apt apartment suite ste unit flat")
+_INLINE_WORD_RE: Final = re.compile(rf"{_L}[\w'’\-]*")
+
+
 def _extend_inline(text: str, end: int) -> int:
     """Extend over ``, Apt. 5``, ``, City``, ``, City, ST 12345`` or ``, Country 12345`` parts."""
     if text[end - 1 : end] == ".":
         return end
     m = _INLINE_EXT_RE.match(text, end)
-    return m.end() if m else end
+    if not m:
+        return end
+    new_end = m.end()
+    # Stop before a common English word that only looks like a town ("... Perleberg Our ..."),
+    # and leave a sentence's full stop out.
+    words = list(_INLINE_WORD_RE.finditer(text, end, new_end))
+    for k, w in enumerate(words):
+        key = w.group(0).casefold()
+        pair = f"{key} {words[k + 1].group(0)}" if k + 1 < len(words) else key
+        if (
+            key in _COMMON
+            and key not in _PLACES
+            and _fold(pair) not in _PLACES
+            and key not in _INLINE_UNITS
+        ):
+            new_end = w.start()
+            break
+    new_end = end if new_end <= end else new_end
+    if text[new_end - 1 : new_end] == "." and re.search(rf"{_L}{{4}}\.$", text[end:new_end]):
+        new_end -= 1
+    return _trim(text, end, new_end)[1] if new_end > end else end
 
 
 def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
@@ -800,6 +943,21 @@ def _starts_address(text: str, pos: int) -> bool:
     )
 
 
+# A street line with its house number, then a postcode and town: "Via Verdi 7\nPalizzi 14037",
+# "Kerkstraat 43, 9129 UX Beerz". The postcode vouches for the line before it, whose street
+# name may read like a person's.
+_ADDR_BEFORE_POSTCODE_RE: Final = re.compile(
+    rf"(?m)(?<![\w.])(?P<street>(?:{_NUM},?[ \t]+)?(?:{_UP}[\w'’.\-]*|{_CONNECTORS})"
+    rf"(?:[ \t]+(?:{_UP}[\w'’.\-]*|{_CONNECTORS})){{0,4}}(?:,?[ \t]+{_NUM})?)"
+    rf"(?:[ \t]*,[ \t]*|[ \t]*\n[ \t]*)(?P<town>{_POSTCODE_PLACE})"
+)
+# A line that is only a country or a city and a postcode: "Norway 08093".
+_PLACE_POSTCODE_LINE_RE: Final = re.compile(
+    rf"(?m)^[ \t]*(?P<place>{_L}[\w'’.\-]*(?:[ \t]+{_L}[\w'’.\-]*){{0,2}}),?[ \t]+"
+    rf"(?P<code>{_POSTCODE})[ \t]*$"
+)
+
+
 def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     """Street addresses with their unit/city/region/zip continuation, PO boxes, postcodes."""
     found: list[tuple[int, int]] = []
@@ -837,6 +995,19 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
             found.append((m.start(), m.end()))
     for m in _ADDR_POSTCODE_RE.finditer(text):
         found.append((m.start(), m.end()))
+    for m in _ADDR_BEFORE_POSTCODE_RE.finditer(text):
+        street = m.group("street")
+        town = re.findall(rf"{_L}[\w'’\-]*", m.group("town"))
+        if (
+            re.search(r"\d", street)
+            and not re.fullmatch(rf"[\d\s,]+|{_NUM}", street)
+            and not any(w.casefold() in _NOT_NAMES for w in re.findall(rf"{_L}+", street))
+            and all(_fold(w) in _PLACES or w.casefold() not in _COMMON for w in town)
+        ):
+            found.append((m.start(), m.end()))
+    for m in _PLACE_POSTCODE_LINE_RE.finditer(text):
+        if _fold(m.group("place")) in _PLACES:
+            found.append((m.start("place"), m.end("code")))
     for m in _ADDR_ZIP_CTX_RE.finditer(text):
         found.append((m.start("code"), m.end("code")))
     for m in _ADDR_LINE_RE.finditer(text):
@@ -871,7 +1042,7 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
             found.append((m.start(), m.end()))
     for start, end in found:
         end = _extend_inline(text, end)
-        yield start, _extend_block(text, end)
+        yield _extend_back(text, start), _extend_block(text, end)
 
 
 # --------------------------------------------------------------------------------------------
@@ -973,6 +1144,7 @@ def _tokens(text: str) -> list[_Tok]:
             continue
         key, folded = word.casefold(), _fold(word)
         place = folded in _PLACES
+        first_set, last_set = (_FIRST_LOWER, _LAST_LOWER) if word.islower() else (_FIRST, _LAST)
         title = word[0].isupper() and any(c.islower() for c in word)
         out.append(
             _Tok(
@@ -981,8 +1153,8 @@ def _tokens(text: str) -> list[_Tok]:
                 word=word,
                 title=title,
                 lower=word.islower(),
-                first=key in _FIRST or folded in _FIRST,
-                last=key in _LAST or folded in _LAST,
+                first=key in first_set or folded in first_set,
+                last=key in last_set or folded in last_set,
                 common=key in _COMMON or folded in _COMMON or "'" in key or "’" in key or place,
                 blocked=key in _NOT_NAMES or key in _HONORIFICS,
                 place=place,
@@ -1022,6 +1194,39 @@ _VOCATIVE_RE: Final = re.compile(
 _NAME_LINE_RE: Final = re.compile(
     rf"(?m)^[ \t>*•-]*(?P<name>{_UP}[^\W\d_]+(?:[ \t]+{_UP}\.?)?(?:[ \t]+{_UP}[^\W\d_'’-]+(?:[-'’]{_UP}?[^\W\d_]+)?){{1,2}})[ \t]*,?[ \t]*$"
 )
+# A form field that holds a name ("Surname: PIRANDELLO", "Account holder - Jun Ye"), and a
+# transcript speaker's answer that is only a name ("Customer: Fang He").
+_NAME_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?"
+_NAME_FIELD_RE: Final = re.compile(
+    r"(?im)^[ \t>*•-]*(?P<field>(?:(?:full|first|last|given|family|middle|maiden|legal|billing|"
+    r"shipping|account|card|customer|contact|cardholder'?s?|holder'?s?)[ \t]*name|name|surname|"
+    r"forename|account[ \t]+holder|card[ \t]*holder|contact[ \t]+person|recipient|addressee|"
+    r"attn|attention|customer|caller|user|client))[ \t]*(?::|-|–)[ \t]*"
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,3}})[ \t]*(?P<after>[;,(]|$)"
+)
+_SPEAKER_FIELDS: Final[frozenset[str]] = _words("customer caller user client")
+
+
+def _field_name_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Names in form fields and transcript answers; see ``_NAME_FIELD_RE``."""
+    for m in _NAME_FIELD_RE.finditer(text):
+        words = m.group("name").split()
+        keys = [w.rstrip(".").casefold() for w in words]
+        if any(k in _NOT_NAMES or (k in _HONORIFICS and i > 0) for i, k in enumerate(keys)):
+            continue
+        if not all(w[0].isupper() or w.casefold() in _PARTICLES for w in words):
+            continue
+        known = any(
+            (k in _FIRST or k in _LAST or _fold(k) in _FIRST or _fold(k) in _LAST) for k in keys
+        )
+        speaker = m.group("field").casefold() in _SPEAKER_FIELDS
+        if speaker and (m.group("after") != "" or not known):
+            continue
+        if not known and all(k in _COMMON for k in keys):
+            continue
+        yield m.start("name"), m.end("name")
+
+
 _LIST_SEP_RE: Final = re.compile(
     r"^(?:,[ \t]*|[ \t]+(?:and|&|or)[ \t]+|,[ \t]+(?:and|&|or)[ \t]+)$"
 )
@@ -1057,6 +1262,16 @@ def _extend_name(text: str, toks: list[_Tok], i: int, *, lowercase: bool, limit:
             break
         j += 1
     return j
+
+
+def _name_follows(text: str, toks: list[_Tok], i: int) -> bool:
+    """Whether a capitalised word, or a particle and one ("van Dijk"), follows token ``i``."""
+    j = i + 1
+    if j < len(toks) and toks[j].word in _PARTICLES and _adjacent(text, toks[i], toks[j]):
+        j += 1
+        while j < len(toks) and toks[j].word in _PARTICLES:
+            j += 1
+    return j < len(toks) and _adjacent(text, toks[j - 1], toks[j]) and toks[j].title
 
 
 def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
@@ -1098,7 +1313,7 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
                 follow = text[t.end : t.end + 1]
                 ok = (
                     not t.common
-                    or (t.first and (follow in ",.!?;:\n" or (nxt is not None and nxt.title)))
+                    or (t.first and (follow in ",.!?;:\n" or _name_follows(text, toks, i)))
                     if weak
                     else (t.first or t.last or not t.common)
                 )
@@ -1212,10 +1427,13 @@ def _name_spans(text: str) -> Iterable[tuple[int, int]]:
                         runs.append((k, k, t.start))
                         changed = True
                         break
-    for _, j, start in runs:
+    for i, j, start in runs:
+        if i < j and _fold(" ".join(t.word for t in toks[i : j + 1])) in _PLACES:
+            continue  # "São Paulo", "Santa Cruz"
         end = toks[j].end
         suffix = _NAME_SUFFIX_RE.match(text, end)
         yield start, suffix.end() if suffix else end
+    yield from _field_name_spans(text)
     for m in _NAME_BEFORE_EMAIL_RE.finditer(text):
         yield m.start("name"), m.end("name")
     for m in _VOCATIVE_RE.finditer(text):
@@ -1258,7 +1476,7 @@ def _known_spans(
         parts = name.split()
         if not parts:
             continue
-        variants.add(r"\s+".join(re.escape(p) for p in parts))
+        variants.add(_ONE_LINE_GAP.join(re.escape(p) for p in parts))
         for part in re.split(r"[\s\-]+", name):
             part = part.strip(".,'’")
             if len(part) >= 3:
@@ -1328,7 +1546,7 @@ def _merge_gap(kind: Kind, gap: str) -> bool:
     if gap == "":
         return True
     if kind == "ADDRESS":
-        return re.fullmatch(r"[\s,;]*", gap) is not None and gap.count("\n") <= 2
+        return re.fullmatch(r"[\s,;]*", gap) is not None and not _BLANK_LINE_RE.search(gap)
     if kind == "NAME":
         return re.fullmatch(r"[ \t]+", gap) is not None
     return False
@@ -1375,7 +1593,31 @@ def find_spans(
                 merged[-1] = Span(prev.start, span.end, span.kind)
                 continue
         merged.append(span)
+    if "\n" in text:
+        merged = [part for span in merged for part in _split_at_blank_lines(text, span)]
     return merged
+
+
+def _split_at_blank_lines(text: str, span: Span) -> list[Span]:
+    """The parts of a span between blank lines (the last guarantee that none is crossed).
+
+    The detectors already stop at blank lines; a span that still crosses one is split rather
+    than cut short, so nothing that was found private is let through.
+    """
+    if not _BLANK_LINE_RE.search(text, span.start, span.end):
+        return [span]
+    parts: list[Span] = []
+    pos = span.start
+    for m in _BLANK_LINE_RE.finditer(text, span.start, span.end):
+        parts.append(Span(pos, m.start(), span.kind))
+        pos = m.end()
+    parts.append(Span(pos, span.end, span.kind))
+    out: list[Span] = []
+    for part in parts:
+        s, e = _trim(text, part.start, part.end)
+        if any(c.isalnum() for c in text[s:e]):
+            out.append(Span(s, e, span.kind))
+    return out
 
 
 def redact(

@@ -205,3 +205,122 @@ def test_debrief_redact_reads_stdin_and_writes_stdout() -> None:
     )
     assert result.exit_code == 0
     assert result.stdout == "[NAME] wrote from [EMAIL] about order #4512\n"
+
+
+BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Customer: send it to 14 Oak Road\n\nAgent: Zendesk ticket 4412 updated",
+            "Customer: send it to [ADDRESS]\n\nAgent: Zendesk ticket 4412 updated",
+        ),
+        (
+            "Customer: ship it to 12 Main Street, Springfield\n \t\nAgent: Done, see you Monday",
+            "Customer: ship it to [ADDRESS]\n \t\nAgent: Done, see you Monday",
+        ),
+        (
+            "Customer: send it to 14 Oak Road\n\nBrighton Pier\nAgent: noted",
+            "Customer: send it to [ADDRESS]\n\nBrighton Pier\nAgent: noted",
+        ),
+    ],
+)
+def test_an_address_ending_a_paragraph_keeps_the_next_turn(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_spans_of_one_kind_are_not_merged_across_a_blank_line() -> None:
+    assert redact("12 Main Street,\n\nSpringfield, IL 62701") == "[ADDRESS],\n\n[ADDRESS]"
+    assert redact("Jane\n\nRoe wrote", customer_names=["Jane Roe"]) == "[NAME]\n\n[NAME] wrote"
+    assert redact("Jane\nRoe wrote", customer_names=["Jane Roe"]) == "[NAME] wrote"
+
+
+def test_a_span_found_across_a_blank_line_is_split_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.redact
+
+    text = "Agent: noted\nCustomer: 12 Main Street\n\n \nSpringfield\nAgent: thanks"
+    start, end = text.index("12"), text.index("Springfield") + len("Springfield")
+    monkeypatch.setattr(bot.redact, "_candidates", lambda *a, **k: [(start, end, "ADDRESS")])
+    spans = find_spans(text)
+    assert [text[s.start : s.end] for s in spans] == ["12 Main Street", "Springfield"]
+
+
+def test_no_span_crosses_a_blank_line_in_a_transcript() -> None:
+    turns = [
+        "Customer: please ship it to 12 Main Street, Springfield, IL 62701",
+        "Agent: Thanks Marianne Dubois, I will ship it to 4 Rue de la Paix, Paris",
+        "Customer: my address is\n221B Baker Street\nLondon NW1 6XE",
+        "Agent: Zendesk ticket 4412 updated, call +44 20 7946 0958 if needed",
+        "Customer: Herengracht 182\nAmsterdam",
+        "Agent: Regards,\nJennifer Lopez",
+    ]
+    if SMALL.exists():
+        turns += [r["full_text"] for r in json.loads(SMALL.read_text(encoding="utf-8"))]
+    for sep in ("\n\n", "\n \n", "\r\n\r\n", "\n\t\n\n"):
+        text = sep.join(turns)
+        for span in find_spans(text):
+            assert not BLANK_LINE.search(text, span.start, span.end), text[span.start : span.end]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Send it to 12, rue de la Paix, 75002 Paris please.", "Send it to [ADDRESS] please."),
+        ("Ship to Via Roma, 12 on Monday", "Ship to [ADDRESS] on Monday"),
+        ("Deliver to:\nFlat 3\n12 Harley Road\nLondon", "Deliver to:\n[ADDRESS]"),
+        (
+            "Deliver to:\n12 Marine Drive\nMumbai 400001\n\nThanks",
+            "Deliver to:\n[ADDRESS]\n\nThanks",
+        ),
+        ("Postal code: 01310100", "Postal code: [ADDRESS]"),
+        ("address: Herengracht 182\n1016 BR Amsterdam", "address: [ADDRESS]"),
+        ("I live at 490 Smith Stravenue, Lake Amy 99685.", "I live at [ADDRESS]."),
+        (
+            "Deliver to:\n12 Main Street\n55650 Perleberg Our officer confirmed it.",
+            "Deliver to:\n[ADDRESS] Our officer confirmed it.",
+        ),
+        ("Customer: Via Verdi 7\nPalizzi 14037\n\nAgent: ok", "Customer: [ADDRESS]\n\nAgent: ok"),
+        ("It is Kerkstraat 43, 9129 UX Beerz.", "It is [ADDRESS]."),
+        ("Apt 4, 12 Main Street\n\n Norway 08093", "[ADDRESS]\n\n [ADDRESS]"),
+        ("Windows 10, 2023 Edition and Galaxy S23, 2024 Update", None),
+    ],
+)
+def test_addresses_in_european_indian_and_brazilian_shapes(text: str, expected: str | None) -> None:
+    assert redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can you check whether Yosuke Nakamura got it?", "Can you check whether [NAME] got it?"),
+        (
+            "First name: LAMBERTO\nSurname: PIRANDELLO\nTown: Monteiasi",
+            "First name: [NAME]\nSurname: [NAME]\nTown: Monteiasi",
+        ),
+        ("Account holder: GANG LONG\nPlan: Pro", "Account holder: [NAME]\nPlan: Pro"),
+        (
+            "Contact person - Ana Souza; Delivery by Friday",
+            "Contact person - [NAME]; Delivery by Friday",
+        ),
+        ("Hi, I'm Nova van de Klashorst, order 7038564", "Hi, I'm [NAME], order 7038564"),
+        ("Mevr. Pastoors asked us to cancel", "[NAME] asked us to cancel"),
+    ],
+)
+def test_names_from_outside_the_faker_lists_and_in_form_fields(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Customer: Great, thanks\nCustomer: Sorry, one more thing",
+        "Name: Premium Plan\nUser: Admin",
+        "Shipping to São Paulo takes a week.",
+        "The bots were very happy with more than one item.",
+        "Our Thai and Swiss customers need the new invoice.",
+    ],
+)
+def test_name_rules_keep_ordinary_words(text: str) -> None:
+    assert redact(text) == text
