@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     slack_app_id: str | None = Field(default=None, alias="DEBRIEF_SLACK_APP_ID")
     notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
+    listener_threads: int = Field(default=32, ge=1, le=512, alias="DEBRIEF_LISTENER_THREADS")
+    slack_trigger_timeout: float = Field(
+        default=3.0, gt=0, le=30, alias="DEBRIEF_SLACK_TRIGGER_TIMEOUT"
+    )
     api_rate_limit: int = Field(default=120, ge=1, le=100_000, alias="DEBRIEF_API_RATE_LIMIT")
     retention_months: int = Field(default=0, ge=0, le=1200, alias="DEBRIEF_RETENTION_MONTHS")
     qa_sample_size: int = Field(default=100, ge=1, le=10_000, alias="DEBRIEF_QA_SAMPLE_SIZE")

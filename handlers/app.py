@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -54,6 +54,10 @@ def share_client(app: App) -> None:
 def build_app(settings: Settings, *, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every Debrief listener, verifying Slack's request signatures."""
     token, secret = settings.require_slack()
+    if listener_executor is None:  # Bolt's own is 5 threads: five slow calls would stall everyone
+        listener_executor = ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="debrief-listener"
+        )
     app = App(
         signing_secret=secret,
         client=slack_client(settings, token),

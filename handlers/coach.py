@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def _show(deps: Deps, client: WebClient, trigger_id: str, record: CoachRecord) -> None:
-    open_view(client, trigger_id=trigger_id, view=coach_modal(record, link_back=deps.link_back))
+    view = coach_modal(record, link_back=deps.link_back)
+    open_view(client, trigger_id=trigger_id, view=view, timeout=deps.trigger_timeout)
 
 
 def register(app: App, deps: Deps) -> None:

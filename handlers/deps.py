@@ -44,6 +44,11 @@ class Deps:
         return f"https://slack.com/app_redirect?app={app_id}" if app_id else None
 
     @property
+    def trigger_timeout(self) -> float:
+        """How long a call inside a trigger's window (views.open, views.push) may wait for Slack."""
+        return self.settings.slack_trigger_timeout
+
+    @property
     def page_size(self) -> int:
         """Notes per page in the Coach modal."""
         return self.settings.notes_page_size

@@ -51,7 +51,9 @@ def register(app: App, deps: Deps) -> None:
                 ts=container.get("message_ts"),
                 chart_file_id=_chart_id(body.get("message") or {}),
             )
-            open_view(client, trigger_id=body["trigger_id"], view=modal)
+            open_view(
+                client, trigger_id=body["trigger_id"], view=modal, timeout=deps.trigger_timeout
+            )
 
     @app.view(CallbackId.FLAG_DISMISS)
     def save_dismissal(

@@ -100,7 +100,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         root = body["view"]
-        with explained(in_modal(client, body["trigger_id"])):
+        with explained(in_modal(client, body["trigger_id"], deps.trigger_timeout)):
             with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 note, samples = load_note_for_edit(
@@ -118,6 +118,7 @@ def register(app: App, deps: Deps) -> None:
                 client,
                 trigger_id=body["trigger_id"],
                 view=edit_modal(note, samples, metadata=meta),
+                timeout=deps.trigger_timeout,
             )
 
     @app.view(CallbackId.NOTE_EDIT)
@@ -163,7 +164,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         root = body["view"]
         meta = metadata(root)
-        with explained(in_modal(client, body["trigger_id"])):
+        with explained(in_modal(client, body["trigger_id"], deps.trigger_timeout)):
             with deps.session() as session:
                 record = archive_in_modal(
                     session=session,
@@ -184,7 +185,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         root = body["view"]
         meta = metadata(root)
-        with explained(in_modal(client, body["trigger_id"])):
+        with explained(in_modal(client, body["trigger_id"], deps.trigger_timeout)):
             with deps.read_engine() as db:
                 record = open_coach_record(
                     db=db,

@@ -59,7 +59,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         root = body["view"]
         meta = metadata(root)
-        with explained(in_modal(client, body["trigger_id"])):
+        with explained(in_modal(client, body["trigger_id"], deps.trigger_timeout)):
             with deps.read_session() as session:
                 name = pin_form_agent(
                     session=session,
@@ -71,6 +71,7 @@ def register(app: App, deps: Deps) -> None:
                 client,
                 trigger_id=body["trigger_id"],
                 view=pin_modal(agent_name=name, metadata=form_meta),
+                timeout=deps.trigger_timeout,
             )
 
     @app.view(CallbackId.PIN_FORM)

@@ -131,7 +131,10 @@ def register(app: App, deps: Deps) -> None:
                 raise
             build = edit_modal if edit else reject_modal
             open_view(
-                client, trigger_id=body["trigger_id"], view=build(view, channel=channel, ts=ts)
+                client,
+                trigger_id=body["trigger_id"],
+                view=build(view, channel=channel, ts=ts),
+                timeout=deps.trigger_timeout,
             )
 
     @app.action(ActionId.QA_EDIT)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -46,10 +47,20 @@ def explained(reply: Reply) -> Iterator[None]:
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown_error")
         log.warning("Slack refused a call while handling a request: %s", error)
-        try:
-            reply(text_reply(f"Slack didn't let Debrief open that ({error}). Please try again."))
-        except SlackApiError:
-            log.warning("could not tell the user either")
+        _tell(reply, f"Slack didn't let Debrief open that ({error}). Please try again.")
+    except (TimeoutError, URLError, ConnectionError) as exc:
+        log.warning("Slack didn't answer in time while handling a request: %s", exc)
+        _tell(reply, SLACK_SLOW)
+
+
+SLACK_SLOW = "Slack didn't answer in time, so Debrief couldn't open that. Nothing was lost: please try again."
+
+
+def _tell(reply: Reply, text: str) -> None:
+    try:
+        reply(text_reply(text))
+    except (SlackApiError, TimeoutError, URLError, ConnectionError):
+        log.warning("could not tell the user either")
 
 
 def form_errors(exc: Exception, block_for: Callable[[str | None], str]) -> dict[str, str]:
@@ -70,10 +81,11 @@ def ephemeral(respond: Callable[..., Any]) -> Reply:
     return send
 
 
-def in_modal(client: WebClient, trigger_id: str) -> Reply:
+def in_modal(client: WebClient, trigger_id: str, timeout: float | None = None) -> Reply:
     """Reply over an open modal by pushing a notice (modal actions have no response_url)."""
 
     def send(message: dict[str, Any]) -> None:
-        push_view(client, trigger_id=trigger_id, view=notice_modal("Debrief", message["text"]))
+        notice = notice_modal("Debrief", message["text"])
+        push_view(client, trigger_id=trigger_id, view=notice, timeout=timeout)
 
     return send

@@ -8,6 +8,8 @@ import select
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -59,6 +61,17 @@ class KeepAliveWebClient(WebClient):
         self._open: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
 
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Calls made in this block, on this thread, give up after `seconds` (a trigger is good
+        for three seconds: waiting longer for `views.open` opens nothing)."""
+        previous = getattr(self._local, "timeout", None)
+        self._local.timeout = seconds
+        try:
+            yield
+        finally:
+            self._local.timeout = previous
+
     def close(self) -> None:
         """Close every connection this client holds, on every thread (at shutdown)."""
         with self._lock:
@@ -75,6 +88,10 @@ class KeepAliveWebClient(WebClient):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SlackRequestError(f"Invalid URL detected: {url}")
         connection = self._connection((parts.scheme, parts.netloc))
+        timeout = getattr(self._local, "timeout", None) or self.timeout
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         try:
             try:

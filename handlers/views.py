@@ -7,25 +7,44 @@ and slack_sdk then only wraps the string.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import orjson
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
+from handlers.slack_transport import KeepAliveWebClient
+
 
 def _encoded(view: dict[str, Any]) -> str:
     return orjson.dumps(view).decode()
 
 
-def open_view(client: WebClient, *, trigger_id: str, view: dict[str, Any]) -> SlackResponse:
-    """views.open with this trigger."""
-    return client.api_call("views.open", json={"trigger_id": trigger_id, "view": _encoded(view)})
+def _window(client: WebClient, timeout: float | None) -> AbstractContextManager[None]:
+    if timeout is not None and isinstance(client, KeepAliveWebClient):
+        return client.within(timeout)
+    return nullcontext()
 
 
-def push_view(client: WebClient, *, trigger_id: str, view: dict[str, Any]) -> SlackResponse:
-    """views.push over the modal this trigger came from."""
-    return client.api_call("views.push", json={"trigger_id": trigger_id, "view": _encoded(view)})
+def open_view(
+    client: WebClient, *, trigger_id: str, view: dict[str, Any], timeout: float | None = None
+) -> SlackResponse:
+    """views.open with this trigger (giving up after `timeout` seconds: the trigger's window)."""
+    with _window(client, timeout):
+        return client.api_call(
+            "views.open", json={"trigger_id": trigger_id, "view": _encoded(view)}
+        )
+
+
+def push_view(
+    client: WebClient, *, trigger_id: str, view: dict[str, Any], timeout: float | None = None
+) -> SlackResponse:
+    """views.push over the modal this trigger came from (within `timeout`, as open_view)."""
+    with _window(client, timeout):
+        return client.api_call(
+            "views.push", json={"trigger_id": trigger_id, "view": _encoded(view)}
+        )
 
 
 def update_view(

@@ -110,6 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         args.pop("token", None)
+        self.fake._wait_if_held(url.path.removeprefix("/api/"))
         status, headers, payload = self.fake._dispatch(url.path, token, args, arrived)
         if status == DROP:  # acted, then the connection is lost before the answer
             self.close_connection = True
@@ -188,6 +189,8 @@ class FakeSlack:
             self._triggers: dict[str, tuple[float, str | None] | None] = {}  # None: exchanged
             self._failures: dict[str, list[tuple[int, str, int]]] = {}  # status, error, retry
             self._after: dict[str, list[int]] = {}  # method -> faults after acting (fail_after)
+            self._holds: dict[str, list[threading.Event]] = {}  # method -> answers to hold
+            self.held = 0
             self.acted_then_failed = 0
             self._hooks: dict[str, int] = {}  # response_url path -> times used
             self.files: dict[str, JSON] = {}  # file id -> upload state and bytes
@@ -292,6 +295,27 @@ class FakeSlack:
         with self._cond:
             queue = self._failures.setdefault(method, [])
             queue += [(status, error, retry_after)] * times
+
+    def hold(self, method: str, times: int = 1) -> threading.Event:
+        """Hold the answer to the next ``times`` calls of ``method`` until the returned event is
+        set (a Slack that answers slowly, without a clock in the test); ``held`` counts the
+        calls waiting now."""
+        release = threading.Event()
+        with self._cond:
+            self._holds.setdefault(method, []).extend([release] * times)
+        return release
+
+    def _wait_if_held(self, method: str) -> None:
+        with self._cond:
+            queue = self._holds.get(method)
+            release = queue.pop(0) if queue else None
+            if release is not None:
+                self.held += 1
+                self._cond.notify_all()
+        if release is not None:
+            release.wait(timeout=60)  # never forever: a test that forgets to release still ends
+            with self._cond:
+                self.held -= 1
 
     def fail_after(self, method: str, status: int = DROP, times: int = 1) -> None:
         """Do the next ``times`` calls of ``method`` (a message is stored, a view opened), then
