@@ -27,12 +27,18 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached; nothing was written."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+BUSY_TIMEOUT_MS = 5000  # how long jobs wait for SQLite's write lock
+
+
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cursor.close()
+
+    return connect
 
 
 def _has_gone_away(dbapi_connection: Any) -> bool:
@@ -56,16 +62,23 @@ def _check_out(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the server closed this pooled connection")  # pool reconnects
 
 
-def _create(url: str, **options: Any) -> Engine:
+def _create(url: str, deadline_ms: int | None, **options: Any) -> Engine:
+    """An engine; with `deadline_ms`, every statement and lock wait on it is bounded by that
+    (PostgreSQL's statement_timeout and lock_timeout, SQLite's busy_timeout)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(deadline_ms or BUSY_TIMEOUT_MS))
         return engine
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if deadline_ms is not None:
+        connect_args["options"] = (
+            f"-c statement_timeout={int(deadline_ms)} -c lock_timeout={int(deadline_ms)}"
+        )
     engine = create_engine(
         url,
         pool_size=10,
         max_overflow=10,
-        connect_args={"connect_timeout": 5},
+        connect_args=connect_args,
         json_deserializer=orjson.loads,  # psycopg parses json columns with it (3-4x stdlib's)
         **options,
     )
@@ -73,31 +86,39 @@ def _create(url: str, **options: Any) -> Engine:
     return engine
 
 
-def get_engine(url: str) -> Engine:
-    """The process's engine for this URL, created on first use."""
-    engine = _engines.get(url)
+def _key(url: str, deadline_ms: int | None) -> str:
+    return url if deadline_ms is None else f"deadline:{deadline_ms}:{url}"
+
+
+def get_engine(url: str, *, deadline_ms: int | None = None) -> Engine:
+    """The process's engine for this URL, created on first use; with `deadline_ms`, the pool
+    for requests someone waits on (no statement or lock wait outlasts it)."""
+    key = _key(url, deadline_ms)
+    engine = _engines.get(key)
     if engine is None:
-        engine = _engines[url] = _create(url)
+        engine = _engines[key] = _create(url, deadline_ms)
     return engine
 
 
-def get_read_engine(url: str) -> Engine:
+def get_read_engine(url: str, *, deadline_ms: int | None = None) -> Engine:
     """A second pool in autocommit mode: reads skip BEGIN, COMMIT and ROLLBACK round trips."""
-    engine = _engines.get(_READ + url)
+    key = _READ + _key(url, deadline_ms)
+    engine = _engines.get(key)
     if engine is None:
         # autocommit leaves no transaction to roll back when a connection goes back to the pool
-        engine = _engines[_READ + url] = _create(
-            url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+        engine = _engines[key] = _create(
+            url, deadline_ms, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
         )
     return engine
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
+def session_factory(url: str, *, deadline_ms: int | None = None) -> sessionmaker[Session]:
     """A sessionmaker bound to the URL's engine, with expire_on_commit=False."""
-    factory = _factories.get(url)
+    key = _key(url, deadline_ms)
+    factory = _factories.get(key)
     if factory is None:
-        factory = sessionmaker(get_engine(url), expire_on_commit=False)
-        _factories[url] = factory
+        engine = get_engine(url, deadline_ms=deadline_ms)
+        factory = _factories[key] = sessionmaker(engine, expire_on_commit=False)
     return factory
 
 
@@ -136,10 +157,10 @@ def is_unreachable(exc: BaseException) -> bool:
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session that commits on success, rolls back on error, and turns outages into
-    DatabaseUnavailable."""
-    session = session_factory(url)()
+def session_scope(url: str, *, deadline_ms: int | None = None) -> Iterator[Session]:
+    """A session that commits on success, rolls back on error, and turns outages (and, with
+    `deadline_ms`, a statement or lock wait past it) into DatabaseUnavailable."""
+    session = session_factory(url, deadline_ms=deadline_ms)()
     try:
         yield session
         session.commit()
@@ -152,21 +173,22 @@ def session_scope(url: str) -> Iterator[Session]:
 
 
 @contextmanager
-def read_engine_scope(url: str) -> Iterator[Engine]:
+def read_engine_scope(url: str, *, deadline_ms: int | None = None) -> Iterator[Engine]:
     """The read engine, for a request whose reads need no ORM session (building one costs
     ~0.1 ms); outages become DatabaseUnavailable."""
     try:
-        yield get_read_engine(url)
+        yield get_read_engine(url, deadline_ms=deadline_ms)
     except Exception as exc:
         _raise_outage(exc)
         raise
 
 
 @contextmanager
-def read_scope(url: str) -> Iterator[Session]:
+def read_scope(url: str, *, deadline_ms: int | None = None) -> Iterator[Session]:
     """A session for reads only (each statement autocommits); outages become
     DatabaseUnavailable."""
-    session = Session(get_read_engine(url), expire_on_commit=False, autoflush=False)
+    engine = get_read_engine(url, deadline_ms=deadline_ms)
+    session = Session(engine, expire_on_commit=False, autoflush=False)
     try:
         yield session
     except Exception as exc:

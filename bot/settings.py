@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     slack_app_id: str | None = Field(default=None, alias="DEBRIEF_SLACK_APP_ID")
     notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")
+    db_request_timeout_ms: int = Field(
+        default=2000, ge=100, le=60_000, alias="DEBRIEF_DB_REQUEST_TIMEOUT_MS"
+    )
     listener_threads: int = Field(default=32, ge=1, le=512, alias="DEBRIEF_LISTENER_THREADS")
     slack_trigger_timeout: float = Field(
         default=3.0, gt=0, le=30, alias="DEBRIEF_SLACK_TRIGGER_TIMEOUT"

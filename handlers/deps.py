@@ -22,19 +22,19 @@ class Deps:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One session for this request: committed on success, DatabaseUnavailable on outage."""
-        with session_scope(self.settings.database_url) as session:
+        with session_scope(self.settings.database_url, deadline_ms=self.deadline_ms) as session:
             yield session
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A read-only session for this request (no transaction round trips)."""
-        with read_scope(self.settings.database_url) as session:
+        with read_scope(self.settings.database_url, deadline_ms=self.deadline_ms) as session:
             yield session
 
     @contextmanager
     def read_engine(self) -> Iterator[Engine]:
         """The read engine, for a request whose reads need no ORM session."""
-        with read_engine_scope(self.settings.database_url) as engine:
+        with read_engine_scope(self.settings.database_url, deadline_ms=self.deadline_ms) as engine:
             yield engine
 
     @property
@@ -42,6 +42,11 @@ class Deps:
         """A link that opens Debrief in Slack (for calendar events), when the app id is set."""
         app_id = self.settings.slack_app_id
         return f"https://slack.com/app_redirect?app={app_id}" if app_id else None
+
+    @property
+    def deadline_ms(self) -> int:
+        """How long a statement or lock wait may take while someone waits (Slack: 3 s in all)."""
+        return self.settings.db_request_timeout_ms
 
     @property
     def trigger_timeout(self) -> float:

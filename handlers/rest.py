@@ -146,6 +146,7 @@ def _responses(settings: Settings, *codes: int) -> dict[int | str, dict[str, Any
 def build_router(settings: Settings) -> APIRouter:
     """The API's routes, with a bearer-token check and a per-token rate limit on each."""
     url = settings.database_url
+    deadline = settings.db_request_timeout_ms  # no request waits on a lock or a slow statement
     limiter = RateLimiter(settings.api_rate_limit)
     bearer = HTTPBearer(
         auto_error=False,
@@ -158,7 +159,7 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> Caller:
         if credentials is None:
             raise BadToken()
-        with session_scope(url) as session:
+        with session_scope(url, deadline_ms=deadline) as session:
             found = authenticate(session=session, secret=credentials.credentials)
         limiter.hit(found.token_id)
         return found
@@ -176,7 +177,7 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings, 409),
     )
     def get_coaching(agent: Annotated[AgentName, Query()], who: Auth) -> CoachingOut:
-        with read_engine_scope(url) as db:
+        with read_engine_scope(url, deadline_ms=deadline) as db:
             record = open_named_record(
                 db=db, slack_user_id=who.viewer.slack_user_id, query=agent, page_size=ALL_NOTES
             )
@@ -192,7 +193,7 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings, 409),
     )
     def post_note(note: NoteCreate, who: Auth) -> SavedNoteOut:
-        with session_scope(url) as session:
+        with session_scope(url, deadline_ms=deadline) as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=note.agent)
             created = create_note(
                 session=session,
@@ -215,7 +216,7 @@ def build_router(settings: Settings) -> APIRouter:
     )
     def patch_note(note_id: NoteId, change: NotePatch, who: Auth) -> SavedNoteOut:
         given = change.model_fields_set
-        with session_scope(url) as session:
+        with session_scope(url, deadline_ms=deadline) as session:
             note = edit_note(
                 session=session,
                 actor=who.viewer,
@@ -239,7 +240,7 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings),
     )
     def delete_note(note_id: NoteId, who: Auth) -> Response:
-        with session_scope(url) as session:
+        with session_scope(url, deadline_ms=deadline) as session:
             archive_note(session=session, actor=who.viewer, note_id=note_id)
         return Response(status_code=204)
 
@@ -256,7 +257,7 @@ def build_router(settings: Settings) -> APIRouter:
         },
     )
     def post_sample(pin: SamplePin, who: Auth, response: Response) -> SampleOut:
-        with read_scope(url) as session:
+        with read_scope(url, deadline_ms=deadline) as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=pin.agent)
         result = pin_sample(
             session_factory=partial(session_scope, url),
