@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +23,7 @@ from bot.errors import DebriefError
 from bot.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -109,17 +113,21 @@ def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
     require_schema(config.database_url)
     config.trend_config()
     bolt_app = build_app(config)
+    scheduler = None
     if not no_scheduler:
         from jobs.scheduler import build_scheduler
 
-        build_scheduler(config, bolt_app.client).start()
+        scheduler = build_scheduler(config, bolt_app.client)
+        scheduler.start()
+    socket = None
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk.errors import SlackApiError
 
         assert config.slack_app_token is not None
+        socket = SocketModeHandler(bolt_app, config.slack_app_token)
         try:
-            SocketModeHandler(bolt_app, config.slack_app_token).connect()
+            socket.connect()
         except SlackApiError as exc:
             raise SettingsError(
                 f"SLACK_APP_TOKEN: Slack refused it ({exc.response.get('error')}); "
@@ -128,7 +136,41 @@ def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
         web = create_web_app(config, None)
     else:
         web = create_web_app(config, bolt_app)
-    uvicorn.run(web, host=host, port=port, log_level="info")
+    server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="info"))
+    # On SIGTERM or Ctrl-C uvicorn stops taking requests, answers those it has, then raises the
+    # signal again into the handlers it found: these, so that acknowledged work can finish here
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    server.run()
+    _shut_down(bolt_app, scheduler, socket, config.shutdown_drain_seconds)
+
+
+def _shut_down(bolt_app: Any, scheduler: Any, socket: Any, drain_seconds: float) -> None:
+    """Finish what was acknowledged (modals, notes, DMs) within `drain_seconds`, let the jobs
+    give back the claims they haven't started on, stop the scheduler; then exit 0."""
+    from handlers.app import DrainingExecutor
+    from jobs.work import STOPPING
+
+    started = time.monotonic()
+    STOPPING.set()
+    log.info("stopping: finishing acknowledged work (at most %.0f s)", drain_seconds)
+    if socket is not None:
+        socket.close()  # no new events over the socket
+    executor = bolt_app.listener_runner.listener_executor
+    running = executor.drain(drain_seconds) if isinstance(executor, DrainingExecutor) else 0
+    if scheduler is not None:
+        left = max(0.0, drain_seconds - (time.monotonic() - started))
+        stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        stopper.start()
+        stopper.join(left)
+        running += stopper.is_alive()
+    took = time.monotonic() - started
+    if running:
+        log.warning("shut down after %.1f s with %d tasks still running", took, running)
+    else:
+        log.info("shut down after %.1f s: every acknowledged request finished", took)
+    sys.exit(0)
 
 
 @main.group(help="Who has which role.")

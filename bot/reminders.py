@@ -178,6 +178,7 @@ class SendReport:
     sent: int = 0
     found_sent: int = 0
     failed: int = 0
+    released: int = 0  # claimed, then given back unsent: the process is stopping
     lateness: list[float] = field(default_factory=list)
 
 
@@ -207,6 +208,17 @@ def _confirm(
             update(Reminder)
             .where(Reminder.id == view.reminder_id, Reminder.claim_token == token)
             .values(status=ReminderStatus.SENT, sent_at=utcnow(), channel=channel, ts=ts)
+        )
+
+
+def _release(session_factory: Callable[[], Any], view: ReminderView, token: str) -> None:
+    """Give a claim back untouched (shutting down): another process takes it at once, not
+    after the lease; whether an earlier try may have posted it is kept."""
+    with session_factory() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == view.reminder_id, Reminder.claim_token == token)
+            .values(claimed_at=None, claim_token=None, maybe_sent=view.check_history)
         )
 
 
@@ -241,9 +253,13 @@ def send_due(
     is_definite_failure: Callable[[Exception], bool] = lambda _exc: False,
     sleep: Callable[[float], None] = time.sleep,
     lease: timedelta = LEASE,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> SendReport:
-    """Claim what is due and DM each author, at most one message a channel per interval."""
+    """Claim what is due and DM each author, at most one message a channel per interval. Once
+    `stopping()` (a deploy), the reminders not started yet are given back, not sent."""
     report = SendReport()
+    if stopping():
+        return report
     with session_factory() as session:
         token, ids = claim_due(session=session, now=now(), limit=limit, lease=lease)
     if not ids:
@@ -260,6 +276,11 @@ def send_due(
         channel: str | None = None
         last = 0.0
         for view in queue:
+            if stopping():
+                _release(session_factory, view, token)
+                with lock:
+                    report.released += 1
+                continue
             try:
                 channel = channel or notifier.open_dm(view.author)
                 ts = (
@@ -271,6 +292,11 @@ def send_due(
                     wait = per_channel_interval - (time.monotonic() - last)
                     if last and wait > 0:
                         sleep(wait)
+                    if stopping():  # the pause ended in a deploy: give it back unsent
+                        _release(session_factory, view, token)
+                        with lock:
+                            report.released += 1
+                        continue
                     if not _still_ours(session_factory, view, token, now()):
                         continue  # a long batch outlived its lease: another process has it now
                     ts = notifier.post_reminder(channel, view)
@@ -304,7 +330,8 @@ def send_all_due(one_pass: Callable[[], SendReport]) -> SendReport:
         total.found_sent += report.found_sent
         total.failed += report.failed
         total.lateness += report.lateness
-        if report.claimed == 0 or report.claimed == report.failed:
+        total.released += report.released
+        if report.claimed == 0 or report.claimed == report.failed + report.released:
             return total
 
 

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     db_request_timeout_ms: int = Field(
         default=2000, ge=100, le=60_000, alias="DEBRIEF_DB_REQUEST_TIMEOUT_MS"
     )
+    shutdown_drain_seconds: float = Field(
+        default=25.0, ge=0, le=600, alias="DEBRIEF_SHUTDOWN_DRAIN_SECONDS"
+    )
     listener_threads: int = Field(default=32, ge=1, le=512, alias="DEBRIEF_LISTENER_THREADS")
     slack_trigger_timeout: float = Field(
         default=3.0, gt=0, le=30, alias="DEBRIEF_SLACK_TRIGGER_TIMEOUT"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -51,13 +53,42 @@ def share_client(app: App) -> None:
         next()
 
 
+class DrainingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, able to wait for the work it has taken (at shutdown: what was
+    acknowledged to Slack is finished, not dropped)."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="debrief-listener")
+        self._pending: set[Future[Any]] = set()
+        self._pending_lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run `fn` on the pool, remembering it until it is done."""
+        future = super().submit(fn, *args, **kwargs)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float) -> int:
+        """Take no more work; wait up to `timeout` seconds for what was taken. Returns how many
+        listeners were still running when the time was up."""
+        with self._pending_lock:
+            pending = list(self._pending)
+        self.shutdown(wait=False)
+        _done, running = wait(pending, timeout=timeout)
+        return len(running)
+
+
 def build_app(settings: Settings, *, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every Debrief listener, verifying Slack's request signatures."""
     token, secret = settings.require_slack()
     if listener_executor is None:  # Bolt's own is 5 threads: five slow calls would stall everyone
-        listener_executor = ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="debrief-listener"
-        )
+        listener_executor = DrainingExecutor(settings.listener_threads)
     app = App(
         signing_secret=secret,
         client=slack_client(settings, token),

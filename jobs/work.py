@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from functools import partial
 
@@ -46,8 +47,12 @@ def scan_job(settings: Settings, client: WebClient) -> ScanReport:
     return report
 
 
+STOPPING = threading.Event()  # set when `debrief serve` shuts down: jobs give back what they hold
+
+
 def reminder_job(settings: Settings, client: WebClient) -> SendReport:
-    """Send the follow-up reminders that are due, until none is left."""
+    """Send the follow-up reminders that are due, until none is left (or the process stops:
+    then those not started are given back for another process to send at once)."""
     notifier = SlackReminderNotifier(client, app_id=settings.slack_app_id)
     factory = partial(session_scope, settings.database_url)
     total = send_all_due(
@@ -58,14 +63,16 @@ def reminder_job(settings: Settings, client: WebClient) -> SendReport:
             per_channel_interval=settings.reminder_channel_interval,
             is_definite_failure=slack_refused,
             lease=timedelta(seconds=settings.reminder_lease_seconds),
+            stopping=STOPPING.is_set,
         )
     )
     if total.claimed:
         log.info(
-            "reminders: %d sent, %d already sent, %d to retry",
+            "reminders: %d sent, %d already sent, %d to retry, %d given back",
             total.sent,
             total.found_sent,
             total.failed,
+            total.released,
         )
     return total
 
