@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -27,7 +26,7 @@ from handlers.deps import Deps
 from handlers.forms import form_block_ids, id_value, metadata, next_generation, parse_note_form
 from handlers.notifier import user_zone
 from handlers.replies import explained, form_errors, in_modal
-from handlers.views import push_view, update_view
+from handlers.views import push_view, update_view, within
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +48,18 @@ def _form_errors(values: dict[str, Any], exc: Exception) -> dict[str, str]:
     return form_errors(exc, lambda field: blocks.get(field or "body", blocks["body"]))
 
 
+ZONE_TIMEOUT = 0.8  # users.info is asked before the form's answer: Slack waits 3 s in all
+
+
 def _zone_lookup(client: WebClient) -> ZoneLookup:
-    """Ask Slack for a user's time zone (users.info)."""
-    return partial(user_zone, client)
+    """Ask Slack for a user's time zone (users.info), giving up soon: the zone cached on the
+    member (or UTC) does then."""
+
+    def lookup(user_id: str) -> str | None:
+        with within(client, ZONE_TIMEOUT):
+            return user_zone(client, user_id)
+
+    return lookup
 
 
 def register(app: App, deps: Deps) -> None:

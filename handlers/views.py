@@ -21,7 +21,8 @@ def _encoded(view: dict[str, Any]) -> str:
     return orjson.dumps(view).decode()
 
 
-def _window(client: WebClient, timeout: float | None) -> AbstractContextManager[None]:
+def within(client: WebClient, timeout: float | None) -> AbstractContextManager[None]:
+    """Calls in this block (this thread) give up after `timeout` seconds, when the client can."""
     if timeout is not None and isinstance(client, KeepAliveWebClient):
         return client.within(timeout)
     return nullcontext()
@@ -31,7 +32,7 @@ def open_view(
     client: WebClient, *, trigger_id: str, view: dict[str, Any], timeout: float | None = None
 ) -> SlackResponse:
     """views.open with this trigger (giving up after `timeout` seconds: the trigger's window)."""
-    with _window(client, timeout):
+    with within(client, timeout):
         return client.api_call(
             "views.open", json={"trigger_id": trigger_id, "view": _encoded(view)}
         )
@@ -41,7 +42,7 @@ def push_view(
     client: WebClient, *, trigger_id: str, view: dict[str, Any], timeout: float | None = None
 ) -> SlackResponse:
     """views.push over the modal this trigger came from (within `timeout`, as open_view)."""
-    with _window(client, timeout):
+    with within(client, timeout):
         return client.api_call(
             "views.push", json={"trigger_id": trigger_id, "view": _encoded(view)}
         )

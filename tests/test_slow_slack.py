@@ -80,3 +80,25 @@ def test_a_views_open_slower_than_the_trigger_gives_up_and_says_so(settings, fak
         release.set()
         executor.shutdown(wait=True)
     fake_slack.wait_for("views.open")  # Slack answers at last; nobody waits for it any more
+
+
+def test_a_slow_users_info_doesnt_hold_up_saving_a_note_with_a_date(slack, fake_slack, session,
+                                                                    team):  # fmt: skip
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from models import Note
+
+    slack.command(LEADS[0], "Sarah")
+    view = fake_slack.views[fake_slack.calls_to("views.open")[0].response["view"]["id"]]
+    release = fake_slack.hold("users.info")  # the author's time zone: Slack doesn't answer
+    try:
+        day = date.today() + timedelta(days=7)
+        answer = slack.submit(LEADS[0], view, body="Role-play it.", follow_up=day.isoformat())
+        assert answer.json()["response_action"] == "update"  # saved, without waiting for Slack
+    finally:
+        release.set()
+    session.expire_all()
+    [note] = session.scalars(select(Note)).all()
+    assert note.follow_up_at is not None and note.follow_up_at.hour == 9  # 09:00 UTC
