@@ -644,10 +644,11 @@ _ADDR_PREFIX_NUM_RE: Final = re.compile(
     rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM},?[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
     rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>,?[ \t]+{_NUM}\b\.?)(?![\w])"
 )
-# 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167".
+# 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167",
+#    "Albert-Schweitzer-Straße 5" (hyphenated names end in a full type word).
 _ADDR_MORPH_RE: Final = re.compile(
     rf"(?i)(?<![\w.])(?:{_NUM}[ \t]+){{0,2}}(?:{_ANYWORD}[ \t]+){{0,3}}"
-    rf"{_L}*{_MORPHEME}[ \t]+{_NUM}\b\.?"
+    rf"(?:{_L}+[-'’])*{_L}*{_MORPHEME}[ \t]+{_NUM}\b\.?"
 )
 # 4. Capitalised street name + full suffix word, no number: "Vizirov Street", "Abbey Road".
 _ADDR_NAMED_RE: Final = re.compile(

@@ -324,3 +324,15 @@ def test_names_from_outside_the_faker_lists_and_in_form_fields(text: str, expect
 )
 def test_name_rules_keep_ordinary_words(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Hyphenated street names end in a full street type.
+        ("Parcel for Albert-Schweitzer-Straße 12 arrived.", "Parcel for [ADDRESS] arrived."),
+        ("We were at Konrad-Adenauer-Ring 5-7 on Tuesday.", "We were at [ADDRESS] on Tuesday."),
+    ],
+)
+def test_street_address_shapes(text: str, expected: str) -> None:
+    assert redact(text) == expected
