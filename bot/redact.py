@@ -612,9 +612,15 @@ _MORPHEME: Final[str] = _alternation(_GLUED_WORDS)
 _PREFIX: Final[str] = _alternation(_PREFIX_WORDS)
 
 # 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
+#    A comma or a line break may follow the number ("07/331, Oommen Road", "970\nChauhan
+#    Circle"), and a unit or building number may lead ("Flat 3, 12 Harley Road", "H.No. 27\nBobal
+#    Path", "Studio 1\nCartwright Drives": then the street needs no number of its own).
+_UNIT_WORDS = r"(?:flat|apt|apartment|unit|suite|ste|studio|level|h\.?[ \t]?no|house[ \t]+no)"
+_NUM_GAP = r"(?:,?[ \t]+|,?[ \t]*\n[ \t]*)"
 _ADDR_NUM_FIRST_RE: Final = re.compile(
-    rf"(?<![\w.,/-])(?:{_NUM}[ \t]+){{1,2}}(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
-    rf"(?:{_CAPWORD}[ \t]+){{1,4}}(?P<suffix>(?i:{_SUFFIX}))\b\.?"
+    rf"(?<![\w.,/-])(?:(?i:{_UNIT_WORDS})\.?[ \t]*#?[ \t]*{_NUM}{_NUM_GAP}(?:{_NUM}{_NUM_GAP}){{0,2}}|"
+    rf"(?:{_NUM}{_NUM_GAP}){{1,2}})(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
+    rf"(?P<words>(?:{_CAPWORD}[ \t]+){{1,4}})(?P<suffix>(?i:{_SUFFIX}))\b\.?"
 )
 _WEAK_SUFFIXES: Final[frozenset[str]] = _words(
     "park green point hill way landing heights junction crossing ridge rise vale walk row loop "

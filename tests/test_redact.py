@@ -332,6 +332,17 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         # Hyphenated street names end in a full street type.
         ("Parcel for Albert-Schweitzer-Straße 12 arrived.", "Parcel for [ADDRESS] arrived."),
         ("We were at Konrad-Adenauer-Ring 5-7 on Tuesday.", "We were at [ADDRESS] on Tuesday."),
+        # A comma or a line break after the house number; a unit or building number first.
+        ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
+        ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
+        (
+            "Regards,\nPriya Shah\nH.No. 27\nStation Road\nTel: 0201234567",
+            "Regards,\n[NAME]\n[ADDRESS]\nTel: [PHONE]",
+        ),
+        (
+            "I live at Studio 5\nMarsh Lane and the courier never finds it.",
+            "I live at [ADDRESS] and the courier never finds it.",
+        ),
     ],
 )
 def test_street_address_shapes(text: str, expected: str) -> None:
