@@ -560,7 +560,25 @@ _ANYWORD = rf"{_L}[\w'’.\-]*"
 # streets.txt). A type that is also a common English word ("Edge", "View") is weak: the address
 # needs more around it (see _WEAK_SUFFIXES).
 _STREETS: Final = _load_lexicon("streets.txt", folded=False)
-_SUFFIX_WORDS: Final[frozenset[str]] = _words(
+# The primary street suffix names of USPS Publication 28 (Postal Addressing Standards), Appendix
+# C1, that the lists above lack; most are English words too, so they are weak (see below).
+_USPS_SUFFIXES: Final[frozenset[str]] = _words(
+    """
+    annex arcade bayou beach bend bluff bluffs bottom branch bridge brook brooks burg burgs bypass
+    camp canyon cape center centers circles cliff cliffs club common commons corner corners course
+    courts cove coves creek crest crossroad crossroads curve dale dam divide drives estate estates
+    extension extensions fall falls ferry field fields flat flats ford fords forest forge forges
+    fork forks fort garden gateway glen glens greens groves harbor harbors haven hills hollow inlet
+    island islands isle junctions key keys knoll knolls lake lakes land light lights loaf lock locks
+    lodge mall manor manors meadow meadows mill mills mission motorway mount mountain mountains
+    neck orchard oval overpass parks parkways pass passage pine pines plain plains points port ports
+    prairie radial ramp ranch rapid rapids rest ridges river roads route run shoal shoals shore
+    shores skyway spring springs spur spurs squares station stravenue stream streets summit
+    throughway trace track trafficway trailer tunnel underpass union unions valley valleys viaduct
+    view views village villages vista walks wall ways well wells
+    """
+)
+_KEPT_SUFFIXES: Final[frozenset[str]] = _words(
     """
     street st road rd avenue ave av lane ln drive dr boulevard blvd way court ct place pl square sq
     terrace ter close crescent cres parkway pkwy highway hwy circle cir trail trl row mews gardens
@@ -571,6 +589,7 @@ _SUFFIX_WORDS: Final[frozenset[str]] = _words(
     stræde torv
     """
 ) | frozenset(w.rstrip(".") for w in _STREETS["after"] if len(w.rstrip(".")) >= 3)
+_SUFFIX_WORDS: Final[frozenset[str]] = _KEPT_SUFFIXES | _USPS_SUFFIXES
 _MORPHEME_WORDS: Final[frozenset[str]] = _words(
     """
     straat strasse straße str. gasse weg laan plein gracht kade dijk singel vej gade veien vegen

@@ -332,6 +332,10 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         # Hyphenated street names end in a full street type.
         ("Parcel for Albert-Schweitzer-Straße 12 arrived.", "Parcel for [ADDRESS] arrived."),
         ("We were at Konrad-Adenauer-Ring 5-7 on Tuesday.", "We were at [ADDRESS] on Tuesday."),
+        # USPS street suffixes (Publication 28), weak where they are English words.
+        ("The box went to 40 Perkins Greens, Leeds.", "The box went to [ADDRESS]."),
+        ("Customer: 841 Robinson Lights\nBristol BS1 4DJ", "Customer: [ADDRESS]"),
+        ("I paid 3 Support Center fees, 2 Apple Store visits.", None),
         # A comma or a line break after the house number; a unit or building number first.
         ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
         ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
@@ -345,5 +349,5 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         ),
     ],
 )
-def test_street_address_shapes(text: str, expected: str) -> None:
-    assert redact(text) == expected
+def test_street_address_shapes(text: str, expected: str | None) -> None:
+    assert redact(text) == (text if expected is None else expected)
