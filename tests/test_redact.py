@@ -336,6 +336,18 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         ("The box went to 40 Perkins Greens, Leeds.", "The box went to [ADDRESS]."),
         ("Customer: 841 Robinson Lights\nBristol BS1 4DJ", "Customer: [ADDRESS]"),
         ("I paid 3 Support Center fees, 2 Apple Store visits.", None),
+        # A postcode and town vouch for the street before them (on its line after a comma, or on
+        # the line above) and are an address themselves on a line of their own.
+        ("Customer: rue des Lilas, 75011 Paris\n\nAgent: ok", "Customer: [ADDRESS]\n\nAgent: ok"),
+        ("Customer: chemin des Vignes\nSaint-Rémy-de-Provence 13210", "Customer: [ADDRESS]"),
+        ("Customer: Jardim das Flores, 01310100 Mooca", "Customer: [ADDRESS]"),
+        ("Customer: 571 Ocean Pass\nBondi 2026", "Customer: [ADDRESS]"),
+        (
+            "Kind regards,\nAsha Rao\n12\nKamala Nagar\n560034 Bengaluru\nTel: 0201234567",
+            "Kind regards,\n[NAME]\n[ADDRESS]\nTel: [PHONE]",
+        ),
+        ("Regards,\nMuzaffarnagar Uttar Pradesh 251001", "Regards,\n[ADDRESS]"),
+        ("Since March, 2024 Sales grew and 12345 Units shipped.", None),
         # A comma or a line break after the house number; a unit or building number first.
         ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
         ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
