@@ -1093,6 +1093,10 @@ def _locality_spans(text: str) -> Iterable[tuple[int, int]]:
         before = text[line_start:start]
         street_start = None
         if re.search(r",[ \t]*$", before):
+            # A street is short: look no further back than 120 characters.
+            if len(before) > 120:
+                line_start = start - 120
+                before = text[line_start:start]
             seg_end = before.rstrip(" \t").rstrip(",")
             label = _LABEL_PREFIX_RE.match(seg_end)
             seg_from = label.end() if label else 0
