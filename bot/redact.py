@@ -825,6 +825,9 @@ def _postcode_place_len(line: str) -> int:
     return m.end() if m else 0
 
 
+_FIELD_LINE_RE: Final = re.compile(r"[ \t>*•-]*[^\W\d_]+(?:[ /][^\W\d_]+){0,2}(?: \d)?:(?:[ \t]|$)")
+
+
 def _extend_block(text: str, end: int) -> int:
     """Extend an address that ends a line over the following address-like lines."""
     nl = text.find("\n", end)
@@ -839,6 +842,10 @@ def _extend_block(text: str, end: int) -> int:
         line = text[pos + 1 : nl if nl != -1 else len(text)]
         # A blank line ends the paragraph, and the address with it.
         if not line.strip():
+            break
+        # A form's next field ("City: ...", "Postcode: ...") is a value of its own, found by
+        # itself if private: the field names are no part of the address.
+        if _FIELD_LINE_RE.match(line):
             break
         size = _continuation_len(line) or _postcode_place_len(line)
         if not size:

@@ -348,6 +348,15 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         ),
         ("Regards,\nMuzaffarnagar Uttar Pradesh 251001", "Regards,\n[ADDRESS]"),
         ("Since March, 2024 Sales grew and 12345 Units shipped.", None),
+        # A form's next field is no part of the address before it.
+        (
+            "Street: Kerkstraat 12\nCity: Utrecht\nPostcode: 3512 AB",
+            "Street: [ADDRESS]\nCity: Utrecht\nPostcode: [ADDRESS]",
+        ),
+        (
+            "Address: 12 Harley Road\nTown: Leeds\nPostal code: LS1 4DJ",
+            "Address: [ADDRESS]\nTown: Leeds\nPostal code: [ADDRESS]",
+        ),
         # A comma or a line break after the house number; a unit or building number first.
         ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
         ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
