@@ -729,7 +729,7 @@ _ADDR_CTX_RE: Final = re.compile(
     r"(?:office|shop|store|house|home|flat|apartment|building|warehouse|headquarters|hq|place)"
     r"[ \t]+is[ \t]+(?:at|in|on)|(?:it|we)(?:'s|[ \t]+is|[ \t]+are)[ \t]+(?:at|in|on)|"
     r"update[ \t]+(?:my[ \t]+)?address[ \t]+to|change[ \t]+my[ \t]+address[ \t]+to|same:)"
-    r"[ \t:]*\n?[ \t]*"
+    r"(?:(?<=:)|\b)[ \t:]*\n?[ \t]*"
 )
 _ADDR_STOP_RE: Final = re.compile(
     r"(?i)(?:[?!]|\.(?=\s*$|\s+[A-Z]\w*\s+[a-z])|\s+(?:for|in case|last night|if|please|thanks|"

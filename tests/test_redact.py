@@ -348,6 +348,7 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         ),
         ("Regards,\nMuzaffarnagar Uttar Pradesh 251001", "Regards,\n[ADDRESS]"),
         ("Since March, 2024 Sales grew and 12345 Units shipped.", None),
+        ("Order 12345 Shipped today. Ticket 96856 was reopened.", None),
         # A form's next field is no part of the address before it.
         (
             "Street: Kerkstraat 12\nCity: Utrecht\nPostcode: 3512 AB",
