@@ -719,7 +719,9 @@ _ADDR_ZIP_CTX_RE: Final = re.compile(
 #    number and a street word or a word that isn't common English.
 _ADDR_CTX_RE: Final = re.compile(
     r"(?i)\b(?:(?:billing|shipping|home|postal|mailing|delivery|new|old|my|his|her|the|their|our)"
-    r"[ \t]+address\b(?:[ \t]+(?:is|was|to|with))?|address(?:[ \t]+is)?[ \t]*:|addressed[ \t]+to|"
+    r"[ \t]+address\b(?:[ \t]+(?:is|was|to|with))?[ \t]*(?:[-–][ \t]+)?|address(?:[ \t]+is)?[ \t]*:|"
+    r"(?:address[ \t]+line(?:[ \t]*\d)?|street(?:[ \t]+address)?|house[ \t]+(?:no|number)\.?)[ \t]*:|"
+    r"addressed[ \t]+to|(?:office|home|house|flat|apartment|shop|store|warehouse)[ \t]+at|"
     r"lives?[ \t]+at|living[ \t]+at|located[ \t]+at|moved[ \t]+to|move[ \t]+to|relocated[ \t]+to|"
     r"(?:send|sent|ship|shipped|deliver|delivered|mail|mailed|post|posted|forward|forwarded|"
     r"return|returned)(?:[ \t]+(?:it|this|them|that|one|a[ \t]+new[ \t]+one|the[ \t]+\w+))?[ \t]+to|"
@@ -1203,6 +1205,16 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
         if lead:
             start = lead.end()
         chunk = text[start:end].rstrip(" \t,;:")
+        # "I live at H.No. 53\nKhosla and ...": a unit or house number alone on the cue's line
+        # goes on to the street on the next.
+        if (
+            stop is not None
+            and text.startswith("\n", stop.start())
+            and _UNIT_LINE_RE.fullmatch(chunk)
+        ):
+            nxt = _ADDR_STOP_RE.search(text, stop.start() + 1, min(len(text), end + 120))
+            end = nxt.start() if nxt else min(len(text), end + 120)
+            chunk = text[start:end].rstrip(" \t,;:")
         if not chunk or _TIME_LIKE_RE.match(chunk) or len(chunk.split()) > 14:
             continue
         first_word = re.match(rf"{_ANYWORD}", chunk)

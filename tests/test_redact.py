@@ -358,6 +358,22 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
             "Address: 12 Harley Road\nTown: Leeds\nPostal code: LS1 4DJ",
             "Address: [ADDRESS]\nTown: Leeds\nPostal code: [ADDRESS]",
         ),
+        # Cues: a street field, "our office at", "home at", "Delivery address - ".
+        ("Street: Molenpad 8\nCity: Utrecht", "Street: [ADDRESS]\nCity: Utrecht"),
+        ("Send it to our office at Brinkpad 649, Nijega?", "Send it to our office at [ADDRESS]?"),
+        (
+            "Nobody was home at 43, Bail Ganj on Tuesday.",
+            "Nobody was home at [ADDRESS] on Tuesday.",
+        ),
+        (
+            "Contact person - Pierre Roy; Delivery address - 45, avenue de Bernard, Nantes",
+            "Contact person - [NAME]; Delivery address - [ADDRESS]",
+        ),
+        (
+            "I live at H.No. 53\nKhosla and the courier keeps going to the wrong door.",
+            "I live at [ADDRESS] and the courier keeps going to the wrong door.",
+        ),
+        ("I will be home at 5 pm, our office at Main Campus opens at 9.", None),
         # A comma or a line break after the house number; a unit or building number first.
         ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
         ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
