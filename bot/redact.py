@@ -595,7 +595,7 @@ _MORPHEME_WORDS: Final[frozenset[str]] = _words(
     straat strasse straße str. gasse weg laan plein gracht kade dijk singel vej gade veien vegen
     vei gata gatan vägen väg tie katu kuja polku utca út útja tér ulica cesta platz allee ring damm
     ufer steig pfad gränd torget bakken stræde plads torv gatvė iela tee gate väylä raitti rinne
-    veg vegur stig backe allé aleja
+    veg vegur stig backe allé aleja dreef steeg pad
     """
 ) | frozenset(w for w in _STREETS["concatenated"] if w not in _LEXICON["common"])
 _PREFIX_WORDS: Final[frozenset[str]] = _words(
@@ -948,6 +948,16 @@ def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     return m.start(), end
 
 
+def _glued_stem_ok(word: str) -> bool:
+    """A short glued type that is also an English word ("pad", "tie") ends a street name only
+    after a stem that is no English word or brand ("Kerkpad", not "Keypad" or "ThinkPad")."""
+    morpheme = max((m for m in _MORPHEMES if word.endswith(m)), key=len)
+    if len(morpheme) > 3 or morpheme not in _COMMON:
+        return True
+    stem = word[: -len(morpheme)].rstrip("-")
+    return len(stem) >= 3 and stem not in _COMMON and word not in _BRANDS
+
+
 def _uncommon_before(text: str, pos: int) -> bool:
     """Whether the word just before ``pos`` is not common English ("Knudssøns gate 22")."""
     m = re.search(rf"({_ANYWORD})[ \t]+$", text[max(0, pos - 40) : pos])
@@ -1162,8 +1172,18 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     for m in _WORD_NUM_RE.finditer(text):
         word = m.group("word").casefold()
         if word.endswith(_MORPHEMES) and (word not in _COMMON or _uncommon_before(text, m.start())):
+            if not _glued_stem_ok(word):
+                continue
             line_start = text.rfind("\n", 0, m.start()) + 1
-            full = _ADDR_MORPH_RE.search(text, max(line_start, m.start() - 80), m.end())
+            # The match that ends at this word, not an earlier street on the line.
+            full = next(
+                (
+                    f
+                    for f in _ADDR_MORPH_RE.finditer(text, max(line_start, m.start() - 80), m.end())
+                    if f.end() == m.end()
+                ),
+                None,
+            )
             if full is not None:
                 start = _skip_common_words(text, full.start(), full.end())
                 if re.search(_L, text[start : full.end()]):

@@ -374,6 +374,14 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
             "I live at [ADDRESS] and the courier keeps going to the wrong door.",
         ),
         ("I will be home at 5 pm, our office at Main Campus opens at 9.", None),
+        # Dutch glued types; "pad" only after a stem that is no English word or brand.
+        ("Thanks,\nAnna\nBeukendreef 23, Zeist", "Thanks,\n[NAME]\n[ADDRESS]"),
+        (
+            "The courier left it at Kerksteeg 4 yesterday.",
+            "The courier left it at [ADDRESS] yesterday.",
+        ),
+        ("Kingsgate 5, Hauptring 12", "[ADDRESS]"),
+        ("My iPad 2, Keypad 3 and ThinkPad 5 broke; Notepad 2 too, Touchpad 4.", None),
         # A comma or a line break after the house number; a unit or building number first.
         ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
         ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
