@@ -589,7 +589,11 @@ _KEPT_SUFFIXES: Final[frozenset[str]] = _words(
     stræde torv
     """
 ) | frozenset(w.rstrip(".") for w in _STREETS["after"] if len(w.rstrip(".")) >= 3)
-_SUFFIX_WORDS: Final[frozenset[str]] = _KEPT_SUFFIXES | _USPS_SUFFIXES
+# Words that end street and neighbourhood names in India: nagar and colony (libpostal's Hindi
+# qualifiers), and ganj, chowk, gali and vihar (kept by hand). Written apart ("Lall Nagar"),
+# never glued: "Muzaffarnagar" is a town.
+_INDIAN_SUFFIXES: Final[frozenset[str]] = _words("nagar colony ganj chowk gali vihar")
+_SUFFIX_WORDS: Final[frozenset[str]] = _KEPT_SUFFIXES | _USPS_SUFFIXES | _INDIAN_SUFFIXES
 _MORPHEME_WORDS: Final[frozenset[str]] = _words(
     """
     straat strasse straße str. gasse weg laan plein gracht kade dijk singel vej gade veien vegen
@@ -622,7 +626,7 @@ _STRONG_SUFFIXES: Final[frozenset[str]] = frozenset(
 # Street types glued to the name end one-word street names too ("Jaydaboulevard 28").
 _GLUED_WORDS: Final[frozenset[str]] = _MORPHEME_WORDS | frozenset(
     w
-    for w in _SUFFIX_WORDS
+    for w in _SUFFIX_WORDS - _INDIAN_SUFFIXES
     if len(w) >= 4
     and "." not in w
     and not any(w in _LEXICON[k] for k in ("common", "place", "first", "last"))

@@ -382,6 +382,13 @@ def test_name_rules_keep_ordinary_words(text: str) -> None:
         ),
         ("Kingsgate 5, Hauptring 12", "[ADDRESS]"),
         ("My iPad 2, Keypad 3 and ThinkPad 5 broke; Notepad 2 too, Touchpad 4.", None),
+        # Indian street and neighbourhood words, apart from the name only.
+        (
+            "The label shows 38\nAhuja Ganj but that is our old office.",
+            "The label shows [ADDRESS] but that is our old office.",
+        ),
+        ("Thanks,\nRavi\n42\nLall Nagar, Vijayawada", "Thanks,\n[NAME]\n[ADDRESS]"),
+        ("We met in Muzaffarnagar 2 years ago.", None),
         # A comma or a line break after the house number; a unit or building number first.
         ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
         ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
