@@ -9,9 +9,16 @@ Everything here is offline and deterministic: regular expressions, checksums (Lu
 national-id checks of ``python-stdnum``), the phone metadata of ``phonenumbers`` and a lexicon of
 given names, surnames, common English words and place names shipped in
 ``bot/redact_data/lexicon.txt``, frequent names of 105 countries (``names.txt``, from
-names-dataset) and street types of two dozen languages (``streets.txt``, from libpostal). No span
-crosses a blank line. The module keeps no mutable state: its tables are built, and the
+names-dataset) and street types of two dozen languages (``streets.txt``, from libpostal), with
+USPS Publication 28's street suffixes and a few Dutch and Indian street words kept in the code.
+No span crosses a blank line. The module keeps no mutable state: its tables are built, and the
 libraries' lazily loaded metadata (phone regions, IBAN registry) is loaded, at import.
+
+Addresses: a street (house number and type in either order, a glued type, a unit or building
+number before it, on one line or two), its inline and following lines (unit, town, region,
+postcode, country; a form's next field ends it), PO boxes, UK/CA postcodes, US city-state-ZIP;
+a postcode beside its town on its own line, and as the voucher of the street line before it;
+and the rest of a phrase after an address cue (``lives at``, ``ship it to``, ``Street:``).
 
 Precedence when detections overlap: EMAIL, IBAN, CARD, ID, PHONE, ADDRESS, NAME. A lower kind
 keeps only the parts no higher kind took. Text already redacted (``[EMAIL]`` and the other labels)
