@@ -618,6 +618,12 @@ def generate_people(seed: int, count: int) -> list[Record]:
     fakers = {loc: Faker(loc) for loc in [*PEOPLE_LOCALES, *UNSEEN_NAME_LOCALES]}
     for i, f in enumerate(fakers.values()):
         f.seed_instance(seed + i)
+        # it_IT's cities are listed from a set, in an order that changes with the hash seed:
+        # sorted, the same seed gives the same texts in every process.
+        for provider in f.providers:
+            cities = getattr(provider, "cities", None)
+            if isinstance(cities, list):
+                provider.cities = sorted(cities)
     rng = random.Random(seed)
     us = fakers["en_US"]
     layouts = list(PEOPLE_TEMPLATES)

@@ -9,9 +9,16 @@ Everything here is offline and deterministic: regular expressions, checksums (Lu
 national-id checks of ``python-stdnum``), the phone metadata of ``phonenumbers`` and a lexicon of
 given names, surnames, common English words and place names shipped in
 ``bot/redact_data/lexicon.txt``, frequent names of 105 countries (``names.txt``, from
-names-dataset) and street types of two dozen languages (``streets.txt``, from libpostal). No span
-crosses a blank line. The module keeps no mutable state: its tables are built, and the
+names-dataset) and street types of two dozen languages (``streets.txt``, from libpostal), with
+USPS Publication 28's street suffixes and a few Dutch and Indian street words kept in the code.
+No span crosses a blank line. The module keeps no mutable state: its tables are built, and the
 libraries' lazily loaded metadata (phone regions, IBAN registry) is loaded, at import.
+
+Addresses: a street (house number and type in either order, a glued type, a unit or building
+number before it, on one line or two), its inline and following lines (unit, town, region,
+postcode, country; a form's next field ends it), PO boxes, UK/CA postcodes, US city-state-ZIP;
+a postcode beside its town on its own line, and as the voucher of the street line before it;
+and the rest of a phrase after an address cue (``lives at``, ``ship it to``, ``Street:``).
 
 Precedence when detections overlap: EMAIL, IBAN, CARD, ID, PHONE, ADDRESS, NAME. A lower kind
 keeps only the parts no higher kind took. Text already redacted (``[EMAIL]`` and the other labels)
@@ -560,7 +567,25 @@ _ANYWORD = rf"{_L}[\w'’.\-]*"
 # streets.txt). A type that is also a common English word ("Edge", "View") is weak: the address
 # needs more around it (see _WEAK_SUFFIXES).
 _STREETS: Final = _load_lexicon("streets.txt", folded=False)
-_SUFFIX_WORDS: Final[frozenset[str]] = _words(
+# The primary street suffix names of USPS Publication 28 (Postal Addressing Standards), Appendix
+# C1, that the lists above lack; most are English words too, so they are weak (see below).
+_USPS_SUFFIXES: Final[frozenset[str]] = _words(
+    """
+    annex arcade bayou beach bend bluff bluffs bottom branch bridge brook brooks burg burgs bypass
+    camp canyon cape center centers circles cliff cliffs club common commons corner corners course
+    courts cove coves creek crest crossroad crossroads curve dale dam divide drives estate estates
+    extension extensions fall falls ferry field fields flat flats ford fords forest forge forges
+    fork forks fort garden gateway glen glens greens groves harbor harbors haven hills hollow inlet
+    island islands isle junctions key keys knoll knolls lake lakes land light lights loaf lock locks
+    lodge mall manor manors meadow meadows mill mills mission motorway mount mountain mountains
+    neck orchard oval overpass parks parkways pass passage pine pines plain plains points port ports
+    prairie radial ramp ranch rapid rapids rest ridges river roads route run shoal shoals shore
+    shores skyway spring springs spur spurs squares station stravenue stream streets summit
+    throughway trace track trafficway trailer tunnel underpass union unions valley valleys viaduct
+    view views village villages vista walks wall ways well wells
+    """
+)
+_KEPT_SUFFIXES: Final[frozenset[str]] = _words(
     """
     street st road rd avenue ave av lane ln drive dr boulevard blvd way court ct place pl square sq
     terrace ter close crescent cres parkway pkwy highway hwy circle cir trail trl row mews gardens
@@ -571,12 +596,17 @@ _SUFFIX_WORDS: Final[frozenset[str]] = _words(
     stræde torv
     """
 ) | frozenset(w.rstrip(".") for w in _STREETS["after"] if len(w.rstrip(".")) >= 3)
+# Words that end street and neighbourhood names in India: nagar and colony (libpostal's Hindi
+# qualifiers), and ganj, chowk, gali and vihar (kept by hand). Written apart ("Lall Nagar"),
+# never glued: "Muzaffarnagar" is a town.
+_INDIAN_SUFFIXES: Final[frozenset[str]] = _words("nagar colony ganj chowk gali vihar")
+_SUFFIX_WORDS: Final[frozenset[str]] = _KEPT_SUFFIXES | _USPS_SUFFIXES | _INDIAN_SUFFIXES
 _MORPHEME_WORDS: Final[frozenset[str]] = _words(
     """
     straat strasse straße str. gasse weg laan plein gracht kade dijk singel vej gade veien vegen
     vei gata gatan vägen väg tie katu kuja polku utca út útja tér ulica cesta platz allee ring damm
     ufer steig pfad gränd torget bakken stræde plads torv gatvė iela tee gate väylä raitti rinne
-    veg vegur stig backe allé aleja
+    veg vegur stig backe allé aleja dreef steeg pad
     """
 ) | frozenset(w for w in _STREETS["concatenated"] if w not in _LEXICON["common"])
 _PREFIX_WORDS: Final[frozenset[str]] = _words(
@@ -603,7 +633,7 @@ _STRONG_SUFFIXES: Final[frozenset[str]] = frozenset(
 # Street types glued to the name end one-word street names too ("Jaydaboulevard 28").
 _GLUED_WORDS: Final[frozenset[str]] = _MORPHEME_WORDS | frozenset(
     w
-    for w in _SUFFIX_WORDS
+    for w in _SUFFIX_WORDS - _INDIAN_SUFFIXES
     if len(w) >= 4
     and "." not in w
     and not any(w in _LEXICON[k] for k in ("common", "place", "first", "last"))
@@ -612,9 +642,15 @@ _MORPHEME: Final[str] = _alternation(_GLUED_WORDS)
 _PREFIX: Final[str] = _alternation(_PREFIX_WORDS)
 
 # 1. House number, capitalised street name, street suffix: "3314 Harley Brook Lane", "320 St Marys Rd".
+#    A comma or a line break may follow the number ("07/331, Oommen Road", "970\nChauhan
+#    Circle"), and a unit or building number may lead ("Flat 3, 12 Harley Road", "H.No. 27\nBobal
+#    Path", "Studio 1\nCartwright Drives": then the street needs no number of its own).
+_UNIT_WORDS = r"(?:flat|apt|apartment|unit|suite|ste|studio|level|h\.?[ \t]?no|house[ \t]+no)"
+_NUM_GAP = r"(?:,?[ \t]+|,?[ \t]*\n[ \t]*)"
 _ADDR_NUM_FIRST_RE: Final = re.compile(
-    rf"(?<![\w.,/-])(?:{_NUM}[ \t]+){{1,2}}(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
-    rf"(?:{_CAPWORD}[ \t]+){{1,4}}(?P<suffix>(?i:{_SUFFIX}))\b\.?"
+    rf"(?<![\w.,/-])(?:(?i:{_UNIT_WORDS})\.?[ \t]*#?[ \t]*{_NUM}{_NUM_GAP}(?:{_NUM}{_NUM_GAP}){{0,2}}|"
+    rf"(?:{_NUM}{_NUM_GAP}){{1,2}})(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?"
+    rf"(?P<words>(?:{_CAPWORD}[ \t]+){{1,4}})(?P<suffix>(?i:{_SUFFIX}))\b\.?"
 )
 _WEAK_SUFFIXES: Final[frozenset[str]] = _words(
     "park green point hill way landing heights junction crossing ridge rise vale walk row loop "
@@ -644,10 +680,11 @@ _ADDR_PREFIX_NUM_RE: Final = re.compile(
     rf"(?i)(?<![\w.])(?P<pre>(?:{_NUM},?[ \t]+){{0,2}})(?P<type>{_PREFIX})(?:(?<=\.)|(?<=/)|[ \t]+)"
     rf"(?P<words>{_ANYWORD}(?:[ \t-]+{_ANYWORD}){{0,5}}?)(?P<post>,?[ \t]+{_NUM}\b\.?)(?![\w])"
 )
-# 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167".
+# 3. Street word ending in a street morpheme, then a house number: "Herfststraat 167",
+#    "Albert-Schweitzer-Straße 5" (hyphenated names end in a full type word).
 _ADDR_MORPH_RE: Final = re.compile(
     rf"(?i)(?<![\w.])(?:{_NUM}[ \t]+){{0,2}}(?:{_ANYWORD}[ \t]+){{0,3}}"
-    rf"{_L}*{_MORPHEME}[ \t]+{_NUM}\b\.?"
+    rf"(?:{_L}+[-'’])*{_L}*{_MORPHEME}[ \t]+{_NUM}\b\.?"
 )
 # 4. Capitalised street name + full suffix word, no number: "Vizirov Street", "Abbey Road".
 _ADDR_NAMED_RE: Final = re.compile(
@@ -693,7 +730,9 @@ _ADDR_ZIP_CTX_RE: Final = re.compile(
 #    number and a street word or a word that isn't common English.
 _ADDR_CTX_RE: Final = re.compile(
     r"(?i)\b(?:(?:billing|shipping|home|postal|mailing|delivery|new|old|my|his|her|the|their|our)"
-    r"[ \t]+address\b(?:[ \t]+(?:is|was|to|with))?|address(?:[ \t]+is)?[ \t]*:|addressed[ \t]+to|"
+    r"[ \t]+address\b(?:[ \t]+(?:is|was|to|with))?[ \t]*(?:[-–][ \t]+)?|address(?:[ \t]+is)?[ \t]*:|"
+    r"(?:address[ \t]+line(?:[ \t]*\d)?|street(?:[ \t]+address)?|house[ \t]+(?:no|number)\.?)[ \t]*:|"
+    r"addressed[ \t]+to|(?:office|home|house|flat|apartment|shop|store|warehouse)[ \t]+at|"
     r"lives?[ \t]+at|living[ \t]+at|located[ \t]+at|moved[ \t]+to|move[ \t]+to|relocated[ \t]+to|"
     r"(?:send|sent|ship|shipped|deliver|delivered|mail|mailed|post|posted|forward|forwarded|"
     r"return|returned)(?:[ \t]+(?:it|this|them|that|one|a[ \t]+new[ \t]+one|the[ \t]+\w+))?[ \t]+to|"
@@ -703,7 +742,7 @@ _ADDR_CTX_RE: Final = re.compile(
     r"(?:office|shop|store|house|home|flat|apartment|building|warehouse|headquarters|hq|place)"
     r"[ \t]+is[ \t]+(?:at|in|on)|(?:it|we)(?:'s|[ \t]+is|[ \t]+are)[ \t]+(?:at|in|on)|"
     r"update[ \t]+(?:my[ \t]+)?address[ \t]+to|change[ \t]+my[ \t]+address[ \t]+to|same:)"
-    r"[ \t:]*\n?[ \t]*"
+    r"(?:(?<=:)|\b)[ \t:]*\n?[ \t]*"
 )
 _ADDR_STOP_RE: Final = re.compile(
     r"(?i)(?:[?!]|\.(?=\s*$|\s+[A-Z]\w*\s+[a-z])|\s+(?:for|in case|last night|if|please|thanks|"
@@ -799,6 +838,9 @@ def _postcode_place_len(line: str) -> int:
     return m.end() if m else 0
 
 
+_FIELD_LINE_RE: Final = re.compile(r"[ \t>*•-]*[^\W\d_]+(?:[ /][^\W\d_]+){0,2}(?: \d)?:(?:[ \t]|$)")
+
+
 def _extend_block(text: str, end: int) -> int:
     """Extend an address that ends a line over the following address-like lines."""
     nl = text.find("\n", end)
@@ -813,6 +855,10 @@ def _extend_block(text: str, end: int) -> int:
         line = text[pos + 1 : nl if nl != -1 else len(text)]
         # A blank line ends the paragraph, and the address with it.
         if not line.strip():
+            break
+        # A form's next field ("City: ...", "Postcode: ...") is a value of its own, found by
+        # itself if private: the field names are no part of the address.
+        if _FIELD_LINE_RE.match(line):
             break
         size = _continuation_len(line) or _postcode_place_len(line)
         if not size:
@@ -913,6 +959,16 @@ def _prefix_street(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     return m.start(), end
 
 
+def _glued_stem_ok(word: str) -> bool:
+    """A short glued type that is also an English word ("pad", "tie") ends a street name only
+    after a stem that is no English word or brand ("Kerkpad", not "Keypad" or "ThinkPad")."""
+    morpheme = max((m for m in _MORPHEMES if word.endswith(m)), key=len)
+    if len(morpheme) > 3 or morpheme not in _COMMON:
+        return True
+    stem = word[: -len(morpheme)].rstrip("-")
+    return len(stem) >= 3 and stem not in _COMMON and word not in _BRANDS
+
+
 def _uncommon_before(text: str, pos: int) -> bool:
     """Whether the word just before ``pos`` is not common English ("Knudssøns gate 22")."""
     m = re.search(rf"({_ANYWORD})[ \t]+$", text[max(0, pos - 40) : pos])
@@ -958,6 +1014,151 @@ _PLACE_POSTCODE_LINE_RE: Final = re.compile(
 )
 
 
+# A postcode beside its town: "443280 Jamshedpur", "Muzaffarnagar Andhra Pradesh 108949",
+# "Sint Kruis 9426EY", "TQ9 5QR Johnsonmouth", "Legros-sur-Mer 15495". Four digits alone are a
+# postcode only below a street line (they are years and models as often).
+_PC_STRONG = (
+    r"(?:\d{5}(?:-\d{4}|-\d{3})?|\d{6}|\d{8}|\d{4}[ ]?[A-Z]{2}|"
+    r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}|"
+    r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d)"
+)
+_TOWN_WORD = rf"{_UP}[\w'’.\-]*"
+# Small words inside street and town names: "rue des Lilas", "Santa Cruz de Tenerife".
+_NAME_JOINERS = (
+    rf"(?:{_CONNECTORS}|des|della|delle|dello|dei|degli|von|van|den|het|ter|ten|zum|zur|im|"
+    r"al|el|lo|au|aux|à)"
+)
+_TOWN = (
+    rf"(?:{_NAME_JOINERS}[ \t]+)?{_TOWN_WORD}"
+    rf"(?:[ \t]+(?:{_TOWN_WORD}|{_NAME_JOINERS}(?=[ \t]+{_UP}))){{0,4}}"
+)
+_LOCALITY_RE: Final = re.compile(
+    rf"(?<![\w-])(?:(?P<pc1>{_PC_STRONG}|\d{{4}})[ \t]+(?P<town1>{_TOWN})|"
+    rf"(?P<town2>{_TOWN}),?[ \t]+(?P<pc2>{_PC_STRONG}|\d{{4}})(?![ \t]+{_UP}))(?![\w-])"
+)
+_TOWN_WORD_RE: Final = re.compile(rf"{_L}[\w'’.\-]*")
+# A form label or speaker before a value: "Address line 1: ", "Customer: ", "Delivery address - ".
+_LABEL_PREFIX_RE: Final = re.compile(
+    r"^[ \t>*•-]*(?:[^\W\d_][\w .'’]{0,30}?(?:[ \t]*:|[ \t]+[-–]))?[ \t]*"
+)
+_STREET_TOKEN_RE: Final = re.compile(
+    rf"(?:{_UP}[\w'’.\-]*|{_NUM}/?|{_NAME_JOINERS}|(?i:{_PREFIX})|(?i:{_UNIT_WORDS})\.?)(?![\w'’])"
+)
+_STREET_TYPE_RE: Final = re.compile(
+    rf"(?i)\b(?:{_SUFFIX}|{_PREFIX})\b|{_MORPHEME}\b|\b{_UNIT_WORDS}\b"
+)
+
+
+def _town_ok(words: Sequence[str]) -> bool:
+    """A town: capitalised words (a connector between), one at least not common English, none a
+    weekday, month, brand or other word that is never a name."""
+    if not words or not any(w[:1].isupper() for w in words):
+        return False
+    if any(w.casefold().rstrip(".") in _NOT_NAMES for w in words if w[:1].isupper()):
+        return False
+    return any(_fold(w) in _PLACES or w.casefold() not in _COMMON for w in words if w[:1].isupper())
+
+
+def _street_tokens(segment: str) -> int:
+    """Where the street words that end ``segment`` begin (house numbers, capitalised words,
+    connectors, street types, units, commas), as an offset into it."""
+    pos = len(segment)
+    tokens = list(re.finditer(r"[^\s,]+", segment))
+    for t in reversed(tokens):
+        if not _STREET_TOKEN_RE.fullmatch(t.group(0)):
+            break
+        if t.group(0).casefold() in _NOT_NAMES and not t.group(0)[:1].isupper():
+            break
+        pos = t.start()
+    return pos
+
+
+def _street_ok(street: str, *, same_line: bool) -> bool:
+    """Whether a line or segment before a postcode and town reads as a street: a number or a
+    street type, or (on the same line, before a comma) capitalised words not all common."""
+    words = _TOWN_WORD_RE.findall(street)
+    if not words or len(words) > 7:
+        return False
+    if any(w.casefold() in _NOT_NAMES for w in words if w[:1].isupper() and len(w) > 1):
+        return False
+    if re.search(r"\d", street) or _STREET_TYPE_RE.search(street):
+        return True
+    return same_line and _town_ok(words)
+
+
+def _locality_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Postcodes with their town, and the street line before them that they vouch for."""
+    for m in _LOCALITY_RE.finditer(text):
+        if m.group("pc1"):
+            pc = m.group("pc1")
+            words = list(_TOWN_WORD_RE.finditer(m.group("town1")))
+            # Up to the last word that is no common English word ("256647 Nandyal Your ...").
+            keep = [
+                k
+                for k, w in enumerate(words)
+                if w.group(0)[:1].isupper()
+                and (_fold(w.group(0)) in _PLACES or w.group(0).casefold() not in _COMMON)
+            ]
+            if not keep:
+                continue
+            words = words[: keep[-1] + 1]
+            start, end = m.start("pc1"), m.start("town1") + words[-1].end()
+            if text[end - 1] == "." and len(words[-1].group(0)) > 4:
+                end -= 1  # a sentence's full stop, not an abbreviation's
+        else:
+            pc = m.group("pc2")
+            words = list(_TOWN_WORD_RE.finditer(m.group("town2")))
+            lead = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+            if not (not lead.strip() or re.search(r"[,:;-][ \t]*$", lead)):
+                # Mid-sentence, leading common words are not the town's ("ship to Rome 00100").
+                while words and words[0].group(0).casefold() in _COMMON:
+                    words.pop(0)
+            if not words:
+                continue
+            start, end = m.start("town2") + words[0].start(), m.end()
+        if not _town_ok([w.group(0) for w in words]):
+            continue
+        strong = not re.fullmatch(r"\d{4}", pc)
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[line_start:start]
+        street_start = None
+        if re.search(r",[ \t]*$", before):
+            # A street is short: look no further back than 120 characters.
+            if len(before) > 120:
+                line_start = start - 120
+                before = text[line_start:start]
+            seg_end = before.rstrip(" \t").rstrip(",")
+            label = _LABEL_PREFIX_RE.match(seg_end)
+            seg_from = label.end() if label else 0
+            pos = max(seg_from, _street_tokens(seg_end))
+            street = seg_end[pos:]
+            if street.strip() and _street_ok(street, same_line=True):
+                street_start = line_start + pos
+        elif not before.strip(" \t>*•-") and line_start > 0:
+            prev_start = text.rfind("\n", 0, line_start - 1) + 1
+            prev = text[prev_start : line_start - 1]
+            label = _LABEL_PREFIX_RE.match(prev)
+            offset = label.end() if label else 0
+            street = prev[offset:].rstrip(" \t,")
+            if street and _street_tokens(street) == 0 and _street_ok(street, same_line=False):
+                street_start = prev_start + offset
+            elif street and _street_tokens(street) == 0 and len(street.split()) <= 3:
+                # A name line between a house-number line and the town: "52/380\nRandhawa".
+                above = text.rfind("\n", 0, max(0, prev_start - 1)) + 1
+                unit = text[above : max(above, prev_start - 1)]
+                unit_label = _LABEL_PREFIX_RE.match(unit)
+                unit_from = unit_label.end() if unit_label else 0
+                if prev_start > 0 and _UNIT_LINE_RE.fullmatch(unit[unit_from:].rstrip()):
+                    street_start = above + unit_from
+        if street_start is not None:
+            yield street_start, end
+        elif strong:
+            after = text[end : end + 2]
+            alone = not before.strip(" \t>*•-") or re.search(r"(?:[,:;]|[ \t][-–])[ \t]*$", before)
+            if alone and re.match(r"[ \t]*(?:$|\n|[.,;!?)])", after):
+                yield start, end
+
+
 def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     """Street addresses with their unit/city/region/zip continuation, PO boxes, postcodes."""
     found: list[tuple[int, int]] = []
@@ -982,8 +1183,18 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     for m in _WORD_NUM_RE.finditer(text):
         word = m.group("word").casefold()
         if word.endswith(_MORPHEMES) and (word not in _COMMON or _uncommon_before(text, m.start())):
+            if not _glued_stem_ok(word):
+                continue
             line_start = text.rfind("\n", 0, m.start()) + 1
-            full = _ADDR_MORPH_RE.search(text, max(line_start, m.start() - 80), m.end())
+            # The match that ends at this word, not an earlier street on the line.
+            full = next(
+                (
+                    f
+                    for f in _ADDR_MORPH_RE.finditer(text, max(line_start, m.start() - 80), m.end())
+                    if f.end() == m.end()
+                ),
+                None,
+            )
             if full is not None:
                 start = _skip_common_words(text, full.start(), full.end())
                 if re.search(_L, text[start : full.end()]):
@@ -1010,6 +1221,7 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
             found.append((m.start("place"), m.end("code")))
     for m in _ADDR_ZIP_CTX_RE.finditer(text):
         found.append((m.start("code"), m.end("code")))
+    found += _locality_spans(text)
     for m in _ADDR_LINE_RE.finditer(text):
         if _has_uncommon_word(m.group("addr")):
             found.append((m.start("addr"), m.end("addr")))
@@ -1024,6 +1236,16 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
         if lead:
             start = lead.end()
         chunk = text[start:end].rstrip(" \t,;:")
+        # "I live at H.No. 53\nKhosla and ...": a unit or house number alone on the cue's line
+        # goes on to the street on the next.
+        if (
+            stop is not None
+            and text.startswith("\n", stop.start())
+            and _UNIT_LINE_RE.fullmatch(chunk)
+        ):
+            nxt = _ADDR_STOP_RE.search(text, stop.start() + 1, min(len(text), end + 120))
+            end = nxt.start() if nxt else min(len(text), end + 120)
+            chunk = text[start:end].rstrip(" \t,;:")
         if not chunk or _TIME_LIKE_RE.match(chunk) or len(chunk.split()) > 14:
             continue
         first_word = re.match(rf"{_ANYWORD}", chunk)

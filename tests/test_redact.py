@@ -324,3 +324,83 @@ def test_names_from_outside_the_faker_lists_and_in_form_fields(text: str, expect
 )
 def test_name_rules_keep_ordinary_words(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Hyphenated street names end in a full street type.
+        ("Parcel for Albert-Schweitzer-Straße 12 arrived.", "Parcel for [ADDRESS] arrived."),
+        ("We were at Konrad-Adenauer-Ring 5-7 on Tuesday.", "We were at [ADDRESS] on Tuesday."),
+        # USPS street suffixes (Publication 28), weak where they are English words.
+        ("The box went to 40 Perkins Greens, Leeds.", "The box went to [ADDRESS]."),
+        ("Customer: 841 Robinson Lights\nBristol BS1 4DJ", "Customer: [ADDRESS]"),
+        ("I paid 3 Support Center fees, 2 Apple Store visits.", None),
+        # A postcode and town vouch for the street before them (on its line after a comma, or on
+        # the line above) and are an address themselves on a line of their own.
+        ("Customer: rue des Lilas, 75011 Paris\n\nAgent: ok", "Customer: [ADDRESS]\n\nAgent: ok"),
+        ("Customer: chemin des Vignes\nSaint-Rémy-de-Provence 13210", "Customer: [ADDRESS]"),
+        ("Customer: Jardim das Flores, 01310100 Mooca", "Customer: [ADDRESS]"),
+        ("Customer: 571 Ocean Pass\nBondi 2026", "Customer: [ADDRESS]"),
+        (
+            "Kind regards,\nAsha Rao\n12\nKamala Nagar\n560034 Bengaluru\nTel: 0201234567",
+            "Kind regards,\n[NAME]\n[ADDRESS]\nTel: [PHONE]",
+        ),
+        ("Regards,\nMuzaffarnagar Uttar Pradesh 251001", "Regards,\n[ADDRESS]"),
+        ("Since March, 2024 Sales grew and 12345 Units shipped.", None),
+        ("Order 12345 Shipped today. Ticket 96856 was reopened.", None),
+        # A form's next field is no part of the address before it.
+        (
+            "Street: Kerkstraat 12\nCity: Utrecht\nPostcode: 3512 AB",
+            "Street: [ADDRESS]\nCity: Utrecht\nPostcode: [ADDRESS]",
+        ),
+        (
+            "Address: 12 Harley Road\nTown: Leeds\nPostal code: LS1 4DJ",
+            "Address: [ADDRESS]\nTown: Leeds\nPostal code: [ADDRESS]",
+        ),
+        # Cues: a street field, "our office at", "home at", "Delivery address - ".
+        ("Street: Molenpad 8\nCity: Utrecht", "Street: [ADDRESS]\nCity: Utrecht"),
+        ("Send it to our office at Brinkpad 649, Nijega?", "Send it to our office at [ADDRESS]?"),
+        (
+            "Nobody was home at 43, Bail Ganj on Tuesday.",
+            "Nobody was home at [ADDRESS] on Tuesday.",
+        ),
+        (
+            "Contact person - Pierre Roy; Delivery address - 45, avenue de Bernard, Nantes",
+            "Contact person - [NAME]; Delivery address - [ADDRESS]",
+        ),
+        (
+            "I live at H.No. 53\nKhosla and the courier keeps going to the wrong door.",
+            "I live at [ADDRESS] and the courier keeps going to the wrong door.",
+        ),
+        ("I will be home at 5 pm, our office at Main Campus opens at 9.", None),
+        # Dutch glued types; "pad" only after a stem that is no English word or brand.
+        ("Thanks,\nAnna\nBeukendreef 23, Zeist", "Thanks,\n[NAME]\n[ADDRESS]"),
+        (
+            "The courier left it at Kerksteeg 4 yesterday.",
+            "The courier left it at [ADDRESS] yesterday.",
+        ),
+        ("Kingsgate 5, Hauptring 12", "[ADDRESS]"),
+        ("My iPad 2, Keypad 3 and ThinkPad 5 broke; Notepad 2 too, Touchpad 4.", None),
+        # Indian street and neighbourhood words, apart from the name only.
+        (
+            "The label shows 38\nAhuja Ganj but that is our old office.",
+            "The label shows [ADDRESS] but that is our old office.",
+        ),
+        ("Thanks,\nRavi\n42\nLall Nagar, Vijayawada", "Thanks,\n[NAME]\n[ADDRESS]"),
+        ("We met in Muzaffarnagar 2 years ago.", None),
+        # A comma or a line break after the house number; a unit or building number first.
+        ("Send it to 07/331, Gandhi Road please.", "Send it to [ADDRESS] please."),
+        ("It went to 970\nHarley Circle, not to me.", "It went to [ADDRESS], not to me."),
+        (
+            "Regards,\nPriya Shah\nH.No. 27\nStation Road\nTel: 0201234567",
+            "Regards,\n[NAME]\n[ADDRESS]\nTel: [PHONE]",
+        ),
+        (
+            "I live at Studio 5\nMarsh Lane and the courier never finds it.",
+            "I live at [ADDRESS] and the courier never finds it.",
+        ),
+    ],
+)
+def test_street_address_shapes(text: str, expected: str | None) -> None:
+    assert redact(text) == (text if expected is None else expected)
