@@ -21,12 +21,24 @@ def register(main: click.Group) -> None:
     )
     @one_line_errors
     def notes_redact() -> None:
+        from functools import partial
+
+        from bot.cli import settings
         from bot.db import session_scope
         from bot.notes import redact_stored_notes
+        from bot.transcripts import ask_helpdesk
 
+        ask = partial(ask_helpdesk, settings())  # a synced sample's customer, from its helpdesk
         with session_scope(_url()) as session:
-            report = redact_stored_notes(session=session, actor="cli:notes redact")
+            report = redact_stored_notes(session=session, actor="cli:notes redact", ask=ask)
         click.echo(
             f"took {report.labels} private details out of {report.notes} notes "
             f"(and {report.audit_entries} audit entries); {report.unchanged} notes had none"
         )
+        if report.unchecked:
+            click.echo(
+                f"{report.unchecked} notes about a conversation whose helpdesk couldn't say who "
+                "its customer is were redacted without the customer's name: run this again "
+                "when the helpdesk answers",
+                err=True,
+            )

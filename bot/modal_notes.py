@@ -24,6 +24,7 @@ from bot.errors import DebriefError
 from bot.followups import author_zone, day_not_before, follow_up_instant
 from bot.notes import CleanNote, archive_note, clean_note, create_note, edit_note
 from bot.scope import Viewer, require_write, viewer_for
+from bot.transcripts import CustomerLookup
 from models.base import utcnow
 
 ZoneLookup = Callable[[str], str | None]
@@ -63,9 +64,11 @@ class ReviewRedaction(DebriefError):
 
 
 def _redacted_draft(
-    session: Session, agent_id: int, note: NoteInput
+    session: Session, agent_id: int, note: NoteInput, ask: CustomerLookup | None
 ) -> tuple[NoteInput, CleanNote]:
-    clean = clean_note(session=session, agent_id=agent_id, body=note.body, sample_id=note.sample_id)
+    clean = clean_note(
+        session=session, agent_id=agent_id, body=note.body, sample_id=note.sample_id, ask=ask
+    )
     return replace(note, body=clean.text), clean
 
 
@@ -99,13 +102,14 @@ def write_note(
     idempotency_key: str,
     page_size: int,
     now: datetime | None = None,
+    ask: CustomerLookup | None = None,
 ) -> CoachRecord:
     """Save a new note from the composer; the record after it, on its first page. A note that
     would lose private details is not saved: ReviewRedaction shows it back redacted first."""
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
     require_write(viewer)
     timing = _timing(session, viewer, note, zone_lookup, now or utcnow())
-    draft, clean = _redacted_draft(session, agent_id, note)
+    draft, clean = _redacted_draft(session, agent_id, note, ask)
     if clean.redacted:
         record = load_coach_record(
             session=session, viewer=viewer, agent_id=agent_id, page_size=page_size
@@ -121,6 +125,7 @@ def write_note(
         shared_with_agent=note.shared,
         sample_id=note.sample_id,
         idempotency_key=idempotency_key,
+        ask=ask,
     )
     return load_coach_record(session=session, viewer=viewer, agent_id=agent_id, page_size=page_size)
 
@@ -136,13 +141,14 @@ def rewrite_note(
     page: int,
     page_size: int,
     now: datetime | None = None,
+    ask: CustomerLookup | None = None,
 ) -> CoachRecord:
     """Save the edit form over a live note; the record after it, on the page it was open at.
     A change that would lose private details is shown back redacted first (ReviewRedaction)."""
     viewer = viewer_for(session=session, slack_user_id=slack_user_id)
     require_write(viewer)
     timing = _timing(session, viewer, note, zone_lookup, now or utcnow())
-    draft, clean = _redacted_draft(session, agent_id, note)
+    draft, clean = _redacted_draft(session, agent_id, note, ask)
     if clean.redacted:
         shown, samples = load_note_for_edit(session=session, viewer=viewer, note_id=note_id)
         raise ReviewRedaction(draft=draft, labels=clean.labels, note=shown, samples=tuple(samples))
@@ -155,6 +161,7 @@ def rewrite_note(
         follow_up_not_before=timing.not_before,
         shared_with_agent=note.shared,
         sample_id=note.sample_id,
+        ask=ask,
     )
     return load_coach_record(
         session=session, viewer=viewer, agent_id=agent_id, page=page, page_size=page_size

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot.audit import record
 from bot.errors import InvalidInput, NotFound
+from bot.helpdesks import HelpdeskError
 from bot.redact import Kind, find_spans, label, redact_spans
 from bot.reminders import reschedule
 from bot.scope import Viewer, require_read, require_write
 from bot.text import checked_text
-from bot.transcripts import customer_of
+from bot.transcripts import CustomerLookup, customer_of
 from models import Agent, AuditEntry, Note, Reminder, Sample
 from models.agent import fold_name
 from models.base import utcnow
@@ -91,19 +92,41 @@ def clean_body(body: str) -> str:
     )
 
 
-def clean_note(*, session: Session, agent_id: int, body: str, sample_id: int | None) -> CleanNote:
+def clean_note(
+    *,
+    session: Session,
+    agent_id: int,
+    body: str,
+    sample_id: int | None,
+    ask: CustomerLookup | None = None,
+) -> CleanNote:
     """The note as it will be kept: checked (clean_body), with emails, phone, card and bank
     numbers, national ids, and the name and email of its sample's customer replaced by their
-    labels. A part of the customer's name that is also in the agent's name stays."""
-    return _redacted(session, agent_id, clean_body(body), sample_id)
+    labels. A part of the customer's name that is also in the agent's name stays. The customer
+    is read from the import the conversation came in, else asked of its helpdesk with `ask`
+    (InvalidInput when the helpdesk can't tell: the note isn't kept without that check)."""
+    return _redacted(session, agent_id, clean_body(body), sample_id, ask)
 
 
-def _redacted(session: Session, agent_id: int, text: str, sample_id: int | None) -> CleanNote:
+def _redacted(
+    session: Session,
+    agent_id: int,
+    text: str,
+    sample_id: int | None,
+    ask: CustomerLookup | None = None,
+) -> CleanNote:
     names: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     sample = session.get(Sample, sample_id) if sample_id is not None else None
     if sample is not None:
-        customer = customer_of(session, sample.helpdesk, sample.external_id)
+        try:
+            customer = customer_of(session, sample.helpdesk, sample.external_id, ask=ask)
+        except HelpdeskError as exc:
+            raise InvalidInput(
+                "body",
+                f"Debrief couldn't ask {sample.helpdesk} who the customer of that conversation is, "
+                f"to keep their name out of the note ({exc}). Try again, or leave the sample out.",
+            ) from None
         names = tuple(n for n in [customer.customer_name] if n)
         emails = tuple(e for e in [customer.customer_email] if e)
     spans = find_spans(text, customer_names=names, customer_emails=emails, kinds=NOTE_KINDS)
@@ -124,15 +147,22 @@ class RedactionReport:
     audit_entries: int = 0
     labels: int = 0
     unchanged: int = 0
+    unchecked: int = 0  # their sample's helpdesk couldn't say who the customer is
 
 
-def redact_stored_notes(*, session: Session, actor: str) -> RedactionReport:
+def redact_stored_notes(
+    *, session: Session, actor: str, ask: CustomerLookup | None = None
+) -> RedactionReport:
     """Redact every note already kept (archived ones too) and the note bodies in the audit
     trail, as notes are redacted on save; each note changed gets a `note.redact` audit entry
     with how many details went (never the text). Running it again changes nothing."""
     report = RedactionReport()
     for note in session.scalars(select(Note).order_by(Note.id)):
-        clean = _redacted(session, note.agent_id, note.body, note.sample_id)
+        try:
+            clean = _redacted(session, note.agent_id, note.body, note.sample_id, ask)
+        except InvalidInput:  # the customer unknown: what can be found without them goes
+            report.unchecked += 1
+            clean = _redacted(session, note.agent_id, note.body, note.sample_id)
         if not clean.redacted:
             report.unchanged += 1
             continue
@@ -196,8 +226,10 @@ def create_note(
     shared_with_agent: bool = False,
     sample_id: int | None = None,
     idempotency_key: str | None = None,
+    ask: CustomerLookup | None = None,
 ) -> Note:
-    """Write a note on an agent's record; a repeated idempotency key returns the first note."""
+    """Write a note on an agent's record; a repeated idempotency key returns the first note.
+    `ask` finds the customer of the note's sample in its helpdesk (see clean_note)."""
     require_write(actor)
     if idempotency_key is not None:
         existing = session.scalar(select(Note).where(Note.idempotency_key == idempotency_key))
@@ -207,7 +239,9 @@ def create_note(
         raise NotFound("no such agent")
     check_follow_up(follow_up_at, follow_up_not_before or utcnow())
     _check_sample(session, sample_id, agent_id)
-    text = clean_note(session=session, agent_id=agent_id, body=body, sample_id=sample_id).text
+    text = clean_note(
+        session=session, agent_id=agent_id, body=body, sample_id=sample_id, ask=ask
+    ).text
     now = utcnow()
     note = Note(
         agent_id=agent_id,
@@ -248,6 +282,7 @@ def edit_note(
     follow_up_not_before: datetime | None = None,
     shared_with_agent: bool | _Unset = UNSET,
     sample_id: int | _Unset | None = UNSET,
+    ask: CustomerLookup | None = None,
 ) -> Note:
     """Change a live note; the earlier version stays in the audit trail."""
     require_write(actor)
@@ -267,7 +302,11 @@ def edit_note(
         note.sample_id = sample_id
     if note.body != before["body"] or note.sample_id != before["sample_id"]:
         note.body = clean_note(
-            session=session, agent_id=note.agent_id, body=note.body, sample_id=note.sample_id
+            session=session,
+            agent_id=note.agent_id,
+            body=note.body,
+            sample_id=note.sample_id,
+            ask=ask,
         ).text
     after = note_snapshot(note)
     if after == before:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.helpdesks import HelpdeskError, helpdesk_for
+from bot.helpdesks.http_client import RetryPolicy
 from bot.importer import read_record_at
 from bot.redact import redact
 from bot.settings import Settings
@@ -73,16 +75,42 @@ def _from_import(session: Session, conversation: Conversation) -> SourceText | N
     return from_fields(fields, missing="the import had no transcript for it")
 
 
-def customer_of(session: Session, helpdesk: str, external_id: str) -> SourceText:
-    """The customer's name and email of an imported conversation, read again from its import
-    file (never kept); empty when it didn't come in an import or the file has gone."""
+CustomerLookup = Callable[[str, str], SourceText | None]  # (helpdesk, external id) -> customer
+# asking a helpdesk while someone waits in Slack (3 s in all): once, briefly
+WHILE_WAITING = RetryPolicy(max_retries=0, max_rate_limit_waits=0, timeout=1.0)
+
+
+def customer_of(
+    session: Session, helpdesk: str, external_id: str, *, ask: CustomerLookup | None = None
+) -> SourceText:
+    """The customer's name and email of a conversation (never kept): read again from the import
+    it came in, else asked of its helpdesk with `ask` (HelpdeskError when that fails); empty
+    when neither knows."""
     conversation = session.scalar(
         select(Conversation).where(
             Conversation.helpdesk == helpdesk, Conversation.external_id == external_id
         )
     )
     found = _from_import(session, conversation) if conversation is not None else None
-    return found or SourceText(None)
+    if found is not None and (found.customer_name or found.customer_email):
+        return found
+    asked = ask(helpdesk, external_id) if ask is not None else None
+    return asked or found or SourceText(None)
+
+
+def ask_helpdesk(
+    settings: Settings, helpdesk: str, external_id: str, *, policy: RetryPolicy | None = None
+) -> SourceText | None:
+    """A conversation's customer read from its helpdesk (None when no connector is set up for
+    it); HelpdeskError when the helpdesk can't tell."""
+    connector = helpdesk_for(settings, helpdesk, policy=policy)
+    if connector is None:
+        return None
+    try:
+        found = connector.transcript(external_id)
+    finally:
+        connector.close()
+    return SourceText(None, found.customer_name, found.customer_email)
 
 
 def from_fields(fields: dict[str, object], *, missing: str) -> SourceText:

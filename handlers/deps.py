@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.db import read_engine_scope, read_scope, session_scope
 from bot.settings import Settings
+from bot.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class Deps:
         """A link that opens Debrief in Slack (for calendar events), when the app id is set."""
         app_id = self.settings.slack_app_id
         return f"https://slack.com/app_redirect?app={app_id}" if app_id else None
+
+    @property
+    def ask_helpdesk(self) -> CustomerLookup:
+        """Who a conversation's customer is, asked of its helpdesk once and briefly (a lead
+        waits in Slack)."""
+        return partial(ask_helpdesk, self.settings, policy=WHILE_WAITING)
 
     @property
     def deadline_ms(self) -> int:

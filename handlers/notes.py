@@ -78,6 +78,7 @@ def register(app: App, deps: Deps) -> None:
                     agent_id=int(meta["agent_id"]),
                     note=note,
                     zone_lookup=_zone_lookup(client),
+                    ask=deps.ask_helpdesk,
                     idempotency_key=f"slack:{view['id']}:{view['hash']}",
                     page_size=deps.page_size,
                 )
@@ -143,6 +144,7 @@ def register(app: App, deps: Deps) -> None:
                     agent_id=int(meta["agent_id"]),
                     note=note,
                     zone_lookup=_zone_lookup(client),
+                    ask=deps.ask_helpdesk,
                     page=int(meta.get("page", 0)),
                     page_size=deps.page_size,
                 )

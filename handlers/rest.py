@@ -40,6 +40,7 @@ from bot.pins import pin_sample
 from bot.rate_limit import RateLimited, RateLimiter
 from bot.settings import Settings
 from bot.tokens import BadToken, Caller, authenticate
+from bot.transcripts import WHILE_WAITING, ask_helpdesk
 
 ALL_NOTES = 2**31 - 1
 # Domain field names (as InvalidInput.field) as the API spells them.
@@ -147,6 +148,7 @@ def build_router(settings: Settings) -> APIRouter:
     """The API's routes, with a bearer-token check and a per-token rate limit on each."""
     url = settings.database_url
     deadline = settings.db_request_timeout_ms  # no request waits on a lock or a slow statement
+    ask = partial(ask_helpdesk, settings, policy=WHILE_WAITING)  # a note's sample's customer
     limiter = RateLimiter(settings.api_rate_limit)
     bearer = HTTPBearer(
         auto_error=False,
@@ -203,6 +205,7 @@ def build_router(settings: Settings) -> APIRouter:
                 follow_up_at=from_ms(note.followUpAt),
                 shared_with_agent=note.sharedWithAgent,
                 sample_id=note.sampleId,
+                ask=ask,
             )
             return saved_note_out(created, choice.name, note.body)
 
@@ -226,6 +229,7 @@ def build_router(settings: Settings) -> APIRouter:
                 shared_with_agent=(
                     change.sharedWithAgent if change.sharedWithAgent is not None else UNSET
                 ),
+                ask=ask,
             )
             name = agent_name(session=session, agent_id=note.agent_id)
             return saved_note_out(note, name, change.body)

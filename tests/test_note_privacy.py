@@ -181,3 +181,62 @@ def test_notes_kept_before_are_redacted_by_a_command_with_an_audit_entry(db, ses
     again = redact_stored_notes(session=session, actor="test")
     assert (again.notes, again.audit_entries, again.labels) == (0, 0, 0)
     assert session.scalar(select(Sample.id)) is None
+
+
+def zendesk(httpserver, *, down: bool = False) -> None:
+    """A Zendesk that knows ticket 4512's customer (Ana Silva), or answers 500."""
+    if down:
+        httpserver.expect_request("/api/v2/tickets/4512.json").respond_with_data("", status=500)
+        return
+    ana = {"id": 1, "name": "Ana Silva", "email": "ana@example.com", "role": "end-user"}
+    httpserver.expect_request("/api/v2/tickets/4512.json").respond_with_json(
+        {"ticket": {"id": 4512, "requester_id": 1, "subject": "Refund"}}
+    )
+    httpserver.expect_request("/api/v2/users/show_many.json").respond_with_json({"users": [ana]})
+    httpserver.expect_request("/api/v2/users/1.json").respond_with_json({"user": ana})
+    httpserver.expect_request("/api/v2/tickets/4512/comments.json").respond_with_json(
+        {"comments": [{"author_id": 1, "public": True, "plain_body": "Ana here, no refund yet."}],
+         "next_page": None}
+    )  # fmt: skip
+
+
+@pytest.fixture()
+def synced(settings, session, team, httpserver):
+    """Settings with Zendesk set up, and a sample of a ticket synced from it (no import)."""
+    sample = f.sample(session, team["sarah"], helpdesk="zendesk")
+    sample.external_id = "4512"
+    session.add(Conversation(helpdesk="zendesk", external_id="4512", agent_id=team["sarah"],
+                             closed_at=sample.closed_at, csat=1.0))  # fmt: skip
+    session.commit()
+    connected = settings.model_copy(update={"zendesk_base_url": httpserver.url_for("").rstrip("/"),
+                                            "zendesk_email": "a@b.c", "zendesk_token": "t"})  # fmt: skip
+    return connected, sample.id
+
+
+def test_the_customer_of_a_synced_sample_is_asked_of_its_helpdesk(session, team, synced,
+                                                                   httpserver):  # fmt: skip
+    connected, sample_id = synced
+    zendesk(httpserver)
+    token = create_token(session=session, actor="t", slack_user_id="ULEAD").secret
+    session.commit()
+    with TestClient(create_web_app(connected, None)) as http:
+        made = http.post("/coaching/notes", headers={"Authorization": f"Bearer {token}"},
+                         json={"agent": "Sarah Connor", "sampleId": sample_id,
+                               "body": "Ana Silva (ana@example.com) waited; Silva was calm."})  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["body"] == "[NAME] ([EMAIL]) waited; [NAME] was calm."
+
+
+def test_a_helpdesk_that_cant_say_who_the_customer_is_keeps_the_note_out(session, team, synced,
+                                                                         httpserver):  # fmt: skip
+    connected, sample_id = synced
+    zendesk(httpserver, down=True)
+    token = create_token(session=session, actor="t", slack_user_id="ULEAD").secret
+    session.commit()
+    with TestClient(create_web_app(connected, None)) as http:
+        made = http.post("/coaching/notes", headers={"Authorization": f"Bearer {token}"},
+                         json={"agent": "Sarah Connor", "sampleId": sample_id, "body": "Ana waited."})  # fmt: skip
+    assert made.status_code == 422
+    assert "couldn't ask zendesk who the customer of that conversation is" in made.json()["error"]
+    session.expire_all()
+    assert session.scalars(select(Note)).all() == []

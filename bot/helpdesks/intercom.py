@@ -91,7 +91,9 @@ class IntercomHelpdesk:
         self._teams: dict[str, str] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, sleep: Sleep = time.sleep) -> IntercomHelpdesk:
+    def from_settings(
+        cls, settings: Settings, *, sleep: Sleep = time.sleep, policy: RetryPolicy | None = None
+    ) -> IntercomHelpdesk:
         """A connector from the DEBRIEF_INTERCOM_* settings; SettingsError when the token is unset."""
         if not settings.intercom_token:
             raise SettingsError("DEBRIEF_INTERCOM_TOKEN is not set (an Intercom access token)")
@@ -99,6 +101,7 @@ class IntercomHelpdesk:
             token=settings.intercom_token,
             base_url=settings.intercom_base_url or DEFAULT_BASE_URL,
             sleep=sleep,
+            policy=policy,
         )
 
     def close(self) -> None:

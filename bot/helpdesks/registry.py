@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.helpdesks.base import Helpdesk
-from bot.helpdesks.http_client import Sleep
+from bot.helpdesks.http_client import RetryPolicy, Sleep
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
 from bot.settings import Settings, SettingsError
@@ -45,11 +45,14 @@ def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> li
     return helpdesks
 
 
-def helpdesk_for(settings: Settings, name: str, *, sleep: Sleep = time.sleep) -> Helpdesk | None:
-    """The connector for one helpdesk (e.g. "zendesk"), or None when it is not configured."""
+def helpdesk_for(
+    settings: Settings, name: str, *, sleep: Sleep = time.sleep, policy: RetryPolicy | None = None
+) -> Helpdesk | None:
+    """The connector for one helpdesk (e.g. "zendesk"), or None when it is not configured;
+    `policy` bounds how long and how hard it tries (someone waiting wants an answer soon)."""
     key = name.strip().lower()
     if key == ZendeskHelpdesk.name and zendesk_configured(settings):
-        return ZendeskHelpdesk.from_settings(settings, sleep=sleep)
+        return ZendeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     if key == IntercomHelpdesk.name and intercom_configured(settings):
-        return IntercomHelpdesk.from_settings(settings, sleep=sleep)
+        return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     return None

@@ -85,7 +85,9 @@ class ZendeskHelpdesk:
         self._groups: dict[int, str] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, sleep: Sleep = time.sleep) -> ZendeskHelpdesk:
+    def from_settings(
+        cls, settings: Settings, *, sleep: Sleep = time.sleep, policy: RetryPolicy | None = None
+    ) -> ZendeskHelpdesk:
         """A connector from the DEBRIEF_ZENDESK_* settings; SettingsError names a missing one."""
         if settings.zendesk_base_url:
             base = settings.zendesk_base_url
@@ -106,6 +108,7 @@ class ZendeskHelpdesk:
             email=settings.zendesk_email,
             token=settings.zendesk_token,
             sleep=sleep,
+            policy=policy,
         )
 
     def close(self) -> None:
