@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -97,6 +98,7 @@ class ArrivalStamps:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._seen: list[tuple[float, bytes]] = []
+        self._known: dict[str, float] = {}  # trigger -> arrival, taken but not asked for yet
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -116,6 +118,14 @@ class ArrivalStamps:
             return message
 
         await self.app(scope, receive_and_keep, send)
+
+    def arrival_of(self, trigger: str) -> float | None:
+        """When the request carrying this trigger arrived (None if it hasn't), for concurrent
+        callers: what `take()` would return is kept and looked up."""
+        found = self.take()
+        with self._lock:
+            self._known.update(found)
+            return self._known.pop(trigger, None)
 
     def take(self) -> dict[str, float]:
         """trigger_id → arrival time for every request seen since the last call."""
@@ -270,7 +280,11 @@ def settings_for(url: str, fake: FakeSlack) -> Settings:
 
 
 def bare_bolt_app(
-    fake: FakeSlack, view: dict[str, Any] | None = None, *, keep_alive: bool = False
+    fake: FakeSlack,
+    view: dict[str, Any] | None = None,
+    *,
+    keep_alive: bool = False,
+    listener_threads: int | None = None,
 ) -> App:
     """The floor: Bolt with one `/coach` listener that acks and opens a one-block modal, on
     Bolt's own client (a new connection for every call).
@@ -281,9 +295,12 @@ def bare_bolt_app(
     time is the transport, and how much the size of what it sends.
     """
     shown = view or BARE_VIEW
+    pool = ThreadPoolExecutor(listener_threads) if listener_threads else None  # Bolt's is 5
     if not keep_alive:
         app = App(
-            signing_secret=SIGNING_SECRET, client=WebClient(token=fake.token, base_url=fake.url)
+            signing_secret=SIGNING_SECRET,
+            client=WebClient(token=fake.token, base_url=fake.url),
+            listener_executor=pool,
         )
 
         @app.command("/coach")

@@ -135,9 +135,17 @@ class FakeSlack:
     team_id, bot_user_id, bot_id, app_id = "T00FAKE01", "U00BOT001", "B00BOT001", "A00APP001"
 
     def __init__(
-        self, token: str = "xoxb-test", trigger_ttl: float = 3.0, tls: ssl.SSLContext | None = None
+        self,
+        token: str = "xoxb-test",
+        trigger_ttl: float = 3.0,
+        tls: ssl.SSLContext | None = None,
+        *,
+        strict: bool = True,
     ) -> None:
         self.token, self.trigger_ttl = token, trigger_ttl
+        # strict: every payload is held to what real Slack accepts (tests); a load benchmark
+        # turns it off, so the checking's CPU doesn't weigh on the apps it measures
+        self.strict = strict
         self.tls = tls  # a server context: serve HTTPS, as Slack does
         self.socket_url: str | None = None  # apps.connections.open's answer (a ws:// URL)
         self.users: dict[str, JSON] = {}  # users.info, DMs and home tabs need a user
@@ -190,6 +198,9 @@ class FakeSlack:
             self._failures: dict[str, list[tuple[int, str, int]]] = {}  # status, error, retry
             self._after: dict[str, list[int]] = {}  # method -> faults after acting (fail_after)
             self._holds: dict[str, list[threading.Event]] = {}  # method -> answers to hold
+            self._slow: dict[str, tuple[int, float]] = {}  # method -> (every, seconds late)
+            self._slow_count: dict[str, int] = {}
+            self._by_trigger: dict[str, Call] = {}  # trigger_id -> the call that used it
             self.held = 0
             self.acted_then_failed = 0
             self._hooks: dict[str, int] = {}  # response_url path -> times used
@@ -305,13 +316,28 @@ class FakeSlack:
             self._holds.setdefault(method, []).extend([release] * times)
         return release
 
-    def _wait_if_held(self, method: str) -> None:
+    def slow(self, method: str, every: int, seconds: float) -> None:
+        """Answer every `every`-th call of `method` (the 1st, the `every+1`-th, …) `seconds`
+        late: a share of slow calls, the same ones on every run (for load benchmarks)."""
         with self._cond:
+            self._slow[method] = (every, seconds)
+            self._slow_count[method] = 0
+
+    def _wait_if_held(self, method: str) -> None:
+        delay = 0.0
+        with self._cond:
+            if method in self._slow:
+                every, seconds = self._slow[method]
+                count = self._slow_count[method]
+                self._slow_count[method] = count + 1
+                delay = seconds if count % every == 0 else 0.0
             queue = self._holds.get(method)
             release = queue.pop(0) if queue else None
             if release is not None:
                 self.held += 1
                 self._cond.notify_all()
+        if delay:
+            time.sleep(delay)
         if release is not None:
             release.wait(timeout=60)  # never forever: a test that forgets to release still ends
             with self._cond:
@@ -336,6 +362,13 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method]
+
+    def wait_for_trigger(self, trigger: str, timeout: float = 10.0) -> Call | None:
+        """The call that used this trigger (views.open/push), once it arrives; None if none did
+        within `timeout`."""
+        with self._cond:
+            self._cond.wait_for(lambda: trigger in self._by_trigger, timeout)
+            return self._by_trigger.get(trigger)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """Block until ``count`` calls of ``method`` are recorded; return all such calls."""
@@ -389,7 +422,7 @@ class FakeSlack:
                     except ValueError:
                         self._refuse(method, "invalid_arguments", [f"{key}: invalid JSON"])
                 sent = {k: v for k, v in args.items() if k != "response_url"}
-                if problems := argument_problems(method, sent):
+                if self.strict and (problems := argument_problems(method, sent)):
                     textless = any(": one of text, blocks" in p for p in problems)
                     self._refuse(method, "no_text" if textless else "invalid_arguments", problems)
                 self._method = method
@@ -407,7 +440,10 @@ class FakeSlack:
                 response = {"ok": False, "error": e.error}
                 if e.messages:
                     response["response_metadata"] = {"messages": e.messages}
-            self.calls.append(Call(method, args, response, arrived or time.monotonic(), status))
+            call = Call(method, args, response, arrived or time.monotonic(), status)
+            self.calls.append(call)
+            if isinstance(args.get("trigger_id"), str):
+                self._by_trigger[args["trigger_id"]] = call
             self._cond.notify_all()
             return status, headers, response
 
@@ -434,7 +470,7 @@ class FakeSlack:
         self._require(args, "view")
         view = args["view"]
         named = view.get("callback_id") or view.get("type") if isinstance(view, dict) else "?"
-        if problems := view_problems(view, surface=f"{self._method} {named}"):
+        if self.strict and (problems := view_problems(view, surface=f"{self._method} {named}")):
             self._refuse(self._method, "invalid_arguments", problems)
         if kind and args["view"]["type"] != kind:
             raise SlackError("invalid_arguments", _err("/view/type", f"must be {kind}"))
@@ -529,7 +565,8 @@ class FakeSlack:
         if not any(args.get(k) for k in ("text", "blocks", "attachments")):
             raise SlackError("no_text")
         content = {k: v for k, v in args.items() if k in _CONTENT}
-        if problems := message_problems(content, surface=_message_surface(self._method, args)):
+        surface = _message_surface(self._method, args)
+        if self.strict and (problems := message_problems(content, surface=surface)):
             blocky = any(p.startswith("/blocks") for p in problems)
             self._refuse(
                 self._method, "invalid_blocks" if blocky else "invalid_arguments", problems

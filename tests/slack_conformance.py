@@ -681,6 +681,9 @@ ONE_OF: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("text", "blocks", "attachments", "markdown_text"),
     "conversations.open": ("channel", "users"),
 }
+# slack_sdk adds the workspace's team_id to every call of a client Bolt builds per request (for
+# org-wide installs); Slack takes it on every method
+SDK_ADDED = frozenset({"team_id"})
 HISTORY_LIMIT = 999
 ALT_TXT = 1000
 CONVERSATION_IDS = re.compile(r"^[CDG][A-Z0-9]+$")
@@ -709,8 +712,9 @@ def argument_problems(method: str, args: JSON) -> list[str]:
     required, optional = METHODS[method]
     problems = [f"{method}: missing required argument {name}" for name in sorted(required)
                 if args.get(name) in (None, "")]  # fmt: skip
+    known = required | optional | SDK_ADDED
     problems += [f"{method}: {name} is not an argument of {method} in Slack's method reference"
-                 for name in sorted(set(args) - required - optional)]  # fmt: skip
+                 for name in sorted(set(args) - known)]  # fmt: skip
     one_of = ONE_OF.get(method)
     if one_of and not any(args.get(name) not in (None, "") for name in one_of):
         problems.append(f"{method}: one of {', '.join(one_of)} is required")
