@@ -137,3 +137,25 @@ def slack_client_for(fake: FakeSlack):
     from bot.settings import Settings
 
     return slack_client(Settings(SLACK_API_URL=fake.url), fake.token)
+
+
+def test_in_the_real_server_six_slow_modals_dont_hold_up_a_seventh_lead(db, fake, tmp_path):
+    leads = [f"ULEAD{n}" for n in range(7)]
+    with session_scope(db) as s:
+        for lead in leads:
+            f.member(s, lead, "owner")
+            fake.add_user(lead)
+        f.agent(s, "Sarah Connor", lead=leads[0])
+    release = fake.hold("views.open", times=6)
+    server, port = serve(db, fake, tmp_path, DEBRIEF_SLACK_TRIGGER_TIMEOUT="30")
+    try:
+        assert [coach(port, fake, lead) for lead in leads[:6]] == [200] * 6
+        until("six views.open held", lambda: fake.held == 6, server)
+        assert coach(port, fake, leads[6]) == 200
+        [opened] = fake.wait_for("views.open", timeout=STEP_TIMEOUT)  # while the six still wait
+        assert opened.response["ok"]
+        release.set()
+        fake.wait_for("views.open", count=7, timeout=STEP_TIMEOUT)
+    finally:
+        release.set()
+        server.stop()
