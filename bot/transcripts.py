@@ -102,15 +102,9 @@ def ask_helpdesk(
     settings: Settings, helpdesk: str, external_id: str, *, policy: RetryPolicy | None = None
 ) -> SourceText | None:
     """A conversation's customer read from its helpdesk (None when no connector is set up for
-    it); HelpdeskError when the helpdesk can't tell."""
-    connector = helpdesk_for(settings, helpdesk, policy=policy)
-    if connector is None:
-        return None
-    try:
-        found = connector.transcript(external_id)
-    finally:
-        connector.close()
-    return SourceText(None, found.customer_name, found.customer_email)
+    it); HelpdeskError when the helpdesk can't tell. The transcript goes no further."""
+    found = fetch_transcript(settings, helpdesk, external_id, policy=policy)
+    return None if found is None else SourceText(None, found.customer_name, found.customer_email)
 
 
 def from_fields(fields: dict[str, object], *, missing: str) -> SourceText:
@@ -124,10 +118,12 @@ def from_fields(fields: dict[str, object], *, missing: str) -> SourceText:
     )
 
 
-def fetch_transcript(settings: Settings, helpdesk: str, external_id: str) -> SourceText | None:
+def fetch_transcript(
+    settings: Settings, helpdesk: str, external_id: str, *, policy: RetryPolicy | None = None
+) -> SourceText | None:
     """The conversation read from its helpdesk; None when no connector for it is configured.
     Raises HelpdeskError (HelpdeskNotFound when the helpdesk has no such conversation)."""
-    connector = helpdesk_for(settings, helpdesk)
+    connector = helpdesk_for(settings, helpdesk, policy=policy)
     if connector is None:
         return None
     try:
