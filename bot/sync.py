@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.conversations import AgentDirectory, ConversationRow, check_row, upsert_conversations
 from bot.errors import InvalidInput
@@ -48,6 +48,9 @@ def _row(record: RatingRecord) -> ConversationRow:
 
 
 def _since(session_factory: Callable[[], Any], name: str, now: datetime) -> datetime:
+    """Where the next sync of a helpdesk starts: what is covered already, less the overlap.
+    A good run covers everything up to its start; a failed run of an ordered connector covers
+    up to the newest rating it kept (`reached`), so the next one resumes there."""
     with session_factory() as session:
         last = session.scalar(
             select(SyncRun.started_at)
@@ -57,12 +60,20 @@ def _since(session_factory: Callable[[], Any], name: str, now: datetime) -> date
             .order_by(SyncRun.started_at.desc())
             .limit(1)
         )
-    return (last - OVERLAP) if last is not None else now - FIRST_SYNC
+        later = select(func.max(SyncRun.reached)).where(SyncRun.helpdesk == name)
+        if last is not None:
+            later = later.where(SyncRun.started_at > last)
+        reached = session.scalar(later)
+    covered = max((t for t in (last, reached) if t is not None), default=None)
+    return (covered - OVERLAP) if covered is not None else now - FIRST_SYNC
 
 
-def _pull(session_factory: Callable[[], Any], helpdesk: Helpdesk, since: datetime) -> int:
+def _pull(
+    session_factory: Callable[[], Any], helpdesk: Helpdesk, since: datetime, run_id: int
+) -> int:
     pulled = 0
     batch: list[ConversationRow] = []
+    newest: list[datetime] = []  # the batch's rating times, for an ordered connector
 
     def flush() -> None:
         with session_factory() as session:
@@ -77,10 +88,18 @@ def _pull(session_factory: Callable[[], Any], helpdesk: Helpdesk, since: datetim
                 except InvalidInput as exc:
                     log.warning("%s #%s skipped: %s", row.helpdesk, row.external_id, exc.message)
             upsert_conversations(session=session, rows=rows, import_id=None)
+            if newest and getattr(helpdesk, "ordered", False):
+                # kept with the batch: a failure after this commit resumes from here
+                run = session.get(SyncRun, run_id)
+                if run is not None:
+                    run.reached = max(newest)
         batch.clear()
+        newest.clear()
 
     for record in helpdesk.ratings_since(since):
         batch.append(_row(record))
+        if record.rated_at is not None:
+            newest.append(record.rated_at)
         pulled += 1
         if len(batch) >= BATCH:
             flush()
@@ -109,7 +128,7 @@ def sync_helpdesks(
         error: str | None = None
         pulled = 0
         try:
-            pulled = _pull(session_factory, helpdesk, start)
+            pulled = _pull(session_factory, helpdesk, start, run_id)
             report.pulled[helpdesk.name] = pulled
         except HelpdeskError as exc:
             error = str(exc)[:500]

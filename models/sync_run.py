@@ -23,3 +23,5 @@ class SyncRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     ratings: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500), default=None)
+    # the newest rating time kept so far, for an ordered connector: where a failed run resumes
+    reached: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

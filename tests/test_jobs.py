@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import get_engine, session_scope
-from bot.helpdesks import HelpdeskAuthError, RatingRecord, Transcript
+from bot.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
 from bot.scanner import SCAN_LOCK_KEY, run_scan, scan_lock
 from bot.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
 from jobs.scheduler import build_scheduler
@@ -24,8 +24,10 @@ from models.base import utcnow
 class StubHelpdesk:
     """A connector double (the HTTP connectors have their own tests against vendor fakes)."""
 
-    def __init__(self, name: str, records: list[RatingRecord], fail: bool = False) -> None:
+    def __init__(self, name: str, records: list[RatingRecord], fail: bool = False, *,
+                 ordered: bool = False, fail_after: int | None = None) -> None:  # fmt: skip
         self.name, self.records, self.fail = name, records, fail
+        self.ordered, self.fail_after = ordered, fail_after
         self.asked: list[datetime] = []
         self.closed = False
 
@@ -33,7 +35,10 @@ class StubHelpdesk:
         self.asked.append(since)
         if self.fail:
             raise HelpdeskAuthError("Zendesk refused the credentials: check DEBRIEF_ZENDESK_EMAIL")
-        yield from self.records
+        for n, found in enumerate(self.records):
+            if self.fail_after is not None and n == self.fail_after:
+                raise HelpdeskUnavailable("Freshdesk kept failing (HTTP 503)")
+            yield found
 
     def transcript(self, external_id: str) -> Transcript:
         return Transcript(text="")
@@ -147,3 +152,31 @@ def test_a_bad_scan_time_is_refused(bad, monkeypatch):
     monkeypatch.setenv("DEBRIEF_SCAN_TIME", bad)
     with pytest.raises(SettingsError, match="DEBRIEF_SCAN_TIME"):
         load_settings()
+
+
+def test_a_sync_that_fails_part_way_resumes_from_the_last_rating_it_kept(settings, monkeypatch):
+    import bot.sync
+
+    monkeypatch.setattr(bot.sync, "BATCH", 2)
+    factory = partial(session_scope, settings.database_url)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    rated = [replace(record(str(n)), helpdesk="freshdesk", rated_at=start + timedelta(hours=n))
+             for n in range(8)]  # fmt: skip
+    failing = StubHelpdesk("freshdesk", rated, ordered=True, fail_after=5)
+    report = sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[failing])
+    assert "kept failing" in report.failed["freshdesk"]
+    with session_scope(settings.database_url) as s:
+        kept = sorted(s.scalars(select(Conversation.external_id)))
+        reached = s.scalar(select(SyncRun.reached))
+    assert kept == ["0", "1", "2", "3"]  # two batches of two were kept; the fifth was in flight
+    assert reached == start + timedelta(hours=3)
+    resumed = StubHelpdesk("freshdesk", rated[4:], ordered=True)
+    sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[resumed])
+    assert resumed.asked == [start + timedelta(hours=3) - OVERLAP]  # not the first sync's reach
+    with session_scope(settings.database_url) as s:
+        assert len(s.scalars(select(Conversation)).all()) == 8
+    with session_scope(settings.database_url) as s:
+        [good] = s.scalars(select(SyncRun.started_at).where(SyncRun.error.is_(None))).all()
+    again = StubHelpdesk("freshdesk", [], ordered=True)
+    sync_helpdesks(session_factory=factory, settings=settings, helpdesks=[again])
+    assert again.asked == [good - OVERLAP]  # a good run covers all up to its start

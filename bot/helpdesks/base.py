@@ -23,6 +23,10 @@ class RatingRecord:
     queue: str | None = None
     tags: tuple[str, ...] = ()
     url: str | None = None
+    # when the rating was given, as the helpdesk's `since` filter reads it; an `ordered`
+    # connector yields its ratings in this order, so a sync that stops part-way resumes from
+    # the last one it kept instead of starting over
+    rated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,11 @@ class Helpdesk(Protocol):
     """A helpdesk connector: rated conversations since a time, and one conversation's text."""
 
     name: str
+    ordered: bool  # ratings come oldest first by `rated_at` (see RatingRecord)
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
-        """Every rating given at or after `since`, across all pages."""
+        """Every rating given at or after `since`, across all pages (oldest first, by
+        `rated_at`, when the connector is `ordered`)."""
         ...
 
     def transcript(self, external_id: str) -> Transcript:

@@ -68,6 +68,7 @@ class IntercomHelpdesk:
     """Reads rated conversations and transcripts from one Intercom workspace."""
 
     name = "intercom"
+    ordered = False  # the API doesn't promise an order: a failed sync starts over (upserts)
 
     def __init__(
         self,
