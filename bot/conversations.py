@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,7 @@ class AgentDirectory:
         self.actor = actor
         self.by_email: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
+        self._found: dict[tuple[str, str | None], int] = {}  # (name, email) as written -> id
         for agent_id, name, email in session.execute(select(Agent.id, Agent.name, Agent.email)):
             if email:
                 self.by_email[email.lower()] = agent_id
@@ -55,35 +56,83 @@ class AgentDirectory:
         """The matching agent's id, creating the agent in `session` (the batch being written,
         which may not be the session the directory was loaded in) when the name is new;
         InvalidInput when the name or email can't be an agent's."""
-        name = checked_name(name)
-        email = checked_email(email) if email else None
-        if email:
-            found = self.by_email.get(email.lower())
-            if found is not None:
-                return found
-        key = fold_name(name)
-        ids = self.by_name.get(key, [])
-        if len(ids) > 1:
-            raise InvalidInput(
-                "agent", f"agent {name!r} matches {len(ids)} agents; give agent_email"
+        [found] = self.agent_ids([(name, email)], session=session)
+        if isinstance(found, InvalidInput):
+            raise found
+        return found
+
+    def agent_ids(
+        self, people: Sequence[tuple[str, str | None]], *, session: Session
+    ) -> list[int | InvalidInput]:
+        """`agent_id` for each (name, email) of a batch, in order, as if one after the other;
+        the batch's new agents are created together (one flush), not one by one. A person who
+        can't be matched or created gets the InvalidInput saying why."""
+        found: list[int | _New | InvalidInput] = []
+        new: dict[str, _New] = {}  # name key -> an agent this batch creates
+        new_by_email: dict[str, _New] = {}
+        for raw_name, raw_email in people:
+            seen = self._found.get((raw_name, raw_email))
+            if seen is not None:  # the same person as written before: matched the same way
+                found.append(seen)
+                continue
+            try:
+                name = checked_name(raw_name)
+                email = checked_email(raw_email) if raw_email else None
+            except InvalidInput as exc:
+                found.append(exc)
+                continue
+            known = (self.by_email.get(email) or new_by_email.get(email)) if email else None
+            if isinstance(known, int):
+                self._found[(raw_name, raw_email)] = known
+            if known is not None:
+                found.append(known)
+                continue
+            key = fold_name(name)
+            ids = self.by_name.get(key, [])
+            if len(ids) > 1:
+                found.append(InvalidInput(
+                    "agent", f"agent {name!r} matches {len(ids)} agents; give agent_email"
+                ))  # fmt: skip
+            elif ids:
+                self._found[(raw_name, raw_email)] = ids[0]
+                found.append(ids[0])
+            else:
+                pending = new.get(key)
+                if pending is None:
+                    pending = new[key] = _New(name, email)
+                    if email:
+                        new_by_email[email] = pending
+                found.append(pending)
+        if new:
+            self._create(session, list(new.values()))
+        return [item.id if isinstance(item, _New) else item for item in found]
+
+    def _create(self, session: Session, pending: list[_New]) -> None:
+        agents = [Agent(name=p.name, email=p.email) for p in pending]
+        session.add_all(agents)
+        session.flush()  # one multi-row INSERT … RETURNING for the batch's new agents
+        for wanted, agent in zip(pending, agents, strict=True):
+            wanted.id = agent.id
+            self.by_name[fold_name(agent.name)] = [agent.id]
+            if agent.email:
+                self.by_email[agent.email] = agent.id
+            record(
+                session=session,
+                actor=self.actor,
+                action="agent.create",
+                entity="agent",
+                entity_id=agent.id,
+                after=agent_snapshot(agent),
             )
-        if ids:
-            return ids[0]
-        agent = Agent(name=name, email=email)
-        session.add(agent)
-        session.flush()
-        record(
-            session=session,
-            actor=self.actor,
-            action="agent.create",
-            entity="agent",
-            entity_id=agent.id,
-            after=agent_snapshot(agent),
-        )
-        self.by_name[key] = [agent.id]
-        if email:
-            self.by_email[email.lower()] = agent.id
-        return agent.id
+
+
+@dataclass
+class _New:
+    """An agent a batch creates: known by name (and email) before it has an id."""
+
+    name: str
+    email: str | None
+    id: int = 0
 
 
 _COLUMNS = (("helpdesk", 32), ("external_id", 200), ("queue", 200), ("tags", 2000), ("url", 2000))
@@ -102,13 +151,26 @@ def check_row(row: ConversationRow) -> None:
             raise InvalidInput(name, f"{name} is longer than {limit} characters ({len(value)})")
 
 
+_COLUMNS_KEPT = ("helpdesk", "external_id", "agent_id", "closed_at", "csat", "queue", "tags",
+                 "url", "import_id", "source_offset", "source_line", "has_transcript",
+                 "updated_at")  # fmt: skip
+# where an import's transcript is: a helpdesk sync (import_id None) must not forget it
+_SOURCE = ("import_id", "source_offset", "source_line", "has_transcript")
+
+
 def upsert_conversations(
     *, session: Session, rows: Sequence[tuple[ConversationRow, int]], import_id: int | None
 ) -> None:
-    """Insert or update (helpdesk, external_id) rows in one statement per batch."""
+    """Insert or update (helpdesk, external_id) rows in one statement per batch (on PostgreSQL
+    through COPY into a staging table, then one INSERT … SELECT … ON CONFLICT)."""
     if not rows:
         return
     now = utcnow()
+    keep_source = import_id is None
+    latest = _last_per_key(rows)
+    if session.get_bind().dialect.name == "postgresql":
+        _copy_upsert(session, latest, import_id, now, keep_source)
+        return
     values: list[dict[str, Any]] = [
         {
             "helpdesk": row.helpdesk,
@@ -125,16 +187,11 @@ def upsert_conversations(
             "has_transcript": row.has_transcript,
             "updated_at": now,
         }
-        for row, agent_id in _last_per_key(rows)
+        for row, agent_id in latest
     ]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(cast(Table, Conversation.__table__))  # Core: one multi-row statement
+    statement = sqlite_insert(cast(Table, Conversation.__table__))  # one multi-row statement
     excluded = statement.excluded
     table = Conversation.__table__.c
-    keep_source = (
-        import_id is None
-    )  # a helpdesk sync must not forget where an import's transcript is
     statement = statement.on_conflict_do_update(
         index_elements=["helpdesk", "external_id"],
         set_={
@@ -144,14 +201,53 @@ def upsert_conversations(
             "queue": excluded.queue,
             "tags": excluded.tags,
             "url": func.coalesce(excluded.url, table.url),
-            "import_id": table.import_id if keep_source else excluded.import_id,
-            "source_offset": table.source_offset if keep_source else excluded.source_offset,
-            "source_line": table.source_line if keep_source else excluded.source_line,
-            "has_transcript": table.has_transcript if keep_source else excluded.has_transcript,
+            **{c: table[c] if keep_source else excluded[c] for c in _SOURCE},
             "updated_at": excluded.updated_at,
         },
     )
     session.execute(statement, values)
+
+
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS conversations_stage
+  (LIKE conversations INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS
+"""
+_COPY = f"COPY conversations_stage ({', '.join(_COLUMNS_KEPT)}) FROM STDIN"
+
+
+def _merge(keep_source: bool) -> str:
+    updated = ["agent_id", "closed_at", "csat", "queue", "tags", "updated_at"]
+    if not keep_source:
+        updated += _SOURCE
+    sets = [f"{c} = excluded.{c}" for c in updated]
+    sets.append("url = coalesce(excluded.url, conversations.url)")
+    columns = ", ".join(_COLUMNS_KEPT)
+    return (
+        f"INSERT INTO conversations ({columns}) SELECT {columns} FROM conversations_stage "
+        f"ON CONFLICT (helpdesk, external_id) DO UPDATE SET {', '.join(sets)}"
+    )
+
+
+def _copy_upsert(
+    session: Session,
+    rows: list[tuple[ConversationRow, int]],
+    import_id: int | None,
+    now: datetime,
+    keep_source: bool,
+) -> None:
+    """The batch COPYed into a per-connection staging table (emptied at commit) and merged in
+    one statement: COPY moves rows at a fraction of the cost of an INSERT's parameters."""
+    dbapi = session.connection().connection.dbapi_connection
+    assert isinstance(dbapi, psycopg.Connection)
+    with dbapi.cursor() as cursor:
+        cursor.execute(_STAGE)
+        with cursor.copy(_COPY) as copy:
+            for r, agent_id in rows:  # in _COLUMNS_KEPT's order
+                copy.write_row((r.helpdesk, r.external_id, agent_id, r.closed_at, r.csat, r.queue,
+                                r.tags, r.url, import_id, r.source_offset, r.source_line,
+                                r.has_transcript, now))  # fmt: skip
+        cursor.execute(_merge(keep_source))
+        cursor.execute("TRUNCATE conversations_stage")
 
 
 def _last_per_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from bot.errors import InvalidInput
@@ -19,6 +20,10 @@ def clip(text: str, limit: int) -> str:
     return "" if limit < 1 else text[: limit - 1].rstrip() + "…"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode's Cc: C0, DEL and C1
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # \t \n \r pass
+
+
 def unstorable(value: object, *, multiline: bool = False) -> str | None:
     """Why no column can hold `value`, or None: not a string, a broken character (a lone
     surrogate), or a control character (newlines and tabs are fine in multi-line text)."""
@@ -28,10 +33,10 @@ def unstorable(value: object, *, multiline: bool = False) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         return f"holds a broken character at position {exc.start + 1} (not valid Unicode)"
-    allowed = "\n\t\r" if multiline else ""
-    for position, char in enumerate(value, start=1):
-        if unicodedata.category(char) == "Cc" and char not in allowed:
-            return f"holds a control character (U+{ord(char):04X}) at position {position}"
+    found = (_CONTROL_BUT_LINES if multiline else _CONTROL).search(value)
+    if found is not None:
+        char = found.group(0)
+        return f"holds a control character (U+{ord(char):04X}) at position {found.start() + 1}"
     return None
 
 
