@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     intercom_app_id: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_APP_ID")
     intercom_base_url: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_BASE_URL")
     freshdesk_domain: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_DOMAIN")
+    freshdesk_api_key: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_API_KEY")
+    freshdesk_base_url: str | None = Field(
+        default=None, pattern=r"^https?://", alias="DEBRIEF_FRESHDESK_BASE_URL"
+    )
     gorgias_domain: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_DOMAIN")
     deeplink_zendesk: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_ZENDESK")
     deeplink_intercom: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_INTERCOM")

@@ -9,9 +9,11 @@ from bot.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
 
 __all__ = [
+    "FreshdeskHelpdesk",
     "Helpdesk",
     "HelpdeskAuthError",
     "HelpdeskError",

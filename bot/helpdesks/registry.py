@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.helpdesks.base import Helpdesk
+from bot.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
@@ -22,6 +23,12 @@ def intercom_configured(settings: Settings) -> bool:
     return bool(settings.intercom_token)
 
 
+def freshdesk_configured(settings: Settings) -> bool:
+    """Whether Freshdesk has an account (domain or base URL) and an API key."""
+    account = settings.freshdesk_domain or settings.freshdesk_base_url
+    return bool(account and settings.freshdesk_api_key)
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -33,6 +40,14 @@ def check_helpdesk_settings(settings: Settings) -> None:
         raise SettingsError(
             "DEBRIEF_ZENDESK_SUBDOMAIN is not set (needed with DEBRIEF_ZENDESK_EMAIL and _TOKEN)"
         )
+    if settings.freshdesk_api_key and not (
+        settings.freshdesk_domain or settings.freshdesk_base_url
+    ):
+        raise SettingsError(
+            "DEBRIEF_FRESHDESK_DOMAIN is not set (needed with DEBRIEF_FRESHDESK_API_KEY)"
+        )
+    if settings.freshdesk_base_url and not settings.freshdesk_api_key:
+        raise SettingsError("DEBRIEF_FRESHDESK_API_KEY is not set (DEBRIEF_FRESHDESK_BASE_URL is)")
 
 
 def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> list[Helpdesk]:
@@ -42,6 +57,8 @@ def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> li
         helpdesks.append(ZendeskHelpdesk.from_settings(settings, sleep=sleep))
     if intercom_configured(settings):
         helpdesks.append(IntercomHelpdesk.from_settings(settings, sleep=sleep))
+    if freshdesk_configured(settings):
+        helpdesks.append(FreshdeskHelpdesk.from_settings(settings, sleep=sleep))
     return helpdesks
 
 
@@ -55,4 +72,6 @@ def helpdesk_for(
         return ZendeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     if key == IntercomHelpdesk.name and intercom_configured(settings):
         return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
+    if key == FreshdeskHelpdesk.name and freshdesk_configured(settings):
+        return FreshdeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     return None
