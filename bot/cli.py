@@ -76,7 +76,10 @@ def main(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # a command says what happened itself, in a line or two: libraries' request lines
+        # (httpx logs every request at INFO) would bury it
+        for name in ("alembic", "httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @main.group(help="The database schema.")
@@ -349,6 +352,8 @@ def sync(since: datetime | None) -> None:
     config = settings()
     check_helpdesk_settings(config)
     url = _url()
+    if logging.getLogger().level > logging.DEBUG:  # failures are this command's lines below
+        logging.getLogger("bot.sync").setLevel(logging.CRITICAL)
     helpdesks = configured_helpdesks(config)
     if not helpdesks:
         raise SettingsError(
