@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.helpdesks.base import Helpdesk
+from bot.helpdesks.gorgias import GorgiasHelpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
@@ -22,6 +23,32 @@ def intercom_configured(settings: Settings) -> bool:
     return bool(settings.intercom_token)
 
 
+def gorgias_configured(settings: Settings) -> bool:
+    """Whether Gorgias has an account (domain or base URL), an email and an API key."""
+    account = settings.gorgias_domain or settings.gorgias_base_url
+    return bool(account and settings.gorgias_email and settings.gorgias_api_key)
+
+
+def check_gorgias_settings(settings: Settings) -> None:
+    """SettingsError naming the variable when Gorgias is half configured or malformed."""
+    domain, base = settings.gorgias_domain, settings.gorgias_base_url
+    email, key = settings.gorgias_email, settings.gorgias_api_key
+    if domain and not domain.replace("-", "").isalnum():
+        raise SettingsError(
+            "DEBRIEF_GORGIAS_DOMAIN must be the account name (acme for acme.gorgias.com)"
+        )
+    if base and not base.startswith(("http://", "https://")):
+        raise SettingsError("DEBRIEF_GORGIAS_BASE_URL must be an http(s) URL")
+    if (key or base) and not email:
+        raise SettingsError("DEBRIEF_GORGIAS_EMAIL is not set (the REST API username)")
+    if email and not key:
+        raise SettingsError("DEBRIEF_GORGIAS_API_KEY is not set (DEBRIEF_GORGIAS_EMAIL is)")
+    if email and key and not (domain or base):
+        raise SettingsError(
+            "DEBRIEF_GORGIAS_DOMAIN is not set (needed with DEBRIEF_GORGIAS_EMAIL and _API_KEY)"
+        )
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -33,6 +60,7 @@ def check_helpdesk_settings(settings: Settings) -> None:
         raise SettingsError(
             "DEBRIEF_ZENDESK_SUBDOMAIN is not set (needed with DEBRIEF_ZENDESK_EMAIL and _TOKEN)"
         )
+    check_gorgias_settings(settings)
 
 
 def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> list[Helpdesk]:
@@ -42,6 +70,8 @@ def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> li
         helpdesks.append(ZendeskHelpdesk.from_settings(settings, sleep=sleep))
     if intercom_configured(settings):
         helpdesks.append(IntercomHelpdesk.from_settings(settings, sleep=sleep))
+    if gorgias_configured(settings):
+        helpdesks.append(GorgiasHelpdesk.from_settings(settings, sleep=sleep))
     return helpdesks
 
 
@@ -55,4 +85,6 @@ def helpdesk_for(
         return ZendeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     if key == IntercomHelpdesk.name and intercom_configured(settings):
         return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
+    if key == GorgiasHelpdesk.name and gorgias_configured(settings):
+        return GorgiasHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     return None
