@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default=None, pattern=r"^https?://", alias="DEBRIEF_FRESHDESK_BASE_URL"
     )
     gorgias_domain: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_DOMAIN")
+    gorgias_email: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_EMAIL")
+    gorgias_api_key: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_API_KEY")
+    gorgias_base_url: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_BASE_URL")
     deeplink_zendesk: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_ZENDESK")
     deeplink_intercom: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_INTERCOM")
     deeplink_freshdesk: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_FRESHDESK")

@@ -10,10 +10,12 @@ from bot.helpdesks.base import (
     Transcript,
 )
 from bot.helpdesks.freshdesk import FreshdeskHelpdesk
+from bot.helpdesks.gorgias import GorgiasHelpdesk
 from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
 
 __all__ = [
     "FreshdeskHelpdesk",
+    "GorgiasHelpdesk",
     "Helpdesk",
     "HelpdeskAuthError",
     "HelpdeskError",

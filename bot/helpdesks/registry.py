@@ -6,6 +6,7 @@ import time
 
 from bot.helpdesks.base import Helpdesk
 from bot.helpdesks.freshdesk import FreshdeskHelpdesk
+from bot.helpdesks.gorgias import GorgiasHelpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
@@ -29,6 +30,32 @@ def freshdesk_configured(settings: Settings) -> bool:
     return bool(account and settings.freshdesk_api_key)
 
 
+def gorgias_configured(settings: Settings) -> bool:
+    """Whether Gorgias has an account (domain or base URL), an email and an API key."""
+    account = settings.gorgias_domain or settings.gorgias_base_url
+    return bool(account and settings.gorgias_email and settings.gorgias_api_key)
+
+
+def check_gorgias_settings(settings: Settings) -> None:
+    """SettingsError naming the variable when Gorgias is half configured or malformed."""
+    domain, base = settings.gorgias_domain, settings.gorgias_base_url
+    email, key = settings.gorgias_email, settings.gorgias_api_key
+    if domain and not domain.replace("-", "").isalnum():
+        raise SettingsError(
+            "DEBRIEF_GORGIAS_DOMAIN must be the account name (acme for acme.gorgias.com)"
+        )
+    if base and not base.startswith(("http://", "https://")):
+        raise SettingsError("DEBRIEF_GORGIAS_BASE_URL must be an http(s) URL")
+    if (key or base) and not email:
+        raise SettingsError("DEBRIEF_GORGIAS_EMAIL is not set (the REST API username)")
+    if email and not key:
+        raise SettingsError("DEBRIEF_GORGIAS_API_KEY is not set (DEBRIEF_GORGIAS_EMAIL is)")
+    if email and key and not (domain or base):
+        raise SettingsError(
+            "DEBRIEF_GORGIAS_DOMAIN is not set (needed with DEBRIEF_GORGIAS_EMAIL and _API_KEY)"
+        )
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -48,6 +75,7 @@ def check_helpdesk_settings(settings: Settings) -> None:
         )
     if settings.freshdesk_base_url and not settings.freshdesk_api_key:
         raise SettingsError("DEBRIEF_FRESHDESK_API_KEY is not set (DEBRIEF_FRESHDESK_BASE_URL is)")
+    check_gorgias_settings(settings)
 
 
 def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> list[Helpdesk]:
@@ -59,6 +87,8 @@ def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> li
         helpdesks.append(IntercomHelpdesk.from_settings(settings, sleep=sleep))
     if freshdesk_configured(settings):
         helpdesks.append(FreshdeskHelpdesk.from_settings(settings, sleep=sleep))
+    if gorgias_configured(settings):
+        helpdesks.append(GorgiasHelpdesk.from_settings(settings, sleep=sleep))
     return helpdesks
 
 
@@ -74,4 +104,6 @@ def helpdesk_for(
         return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     if key == FreshdeskHelpdesk.name and freshdesk_configured(settings):
         return FreshdeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
+    if key == GorgiasHelpdesk.name and gorgias_configured(settings):
+        return GorgiasHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     return None
