@@ -9,9 +9,11 @@ from bot.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.helpdesks.helpscout import HelpScoutHelpdesk
 from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
 
 __all__ = [
+    "HelpScoutHelpdesk",
     "Helpdesk",
     "HelpdeskAuthError",
     "HelpdeskError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.helpdesks.base import Helpdesk
+from bot.helpdesks.helpscout import HelpScoutHelpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
@@ -22,6 +23,11 @@ def intercom_configured(settings: Settings) -> bool:
     return bool(settings.intercom_token)
 
 
+def helpscout_configured(settings: Settings) -> bool:
+    """Whether Help Scout has an app id and secret (the base URL is optional)."""
+    return bool(settings.helpscout_app_id and settings.helpscout_app_secret)
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -33,6 +39,11 @@ def check_helpdesk_settings(settings: Settings) -> None:
         raise SettingsError(
             "DEBRIEF_ZENDESK_SUBDOMAIN is not set (needed with DEBRIEF_ZENDESK_EMAIL and _TOKEN)"
         )
+    app_id, app_secret = settings.helpscout_app_id, settings.helpscout_app_secret
+    if app_id and not app_secret:
+        raise SettingsError("DEBRIEF_HELPSCOUT_APP_SECRET is not set (DEBRIEF_HELPSCOUT_APP_ID is)")
+    if app_secret and not app_id:
+        raise SettingsError("DEBRIEF_HELPSCOUT_APP_ID is not set (DEBRIEF_HELPSCOUT_APP_SECRET is)")
 
 
 def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> list[Helpdesk]:
@@ -42,6 +53,8 @@ def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> li
         helpdesks.append(ZendeskHelpdesk.from_settings(settings, sleep=sleep))
     if intercom_configured(settings):
         helpdesks.append(IntercomHelpdesk.from_settings(settings, sleep=sleep))
+    if helpscout_configured(settings):
+        helpdesks.append(HelpScoutHelpdesk.from_settings(settings, sleep=sleep))
     return helpdesks
 
 
@@ -55,4 +68,6 @@ def helpdesk_for(
         return ZendeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     if key == IntercomHelpdesk.name and intercom_configured(settings):
         return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
+    if key == HelpScoutHelpdesk.name and helpscout_configured(settings):
+        return HelpScoutHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     return None
