@@ -349,11 +349,16 @@ def sync(since: datetime | None) -> None:
     config = settings()
     check_helpdesk_settings(config)
     url = _url()
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # -v shows everything
+        # each helpdesk's outcome is printed below on one line: no line per HTTP request, and
+        # no second copy of a failure from the sync's own log (which the scheduler relies on)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("bot.sync").addFilter(lambda record: record.levelno < logging.ERROR)
     helpdesks = configured_helpdesks(config)
     if not helpdesks:
         raise SettingsError(
             "no helpdesk is configured: set DEBRIEF_ZENDESK_SUBDOMAIN, _EMAIL and _TOKEN, "
-            "or DEBRIEF_INTERCOM_TOKEN"
+            "or DEBRIEF_INTERCOM_TOKEN, or DEBRIEF_HELPSCOUT_APP_ID and _APP_SECRET"
         )
     start = since.replace(tzinfo=UTC) if since else None
     report = sync_helpdesks(
