@@ -346,20 +346,19 @@ def scan() -> None:
 @one_line_errors
 def sync(since: datetime | None) -> None:
     from bot.helpdesks import configured_helpdesks
-    from bot.helpdesks.registry import check_helpdesk_settings
+    from bot.helpdesks.registry import check_helpdesk_settings, none_configured_message
     from bot.sync import sync_helpdesks
 
     config = settings()
     check_helpdesk_settings(config)
     url = _url()
-    if logging.getLogger().level > logging.DEBUG:  # failures are this command's lines below
-        logging.getLogger("bot.sync").setLevel(logging.CRITICAL)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):  # -v shows everything
+        # each helpdesk's outcome is printed below on one line, so no second copy of a
+        # failure from the sync's own log (which the scheduler relies on)
+        logging.getLogger("bot.sync").addFilter(lambda record: record.levelno < logging.ERROR)
     helpdesks = configured_helpdesks(config)
     if not helpdesks:
-        raise SettingsError(
-            "no helpdesk is configured: set DEBRIEF_ZENDESK_SUBDOMAIN, _EMAIL and _TOKEN, "
-            "or DEBRIEF_INTERCOM_TOKEN"
-        )
+        raise SettingsError(none_configured_message())
     start = since.replace(tzinfo=UTC) if since else None
     report = sync_helpdesks(
         session_factory=partial(session_scope, url),

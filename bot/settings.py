@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     intercom_token: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_TOKEN")
     intercom_app_id: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_APP_ID")
     intercom_base_url: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_BASE_URL")
+    helpscout_app_id: str | None = Field(default=None, alias="DEBRIEF_HELPSCOUT_APP_ID")
+    helpscout_app_secret: str | None = Field(default=None, alias="DEBRIEF_HELPSCOUT_APP_SECRET")
+    helpscout_base_url: str | None = Field(
+        default=None, pattern=r"^https?://", alias="DEBRIEF_HELPSCOUT_BASE_URL"
+    )  # an http(s) URL replacing https://api.helpscout.net
     freshdesk_domain: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_DOMAIN")
     freshdesk_api_key: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_API_KEY")
     freshdesk_base_url: str | None = Field(

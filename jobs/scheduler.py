@@ -7,12 +7,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.helpdesks.registry import (
-    freshdesk_configured,
-    gorgias_configured,
-    intercom_configured,
-    zendesk_configured,
-)
+from bot.helpdesks.registry import any_helpdesk_configured
 from bot.settings import Settings
 from jobs.work import (
     digest_job,
@@ -79,8 +74,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         max_instances=1,
         misfire_grace_time=6 * 3600,
     )
-    configured = (zendesk_configured, intercom_configured, freshdesk_configured, gorgias_configured)
-    if any(check(settings) for check in configured):
+    if any_helpdesk_configured(settings):
         scheduler.add_job(
             sync_job,
             IntervalTrigger(minutes=settings.sync_minutes),

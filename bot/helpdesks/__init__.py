@@ -11,11 +11,13 @@ from bot.helpdesks.base import (
 )
 from bot.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.helpdesks.gorgias import GorgiasHelpdesk
+from bot.helpdesks.helpscout import HelpScoutHelpdesk
 from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
 
 __all__ = [
     "FreshdeskHelpdesk",
     "GorgiasHelpdesk",
+    "HelpScoutHelpdesk",
     "Helpdesk",
     "HelpdeskAuthError",
     "HelpdeskError",

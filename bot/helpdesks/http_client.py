@@ -45,7 +45,8 @@ class RetryPolicy:
 def retry_after_seconds(
     headers: httpx.Headers, now: float, *, rate_limit_reset: bool = True
 ) -> float | None:
-    """The server's requested wait: Retry-After (seconds or date), else X-RateLimit-Reset."""
+    """The server's requested wait: Retry-After (seconds or date), else the rate-limit headers:
+    X-RateLimit-Retry-After (seconds, Help Scout) or X-RateLimit-Reset (epoch seconds)."""
     value = headers.get("Retry-After", "").strip()
     if value:
         try:
@@ -56,6 +57,9 @@ def retry_after_seconds(
             return max(0.0, parsedate_to_datetime(value).timestamp() - now)
         except (TypeError, ValueError):
             pass
+    wait = headers.get("X-RateLimit-Retry-After", "").strip() if rate_limit_reset else ""
+    if wait.isdigit():
+        return float(wait)
     reset = headers.get("X-RateLimit-Reset", "").strip() if rate_limit_reset else ""
     if reset.isdigit() and int(reset) > 1_000_000_000:
         return max(0.0, int(reset) - now)

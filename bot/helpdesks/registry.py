@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Protocol
 
 from bot.helpdesks.base import Helpdesk
 from bot.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.helpdesks.gorgias import GorgiasHelpdesk
+from bot.helpdesks.helpscout import HelpScoutHelpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
@@ -56,6 +59,11 @@ def check_gorgias_settings(settings: Settings) -> None:
         )
 
 
+def helpscout_configured(settings: Settings) -> bool:
+    """Whether Help Scout has an app id and secret (the base URL is optional)."""
+    return bool(settings.helpscout_app_id and settings.helpscout_app_secret)
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -76,20 +84,50 @@ def check_helpdesk_settings(settings: Settings) -> None:
     if settings.freshdesk_base_url and not settings.freshdesk_api_key:
         raise SettingsError("DEBRIEF_FRESHDESK_API_KEY is not set (DEBRIEF_FRESHDESK_BASE_URL is)")
     check_gorgias_settings(settings)
+    app_id, app_secret = settings.helpscout_app_id, settings.helpscout_app_secret
+    if app_id and not app_secret:
+        raise SettingsError("DEBRIEF_HELPSCOUT_APP_SECRET is not set (DEBRIEF_HELPSCOUT_APP_ID is)")
+    if app_secret and not app_id:
+        raise SettingsError("DEBRIEF_HELPSCOUT_APP_ID is not set (DEBRIEF_HELPSCOUT_APP_SECRET is)")
+
+
+class _Connector(Protocol):
+    name: str
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, sleep: Sleep = ..., policy: RetryPolicy | None = ...
+    ) -> Helpdesk: ...
+
+
+# each connector: its class, whether the settings configure it, and what to set for it
+CONNECTORS: tuple[tuple[type[_Connector], Callable[[Settings], bool], str], ...] = (
+    (ZendeskHelpdesk, zendesk_configured, "DEBRIEF_ZENDESK_SUBDOMAIN, _EMAIL and _TOKEN"),
+    (IntercomHelpdesk, intercom_configured, "DEBRIEF_INTERCOM_TOKEN"),
+    (FreshdeskHelpdesk, freshdesk_configured, "DEBRIEF_FRESHDESK_DOMAIN and _API_KEY"),
+    (GorgiasHelpdesk, gorgias_configured, "DEBRIEF_GORGIAS_DOMAIN, _EMAIL and _API_KEY"),
+    (HelpScoutHelpdesk, helpscout_configured, "DEBRIEF_HELPSCOUT_APP_ID and _APP_SECRET"),
+)
+
+
+def any_helpdesk_configured(settings: Settings) -> bool:
+    """Whether the settings configure at least one helpdesk connector."""
+    return any(configured(settings) for _, configured, _ in CONNECTORS)
+
+
+def none_configured_message() -> str:
+    """What to tell someone who asked for a sync with no helpdesk configured."""
+    ways = [how for _, _, how in CONNECTORS]
+    return "no helpdesk is configured: set " + "; or ".join(ways)
 
 
 def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> list[Helpdesk]:
     """A connector for every helpdesk whose required settings are all present."""
-    helpdesks: list[Helpdesk] = []
-    if zendesk_configured(settings):
-        helpdesks.append(ZendeskHelpdesk.from_settings(settings, sleep=sleep))
-    if intercom_configured(settings):
-        helpdesks.append(IntercomHelpdesk.from_settings(settings, sleep=sleep))
-    if freshdesk_configured(settings):
-        helpdesks.append(FreshdeskHelpdesk.from_settings(settings, sleep=sleep))
-    if gorgias_configured(settings):
-        helpdesks.append(GorgiasHelpdesk.from_settings(settings, sleep=sleep))
-    return helpdesks
+    return [
+        connector.from_settings(settings, sleep=sleep)
+        for connector, configured, _ in CONNECTORS
+        if configured(settings)
+    ]
 
 
 def helpdesk_for(
@@ -98,12 +136,7 @@ def helpdesk_for(
     """The connector for one helpdesk (e.g. "zendesk"), or None when it is not configured;
     `policy` bounds how long and how hard it tries (someone waiting wants an answer soon)."""
     key = name.strip().lower()
-    if key == ZendeskHelpdesk.name and zendesk_configured(settings):
-        return ZendeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
-    if key == IntercomHelpdesk.name and intercom_configured(settings):
-        return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
-    if key == FreshdeskHelpdesk.name and freshdesk_configured(settings):
-        return FreshdeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
-    if key == GorgiasHelpdesk.name and gorgias_configured(settings):
-        return GorgiasHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
+    for connector, configured, _ in CONNECTORS:
+        if key == connector.name and configured(settings):
+            return connector.from_settings(settings, sleep=sleep, policy=policy)
     return None

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from bot.helpdesks.intercom import IntercomHelpdesk
-from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
+from bot.helpdesks.registry import (
+    CONNECTORS,
+    any_helpdesk_configured,
+    check_helpdesk_settings,
+    configured_helpdesks,
+    helpdesk_for,
+    none_configured_message,
+)
 from bot.helpdesks.zendesk import ZendeskHelpdesk
 from bot.settings import Settings, SettingsError
 
@@ -94,3 +101,12 @@ def test_from_settings_refuses_missing_settings():
         ZendeskHelpdesk.from_settings(settings(**{**ZENDESK, "DEBRIEF_ZENDESK_TOKEN": None}))
     with pytest.raises(SettingsError, match="DEBRIEF_INTERCOM_TOKEN"):
         IntercomHelpdesk.from_settings(settings())
+
+
+def test_nothing_configured_names_every_connector_and_its_settings():
+    message = none_configured_message()
+    for connector, _, how in CONNECTORS:
+        assert f"DEBRIEF_{connector.name.upper()}_" in how
+        assert how in message
+    assert not any_helpdesk_configured(settings())
+    assert any_helpdesk_configured(settings(DEBRIEF_INTERCOM_TOKEN="x"))
