@@ -7,7 +7,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.helpdesks.registry import intercom_configured, zendesk_configured
+from bot.helpdesks.registry import hubspot_configured, intercom_configured, zendesk_configured
 from bot.settings import Settings
 from jobs.work import (
     digest_job,
@@ -74,7 +74,11 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         max_instances=1,
         misfire_grace_time=6 * 3600,
     )
-    if zendesk_configured(settings) or intercom_configured(settings):
+    if (
+        zendesk_configured(settings)
+        or intercom_configured(settings)
+        or hubspot_configured(settings)
+    ):
         scheduler.add_job(
             sync_job,
             IntervalTrigger(minutes=settings.sync_minutes),

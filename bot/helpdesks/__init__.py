@@ -9,6 +9,7 @@ from bot.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.helpdesks.hubspot import HubSpotHelpdesk
 from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "HelpdeskError",
     "HelpdeskNotFound",
     "HelpdeskUnavailable",
+    "HubSpotHelpdesk",
     "RatingRecord",
     "Transcript",
     "check_helpdesk_settings",

@@ -6,6 +6,7 @@ import time
 
 from bot.helpdesks.base import Helpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
+from bot.helpdesks.hubspot import HubSpotHelpdesk
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
 from bot.settings import Settings, SettingsError
@@ -22,6 +23,11 @@ def intercom_configured(settings: Settings) -> bool:
     return bool(settings.intercom_token)
 
 
+def hubspot_configured(settings: Settings) -> bool:
+    """Whether HubSpot has a private app token."""
+    return bool(settings.hubspot_token)
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -33,6 +39,8 @@ def check_helpdesk_settings(settings: Settings) -> None:
         raise SettingsError(
             "DEBRIEF_ZENDESK_SUBDOMAIN is not set (needed with DEBRIEF_ZENDESK_EMAIL and _TOKEN)"
         )
+    if settings.hubspot_base_url and not settings.hubspot_token:
+        raise SettingsError("DEBRIEF_HUBSPOT_TOKEN is not set (DEBRIEF_HUBSPOT_BASE_URL is)")
 
 
 def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> list[Helpdesk]:
@@ -42,6 +50,8 @@ def configured_helpdesks(settings: Settings, *, sleep: Sleep = time.sleep) -> li
         helpdesks.append(ZendeskHelpdesk.from_settings(settings, sleep=sleep))
     if intercom_configured(settings):
         helpdesks.append(IntercomHelpdesk.from_settings(settings, sleep=sleep))
+    if hubspot_configured(settings):
+        helpdesks.append(HubSpotHelpdesk.from_settings(settings, sleep=sleep))
     return helpdesks
 
 
@@ -55,4 +65,6 @@ def helpdesk_for(
         return ZendeskHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     if key == IntercomHelpdesk.name and intercom_configured(settings):
         return IntercomHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
+    if key == HubSpotHelpdesk.name and hubspot_configured(settings):
+        return HubSpotHelpdesk.from_settings(settings, sleep=sleep, policy=policy)
     return None
