@@ -80,8 +80,7 @@ from bot.settings import Settings, SettingsError
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 AUTH_HINT = (
     "HubSpot refused the credentials: check DEBRIEF_HUBSPOT_TOKEN (a private app token with the "
-    "tickets, crm.objects.owners.read, crm.objects.contacts.read and conversations.read scopes "
-    "and read access to feedback submissions)"
+    "tickets, crm.objects.contacts.read, crm.objects.owners.read and conversations.read scopes)"
 )
 SEARCH_PATH = "/crm/v3/objects/feedback_submissions/search"
 ASSOCIATIONS_PATH = "/crm/v4/associations/feedback_submissions/tickets/batch/read"
