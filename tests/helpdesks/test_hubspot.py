@@ -510,3 +510,15 @@ def test_requests_for_a_sync_of_10000_ratings_over_200_agents(hs_fake, clock):
     assert counts == {SEARCH: 50, ASSOCIATIONS: 50, TICKETS_BATCH: 100, OWNERS: 1}
     assert len(hs_fake.calls()) == 201
     assert sum(clock.sleeps) == pytest.approx(49 * 0.25)  # searches spaced: 12 s of waiting
+
+
+def test_serve_schedules_the_sync_when_only_hubspot_is_configured(settings):
+    from slack_sdk import WebClient
+
+    from jobs.scheduler import build_scheduler
+
+    client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
+    plain = build_scheduler(settings, client)
+    assert "sync" not in [job.id for job in plain.get_jobs()]
+    hubspot_only = build_scheduler(settings.model_copy(update={"hubspot_token": TOKEN}), client)
+    assert "sync" in [job.id for job in hubspot_only.get_jobs()]
