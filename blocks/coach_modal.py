@@ -37,6 +37,7 @@ HELPDESK_NAMES = {
     "helpscout": "Help Scout",
     "gorgias": "Gorgias",
     "front": "Front",
+    "hubspot": "HubSpot",
 }
 
 

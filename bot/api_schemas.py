@@ -133,7 +133,7 @@ class SamplePin(_Request):
         Text,
         Field(
             max_length=32,
-            description="zendesk, intercom, freshdesk, helpscout, gorgias, front or other.",
+            description="zendesk, intercom, freshdesk, helpscout, gorgias, front, hubspot or other.",
             examples=["zendesk"],
         ),
     ]

@@ -6,7 +6,16 @@ from urllib.parse import quote
 
 from bot.settings import Settings
 
-HELPDESKS = ("zendesk", "intercom", "freshdesk", "helpscout", "gorgias", "front", "other")
+HELPDESKS = (
+    "zendesk",
+    "intercom",
+    "freshdesk",
+    "helpscout",
+    "gorgias",
+    "front",
+    "hubspot",
+    "other",
+)
 
 
 def link_template(settings: Settings, helpdesk: str) -> str | None:
@@ -25,6 +34,11 @@ def link_template(settings: Settings, helpdesk: str) -> str | None:
         return f"https://{settings.freshdesk_domain}.freshdesk.com/a/tickets/{{external_id}}"
     if helpdesk == "gorgias" and settings.gorgias_domain:
         return f"https://{settings.gorgias_domain}.gorgias.com/app/ticket/{{external_id}}"
+    if helpdesk == "hubspot" and settings.hubspot_portal_id:
+        return (
+            f"https://app.hubspot.com/contacts/{settings.hubspot_portal_id}"
+            "/record/0-5/{external_id}"
+        )
     if helpdesk == "helpscout":
         return "https://secure.helpscout.net/conversation/{external_id}"
     if helpdesk == "front":

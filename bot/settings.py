@@ -55,6 +55,35 @@ class Settings(BaseSettings):
     deeplink_gorgias: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_GORGIAS")
     deeplink_front: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_FRONT")
     deeplink_other: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_OTHER")
+    # HubSpot: a private app's token; the portal id only builds ticket deep links
+    hubspot_token: str | None = Field(default=None, alias="DEBRIEF_HUBSPOT_TOKEN")
+    hubspot_portal_id: str | None = Field(default=None, alias="DEBRIEF_HUBSPOT_PORTAL_ID")
+    hubspot_base_url: str | None = Field(default=None, alias="DEBRIEF_HUBSPOT_BASE_URL")
+    deeplink_hubspot: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_HUBSPOT")
+
+    @field_validator("hubspot_portal_id")
+    @classmethod
+    def _hubspot_portal_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().isdigit():
+            raise ValueError("must be the account's numeric portal (Hub) id")
+        return None if value is None else value.strip()
+
+    @field_validator("hubspot_base_url")
+    @classmethod
+    def _hubspot_base_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return None if value is None else value.rstrip("/")
+
+    @field_validator("deeplink_hubspot")
+    @classmethod
+    def _hubspot_deeplink(cls, value: str | None) -> str | None:
+        if value is not None and (
+            "{external_id}" not in value or not value.startswith(("http://", "https://"))
+        ):
+            raise ValueError("must be an http(s) URL containing {external_id}")
+        return value
+
     window_days: int = Field(default=7, ge=1, le=31, alias="DEBRIEF_WINDOW_DAYS")
     trend_windows: int = Field(default=6, ge=2, le=52, alias="DEBRIEF_TREND_WINDOWS")
     baseline_windows: int = Field(default=8, ge=1, le=104, alias="DEBRIEF_BASELINE_WINDOWS")

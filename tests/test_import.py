@@ -68,7 +68,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_skipped(db, tmp_path):
         row("1"),
         row("2", csat="7"),
         row("3", closed_at="yesterday"),
-        row("4", helpdesk="hubspot"),
+        row("4", helpdesk="kustomer"),
         row("5", agent=""),
         row("6", agent_email="not-an-email"),
         row("7", closed_at="2999-01-01T00:00:00Z"),
@@ -79,7 +79,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_skipped(db, tmp_path):
     assert report.loaded == 2
     lines = {line: reason for line, reason in report.bad}
     assert sorted(lines) == [3, 4, 5, 6, 7, 8, 9]
-    assert "outside 1–5" in lines[3] and "ISO 8601" in lines[4] and "hubspot" in lines[5]
+    assert "outside 1–5" in lines[3] and "ISO 8601" in lines[4] and "kustomer" in lines[5]
     assert "in the future" in lines[8]
 
 

@@ -74,7 +74,7 @@ def test_pin_refusals(settings, session, team):
     with pytest.raises(InvalidInput, match="no zendesk connector"):
         pin(settings, session, "ULEAD", team["sarah"], ext="999")
     with pytest.raises(InvalidInput, match="helpdesk must be one of"):
-        pin(settings, session, "ULEAD", team["sarah"], desk="hubspot")
+        pin(settings, session, "ULEAD", team["sarah"], desk="kustomer")
     with pytest.raises(OutOfScope):
         pin(settings, session, "USARAH", team["sarah"], ext="78")
 

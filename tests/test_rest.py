@@ -476,7 +476,7 @@ def test_pin_refusals(api, team):
     assert other.status_code == 422 and "another agent" in other.json()["error"]
     unknown = api("POST", "/coaching/samples", json={**pin, "externalId": "777"})
     assert unknown.status_code == 422 and "connector" in unknown.json()["error"]
-    desk = api("POST", "/coaching/samples", json={**pin, "helpdesk": "hubspot"})
+    desk = api("POST", "/coaching/samples", json={**pin, "helpdesk": "kustomer"})
     assert desk.status_code == 422 and "helpdesk" in desk.json()["error"]
     csat = api("POST", "/coaching/samples", json={**pin, "csat": 9})
     assert csat.status_code == 422 and "csat" in csat.json()["error"]

@@ -12,6 +12,7 @@ from bot.helpdesks.base import (
 from bot.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.helpdesks.gorgias import GorgiasHelpdesk
 from bot.helpdesks.helpscout import HelpScoutHelpdesk
+from bot.helpdesks.hubspot import HubSpotHelpdesk
 from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "HelpdeskError",
     "HelpdeskNotFound",
     "HelpdeskUnavailable",
+    "HubSpotHelpdesk",
     "RatingRecord",
     "Transcript",
     "check_helpdesk_settings",

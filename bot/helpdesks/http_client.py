@@ -158,9 +158,7 @@ class HelpdeskHttp:
                 waits += 1
                 if waits > self.policy.max_rate_limit_waits:
                     raise self._unavailable(f"still rate-limited (429) on {where}", waits)
-                wait = retry_after_seconds(response.headers, self._clock())
-                if wait is None:
-                    wait = self.policy.backoff_for(waits)
+                wait = self._rate_limit_wait(response, waits)
                 self._wait(min(wait, self.policy.max_retry_after), f"429 on {where}")
                 continue
             if status >= 500:
@@ -170,6 +168,12 @@ class HelpdeskHttp:
                 self._wait(self._server_wait(response, retries), f"HTTP {status} on {where}")
                 continue
             return self._json(response, where)
+
+    def _rate_limit_wait(self, response: httpx.Response, waits: int) -> float:
+        """After a 429: Retry-After (or X-RateLimit-Reset), else the backoff. A vendor whose
+        429s say how long to wait in their own way overrides this (it may also raise)."""
+        wait = retry_after_seconds(response.headers, self._clock())
+        return self.policy.backoff_for(waits) if wait is None else wait
 
     def _server_wait(self, response: httpx.Response, retries: int) -> float:
         """After a 5xx: the server's Retry-After when it sent one (capped), else the backoff."""

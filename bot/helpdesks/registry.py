@@ -11,6 +11,7 @@ from bot.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.helpdesks.gorgias import GorgiasHelpdesk
 from bot.helpdesks.helpscout import HelpScoutHelpdesk
 from bot.helpdesks.http_client import RetryPolicy, Sleep
+from bot.helpdesks.hubspot import HubSpotHelpdesk
 from bot.helpdesks.intercom import IntercomHelpdesk
 from bot.helpdesks.zendesk import ZendeskHelpdesk
 from bot.settings import Settings, SettingsError
@@ -64,6 +65,11 @@ def helpscout_configured(settings: Settings) -> bool:
     return bool(settings.helpscout_app_id and settings.helpscout_app_secret)
 
 
+def hubspot_configured(settings: Settings) -> bool:
+    """Whether HubSpot has a private app token."""
+    return bool(settings.hubspot_token)
+
+
 def check_helpdesk_settings(settings: Settings) -> None:
     """Raise SettingsError naming the variable when a connector is only half configured."""
     email, token = settings.zendesk_email, settings.zendesk_token
@@ -89,6 +95,8 @@ def check_helpdesk_settings(settings: Settings) -> None:
         raise SettingsError("DEBRIEF_HELPSCOUT_APP_SECRET is not set (DEBRIEF_HELPSCOUT_APP_ID is)")
     if app_secret and not app_id:
         raise SettingsError("DEBRIEF_HELPSCOUT_APP_ID is not set (DEBRIEF_HELPSCOUT_APP_SECRET is)")
+    if settings.hubspot_base_url and not settings.hubspot_token:
+        raise SettingsError("DEBRIEF_HUBSPOT_TOKEN is not set (DEBRIEF_HUBSPOT_BASE_URL is)")
 
 
 class _Connector(Protocol):
@@ -107,6 +115,7 @@ CONNECTORS: tuple[tuple[type[_Connector], Callable[[Settings], bool], str], ...]
     (FreshdeskHelpdesk, freshdesk_configured, "DEBRIEF_FRESHDESK_DOMAIN and _API_KEY"),
     (GorgiasHelpdesk, gorgias_configured, "DEBRIEF_GORGIAS_DOMAIN, _EMAIL and _API_KEY"),
     (HelpScoutHelpdesk, helpscout_configured, "DEBRIEF_HELPSCOUT_APP_ID and _APP_SECRET"),
+    (HubSpotHelpdesk, hubspot_configured, "DEBRIEF_HUBSPOT_TOKEN"),
 )
 
 
