@@ -367,7 +367,8 @@ def sync(since: datetime | None) -> None:
         helpdesks=helpdesks,
     )
     for name, count in report.pulled.items():
-        click.echo(f"{name}: {count} ratings")
+        read = report.read.get(name)
+        click.echo(f"{name}: {count:,} ratings" + (f" ({read})" if read else ""))
     for name, reason in report.failed.items():
         click.echo(f"{name}: failed: {reason}", err=True)
     if report.failed:

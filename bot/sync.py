@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.conversations import AgentDirectory, ConversationRow, check_row, upsert_conversations
 from bot.errors import InvalidInput
 from bot.helpdesks import Helpdesk, HelpdeskError, RatingRecord, configured_helpdesks
+from bot.helpdesks.base import SaysWhatItRead
 from bot.settings import Settings
 from models import SyncRun
 from models.base import utcnow
@@ -26,10 +27,12 @@ OVERLAP = timedelta(days=1)  # ratings can arrive or change late; upserts make r
 
 @dataclass
 class SyncReport:
-    """Ratings pulled per helpdesk, and the helpdesks that failed with why."""
+    """Ratings pulled per helpdesk, what each read where its connector says, and the helpdesks
+    that failed with why."""
 
     pulled: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    read: dict[str, str] = field(default_factory=dict)  # e.g. "new CSAT survey responses"
 
 
 def _row(record: RatingRecord) -> ConversationRow:
@@ -130,6 +133,8 @@ def sync_helpdesks(
         try:
             pulled = _pull(session_factory, helpdesk, start, run_id)
             report.pulled[helpdesk.name] = pulled
+            if isinstance(helpdesk, SaysWhatItRead) and (read := helpdesk.what_it_read()):
+                report.read[helpdesk.name] = read
         except HelpdeskError as exc:
             error = str(exc)[:500]
             report.failed[helpdesk.name] = error

@@ -116,7 +116,12 @@ def sync_job(settings: Settings) -> SyncReport:
     report = sync_helpdesks(
         session_factory=partial(session_scope, settings.database_url), settings=settings
     )
-    log.info("sync: %s%s", report.pulled, f"; failed {report.failed}" if report.failed else "")
+    log.info(
+        "sync: %s%s%s",
+        report.pulled,
+        f" (read {report.read})" if report.read else "",
+        f"; failed {report.failed}" if report.failed else "",
+    )
     return report
 
 

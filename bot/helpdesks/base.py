@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.errors import DebriefError
 
@@ -55,6 +55,16 @@ class Helpdesk(Protocol):
 
     def close(self) -> None:
         """Release the connector's HTTP connections."""
+        ...
+
+
+@runtime_checkable
+class SaysWhatItRead(Protocol):
+    """A connector that can say what its last `ratings_since` read (optional), e.g. which of a
+    helpdesk's rating sources: `debrief sync` shows it after the count."""
+
+    def what_it_read(self) -> str | None:
+        """A few words, e.g. "new CSAT survey responses"; None when it has nothing to say."""
         ...
 
 

@@ -34,6 +34,7 @@ def zendesk(zd_fake: FakeZendesk, sleeps: list[float]) -> Iterator[ZendeskHelpde
         email=fake_zendesk.EMAIL,
         token=fake_zendesk.TOKEN,
         sleep=sleeps.append,
+        clock=lambda: fake_zendesk.NOW,
     )
     yield connector
     connector.close()
