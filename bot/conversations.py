@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, NamedTuple, cast
 
 import psycopg
-from sqlalchemy import Table, func, select
+from psycopg import errors as pg_errors
+from psycopg.abc import Buffer
+from psycopg.copy import LibpqWriter
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bot.agents import agent_snapshot, checked_email, checked_name
-from bot.audit import record
+from bot.agents import checked_email, checked_name
 from bot.errors import InvalidInput
 from bot.text import unstorable
-from models import Agent, Conversation
+from models import Agent, AuditEntry, Conversation
 from models.agent import fold_name
 from models.base import utcnow
 
 
-@dataclass(frozen=True)
-class ConversationRow:
-    """A rated conversation as it arrives from a file or a helpdesk (no transcript)."""
+class ConversationRow(NamedTuple):
+    """A rated conversation as it arrives from a file or a helpdesk (no transcript); a named
+    tuple, since an import makes a million of them."""
 
     helpdesk: str
     external_id: str
@@ -67,11 +73,13 @@ class AgentDirectory:
         """`agent_id` for each (name, email) of a batch, in order, as if one after the other;
         the batch's new agents are created together (one flush), not one by one. A person who
         can't be matched or created gets the InvalidInput saying why."""
+        known = list(map(self._found.get, people))  # the common case: all seen before
+        if None not in known:
+            return cast(list[int | InvalidInput], known)
         found: list[int | _New | InvalidInput] = []
         new: dict[str, _New] = {}  # name key -> an agent this batch creates
         new_by_email: dict[str, _New] = {}
-        for raw_name, raw_email in people:
-            seen = self._found.get((raw_name, raw_email))
+        for (raw_name, raw_email), seen in zip(people, known, strict=True):
             if seen is not None:  # the same person as written before: matched the same way
                 found.append(seen)
                 continue
@@ -81,11 +89,11 @@ class AgentDirectory:
             except InvalidInput as exc:
                 found.append(exc)
                 continue
-            known = (self.by_email.get(email) or new_by_email.get(email)) if email else None
-            if isinstance(known, int):
-                self._found[(raw_name, raw_email)] = known
-            if known is not None:
-                found.append(known)
+            by_email = (self.by_email.get(email) or new_by_email.get(email)) if email else None
+            if isinstance(by_email, int):
+                self._found[(raw_name, raw_email)] = by_email
+            if by_email is not None:
+                found.append(by_email)
                 continue
             key = fold_name(name)
             ids = self.by_name.get(key, [])
@@ -108,22 +116,70 @@ class AgentDirectory:
         return [item.id if isinstance(item, _New) else item for item in found]
 
     def _create(self, session: Session, pending: list[_New]) -> None:
-        agents = [Agent(name=p.name, email=p.email) for p in pending]
-        session.add_all(agents)
-        session.flush()  # one multi-row INSERT … RETURNING for the batch's new agents
-        for wanted, agent in zip(pending, agents, strict=True):
-            wanted.id = agent.id
-            self.by_name[fold_name(agent.name)] = [agent.id]
-            if agent.email:
-                self.by_email[agent.email] = agent.id
-            record(
-                session=session,
-                actor=self.actor,
-                action="agent.create",
-                entity="agent",
-                entity_id=agent.id,
-                after=agent_snapshot(agent),
-            )
+        """The batch's new agents and their audit entries, in bulk (the ORM's unit of work
+        costs a millisecond an agent)."""
+        now = utcnow()
+        agents = [(p.name, fold_name(p.name), p.email, True, now) for p in pending]
+        for wanted, agent_id in zip(pending, _insert_agents(session, agents), strict=True):
+            wanted.id = agent_id
+            self.by_name[fold_name(wanted.name)] = [agent_id]
+            if wanted.email:
+                self.by_email[wanted.email] = agent_id
+        _insert_audit(session, [
+            (now, self.actor, "agent.create", "agent", p.id, None,
+             {"name": p.name, "email": p.email, "slack_user_id": None, "lead_member_id": None,
+              "active": True})
+            for p in pending
+        ])  # fmt: skip
+
+
+_ROW = itemgetter(0)
+_KEY = itemgetter(0, 1)  # (helpdesk, external_id) of a ConversationRow
+_AGENT_COLUMNS = ("name", "name_key", "email", "active", "created_at")
+_AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after")
+
+
+def _insert_agents(session: Session, agents: list[tuple[Any, ...]]) -> list[int]:
+    """Insert agents (`_AGENT_COLUMNS`) and return their ids in order: on PostgreSQL ids
+    drawn from the sequence and the rows COPYed, elsewhere one INSERT … RETURNING."""
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(
+            insert(Agent).returning(Agent.id, sort_by_parameter_order=True),
+            [dict(zip(_AGENT_COLUMNS, a, strict=True)) for a in agents],
+        ))  # fmt: skip
+    ids = list(session.scalars(
+        text("SELECT nextval(pg_get_serial_sequence('agents', 'id')) FROM generate_series(1, :n)"),
+        {"n": len(agents)},
+    ))  # fmt: skip
+    with (
+        _raw_cursor(session) as cursor,
+        cursor.copy(f"COPY agents (id, {', '.join(_AGENT_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for agent_id, agent in zip(ids, agents, strict=True):
+            copy.write_row((agent_id, *agent))
+    return ids
+
+
+def _insert_audit(session: Session, entries: list[tuple[Any, ...]]) -> None:
+    """Audit entries (`_AUDIT_COLUMNS`) in bulk: COPY on PostgreSQL, executemany elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(
+            insert(AuditEntry), [dict(zip(_AUDIT_COLUMNS, e, strict=True)) for e in entries]
+        )
+        return
+    with (
+        _raw_cursor(session) as cursor,
+        cursor.copy(f"COPY audit_entries ({', '.join(_AUDIT_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for *head, before, after in entries:
+            copy.write_row((*head, json.dumps(before), json.dumps(after)))
+
+
+def _raw_cursor(session: Session) -> psycopg.Cursor[Any]:
+    """A psycopg cursor on the session's connection (inside its transaction)."""
+    dbapi = session.connection().connection.dbapi_connection
+    assert isinstance(dbapi, psycopg.Connection)
+    return dbapi.cursor()
 
 
 @dataclass
@@ -159,18 +215,26 @@ _SOURCE = ("import_id", "source_offset", "source_line", "has_transcript")
 
 
 def upsert_conversations(
-    *, session: Session, rows: Sequence[tuple[ConversationRow, int]], import_id: int | None
-) -> None:
+    *,
+    session: Session,
+    rows: Sequence[tuple[ConversationRow, int]],
+    import_id: int | None,
+    direct: bool = False,
+) -> bool:
     """Insert or update (helpdesk, external_id) rows in one statement per batch (on PostgreSQL
-    through COPY into a staging table, then one INSERT … SELECT … ON CONFLICT)."""
+    through COPY: `direct`, straight into the table when none of them is there yet, else into
+    a staging table and one INSERT … SELECT … ON CONFLICT). Whether every row was new, a hint
+    that the next batch may go `direct`."""
     if not rows:
-        return
+        return True
     now = utcnow()
     keep_source = import_id is None
     latest = _last_per_key(rows)
     if session.get_bind().dialect.name == "postgresql":
-        _copy_upsert(session, latest, import_id, now, keep_source)
-        return
+        try:
+            return _copy_upsert(session, latest, import_id, now, keep_source, direct)
+        except psycopg.Error as exc:  # raised by the raw cursor: told as SQLAlchemy tells it
+            raise DBAPIError.instance("COPY conversations", None, exc, psycopg.Error) from exc
     values: list[dict[str, Any]] = [
         {
             "helpdesk": row.helpdesk,
@@ -206,13 +270,16 @@ def upsert_conversations(
         },
     )
     session.execute(statement, values)
+    return False
 
 
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS conversations_stage
   (LIKE conversations INCLUDING DEFAULTS EXCLUDING CONSTRAINTS) ON COMMIT DELETE ROWS
 """
-_COPY = f"COPY conversations_stage ({', '.join(_COLUMNS_KEPT)}) FROM STDIN"
+# binary COPY: a third of the text format's cost to encode (dates above all)
+_TYPES = ("varchar", "varchar", "int4", "timestamptz", "float8", "varchar", "varchar", "varchar",
+          "int4", "int8", "int4", "bool", "timestamptz")  # fmt: skip
 
 
 def _merge(keep_source: bool) -> str:
@@ -223,8 +290,10 @@ def _merge(keep_source: bool) -> str:
     sets.append("url = coalesce(excluded.url, conversations.url)")
     columns = ", ".join(_COLUMNS_KEPT)
     return (
-        f"INSERT INTO conversations ({columns}) SELECT {columns} FROM conversations_stage "
-        f"ON CONFLICT (helpdesk, external_id) DO UPDATE SET {', '.join(sets)}"
+        f"WITH merged AS (INSERT INTO conversations ({columns}) "
+        f"SELECT {columns} FROM conversations_stage "
+        f"ON CONFLICT (helpdesk, external_id) DO UPDATE SET {', '.join(sets)} "
+        "RETURNING xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM merged"
     )
 
 
@@ -234,27 +303,79 @@ def _copy_upsert(
     import_id: int | None,
     now: datetime,
     keep_source: bool,
-) -> None:
-    """The batch COPYed into a per-connection staging table (emptied at commit) and merged in
-    one statement: COPY moves rows at a fraction of the cost of an INSERT's parameters."""
-    dbapi = session.connection().connection.dbapi_connection
-    assert isinstance(dbapi, psycopg.Connection)
-    with dbapi.cursor() as cursor:
+    direct: bool,
+) -> bool:
+    """COPY the batch straight into conversations when `direct` and none is there yet (a
+    savepoint catches the first that is), else into a per-connection staging table (emptied at
+    commit) merged in one statement. Whether every row was new."""
+    with _raw_cursor(session) as cursor:
+        # an import's batches need not wait for the disk one by one: its last commit,
+        # synchronous, makes them all durable, and a crash before it loses only batches that
+        # importing the file again puts back
+        prologue = ["SET LOCAL synchronous_commit = off"] if import_id is not None else []
+        if direct:  # one round trip for both
+            cursor.execute("; ".join([*prologue, "SAVEPOINT debrief_direct_copy"]))
+            try:
+                _copy(cursor, "conversations", rows, import_id, now)
+                return True  # the savepoint ends with the transaction
+            except pg_errors.UniqueViolation:  # some are there: merge them instead
+                cursor.execute("ROLLBACK TO SAVEPOINT debrief_direct_copy")
+        elif prologue:
+            cursor.execute(prologue[0])
         cursor.execute(_STAGE)
-        with cursor.copy(_COPY) as copy:
-            for r, agent_id in rows:  # in _COLUMNS_KEPT's order
-                copy.write_row((r.helpdesk, r.external_id, agent_id, r.closed_at, r.csat, r.queue,
-                                r.tags, r.url, import_id, r.source_offset, r.source_line,
-                                r.has_transcript, now))  # fmt: skip
-        cursor.execute(_merge(keep_source))
-        cursor.execute("TRUNCATE conversations_stage")
+        _copy(cursor, "conversations_stage", rows, import_id, now)
+        merged = cursor.execute(_merge(keep_source)).fetchone()
+    return merged is not None and merged[0] == len(rows)
+
+
+class _WholeBatch(LibpqWriter):
+    """Sends a COPY's rows in one go at its end, so formatting them never stops to wait for
+    the server: a thread that waits gives the GIL to the thread reading the next batch, and
+    may wait a switch interval to have it back."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        super().__init__(cursor)
+        self._parts: list[bytes] = []
+
+    def write(self, data: Buffer) -> None:
+        self._parts.append(bytes(data))
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        if exc is None and self._parts:
+            super().write(b"".join(self._parts))
+        self._parts.clear()
+        super().finish(exc)
+
+
+def _copy(
+    cursor: psycopg.Cursor[Any],
+    table: str,
+    rows: list[tuple[ConversationRow, int]],
+    import_id: int | None,
+    now: datetime,
+) -> None:
+    """The rows in binary COPY into `table`, in _COLUMNS_KEPT's order."""
+    conversations, agent_ids = zip(*rows, strict=True)
+    (helpdesk, external_id, _names, _emails, closed_at, csat, queue, tags, url, has_transcript,
+     offset, line) = zip(*conversations, strict=True)  # fmt: skip
+    with cursor.copy(
+        f"COPY {table} ({', '.join(_COLUMNS_KEPT)}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(list(_TYPES))
+        write = copy.write_row
+        for values in zip(helpdesk, external_id, agent_ids, closed_at, csat, queue, tags, url,
+                          repeat(import_id), offset, line, has_transcript, repeat(now)):  # fmt: skip
+            write(values)
 
 
 def _last_per_key(
     rows: Sequence[tuple[ConversationRow, int]],
 ) -> list[tuple[ConversationRow, int]]:
     """One row per conversation (the last wins), since one statement can't touch a row twice."""
+    keys = list(map(_KEY, map(_ROW, rows)))
+    if len(set(keys)) == len(keys):  # the common case, found at C speed
+        return list(rows)
     latest: dict[tuple[str, str], tuple[ConversationRow, int]] = {}
-    for item in rows:
-        latest[(item[0].helpdesk, item[0].external_id)] = item
+    for key, item in zip(keys, rows, strict=True):
+        latest[key] = item
     return list(latest.values())

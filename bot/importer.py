@@ -6,9 +6,10 @@ import csv
 import hashlib
 import json
 import logging
-import re
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -21,6 +22,7 @@ from bot.conversations import AgentDirectory, ConversationRow, upsert_conversati
 from bot.db import DatabaseUnavailable
 from bot.deeplinks import HELPDESKS
 from bot.errors import InvalidInput
+from bot.import_batches import EARLIEST, EMAIL, checked_batch, csv_batches
 from bot.text import refusal, unstorable
 from models import ImportRun
 from models.agent import NAME_MAX
@@ -32,9 +34,7 @@ REQUIRED = ("helpdesk", "external_id", "agent", "closed_at", "csat")
 OPTIONAL = ("agent_email", "queue", "tags", "transcript", "customer_name", "customer_email", "url")
 KNOWN = REQUIRED + OPTIONAL
 BATCH = 5000
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # a rating closed before this is a bad date
 _CONTROLS = dict.fromkeys([*range(1, 32), 127], " ")  # what a transcript may hold but a name not
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -241,7 +241,11 @@ def parse_closed_at(value: str, now: datetime) -> datetime:
         raise RowError(f"closed_at {value!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 or 9999-12-31T23:00-01:00: past datetime's range
+        when = "in the future" if moment.year > EARLIEST.year else f"before {EARLIEST:%Y}"
+        raise RowError(f"closed_at {value!r} is {when}") from None
     if moment > now + timedelta(days=1):
         raise RowError(f"closed_at {value!r} is in the future")
     if moment < EARLIEST:
@@ -282,7 +286,7 @@ def parse_row(record: SourceRecord, now: datetime) -> ConversationRow:
     if agent is None or (not agent.isascii() and refusal(agent, max_length=NAME_MAX)):
         raise RowError("agent is empty" if agent is None else "agent has nothing visible in it")
     email = text("agent_email", 320)
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not EMAIL.match(email):
         raise RowError(f"agent_email {email!r} is not an email address")
     closed = text("closed_at", 64)
     if closed is None:
@@ -351,6 +355,72 @@ def _fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _csv_header(handle: BinaryIO) -> list[str]:
+    """The CSV's column names, lower-cased (InvalidInput when the header is unfit)."""
+    try:
+        header = [h.strip().lower() for h in next(csv.reader(_Lines(handle)))]
+    except StopIteration:
+        return []
+    check_header(header)
+    return header
+
+
+def _parsed_batches(
+    handle: BinaryIO, fmt: str, header: list[str], now: datetime, report: ImportReport
+) -> Iterator[list[ConversationRow]]:
+    """The file's good rows in batches of about BATCH; bad ones go to the report."""
+    if fmt == "csv":
+        if not header:
+            return
+        for batch in csv_batches(handle, BATCH):
+            report.bad.extend(batch.bad)
+            rows = checked_batch(header, batch, now, csat=parse_csat, tags=_tags)
+            if rows is None:  # something is amiss: row by row, each bad one said why
+                rows = []
+                for line, offset, values in zip(batch.lines, batch.offsets, batch.rows,
+                                                strict=True):  # fmt: skip
+                    record = SourceRecord(line, offset, dict(zip(header, values, strict=True)))
+                    try:
+                        rows.append(parse_row(record, now))
+                    except RowError as exc:
+                        report.bad.append((line, str(exc)))
+            yield rows
+        return
+    batch_rows: list[ConversationRow] = []
+    for item in read_records(handle, fmt):
+        if isinstance(item, tuple):
+            report.bad.append(item)
+            continue
+        try:
+            batch_rows.append(parse_row(item, now))
+        except RowError as exc:
+            report.bad.append((item.line, str(exc)))
+            continue
+        if len(batch_rows) >= BATCH:
+            yield batch_rows
+            batch_rows = []
+    yield batch_rows
+
+
+@contextmanager
+def _short_switch_interval(seconds: float = 1e-4) -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+@dataclass
+class _WriterState:
+    """What the writer carries from batch to batch: the agents known, and whether the last
+    batch was all new (then the next is COPYed straight in)."""
+
+    directory: AgentDirectory
+    direct: bool = True
+
+
 def import_file(
     *,
     session_factory: Callable[[], Any],
@@ -366,47 +436,35 @@ def import_file(
     if not path.is_file():
         raise InvalidInput("file", f"{path} is not a readable file")
     fmt = file_format(path)
-    with path.open("rb") as probe:
-        if fmt == "csv":
-            next(iter(read_records(probe, fmt)), None)  # checks the header before any write
+    header: list[str] = []
+    if fmt == "csv":
+        with path.open("rb") as probe:  # checks the header before any write
+            header = _csv_header(probe)
     now = utcnow()
     with session_factory() as session:
         run = ImportRun(path=str(path), size=path.stat().st_size, fingerprint=_fingerprint(path))
         session.add(run)
         session.flush()
         report = ImportReport(import_id=run.id)
-    batch: list[ConversationRow] = []
     with session_factory() as session:  # agents are loaded once per import, not per batch
-        directory = AgentDirectory(session=session, actor=actor)
+        state = _WriterState(AgentDirectory(session=session, actor=actor))
     # one writer, one batch at a time and in order: the database merges a batch while this
-    # thread reads and checks the next (psycopg lets go of the GIL while it waits)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
-        merging: Future[AgentDirectory] | None = None
-
-        def hand_over(rows: list[ConversationRow]) -> None:
-            nonlocal merging, directory
-            if merging is not None:
-                directory = merging.result()  # raises what the last batch raised
-            merging = writer.submit(_load, session_factory, directory, rows, report)
-
+    # thread reads and checks the next (psycopg lets go of the GIL while it waits; a short
+    # switch interval hands it back soon after, not 5 ms later, at every round trip)
+    with (
+        _short_switch_interval(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer,
+    ):
+        merging: Future[_WriterState] | None = None
         with path.open("rb") as handle:
-            for item in read_records(handle, fmt):
-                if isinstance(item, tuple):
-                    report.bad.append(item)
-                    continue
-                try:
-                    batch.append(parse_row(item, now))
-                except RowError as exc:
-                    report.bad.append((item.line, str(exc)))
-                    continue
-                if len(batch) >= BATCH:
-                    hand_over(batch)
-                    batch = []
-                    if progress is not None:
-                        progress(handle.tell())
-            hand_over(batch)
-            assert merging is not None
-            merging.result()
+            for rows in _parsed_batches(handle, fmt, header, now, report):
+                if merging is not None:
+                    state = merging.result()  # raises what the last batch raised
+                merging = writer.submit(_load, session_factory, state, rows, report)
+                if progress is not None:
+                    progress(handle.tell())
+            if merging is not None:
+                merging.result()
             if progress is not None:
                 progress(handle.tell())
     report.bad.sort()  # by line: the writer reports its refusals while the reader goes on
@@ -423,32 +481,31 @@ def import_file(
 
 def _load(
     session_factory: Callable[[], Any],
-    directory: AgentDirectory,
+    state: _WriterState,
     batch: list[ConversationRow],
     report: ImportReport,
-) -> AgentDirectory:
+) -> _WriterState:
     """Write a batch; if the database refuses it (a row the checks let through), write its rows
-    one by one so only the refused ones are lost, each reported. Returns the directory to go on
-    with (reloaded after a refusal: agents made in a rolled-back batch are gone)."""
+    one by one so only the refused ones are lost, each reported. Returns the state to go on
+    with (agents reloaded after a refusal: agents made in a rolled-back batch are gone)."""
     if not batch:
-        return directory
+        return state
     try:
-        _write(session_factory, directory, batch, report)
-        return directory
+        return _WriterState(state.directory, _write(session_factory, state, batch, report))
     except DatabaseUnavailable:
         raise
     except DBAPIError:
         log.warning("the database refused a batch of %d rows; writing them one by one", len(batch))
     for row in batch:
-        directory = _reloaded(session_factory, directory)
+        state = _WriterState(_reloaded(session_factory, state.directory), direct=False)
         try:
-            _write(session_factory, directory, [row], report)
+            _write(session_factory, state, [row], report)
         except DatabaseUnavailable:
             raise
         except DBAPIError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             report.bad.append((row.source_line or 0, f"the database refused it ({reason})"))
-    return _reloaded(session_factory, directory)
+    return _WriterState(_reloaded(session_factory, state.directory), direct=False)
 
 
 def _reloaded(session_factory: Callable[[], Any], directory: AgentDirectory) -> AgentDirectory:
@@ -458,21 +515,25 @@ def _reloaded(session_factory: Callable[[], Any], directory: AgentDirectory) -> 
 
 def _write(
     session_factory: Callable[[], Any],
-    directory: AgentDirectory,
+    state: _WriterState,
     batch: list[ConversationRow],
     report: ImportReport,
-) -> None:
+) -> bool:
     """Match agents and upsert the batch in one transaction; the report changes only if it
-    commits."""
+    commits. Whether every row was new."""
     bad: list[tuple[int, str]] = []
     with session_factory() as session:
         rows: list[tuple[ConversationRow, int]] = []
         people = [(row.agent_name, row.agent_email) for row in batch]
-        for row, found in zip(batch, directory.agent_ids(people, session=session), strict=True):
+        found_ids = state.directory.agent_ids(people, session=session)
+        for row, found in zip(batch, found_ids, strict=True):
             if isinstance(found, InvalidInput):
                 bad.append((row.source_line or 0, found.message))
             else:
                 rows.append((row, found))
-        upsert_conversations(session=session, rows=rows, import_id=report.import_id)
+        all_new = upsert_conversations(
+            session=session, rows=rows, import_id=report.import_id, direct=state.direct
+        )
     report.loaded += len(rows)
     report.bad += bad
+    return all_new

@@ -33,9 +33,9 @@ class Conversation(Base):
     queue: Mapped[str | None] = mapped_column(String(200), default=None)
     tags: Mapped[str | None] = mapped_column(String(2000), default=None)
     url: Mapped[str | None] = mapped_column(String(2000), default=None)
-    import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("imports.id", ondelete="SET NULL"), default=None
-    )
+    # where an import's transcript is: a pointer, not a foreign key (a check per row would
+    # cost a third of a bulk import; a missing import reads as "no transcript")
+    import_id: Mapped[int | None] = mapped_column(Integer, default=None)
     source_offset: Mapped[int | None] = mapped_column(BigInteger, default=None)
     source_line: Mapped[int | None] = mapped_column(Integer, default=None)
     has_transcript: Mapped[bool] = mapped_column(default=False)

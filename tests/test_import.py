@@ -266,10 +266,10 @@ def test_a_row_the_database_refuses_loses_only_that_row(db, tmp_path, monkeypatc
 
     real = importer.upsert_conversations
 
-    def refusing(*, session, rows, import_id):
+    def refusing(*, session, rows, import_id, **hints):
         if any(r.external_id == "boom" for r, _ in rows):
             raise DataError("INSERT", {}, Exception("value too long for type character varying"))
-        real(session=session, rows=rows, import_id=import_id)
+        return real(session=session, rows=rows, import_id=import_id, **hints)
 
     monkeypatch.setattr(importer, "upsert_conversations", refusing)
     rows = [row("1", agent="New Agent"), row("boom", agent="Other New"), row("3")]

@@ -1,0 +1,208 @@
+"""The fast CSV path: batches read with exact lines and byte offsets, clean batches checked column
+by column exactly as row by row, and PostgreSQL's COPY straight in or merged."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import bot.import_batches as batches
+from bot.db import session_scope
+from bot.import_batches import checked_batch, csv_batches
+from bot.importer import (
+    SourceRecord,
+    _tags,
+    import_file,
+    parse_csat,
+    parse_row,
+    read_record_at,
+    read_records,
+)
+from models import Agent, AuditEntry, Conversation
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+HEADER = ["helpdesk", "external_id", "agent", "agent_email", "closed_at", "csat", "queue", "tags",
+          "transcript", "customer_name", "customer_email", "url"]  # fmt: skip
+CLEAN = [
+    ["zendesk", "1", "Sarah Connor", "Sarah@Acme.example", "2026-11-02T10:00:00Z", "4", "Billing",
+     "refund; vip", "Customer: hi\nAgent: hello", "Ann", "ann@mail.example",
+     "https://acme.zendesk.com/agent/tickets/1"],
+    ["Intercom ", " 2 ", " Émile Zola ", "", "2026-11-03", "good", "", "", "", "", "", ""],
+    ["freshdesk", "3", "Łukasz", "l@acme.example", "2026-11-03T10:00:00+02:00", " 2.5 ", " Tier 2 ",
+     "a;;b;", "a\ttab and\x0cform feed", "", "", "http://x.example/3"],
+    ["zendesk", "4", "İpek Strauß 李", "", "2026-11-04T23:59:59.123456", "bad", "", "", " ", "", "",
+     ""],
+]  # fmt: skip
+
+
+def csv_bytes(rows: list[list[str]], *, header: list[str] = HEADER, ending: str = "\n") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=ending)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def row_by_row(path: Path) -> tuple[list, list]:
+    """What parse_row makes of each record, and the bad ones: the reference."""
+    good, bad = [], []
+    with path.open("rb") as handle:
+        for item in read_records(handle, "csv"):
+            if isinstance(item, tuple):
+                bad.append(item)
+                continue
+            try:
+                good.append(parse_row(item, NOW))
+            except ValueError as exc:
+                bad.append((item.line, str(exc)))
+    return good, bad
+
+
+def fast(path: Path, size: int = 3) -> tuple[list, list, int]:
+    """What the batch path makes of the file, the bad ones, and how many batches fell back."""
+    good, bad, fallbacks = [], [], 0
+    with path.open("rb") as handle:
+        header = [
+            h.strip().lower()
+            for h in next(csv.reader(io.TextIOWrapper(handle, "utf-8-sig", "surrogateescape")), [])
+        ]
+    with path.open("rb") as handle:
+        for batch in csv_batches(handle, size):
+            bad += batch.bad
+            rows = checked_batch(header, batch, NOW, csat=parse_csat, tags=_tags)
+            if rows is None:
+                fallbacks += 1
+                for line, offset, values in zip(
+                    batch.lines, batch.offsets, batch.rows, strict=True
+                ):
+                    try:
+                        good.append(
+                            parse_row(
+                                SourceRecord(line, offset, dict(zip(header, values, strict=True))),
+                                NOW,
+                            )
+                        )
+                    except ValueError as exc:
+                        bad.append((line, str(exc)))
+            else:
+                good += rows
+    return good, sorted(bad), fallbacks  # fmt: skip
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 22])
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_clean_file_comes_out_exactly_as_row_by_row(tmp_path, monkeypatch, chunk, ending):
+    monkeypatch.setattr(batches, "CHUNK", chunk)  # lines and quoted line breaks across chunks
+    path = tmp_path / "clean.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_bytes(CLEAN * 3, ending=ending))
+    reference, bad = row_by_row(path)
+    got, got_bad, fallbacks = fast(path)
+    assert bad == [] and got_bad == [] and fallbacks == 0
+    assert got == reference
+    lines = [r.source_line for r in got]
+    assert lines[:3] == [2, 4, 5] and lines == sorted(set(lines))  # a transcript spans 2 lines
+    for r in got:  # every offset finds its record again
+        again = read_record_at(path, r.source_offset)
+        assert again is not None and again["external_id"].strip() == r.external_id
+
+
+@pytest.mark.parametrize(
+    "bad_row",
+    [
+        ["zendesk", "9", "Sarah\x00Connor", "", "2026-11-02", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "not-an-email", "2026-11-02", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "\u200b\u200d", "", "2026-11-02", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "0001-01-01T00:00:00+01:00", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "9999-12-31T23:30:00-01:00", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "NaN", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "4", "", "", "a\x00b", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "4", "", "", "\x85", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "4", "", "", "", "", "", "ftp://x"],
+        ["nowhere", "9", "Sarah", "", "2026-11-02", "4", "", "", "", "", "", ""],
+        ["zendesk", " ", "Sarah", "", "2026-11-02", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "4", "q" * 201, "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "4", "", "t\x01", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2027-01-02", "4", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah", "", "2026-11-02", "", "", "", "", "", "", ""],
+        ["zendesk", "9", "Sarah"],
+    ],
+)
+def test_a_batch_with_a_bad_row_is_read_row_by_row_and_says_why(tmp_path, bad_row):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_bytes([*CLEAN[:2], bad_row, *CLEAN[2:]]))
+    reference, bad = row_by_row(path)
+    got, got_bad, _ = fast(path, size=2)
+    assert len(bad) == 1 and "Traceback" not in bad[0][1]
+    assert got == reference and got_bad == sorted(bad)
+
+
+def test_a_file_with_broken_bytes_reads_them_as_the_row_reader_does(tmp_path, monkeypatch):
+    monkeypatch.setattr(batches, "CHUNK", 16)
+    path = tmp_path / "bytes.csv"
+    path.write_bytes(csv_bytes(CLEAN).replace(b"Billing", b"Bill\xff\xe2\x82ing"))
+    reference, bad = row_by_row(path)
+    got, got_bad, _ = fast(path)
+    assert got == reference and got_bad == sorted(bad) and "not valid Unicode" in bad[0][1]
+
+
+def test_a_file_with_only_a_header_or_nothing_reads_no_rows(tmp_path):
+    for content in (b"", csv_bytes([])):
+        path = tmp_path / "empty.csv"
+        path.write_bytes(content)
+        assert fast(path)[:2] == ([], [])
+
+
+def _rows(ids: range) -> list[list[str]]:
+    return [
+        ["zendesk", str(i), f"Agent {i % 3}", "", "2026-11-02T10:00:00Z", str(1 + i % 5), "", "",
+         "", "", "", ""]
+        for i in ids
+    ]  # fmt: skip
+
+
+def test_a_file_overlapping_an_earlier_one_merges_and_adds_only_the_new(db, tmp_path, monkeypatch):
+    import bot.importer as importer
+
+    monkeypatch.setattr(importer, "BATCH", 4)  # batches all new, all old and mixed
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_bytes(csv_bytes(_rows(range(0, 10))))
+    second.write_bytes(csv_bytes(_rows(range(6, 20))))
+    factory = partial(session_scope, db)
+    assert import_file(session_factory=factory, path=first).loaded == 10
+    report = import_file(session_factory=factory, path=second)
+    assert report.loaded == 14 and report.bad == []
+    with session_scope(db) as s:
+        rows = s.execute(select(Conversation.external_id, Conversation.import_id,
+                                Conversation.source_line)).all()  # fmt: skip
+        agents = sorted(s.scalars(select(Agent.name)))
+        created = s.scalars(
+            select(AuditEntry.after).where(AuditEntry.action == "agent.create")
+        ).all()
+    assert len(rows) == 20
+    assert {r.external_id: r.source_line for r in rows if r.import_id == report.import_id} == {
+        str(i): i - 4 for i in range(6, 20)
+    }  # the second file's lines: every overlapping row now points into it
+    assert agents == ["Agent 0", "Agent 1", "Agent 2"]
+    assert sorted(c["name"] for c in created) == agents
+    assert all(c == {"name": c["name"], "email": None, "slack_user_id": None,
+                     "lead_member_id": None, "active": True} for c in created)  # fmt: skip
+
+
+def test_the_same_key_twice_in_a_batch_keeps_the_later_row(db, tmp_path):
+    path = tmp_path / "twice.csv"
+    rows = _rows(range(3))
+    rows.append(
+        ["zendesk", "1", "Agent 1", "", "2026-11-05T10:00:00Z", "1", "", "", "", "", "", ""]
+    )
+    path.write_bytes(csv_bytes(rows))
+    report = import_file(session_factory=partial(session_scope, db), path=path)
+    assert report.loaded == 4
+    with session_scope(db) as s:
+        csat = dict(s.execute(select(Conversation.external_id, Conversation.csat)).all())
+    assert csat == {"0": 1.0, "1": 1.0, "2": 3.0}
