@@ -14,7 +14,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.abc import Buffer
 from psycopg.copy import LibpqWriter
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, and_, func, insert, literal_column, not_, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -220,11 +220,14 @@ def upsert_conversations(
     rows: Sequence[tuple[ConversationRow, int]],
     import_id: int | None,
     direct: bool = False,
+    same_file: Sequence[int] = (),
 ) -> bool:
     """Insert or update (helpdesk, external_id) rows in one statement per batch (on PostgreSQL
     through COPY: `direct`, straight into the table when none of them is there yet, else into
-    a staging table and one INSERT … SELECT … ON CONFLICT). Whether every row was new, a hint
-    that the next batch may go `direct`."""
+    a staging table and one INSERT … SELECT … ON CONFLICT). `same_file`: earlier imports of
+    the very same file, whose rows are left as they are when nothing in them changed (their
+    pointer into the file is as good). Whether every row was new, a hint that the next batch
+    may go `direct`."""
     if not rows:
         return True
     now = utcnow()
@@ -232,7 +235,7 @@ def upsert_conversations(
     latest = _last_per_key(rows)
     if session.get_bind().dialect.name == "postgresql":
         try:
-            return _copy_upsert(session, latest, import_id, now, keep_source, direct)
+            return _copy_upsert(session, latest, import_id, now, keep_source, direct, same_file)
         except psycopg.Error as exc:  # raised by the raw cursor: told as SQLAlchemy tells it
             raise DBAPIError.instance("COPY conversations", None, exc, psycopg.Error) from exc
     values: list[dict[str, Any]] = [
@@ -268,9 +271,20 @@ def upsert_conversations(
             **{c: table[c] if keep_source else excluded[c] for c in _SOURCE},
             "updated_at": excluded.updated_at,
         },
+        where=_changed_sqlite(table, excluded, same_file) if same_file else None,
     )
     session.execute(statement, values)
     return False
+
+
+def _changed_sqlite(table: Any, excluded: Any, same_file: Sequence[int]) -> Any:
+    """`_UNCHANGED`'s condition, negated, for SQLite's upsert."""
+    same = [table[c].is_not_distinct_from(excluded[c]) for c in _COMPARED]
+    same.append(table.url.is_not_distinct_from(func.coalesce(excluded.url, table.url)))
+    ids: list[Any] = [
+        literal_column(str(int(i))) for i in same_file
+    ]  # executemany: no IN expanding
+    return not_(and_(table.import_id.in_(ids), *same))
 
 
 _STAGE = """
@@ -282,7 +296,20 @@ _TYPES = ("varchar", "varchar", "int4", "timestamptz", "float8", "varchar", "var
           "int4", "int8", "int4", "bool", "timestamptz")  # fmt: skip
 
 
-def _merge(keep_source: bool) -> str:
+_COMPARED = ("agent_id", "closed_at", "csat", "queue", "tags", "source_offset", "source_line",
+             "has_transcript")  # fmt: skip
+# a re-import of the same file leaves a row alone when nothing it would write differs
+_UNCHANGED = (
+    " WHERE NOT (conversations.import_id = ANY(%(same)s) AND (conversations.agent_id, "
+    "conversations.closed_at, conversations.csat, conversations.queue, conversations.tags, "
+    "conversations.source_offset, conversations.source_line, conversations.has_transcript, "
+    "conversations.url) IS NOT DISTINCT FROM (excluded.agent_id, excluded.closed_at, "
+    "excluded.csat, excluded.queue, excluded.tags, excluded.source_offset, excluded.source_line, "
+    "excluded.has_transcript, coalesce(excluded.url, conversations.url)))"
+)
+
+
+def _merge(keep_source: bool, same_file: bool) -> str:
     updated = ["agent_id", "closed_at", "csat", "queue", "tags", "updated_at"]
     if not keep_source:
         updated += _SOURCE
@@ -292,8 +319,8 @@ def _merge(keep_source: bool) -> str:
     return (
         f"WITH merged AS (INSERT INTO conversations ({columns}) "
         f"SELECT {columns} FROM conversations_stage "
-        f"ON CONFLICT (helpdesk, external_id) DO UPDATE SET {', '.join(sets)} "
-        "RETURNING xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM merged"
+        f"ON CONFLICT (helpdesk, external_id) DO UPDATE SET {', '.join(sets)}"
+        f"{_UNCHANGED if same_file else ''} RETURNING xmax = 0 AS inserted) SELECT count(*) FILTER (WHERE inserted) FROM merged"
     )
 
 
@@ -304,6 +331,7 @@ def _copy_upsert(
     now: datetime,
     keep_source: bool,
     direct: bool,
+    same_file: Sequence[int],
 ) -> bool:
     """COPY the batch straight into conversations when `direct` and none is there yet (a
     savepoint catches the first that is), else into a per-connection staging table (emptied at
@@ -324,7 +352,9 @@ def _copy_upsert(
             cursor.execute(prologue[0])
         cursor.execute(_STAGE)
         _copy(cursor, "conversations_stage", rows, import_id, now)
-        merged = cursor.execute(_merge(keep_source)).fetchone()
+        merged = cursor.execute(
+            _merge(keep_source, bool(same_file)), {"same": list(same_file)} if same_file else None
+        ).fetchone()
     return merged is not None and merged[0] == len(rows)
 
 

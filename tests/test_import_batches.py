@@ -206,3 +206,27 @@ def test_the_same_key_twice_in_a_batch_keeps_the_later_row(db, tmp_path):
     with session_scope(db) as s:
         csat = dict(s.execute(select(Conversation.external_id, Conversation.csat)).all())
     assert csat == {"0": 1.0, "1": 1.0, "2": 3.0}
+
+
+def test_importing_the_same_file_again_leaves_unchanged_rows_alone(db, tmp_path):
+    path = tmp_path / "same.csv"
+    path.write_bytes(csv_bytes(_rows(range(6))))
+    factory = partial(session_scope, db)
+    first = import_file(session_factory=factory, path=path)
+    with session_scope(db) as s:
+        before = dict(s.execute(select(Conversation.external_id, Conversation.updated_at)).all())
+    again = import_file(session_factory=factory, path=path)
+    assert again.loaded == 6 and again.import_id != first.import_id
+    copy = tmp_path / "copy.csv"  # the same bytes elsewhere: a different file
+    copy.write_bytes(path.read_bytes())
+    with session_scope(db) as s:
+        kept = s.execute(
+            select(Conversation.external_id, Conversation.import_id, Conversation.updated_at)
+        ).all()
+    assert {r.import_id for r in kept} == {first.import_id}  # its pointer into the file holds
+    assert {r.external_id: r.updated_at for r in kept} == before
+    moved = import_file(session_factory=factory, path=copy)
+    with session_scope(db) as s:
+        pointers = set(s.scalars(select(Conversation.import_id)))
+        sources = {r.source_line for r in s.execute(select(Conversation.source_line)).all()}
+    assert pointers == {moved.import_id} and sources == set(range(2, 8))
