@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 REQUIRED = ("helpdesk", "external_id", "agent", "closed_at", "csat")
 OPTIONAL = ("agent_email", "queue", "tags", "transcript", "customer_name", "customer_email", "url")
 KNOWN = REQUIRED + OPTIONAL
-BATCH = 5000
+BATCH = 20_000  # rows a transaction: fewer commits and round trips, ~20 MB in memory
+_PERSON = itemgetter(2, 3)  # a ConversationRow's (agent_name, agent_email)
 _CONTROLS = dict.fromkeys([*range(1, 32), 127], " ")  # what a transcript may hold but a name not
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -537,14 +539,16 @@ def _write(
     commits. Whether every row was new."""
     bad: list[tuple[int, str]] = []
     with session_factory() as session:
-        rows: list[tuple[ConversationRow, int]] = []
-        people = [(row.agent_name, row.agent_email) for row in batch]
-        found_ids = state.directory.agent_ids(people, session=session)
-        for row, found in zip(batch, found_ids, strict=True):
-            if isinstance(found, InvalidInput):
-                bad.append((row.source_line or 0, found.message))
-            else:
-                rows.append((row, found))
+        found_ids = state.directory.agent_ids(list(map(_PERSON, batch)), session=session)
+        if any(isinstance(found, InvalidInput) for found in set(found_ids)):
+            rows: list[tuple[ConversationRow, int]] = []
+            for row, found in zip(batch, found_ids, strict=True):
+                if isinstance(found, InvalidInput):
+                    bad.append((row.source_line or 0, found.message))
+                else:
+                    rows.append((row, found))
+        else:  # the common case, zipped at C speed
+            rows = list(zip(batch, cast(list[int], found_ids), strict=True))
         all_new = upsert_conversations(
             session=session,
             rows=rows,
