@@ -12,8 +12,6 @@ from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.abc import Buffer
-from psycopg.copy import LibpqWriter
 from sqlalchemy import Table, and_, func, insert, literal_column, not_, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -356,25 +354,6 @@ def _copy_upsert(
             _merge(keep_source, bool(same_file)), {"same": list(same_file)} if same_file else None
         ).fetchone()
     return merged is not None and merged[0] == len(rows)
-
-
-class _WholeBatch(LibpqWriter):
-    """Sends a COPY's rows in one go at its end, so formatting them never stops to wait for
-    the server: a thread that waits gives the GIL to the thread reading the next batch, and
-    may wait a switch interval to have it back."""
-
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        super().__init__(cursor)
-        self._parts: list[bytes] = []
-
-    def write(self, data: Buffer) -> None:
-        self._parts.append(bytes(data))
-
-    def finish(self, exc: BaseException | None = None) -> None:
-        if exc is None and self._parts:
-            super().write(b"".join(self._parts))
-        self._parts.clear()
-        super().finish(exc)
 
 
 def _copy(
