@@ -10,15 +10,20 @@ then timed, one after the other in the same run:
 
 (a) `COPY scratch FROM STDIN WITH (FORMAT csv, HEADER true)` of the file, streamed through
     psycopg, into a scratch table with the same columns (typed: timestamptz, float8, varchar);
+(a') the same into a table with conversations' keys and indexes (a primary key, the unique
+    (helpdesk, external_id), (agent, closed_at) and (closed_at));
+(a'') the same again with conversations' foreign key: each row's agent must exist in an agents
+    table (filled first, untimed);
 (b) `bot.importer.import_file(session_factory=partial(session_scope, url), path=...)` into a
     freshly migrated PostgreSQL database, exactly what `debrief import` does;
 (c) the same into a fresh SQLite file, for reference;
-(d) (b) again with the same file: every row already there, so every row is an update.
+(d) (b) again with the same file: every row already there.
 
-Each prints rows/s; the import/COPY ratio is the figure of merit. When the import is more than
-10x slower than COPY (or with `--profile`), the script then takes the first `--profile-rows`
-rows and times the import's stages on them separately (reading and validating rows, matching
-agents, the upsert statement) and prints a cProfile of a whole import of them.
+Each prints rows/s; the import's ratios to (a), (a') and (a'') are the figures of merit. When
+the import is more than 10x slower than (a) (or with `--profile`), the script then takes the
+first `--profile-rows` rows and times the import's stages on them separately (reading and
+validating rows, matching agents, the upsert statement) and prints a cProfile of a whole import
+of them.
 
 The PostgreSQL database is wiped (default `debrief_bench_import`).
 """
@@ -51,7 +56,7 @@ from bench.detect import server_settings
 from bench.pg import libpq_url, reset_database
 from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
 from bot.db import dispose_all, session_scope
-from bot.importer import BATCH, ImportReport, import_file, parse_row, read_records
+from bot.importer import BATCH, ImportReport, _csv_header, _parsed_batches, import_file
 from bot.migrate import upgrade
 from models import Conversation, ImportRun
 from models.base import utcnow
@@ -330,12 +335,12 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
     now = utcnow()
 
     def parse() -> list[ConversationRow]:
-        parsed: list[ConversationRow] = []
+        """What the import reads and checks, batch by batch (bad rows dropped)."""
         with path.open("rb") as handle:
-            for item in read_records(handle, "csv"):
-                if not isinstance(item, tuple):
-                    parsed.append(parse_row(item, now))
-        return parsed
+            header = _csv_header(handle)
+        report = ImportReport(import_id=0)
+        with path.open("rb") as handle:
+            return [r for rows in _parsed_batches(handle, "csv", header, now, report) for r in rows]
 
     parse_s, parsed = timed(parse)
     batches = [parsed[i : i + BATCH] for i in range(0, len(parsed), BATCH)]
@@ -361,11 +366,10 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
             with session_scope(url) as session:
                 start = time.perf_counter()
                 directory = AgentDirectory(session=session, actor="bench")
+                people = [(r.agent_name, r.agent_email) for r in batch]
+                ids = directory.agent_ids(people, session=session)  # as the import: in bulk
                 matched.append(
-                    [
-                        (r, directory.agent_id(r.agent_name, r.agent_email, session=session))
-                        for r in batch
-                    ]
+                    [(r, i) for r, i in zip(batch, ids, strict=True) if isinstance(i, int)]
                 )
                 spent["match_new"] = spent.get("match_new", 0.0) + time.perf_counter() - start
         if not what_if:
@@ -405,7 +409,7 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
 
     print(f"stages on the first {rows:,} rows ({len(batches)} batches of {BATCH}):")
     print(line("  COPY of this file into the scratch table (reference)", rows, copy_s))
-    print(line("  read + validate (read_records, parse_row), no database", rows, parse_s))
+    print(line("  read + validate (batches as the import does), no database", rows, parse_s))
     print(line("  match agents (AgentDirectory), creating them", rows, spent["match_new"]))
     print(line("  match agents (AgentDirectory), all already known", rows, spent["match_known"]))
     print(line("  upsert_conversations + flush, new rows", rows, spent["insert"]))
