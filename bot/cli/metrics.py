@@ -1,0 +1,35 @@
+"""`debrief metrics [--since DATE] [--json]` (SPEC §3, §5c)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+
+from bot.cli.common import database_url, one_line_errors
+from bot.db import session_scope
+
+
+@click.command("metrics", help="The measurement plan's figures (SPEC §5c).")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="YYYY-MM-DD (UTC, inclusive): count from that day (default: everything stored).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Exactly the SPEC §5c object.")
+@one_line_errors
+def metrics(since: datetime | None, as_json: bool) -> None:
+    from bot.errors import InvalidInput
+    from bot.metrics import compute_metrics, report_lines
+    from models.base import utcnow
+
+    now = utcnow()
+    start = since.replace(tzinfo=UTC) if since is not None else None
+    if start is not None and start > now:
+        raise InvalidInput("since", f"--since {start:%Y-%m-%d} is in the future")
+    with session_scope(database_url()) as session:
+        figures = compute_metrics(session=session, since=start, now=now)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        click.echo("\n".join(report_lines(figures, since=start, now=now)))
