@@ -4,7 +4,7 @@ Run from the repository root::
 
     python -m bench.coach_open [--requests N] [--warmup W] [--postgres URL]
 
-Each app is served by real uvicorn on 127.0.0.1 behind `bot.web.create_web_app`, exactly as
+Each app is served by real uvicorn on 127.0.0.1 behind `bot.app.web.create_web_app`, exactly as
 `debrief serve` does. A tiny ASGI middleware stamps `time.monotonic()` when each request
 arrives; the fake Slack (same process) stamps `time.monotonic()` when it receives the matching
 `views.open` (matched by trigger_id). The difference is the server-side latency. Requests are
@@ -47,10 +47,10 @@ from sqlalchemy.engine import make_url
 
 from bench.pg import empty_database, server_version
 from blocks.ids import ActionId
+from bot.app.web import create_web_app
 from bot.db import dispose_all, session_scope
 from bot.migrate import upgrade
 from bot.settings import Settings
-from bot.web import create_web_app
 from handlers.app import build_app, share_client, slack_client
 from handlers.views import open_view
 from tests import factories as f

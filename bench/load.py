@@ -7,7 +7,7 @@ Run from the repository root::
                          [--postgres URL]
 
 For S seconds, N leads work concurrently against Debrief served by real uvicorn on loopback
-(`bot.web.create_web_app` over `handlers.app.build_app`, as `debrief serve` builds them) on
+(`bot.app.web.create_web_app` over `handlers.app.build_app`, as `debrief serve` builds them) on
 PostgreSQL: each types `/coach Sarah`, waits for its Coach modal, saves a note in it (a view
 submission), and starts again. The fake Slack (this process) answers every K-th `views.open`
 T seconds late (by default every 10th, 2 s: 10% slow, inside the trigger's 3 s). A bare Bolt
@@ -51,9 +51,9 @@ from sqlalchemy.engine import make_url
 from bench.coach_open import BARE_VIEW, HOST, SIGNING_SECRET, seed
 from bench.pg import empty_database, server_version
 from blocks.ids import ActionId, BlockId
+from bot.app.web import create_web_app
 from bot.db import dispose_all, session_scope
 from bot.settings import Settings
-from bot.web import create_web_app
 from models import Note
 from tests import factories as f
 from tests.fake_slack import FakeSlack

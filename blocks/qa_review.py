@@ -36,7 +36,6 @@ from bot.qa.review import (
     evidence_of,
     root_cause_of,
 )
-from models import DraftStatus
 
 EVIDENCE_SHOWN = 300  # SPEC §5b: an excerpt is at most 300 characters
 MODAL_FIXED = 2  # the intro section and the "more points" context
@@ -84,11 +83,11 @@ def point_text(number: int, point: dict[str, Any]) -> str:
 
 def _outcome_line(view: DraftView) -> str:
     who = f"<@{view.decided_by}>" if view.decided_by else "a lead"
-    if view.status == DraftStatus.REJECTED:
+    if view.status == "rejected":
         return f":no_entry_sign: Rejected by {who}: {escape(view.reject_reason or '')}"
     notes = sum(root_cause_of(p) == AGENT_BEHAVIOR for p in view.applied_points)
     issues = len(view.applied_points) - notes
-    verb = "Edited and approved" if view.status == DraftStatus.EDITED else "Approved"
+    verb = "Edited and approved" if view.status == "edited" else "Approved"
     return (
         f":white_check_mark: {verb} by {who}: {notes} coaching note{'s' * (notes != 1)} on "
         f"{escape(view.agent_name)}'s record, {issues} process issue{'s' * (issues != 1)} "
@@ -98,7 +97,7 @@ def _outcome_line(view: DraftView) -> str:
 
 def draft_message(view: DraftView) -> dict[str, Any]:
     """The DM: the draft with its evidence, and Approve / Edit / Reject (or the decision)."""
-    decided = view.status != DraftStatus.PENDING
+    decided = view.status != "pending"
     rubric = f" · rubric v{view.rubric_version}" if view.rubric_version is not None else ""
     blocks: list[Block] = [
         header(f"QA draft: {view.agent_name}"),
@@ -115,8 +114,8 @@ def draft_message(view: DraftView) -> dict[str, Any]:
         blocks.append(section(f"*Suggested scores*\n{lines}"))
         blocks.append(context("Suggested, not a final score: the lead decides."))
     blocks.append(divider())
-    points = view.applied_points if view.status == DraftStatus.EDITED else view.points
-    if view.status == DraftStatus.EDITED:
+    points = view.applied_points if view.status == "edited" else view.points
+    if view.status == "edited":
         blocks.append(context("Points as the lead edited them:"))
     tail = 2  # the dropped-evidence context and the actions (or the decision)
     room = MESSAGE_MAX_BLOCKS - len(blocks) - tail - 1

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.app.web import create_web_app
 from bot.db import dispose_all, get_engine, session_scope
 from bot.migrate import upgrade
 from bot.settings import Settings
-from bot.web import create_web_app
 from handlers.app import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base

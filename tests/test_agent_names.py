@@ -10,13 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from bot.agents import find_agent, resolve_agent, search_in_scope
+from bot.app.web import create_web_app
 from bot.cli import main
 from bot.coaching import open_named_record
 from bot.db import dispose_all, get_engine, session_scope
 from bot.importer import import_file
 from bot.migrate import upgrade
 from bot.tokens import create_token
-from bot.web import create_web_app
 from models import Agent, Conversation
 from models.agent import fold_name
 from tests import factories as f

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from blocks.ids import BlockId
+from bot.app.web import create_web_app
 from bot.cli import main
 from bot.db import session_scope
 from bot.importer import import_file
 from bot.notes import create_note, edit_note, redact_stored_notes
 from bot.tokens import create_token
-from bot.web import create_web_app
 from models import AuditEntry, Conversation, Note, Sample
 from tests import factories as f
 from tests.test_import import row, write_csv

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from bot.app.web import create_web_app
 from bot.db import session_scope
 from bot.settings import Settings
-from bot.web import create_web_app
 from models import AuditEntry, Note, Sample
 from tests.test_rest import Api, Team, make_team
 

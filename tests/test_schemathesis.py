@@ -19,8 +19,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from bot.app.web import create_web_app
 from bot.settings import Settings
-from bot.web import create_web_app
 from tests.test_rest import make_team
 
 # A deeper local run: DEBRIEF_SCHEMATHESIS_EXAMPLES=300 pytest tests/test_schemathesis.py

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from blocks.ids import BlockId
+from bot.app.web import create_web_app
 from bot.cli import main
 from bot.errors import InvalidInput
 from bot.flags import dismiss_flag
@@ -20,7 +21,6 @@ from bot.pins import check_pin
 from bot.qa.rubric import RubricError, parse_rubric
 from bot.text import checked_text, refusal
 from bot.tokens import create_token
-from bot.web import create_web_app
 from models import Agent, Note
 from tests import factories as f
 

@@ -26,7 +26,7 @@ log = logging.getLogger("bot.cli")  # the name these log lines had before the CL
 def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
     import uvicorn
 
-    from bot.web import create_web_app
+    from bot.app.web import create_web_app
     from handlers.app import build_app
 
     config = settings()
