@@ -14,7 +14,7 @@ then timed, one after the other in the same run:
     (helpdesk, external_id), (agent, closed_at) and (closed_at));
 (a'') the same again with conversations' foreign key: each row's agent must exist in an agents
     table (filled first, untimed);
-(b) `bot.importer.import_file(session_factory=partial(session_scope, url), path=...)` into a
+(b) `bot.ingest.importer.import_file(session_factory=partial(session_scope, url), path=...)` into a
     freshly migrated PostgreSQL database, exactly what `debrief import` does;
 (c) the same into a fresh SQLite file, for reference;
 (d) (b) again with the same file: every row already there.
@@ -54,9 +54,9 @@ from sqlalchemy.orm import Session
 
 from bench.detect import server_settings
 from bench.pg import libpq_url, reset_database
-from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
 from bot.db import dispose_all, session_scope
-from bot.importer import BATCH, ImportReport, _csv_header, _parsed_batches, import_file
+from bot.ingest.conversations import AgentDirectory, ConversationRow, upsert_conversations
+from bot.ingest.importer import BATCH, ImportReport, _csv_header, _parsed_batches, import_file
 from bot.migrate import upgrade
 from models import Conversation, ImportRun
 from models.base import utcnow

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.ai.summarizer import Summarizer, SummaryRequest
 from bot.audit import SCAN_ACTOR, record
-from bot.deeplinks import deep_link
+from bot.ingest.deeplinks import deep_link
 from bot.settings import Settings
 from bot.transcripts import Redacted, SourceText, redacted, transcript_for
 from models import Conversation, Flag, Sample

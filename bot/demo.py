@@ -19,7 +19,7 @@ from bot.ai.summarizer import summarizer_for
 from bot.coaching import load_coach_record
 from bot.db import dispose_all, session_scope
 from bot.deliveries import FlagView
-from bot.importer import import_file
+from bot.ingest.importer import import_file
 from bot.members import set_member
 from bot.migrate import upgrade
 from bot.notes import create_note

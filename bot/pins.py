@@ -14,9 +14,9 @@ from bot.agents import agent_name
 from bot.ai.summarizer import Summarizer
 from bot.capture import captured, store_samples, summarize_all
 from bot.coaching import CoachRecord, SampleView, open_coach_record, sample_view
-from bot.deeplinks import HELPDESKS, deep_link
 from bot.errors import InvalidInput, NotFound
-from bot.helpdesks import HelpdeskNotFound
+from bot.ingest.deeplinks import HELPDESKS, deep_link
+from bot.ingest.helpdesks import HelpdeskNotFound
 from bot.scope import Viewer, require_write, viewer_for
 from bot.settings import Settings
 from bot.text import checked_text

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.helpdesks import HelpdeskError, helpdesk_for
-from bot.helpdesks.http_client import RetryPolicy
-from bot.importer import read_record_at
+from bot.ingest.helpdesks import HelpdeskError, helpdesk_for
+from bot.ingest.helpdesks.http_client import RetryPolicy
+from bot.ingest.importer import read_record_at
 from bot.redact import redact
 from bot.settings import Settings
 from models import Conversation, ImportRun

@@ -34,7 +34,7 @@ from bot.api_schemas import (
 from bot.coaching import open_named_record
 from bot.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
 from bot.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
-from bot.helpdesks.base import HelpdeskError
+from bot.ingest.helpdesks.base import HelpdeskError
 from bot.notes import UNSET, archive_note, create_note, edit_note
 from bot.pins import pin_sample
 from bot.rate_limit import RateLimited, RateLimiter

@@ -7,7 +7,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
-from bot.helpdesks.registry import any_helpdesk_configured
+from bot.ingest.helpdesks.registry import any_helpdesk_configured
 from bot.settings import Settings
 from jobs.work import (
     digest_job,

@@ -14,7 +14,7 @@ from bot.app.web import create_web_app
 from bot.cli import main
 from bot.coaching import open_named_record
 from bot.db import dispose_all, get_engine, session_scope
-from bot.importer import import_file
+from bot.ingest.importer import import_file
 from bot.migrate import upgrade
 from bot.tokens import create_token
 from models import Agent, Conversation

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError
 from bot.cli import main
 from bot.db import session_scope
 from bot.errors import InvalidInput
-from bot.importer import import_file, read_record_at
+from bot.ingest.importer import import_file, read_record_at
 from models import Agent, Conversation, ImportRun
 from tests import factories as f
 
@@ -262,7 +262,7 @@ def test_a_bad_header_is_refused_up_front_in_one_line_and_imports_nothing(db, tm
 
 
 def test_a_row_the_database_refuses_loses_only_that_row(db, tmp_path, monkeypatch):
-    import bot.importer as importer
+    import bot.ingest.importer as importer
 
     real = importer.upsert_conversations
 

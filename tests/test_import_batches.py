@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import bot.import_batches as batches
+import bot.ingest.batches as batches
 from bot.db import session_scope
-from bot.import_batches import checked_batch, csv_batches
-from bot.importer import (
+from bot.ingest.batches import checked_batch, csv_batches
+from bot.ingest.importer import (
     SourceRecord,
     _tags,
     import_file,
@@ -167,7 +167,7 @@ def _rows(ids: range) -> list[list[str]]:
 
 
 def test_a_file_overlapping_an_earlier_one_merges_and_adds_only_the_new(db, tmp_path, monkeypatch):
-    import bot.importer as importer
+    import bot.ingest.importer as importer
 
     monkeypatch.setattr(importer, "BATCH", 4)  # batches all new, all old and mixed
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"

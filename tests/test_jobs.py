@@ -13,9 +13,9 @@ from sqlalchemy import select, text
 
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import get_engine, session_scope
-from bot.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
+from bot.ingest.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
+from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
 from bot.scanner import SCAN_LOCK_KEY, run_scan, scan_lock
-from bot.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
 from jobs.scheduler import build_scheduler
 from models import Agent, Conversation, SyncRun
 from models.base import utcnow
@@ -155,9 +155,9 @@ def test_a_bad_scan_time_is_refused(bad, monkeypatch):
 
 
 def test_a_sync_that_fails_part_way_resumes_from_the_last_rating_it_kept(settings, monkeypatch):
-    import bot.sync
+    import bot.ingest.sync
 
-    monkeypatch.setattr(bot.sync, "BATCH", 2)
+    monkeypatch.setattr(bot.ingest.sync, "BATCH", 2)
     factory = partial(session_scope, settings.database_url)
     start = datetime(2026, 11, 1, tzinfo=UTC)
     rated = [replace(record(str(n)), helpdesk="freshdesk", rated_at=start + timedelta(hours=n))

@@ -15,7 +15,7 @@ from blocks.ids import BlockId
 from bot.app.web import create_web_app
 from bot.cli import main
 from bot.db import session_scope
-from bot.importer import import_file
+from bot.ingest.importer import import_file
 from bot.notes import create_note, edit_note, redact_stored_notes
 from bot.tokens import create_token
 from models import AuditEntry, Conversation, Note, Sample

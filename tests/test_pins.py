@@ -14,7 +14,7 @@ from blocks.ids import ActionId, BlockId
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import session_scope
 from bot.errors import InvalidInput, OutOfScope
-from bot.importer import import_file
+from bot.ingest.importer import import_file
 from bot.pins import pin_form_agent, pin_sample
 from models import AuditEntry, Sample
 from models.sample import SampleSource

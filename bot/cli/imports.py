@@ -18,7 +18,7 @@ from bot.db import session_scope
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @one_line_errors
 def import_command(file: Path) -> None:
-    from bot.importer import import_file
+    from bot.ingest.importer import import_file
 
     url = database_url()
     size = file.stat().st_size if file.is_file() else 0

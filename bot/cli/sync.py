@@ -20,9 +20,9 @@ from bot.settings import SettingsError
 )
 @one_line_errors
 def sync(since: datetime | None) -> None:
-    from bot.helpdesks import configured_helpdesks
-    from bot.helpdesks.registry import check_helpdesk_settings, none_configured_message
-    from bot.sync import sync_helpdesks
+    from bot.ingest.helpdesks import configured_helpdesks
+    from bot.ingest.helpdesks.registry import check_helpdesk_settings, none_configured_message
+    from bot.ingest.sync import sync_helpdesks
 
     config = settings()
     check_helpdesk_settings(config)

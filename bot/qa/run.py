@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from bot.conversations import AgentDirectory
 from bot.errors import DebriefError, InvalidInput
-from bot.importer import read_record_at
+from bot.ingest.conversations import AgentDirectory
+from bot.ingest.importer import read_record_at
 from bot.qa import events
 from bot.qa.draft import Answer, Draft, DraftRequest, Point, clamp_scores, route_for
 from bot.qa.engines import QaEngine, parse_turns

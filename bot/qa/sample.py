@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.importer import RowError, file_format, parse_row, read_records
+from bot.ingest.importer import RowError, file_format, parse_row, read_records
 from models import Agent, Conversation
 
 WORST_SHARE = 0.5  # of the sample size: the worst-rated conversations; the rest is random

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from bot.helpdesks.intercom import IntercomHelpdesk
-from bot.helpdesks.zendesk import ZendeskHelpdesk
+from bot.ingest.helpdesks.intercom import IntercomHelpdesk
+from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
 from tests.helpdesks import fake_intercom, fake_zendesk
 from tests.helpdesks.fake_intercom import FakeIntercom
 from tests.helpdesks.fake_zendesk import FakeZendesk

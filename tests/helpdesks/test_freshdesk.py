@@ -16,19 +16,23 @@ from sqlalchemy import func, select
 from bot.ai.summarizer import OfflineSummarizer
 from bot.cli import main
 from bot.db import session_scope
-from bot.deeplinks import deep_link
-from bot.helpdesks.base import (
+from bot.ingest.deeplinks import deep_link
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.freshdesk import FreshdeskHelpdesk, csat_from
-from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
+from bot.ingest.helpdesks.freshdesk import FreshdeskHelpdesk, csat_from
+from bot.ingest.helpdesks.registry import (
+    check_helpdesk_settings,
+    configured_helpdesks,
+    helpdesk_for,
+)
+from bot.ingest.sync import OVERLAP, sync_helpdesks
 from bot.scanner import run_scan
 from bot.settings import Settings, SettingsError
-from bot.sync import OVERLAP, sync_helpdesks
 from bot.windows import day_start, last_complete_window
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
@@ -404,9 +408,9 @@ def test_a_sync_that_fails_on_a_page_keeps_nothing_and_the_next_one_reads_it_all
 def test_a_sync_that_fails_part_way_resumes_after_the_last_rating_it_kept(
     settings, fd_fake, sleeps, monkeypatch
 ):
-    import bot.sync
+    import bot.ingest.sync
 
-    monkeypatch.setattr(bot.sync, "BATCH", 2)
+    monkeypatch.setattr(bot.ingest.sync, "BATCH", 2)
     _agents(fd_fake)
     fd_fake.add_agent(14, "Dee Former", "dee@acme.test", listed=False)
     start = int(utcnow().timestamp()) - 86400 * 7

@@ -15,23 +15,27 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-import bot.sync
+import bot.ingest.sync
 from bot.ai.summarizer import OfflineSummarizer
 from bot.cli import main
 from bot.db import session_scope
-from bot.deeplinks import deep_link
-from bot.helpdesks.base import (
+from bot.ingest.deeplinks import deep_link
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.gorgias import DRAIN_SECONDS, GorgiasHelpdesk
-from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
+from bot.ingest.helpdesks.gorgias import DRAIN_SECONDS, GorgiasHelpdesk
+from bot.ingest.helpdesks.registry import (
+    check_helpdesk_settings,
+    configured_helpdesks,
+    helpdesk_for,
+)
+from bot.ingest.sync import OVERLAP, sync_helpdesks
 from bot.scanner import run_scan
 from bot.settings import Settings, SettingsError
-from bot.sync import OVERLAP, sync_helpdesks
 from bot.transcripts import WHILE_WAITING
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
@@ -478,7 +482,7 @@ def _ratings(fake: FakeGorgias, count: int, *, start: datetime, agents: int = 3)
 def test_a_sync_failing_on_a_ticket_batch_resumes_from_the_last_rating_it_kept(
     gg_fake, settings, sleeps, monkeypatch
 ):
-    monkeypatch.setattr(bot.sync, "BATCH", 100)
+    monkeypatch.setattr(bot.ingest.sync, "BATCH", 100)
     gg_fake.page_size = 100
     start = datetime(2026, 9, 1, tzinfo=UTC)
     _ratings(gg_fake, 450, start=start)

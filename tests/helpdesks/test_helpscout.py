@@ -15,10 +15,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-import bot.helpdesks.helpscout as helpscout_module
+import bot.ingest.helpdesks.helpscout as helpscout_module
 from bot.db import session_scope
-from bot.deeplinks import deep_link
-from bot.helpdesks.base import (
+from bot.ingest.deeplinks import deep_link
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
     HelpdeskNotFound,
@@ -26,15 +26,15 @@ from bot.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.helpscout import AUTH_HINT, TOKENS, HelpScoutHelpdesk
-from bot.helpdesks.registry import (
+from bot.ingest.helpdesks.helpscout import AUTH_HINT, TOKENS, HelpScoutHelpdesk
+from bot.ingest.helpdesks.registry import (
     check_helpdesk_settings,
     configured_helpdesks,
     helpdesk_for,
     helpscout_configured,
 )
+from bot.ingest.sync import OVERLAP, sync_helpdesks
 from bot.settings import Settings, SettingsError
-from bot.sync import OVERLAP, sync_helpdesks
 from models import Conversation, SyncRun
 from tests.helpdesks.fake_helpscout import (
     APP_ID,
@@ -470,9 +470,9 @@ def test_debrief_sync_with_a_wrong_secret_exits_with_one_line_and_changes_nothin
 
 
 def test_a_sync_that_fails_part_way_resumes_where_it_stopped(db, hs_fake, sleeps, monkeypatch):
-    import bot.sync
+    import bot.ingest.sync
 
-    monkeypatch.setattr(bot.sync, "BATCH", 4)
+    monkeypatch.setattr(bot.ingest.sync, "BATCH", 4)
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
     hs_fake.clock = clock
     hs_fake.add_user(19, "Denny", "Matthews", "denny@acme.test")

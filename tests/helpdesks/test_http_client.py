@@ -9,13 +9,13 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
 )
-from bot.helpdesks.http_client import HelpdeskHttp, RetryPolicy, retry_after_seconds
+from bot.ingest.helpdesks.http_client import HelpdeskHttp, RetryPolicy, retry_after_seconds
 
 HINT = "Acme refused the credentials: check DEBRIEF_ACME_TOKEN"
 

@@ -12,21 +12,25 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-import bot.helpdesks.hubspot as hubspot_module
+import bot.ingest.helpdesks.hubspot as hubspot_module
 from bot.cli import main
 from bot.db import session_scope
-from bot.deeplinks import HELPDESKS, deep_link
-from bot.helpdesks.base import (
+from bot.ingest.deeplinks import HELPDESKS, deep_link
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.hubspot import AUTH_HINT, HubSpotHelpdesk
-from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
+from bot.ingest.helpdesks.hubspot import AUTH_HINT, HubSpotHelpdesk
+from bot.ingest.helpdesks.registry import (
+    check_helpdesk_settings,
+    configured_helpdesks,
+    helpdesk_for,
+)
+from bot.ingest.sync import OVERLAP, sync_helpdesks
 from bot.settings import Settings, SettingsError
-from bot.sync import OVERLAP, sync_helpdesks
 from models import Conversation, SyncRun
 from tests.helpdesks import fake_hubspot
 from tests.helpdesks.fake_hubspot import (
@@ -450,9 +454,9 @@ def test_settings_build_the_connector_and_a_half_configured_one_names_the_token(
 
 
 def test_a_sync_that_fails_part_way_resumes_where_it_stopped(hs_fake, clock, settings, monkeypatch):
-    import bot.sync
+    import bot.ingest.sync
 
-    monkeypatch.setattr(bot.sync, "BATCH", 2)
+    monkeypatch.setattr(bot.ingest.sync, "BATCH", 2)
     _team(hs_fake)
     hs_fake.page_size = 3
     for n in range(12):

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from bot.agents import upsert_agent
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import session_scope
-from bot.helpdesks.hubspot import HubSpotHelpdesk
+from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
+from bot.ingest.sync import FIRST_SYNC, sync_helpdesks
 from bot.scanner import run_scan
 from bot.settings import Settings
-from bot.sync import FIRST_SYNC, sync_helpdesks
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample

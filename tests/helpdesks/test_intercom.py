@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.intercom import IntercomHelpdesk
+from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from tests.helpdesks.fake_intercom import FakeIntercom, part
 
 SINCE = datetime(2024, 5, 1, tzinfo=UTC)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.helpdesks.intercom import IntercomHelpdesk
-from bot.helpdesks.registry import (
+from bot.ingest.helpdesks.intercom import IntercomHelpdesk
+from bot.ingest.helpdesks.registry import (
     CONNECTORS,
     any_helpdesk_configured,
     check_helpdesk_settings,
@@ -15,7 +15,7 @@ from bot.helpdesks.registry import (
     helpdesk_for,
     none_configured_message,
 )
-from bot.helpdesks.zendesk import ZendeskHelpdesk
+from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
 from bot.settings import Settings, SettingsError
 
 NONE = {

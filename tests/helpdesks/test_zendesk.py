@@ -13,18 +13,18 @@ from sqlalchemy import func, select
 
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import session_scope
-from bot.deeplinks import deep_link
-from bot.helpdesks.base import (
+from bot.ingest.deeplinks import deep_link
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.zendesk import ANSWER_WINDOW, WINDOW, ZendeskHelpdesk
+from bot.ingest.helpdesks.zendesk import ANSWER_WINDOW, WINDOW, ZendeskHelpdesk
+from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
 from bot.scanner import run_scan
 from bot.settings import Settings
-from bot.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
@@ -484,9 +484,9 @@ def _conversations(url: str) -> int:
 def test_a_sync_that_fails_part_way_resumes_where_it_stopped(
     settings, zd_fake, sleeps, monkeypatch
 ):
-    import bot.sync
+    import bot.ingest.sync
 
-    monkeypatch.setattr(bot.sync, "BATCH", 4)
+    monkeypatch.setattr(bot.ingest.sync, "BATCH", 4)
     _agents(zd_fake)
     now = int(utcnow().timestamp())
     for n in range(40):  # one every 42 hours over the last 10 weeks, in shuffled order

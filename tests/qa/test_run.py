@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.db import session_scope
-from bot.importer import import_file
+from bot.ingest.importer import import_file
 from bot.qa.engines import OfflineEngine
 from bot.qa.evidence import MAX_EXCERPT
 from bot.qa.rubric import approve_rubric

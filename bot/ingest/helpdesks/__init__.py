@@ -1,6 +1,6 @@
 """Helpdesk connectors: rated conversations and their transcripts, behind one interface."""
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     Helpdesk,
     HelpdeskAuthError,
     HelpdeskError,
@@ -9,11 +9,15 @@ from bot.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.freshdesk import FreshdeskHelpdesk
-from bot.helpdesks.gorgias import GorgiasHelpdesk
-from bot.helpdesks.helpscout import HelpScoutHelpdesk
-from bot.helpdesks.hubspot import HubSpotHelpdesk
-from bot.helpdesks.registry import check_helpdesk_settings, configured_helpdesks, helpdesk_for
+from bot.ingest.helpdesks.freshdesk import FreshdeskHelpdesk
+from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
+from bot.ingest.helpdesks.helpscout import HelpScoutHelpdesk
+from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
+from bot.ingest.helpdesks.registry import (
+    check_helpdesk_settings,
+    configured_helpdesks,
+    helpdesk_for,
+)
 
 __all__ = [
     "FreshdeskHelpdesk",

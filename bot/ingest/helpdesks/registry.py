@@ -6,14 +6,14 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.helpdesks.base import Helpdesk
-from bot.helpdesks.freshdesk import FreshdeskHelpdesk
-from bot.helpdesks.gorgias import GorgiasHelpdesk
-from bot.helpdesks.helpscout import HelpScoutHelpdesk
-from bot.helpdesks.http_client import RetryPolicy, Sleep
-from bot.helpdesks.hubspot import HubSpotHelpdesk
-from bot.helpdesks.intercom import IntercomHelpdesk
-from bot.helpdesks.zendesk import ZendeskHelpdesk
+from bot.ingest.helpdesks.base import Helpdesk
+from bot.ingest.helpdesks.freshdesk import FreshdeskHelpdesk
+from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
+from bot.ingest.helpdesks.helpscout import HelpScoutHelpdesk
+from bot.ingest.helpdesks.http_client import RetryPolicy, Sleep
+from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
+from bot.ingest.helpdesks.intercom import IntercomHelpdesk
+from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
 from bot.settings import Settings, SettingsError
 
 

@@ -49,14 +49,14 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.http_client import (
+from bot.ingest.helpdesks.http_client import (
     JSON,
     HelpdeskHttp,
     Params,
@@ -64,7 +64,7 @@ from bot.helpdesks.http_client import (
     Sleep,
     retry_after_seconds,
 )
-from bot.helpdesks.text import (
+from bot.ingest.helpdesks.text import (
     AGENT,
     BOT,
     CUSTOMER,
@@ -98,7 +98,7 @@ TICKET_PROPERTIES = ["hubspot_owner_id", "hubspot_team_id", "closed_date", "hs_t
 THREAD_PROPERTY = "hs_conversations_originating_thread_id"
 CONTACT_PROPERTIES = "firstname,lastname,email"
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.helpdesks.hubspot")  # the name its log lines had before bot/ingest/
 
 
 def _dict(value: Any) -> JSON:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
     HelpdeskNotFound,
@@ -23,7 +23,9 @@ JSON = dict[str, Any]
 Sleep = Callable[[float], None]
 Params = Mapping[str, str | int]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(
+    "bot.helpdesks.http_client"
+)  # the name its log lines had before bot/ingest/
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.helpdesks.base import HelpdeskNotFound, RatingRecord, Transcript
-from bot.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
-from bot.helpdesks.text import (
+from bot.ingest.helpdesks.base import HelpdeskNotFound, RatingRecord, Transcript
+from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
+from bot.ingest.helpdesks.text import (
     AGENT,
     BOT,
     CUSTOMER,
@@ -32,7 +32,7 @@ PER_PAGE = 150  # the search API's largest page
 CUSTOMER_TYPES = frozenset({"user", "lead", "contact"})
 SPEAKERS = {"admin": AGENT, "team": AGENT, "bot": BOT}
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.helpdesks.intercom")  # the name its log lines had before bot/ingest/
 
 
 def _id(value: Any) -> str | None:

@@ -48,15 +48,15 @@ from typing import Any
 
 import httpx
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
     HelpdeskNotFound,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
-from bot.helpdesks.text import (
+from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
+from bot.ingest.helpdesks.text import (
     AGENT,
     CUSTOMER,
     as_utc,
@@ -78,7 +78,7 @@ RATINGS_PATH = "/api/v2/surveys/satisfaction_ratings"
 ITEMS = "items"  # where a JSON array answer is kept (see _FreshdeskHttp)
 NEXT = "next"
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.helpdesks.freshdesk")  # the name its log lines had before bot/ingest/
 
 
 def _int(value: Any) -> int | None:

@@ -46,7 +46,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
     HelpdeskNotFound,
@@ -54,8 +54,8 @@ from bot.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
-from bot.helpdesks.text import (
+from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
+from bot.ingest.helpdesks.text import (
     AGENT,
     BOT,
     CUSTOMER,
@@ -81,7 +81,7 @@ ASCENDING, DESCENDING = "created_datetime:asc", "created_datetime:desc"
 
 Query = list[tuple[str, str | int]]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.helpdesks.gorgias")  # the name its log lines had before bot/ingest/
 
 
 def account_url(domain: str) -> str:

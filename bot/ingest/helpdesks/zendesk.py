@@ -39,9 +39,9 @@ from typing import Any
 
 import httpx
 
-from bot.helpdesks.base import HelpdeskAuthError, HelpdeskNotFound, RatingRecord, Transcript
-from bot.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
-from bot.helpdesks.text import (
+from bot.ingest.helpdesks.base import HelpdeskAuthError, HelpdeskNotFound, RatingRecord, Transcript
+from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
+from bot.ingest.helpdesks.text import (
     AGENT,
     CUSTOMER,
     as_utc,
@@ -71,7 +71,7 @@ RESPONSES_PATH = "/api/v2/guide/survey_responses"
 RATINGS_PATH = "/api/v2/satisfaction_ratings.json"
 _TICKET_ZRN = re.compile(r"(?:zen|zrn):ticket:(\d+)")
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.helpdesks.zendesk")  # the name its log lines had before bot/ingest/
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from itertools import accumulate, chain
 from operator import methodcaller
 from typing import Any, BinaryIO
 
-from bot.conversations import ConversationRow
-from bot.deeplinks import HELPDESKS
+from bot.ingest.conversations import ConversationRow
+from bot.ingest.deeplinks import HELPDESKS
 from bot.text import refusal, unstorable
 from models.agent import NAME_MAX
 

@@ -10,15 +10,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.conversations import AgentDirectory, ConversationRow, check_row, upsert_conversations
 from bot.errors import InvalidInput
-from bot.helpdesks import Helpdesk, HelpdeskError, RatingRecord, configured_helpdesks
-from bot.helpdesks.base import SaysWhatItRead
+from bot.ingest.conversations import (
+    AgentDirectory,
+    ConversationRow,
+    check_row,
+    upsert_conversations,
+)
+from bot.ingest.helpdesks import Helpdesk, HelpdeskError, RatingRecord, configured_helpdesks
+from bot.ingest.helpdesks.base import SaysWhatItRead
 from bot.settings import Settings
 from models import SyncRun
 from models.base import utcnow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.sync")  # the name its log lines had before bot/ingest/
 
 BATCH = 500
 FIRST_SYNC = timedelta(weeks=16)  # enough history for a baseline and a trend

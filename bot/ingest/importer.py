@@ -21,17 +21,17 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from bot.conversations import AgentDirectory, ConversationRow, upsert_conversations
 from bot.db import DatabaseUnavailable
-from bot.deeplinks import HELPDESKS
 from bot.errors import InvalidInput
-from bot.import_batches import EARLIEST, EMAIL, checked_batch, csv_batches
+from bot.ingest.batches import EARLIEST, EMAIL, checked_batch, csv_batches
+from bot.ingest.conversations import AgentDirectory, ConversationRow, upsert_conversations
+from bot.ingest.deeplinks import HELPDESKS
 from bot.text import refusal, unstorable
 from models import ImportRun
 from models.agent import NAME_MAX
 from models.base import utcnow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.importer")  # the name its log lines had before bot/ingest/
 
 REQUIRED = ("helpdesk", "external_id", "agent", "closed_at", "csat")
 OPTIONAL = ("agent_email", "queue", "tags", "transcript", "customer_name", "customer_email", "url")

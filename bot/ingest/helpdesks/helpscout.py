@@ -36,15 +36,15 @@ from typing import Any
 
 import httpx
 
-from bot.helpdesks.base import (
+from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
     HelpdeskNotFound,
     RatingRecord,
     Transcript,
 )
-from bot.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
-from bot.helpdesks.text import (
+from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
+from bot.ingest.helpdesks.text import (
     AGENT,
     CUSTOMER,
     as_utc,
@@ -71,7 +71,7 @@ MESSAGES = frozenset({"customer", "message", "reply", "chat", "phone", "beaconch
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # Help Scout's date parameters: whole seconds, UTC
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.helpdesks.helpscout")  # the name its log lines had before bot/ingest/
 
 
 def _int(value: Any) -> int | None:

@@ -1,0 +1,1 @@
+"""Rated conversations in: imports, helpdesk syncs, the conversations table and deep links."""
