@@ -383,8 +383,12 @@ def test_wrong_credentials_fail_debrief_sync_with_one_line_and_change_nothing(
 
 
 def test_a_sync_that_fails_on_a_page_keeps_nothing_and_the_next_one_reads_it_all_again(
-    settings, fd_fake, sleeps
+    settings, fd_fake, sleeps, monkeypatch
 ):
+    import bot.ingest.sync
+
+    now = utcnow()  # both syncs start at the same instant: their reach can't differ by a tick
+    monkeypatch.setattr(bot.ingest.sync, "utcnow", lambda: now)
     _agents(fd_fake)
     fd_fake.page_cap = 2
     start = int(utcnow().timestamp()) - 86400 * 7
