@@ -53,7 +53,7 @@ from pathlib import Path
 from faker import Faker
 from phonenumbers import Leniency, PhoneNumberMatcher
 
-from bot.redact import PHONE_REGIONS, Span, find_spans, label, redact, redact_spans
+from bot.privacy.redaction import PHONE_REGIONS, Span, find_spans, label, redact, redact_spans
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = REPO.parent / "shared" / "data" / "pii_generated_large.json"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.helpdesks import HelpdeskError, helpdesk_for
 from bot.helpdesks.http_client import RetryPolicy
 from bot.importer import read_record_at
-from bot.redact import redact
+from bot.privacy.redaction import redact
 from bot.settings import Settings
 from models import Conversation, ImportRun
 
