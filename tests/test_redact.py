@@ -1,4 +1,4 @@
-"""Behaviour of `bot.redact`: what a reader of a redacted summary or excerpt would notice."""
+"""Behaviour of `bot.privacy`: what a reader of a redacted summary or excerpt would notice."""
 
 from __future__ import annotations
 
