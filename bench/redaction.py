@@ -1,4 +1,4 @@
-"""How much private information `bot.redact.redact` catches, and how much ordinary text it keeps.
+"""How much private information `bot.privacy.redaction` catches, and how much ordinary text it keeps.
 
 Run from the repository root::
 
@@ -30,7 +30,7 @@ thin in the file (EMAIL, US_SSN, IBAN; PHONE and CREDIT_CARD as well). Then the 
 kept on ordinary support text (``customer_support_tickets.csv``) and on generated sentences full of
 order numbers, prices, dates, times, ticket ids and versions; whether known customer names and
 e-mails are caught; PHONE recall and words kept for ``PhoneNumberMatcher`` alone at each leniency
-against ``bot.redact``; throughput (single process, best of 3 runs), also on 3,000-character notes.
+against ``bot.privacy``; throughput (single process, best of 3 runs), also on 3,000-character notes.
 Targets (the issue's): structured kinds >= 0.99, PERSON >= 0.90, ADDRESS >= 0.95, other words kept
 >= 0.98. Nothing is asserted: the script prints figures and the targets with met / NOT met, and
 exits 0 (1 if the file is missing).
@@ -53,7 +53,7 @@ from pathlib import Path
 from faker import Faker
 from phonenumbers import Leniency, PhoneNumberMatcher
 
-from bot.redact import PHONE_REGIONS, Span, find_spans, label, redact, redact_spans
+from bot.privacy.redaction import PHONE_REGIONS, Span, find_spans, label, redact, redact_spans
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = REPO.parent / "shared" / "data" / "pii_generated_large.json"
@@ -171,7 +171,7 @@ def score(
 ) -> Score:
     """Recall per type, other words kept and label mismatches over labelled records.
 
-    ``finder`` replaces ``bot.redact.find_spans`` (used for the phone leniency study).
+    ``finder`` replaces ``bot.privacy.redaction.find_spans`` (used for the phone leniency study).
     """
     result = Score()
     for rec in records:
@@ -472,7 +472,7 @@ def generate(seed: int, per_type: int) -> list[Record]:
 PEOPLE_LOCALES = [
     "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "en_IN", "en_AU",
 ]  # fmt: skip
-# Romanised names of these locales are not among the names bot/redact_data/lexicon.txt was built
+# Romanised names of these locales are not among the names bot/privacy/data/lexicon.txt was built
 # from (Faker's first_names/last_names): a quarter of the texts use them, so the set also measures
 # names the lexicon has never seen.
 UNSEEN_NAME_LOCALES = ["ja_JP", "zh_CN", "zh_TW"]
@@ -802,11 +802,11 @@ def matcher_finder(leniency: int) -> Callable[[str], list[Span]]:
 
 
 def phone_study(sets: Sequence[tuple[str, Sequence[Record]]]) -> None:
-    """PHONE recall and words kept for the matcher alone at each leniency, and for bot.redact."""
+    """PHONE recall and words kept for the matcher alone at each leniency, and for bot.privacy."""
     print(
         "\n## phone numbers: PhoneNumberMatcher alone (regions "
         + ",".join(PHONE_REGIONS)
-        + ") vs bot.redact"
+        + ") vs bot.privacy"
     )
     header = f"{'method':<28}" + "".join(f"{name:>24}" for name, _ in sets)
     print(header)
@@ -817,7 +817,7 @@ def phone_study(sets: Sequence[tuple[str, Sequence[Record]]]) -> None:
         for name in ("POSSIBLE", "VALID", "STRICT_GROUPING", "EXACT_GROUPING")
     ]
     methods.append(
-        ("bot.redact (PHONE spans)", lambda t: [s for s in find_spans(t) if s.kind == "PHONE"])
+        ("bot.privacy (PHONE spans)", lambda t: [s for s in find_spans(t) if s.kind == "PHONE"])
     )
     for title, finder in methods:
         cells = []

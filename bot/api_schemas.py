@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from bot.coaching import AgentView, CoachRecord, NoteView, SampleView
-from bot.redact import labels_in
+from bot.privacy.redaction import labels_in
 from bot.text import unstorable
 from models import Note, Sample
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.audit import record
 from bot.errors import InvalidInput, NotFound
 from bot.ingest.helpdesks import HelpdeskError
-from bot.redact import Kind, find_spans, label, redact_spans
+from bot.privacy.redaction import Kind, find_spans, label, redact_spans
 from bot.reminders import reschedule
 from bot.scope import Viewer, require_read, require_write
 from bot.text import checked_text

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.redact import redact
+from bot.privacy.redaction import redact
 from bot.text import clip
 from models import Agent, Note, Reminder, ReminderStatus
 from models.base import utcnow

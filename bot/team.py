@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from bot.errors import NotAMember, OutOfScope
 from bot.flags import OPEN_FLAG
+from bot.privacy.redaction import redact
 from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery
-from bot.redact import redact
 from bot.reminders import excerpt
 from bot.scope import Viewer, viewer_for
 from models import Agent, Flag, Note, ProcessIssue

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.ingest.helpdesks import HelpdeskError, helpdesk_for
 from bot.ingest.helpdesks.http_client import RetryPolicy
 from bot.ingest.importer import read_record_at
-from bot.redact import redact
+from bot.privacy.redaction import redact
 from bot.settings import Settings
 from models import Conversation, ImportRun
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.redaction import generate_people, value_gone
-from bot.redact import Span
+from bot.privacy.redaction import Span
 
 
 def test_a_value_is_gone_when_any_of_it_is_redacted_at_its_place() -> None:

@@ -1,4 +1,4 @@
-"""Behaviour of `bot.redact`: what a reader of a redacted summary or excerpt would notice."""
+"""Behaviour of `bot.privacy`: what a reader of a redacted summary or excerpt would notice."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.redact import KINDS, Span, find_spans, label, redact
+from bot.privacy.redaction import KINDS, Span, find_spans, label, redact
 
 SMALL = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pii_generated_small.json"
@@ -238,11 +238,13 @@ def test_spans_of_one_kind_are_not_merged_across_a_blank_line() -> None:
 
 
 def test_a_span_found_across_a_blank_line_is_split_there(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.redact
+    import bot.privacy.redaction
 
     text = "Agent: noted\nCustomer: 12 Main Street\n\n \nSpringfield\nAgent: thanks"
     start, end = text.index("12"), text.index("Springfield") + len("Springfield")
-    monkeypatch.setattr(bot.redact, "_candidates", lambda *a, **k: [(start, end, "ADDRESS")])
+    monkeypatch.setattr(
+        bot.privacy.redaction, "_candidates", lambda *a, **k: [(start, end, "ADDRESS")]
+    )
     spans = find_spans(text)
     assert [text[s.start : s.end] for s in spans] == ["12 Main Street", "Springfield"]
 

@@ -11,7 +11,7 @@ import click
 @click.option("--customer-name", "names", multiple=True, help="A customer's name to redact too.")
 @click.option("--customer-email", "emails", multiple=True, help="A customer's email to redact too.")
 def redact(names: tuple[str, ...], emails: tuple[str, ...]) -> None:
-    from bot.redact import redact as redact_text
+    from bot.privacy.redaction import redact as redact_text
 
     click.echo(
         redact_text(sys.stdin.read(), customer_names=names, customer_emails=emails), nl=False

@@ -31,7 +31,7 @@ from models import ImportRun
 from models.agent import NAME_MAX
 from models.base import utcnow
 
-log = logging.getLogger("bot.importer")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.importer")  # its name before bot/ingest/
 
 REQUIRED = ("helpdesk", "external_id", "agent", "closed_at", "csat")
 OPTIONAL = ("agent_email", "queue", "tags", "transcript", "customer_name", "customer_email", "url")

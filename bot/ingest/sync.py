@@ -23,7 +23,7 @@ from bot.settings import Settings
 from models import SyncRun
 from models.base import utcnow
 
-log = logging.getLogger("bot.sync")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.sync")  # its name before bot/ingest/
 
 BATCH = 500
 FIRST_SYNC = timedelta(weeks=16)  # enough history for a baseline and a trend

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.db import session_scope
 from bot.ingest.importer import import_file
+from bot.privacy.redaction import redact
 from bot.qa.engines import OfflineEngine
 from bot.qa.evidence import MAX_EXCERPT
 from bot.qa.rubric import approve_rubric
 from bot.qa.run import NoApprovedRubric, run_qa
-from bot.redact import redact
 from models import Agent, MeasurementEvent, QaDraft, QaSkip
 from tests import factories as f
 from tests.privacy import leaks, stored_texts

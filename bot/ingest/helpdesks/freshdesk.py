@@ -78,7 +78,7 @@ RATINGS_PATH = "/api/v2/surveys/satisfaction_ratings"
 ITEMS = "items"  # where a JSON array answer is kept (see _FreshdeskHttp)
 NEXT = "next"
 
-log = logging.getLogger("bot.helpdesks.freshdesk")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.freshdesk")  # its name before bot/ingest/
 
 
 def _int(value: Any) -> int | None:

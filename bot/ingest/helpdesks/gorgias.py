@@ -81,7 +81,7 @@ ASCENDING, DESCENDING = "created_datetime:asc", "created_datetime:desc"
 
 Query = list[tuple[str, str | int]]
 
-log = logging.getLogger("bot.helpdesks.gorgias")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.gorgias")  # its name before bot/ingest/
 
 
 def account_url(domain: str) -> str:

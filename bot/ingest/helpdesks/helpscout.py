@@ -71,7 +71,7 @@ MESSAGES = frozenset({"customer", "message", "reply", "chat", "phone", "beaconch
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # Help Scout's date parameters: whole seconds, UTC
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-log = logging.getLogger("bot.helpdesks.helpscout")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.helpscout")  # its name before bot/ingest/
 
 
 def _int(value: Any) -> int | None:

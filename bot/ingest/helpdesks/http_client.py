@@ -23,9 +23,8 @@ JSON = dict[str, Any]
 Sleep = Callable[[float], None]
 Params = Mapping[str, str | int]
 
-log = logging.getLogger(
-    "bot.helpdesks.http_client"
-)  # the name its log lines had before bot/ingest/
+# the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.http_client")
 
 
 @dataclass(frozen=True)

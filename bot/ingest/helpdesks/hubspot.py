@@ -98,7 +98,7 @@ TICKET_PROPERTIES = ["hubspot_owner_id", "hubspot_team_id", "closed_date", "hs_t
 THREAD_PROPERTY = "hs_conversations_originating_thread_id"
 CONTACT_PROPERTIES = "firstname,lastname,email"
 
-log = logging.getLogger("bot.helpdesks.hubspot")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.hubspot")  # its name before bot/ingest/
 
 
 def _dict(value: Any) -> JSON:

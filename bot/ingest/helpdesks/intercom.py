@@ -32,7 +32,7 @@ PER_PAGE = 150  # the search API's largest page
 CUSTOMER_TYPES = frozenset({"user", "lead", "contact"})
 SPEAKERS = {"admin": AGENT, "team": AGENT, "bot": BOT}
 
-log = logging.getLogger("bot.helpdesks.intercom")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.intercom")  # its name before bot/ingest/
 
 
 def _id(value: Any) -> str | None:

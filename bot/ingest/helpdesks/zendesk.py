@@ -71,7 +71,7 @@ RESPONSES_PATH = "/api/v2/guide/survey_responses"
 RATINGS_PATH = "/api/v2/satisfaction_ratings.json"
 _TICKET_ZRN = re.compile(r"(?:zen|zrn):ticket:(\d+)")
 
-log = logging.getLogger("bot.helpdesks.zendesk")  # the name its log lines had before bot/ingest/
+log = logging.getLogger("bot.helpdesks.zendesk")  # its name before bot/ingest/
 
 
 @dataclass(frozen=True)
