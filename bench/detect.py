@@ -14,7 +14,7 @@ Measured, interleaved, after one warm-up each, `--repeat` times:
 (a) the floor: one plain `SELECT agent_id, date_trunc('week', closed_at), avg(csat), count(*)
     ... GROUP BY 1, 2` over the same table and the same period as the scan, all rows fetched,
     through psycopg directly;
-(b) Debrief's whole scan, `bot.flags.evaluate_agents(session=, config=TrendConfig(), now=NOW)`
+(b) Debrief's whole scan, `bot.flags.records.evaluate_agents(session=, config=TrendConfig(), now=NOW)`
     plus the final flush of its writes, in a fresh session that is rolled back afterwards, so
     every repetition raises the same flags from the same state.
 
@@ -47,9 +47,9 @@ from sqlalchemy.engine import make_url
 
 from bench.pg import libpq_url, reset_database
 from bot.db import dispose_all, session_factory
-from bot.flags import evaluate_agents
-from bot.trend import TrendConfig, assess_many
-from bot.windows import _ANCHOR_EPOCH, day_start, last_complete_window, window_histories
+from bot.flags.records import evaluate_agents
+from bot.flags.trend import TrendConfig, assess_many
+from bot.flags.windows import _ANCHOR_EPOCH, day_start, last_complete_window, window_histories
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/debrief_bench_detect"
 NOW = datetime(2025, 6, 4, 12, 0, tzinfo=UTC)  # a Wednesday: the current week is unfinished

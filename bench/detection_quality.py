@@ -1,4 +1,4 @@
-"""How well `bot.trend` tells sustained CSAT falls from everything else, on synthetic agents.
+"""How well `bot.flags.trend` tells sustained CSAT falls from everything else, on synthetic agents.
 
 Run from the repository root::
 
@@ -36,7 +36,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.trend import Assessment, TrendConfig, WindowStat, assess_many
+from bot.flags.trend import Assessment, TrendConfig, WindowStat, assess_many
 
 WEEKS = 16  # the snapshot is taken at the start of the last of these
 EXTRA_WEEKS = 2  # simulated after the snapshot, for the later weekly runs

@@ -22,8 +22,8 @@ from blocks.kit import (
     section,
 )
 from blocks.messages import coach_button
-from bot.deliveries import FlagView
-from bot.flags import DISMISS_NOTE_MAX, DISMISS_REASONS
+from bot.flags.dms import FlagView
+from bot.flags.records import DISMISS_NOTE_MAX, DISMISS_REASONS
 
 
 class TrendFigures(Protocol):

@@ -18,12 +18,12 @@ from bot.agents import upsert_agent
 from bot.ai.summarizer import summarizer_for
 from bot.coaching import load_coach_record
 from bot.db import dispose_all, session_scope
-from bot.deliveries import FlagView
+from bot.flags.dms import FlagView
+from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
 from bot.members import set_member
 from bot.migrate import upgrade
 from bot.notes import create_note
-from bot.scanner import run_scan
 from bot.scope import viewer_for
 from bot.settings import Settings
 from models import Agent, Flag

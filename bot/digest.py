@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot.charts import weekly_lines_png
-from bot.flags import OPEN_FLAG
+from bot.flags.charts import weekly_lines_png
+from bot.flags.records import OPEN_FLAG
 from bot.followups import member_zone
 from bot.members import leads
 from bot.qa.review import PENDING_DRAFTS

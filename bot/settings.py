@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.trend import TrendConfig
+from bot.flags.trend import TrendConfig
 
 
 class SettingsError(Exception):

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotAMember, OutOfScope
-from bot.flags import OPEN_FLAG
+from bot.flags.records import OPEN_FLAG
 from bot.privacy.redaction import redact
 from bot.qa.review import PENDING_DRAFTS
 from bot.recovery import Recovery, csat_recovery

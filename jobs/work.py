@@ -13,12 +13,12 @@ from bot.ai.summarizer import summarizer_for
 from bot.db import session_scope
 from bot.digest import DigestReport, send_digests
 from bot.export import RetentionReport, apply_retention
+from bot.flags.scan import ScanReport, run_scan
 from bot.ingest.sync import SyncReport, sync_helpdesks
 from bot.qa.engines import engine_for
 from bot.qa.review import DraftDeliveryReport, deliver_drafts
 from bot.qa.run import NoApprovedRubric, QaReport, run_qa
 from bot.reminders import SendReport, send_all_due, send_due
-from bot.scanner import ScanReport, run_scan
 from bot.settings import Settings
 from handlers.notifier import (
     SlackDigestNotifier,

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import update
 
 from bot.db import session_scope
-from bot.deliveries import LEASE as FLAG_LEASE
-from bot.deliveries import deliver_flag
 from bot.digest import LEASE as DIGEST_LEASE
 from bot.digest import send_digests
+from bot.flags.dms import LEASE as FLAG_LEASE
+from bot.flags.dms import deliver_flag
 from bot.notes import create_note
 from bot.qa.review import LEASE as DRAFT_LEASE
 from bot.qa.review import deliver_drafts

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from blocks.ids import ActionId, BlockId, CallbackId
 from bot.cli import main
 from bot.db import session_scope
-from bot.deliveries import deliver_flag
+from bot.flags.dms import deliver_flag
 from bot.qa.review import deliver_drafts
 from bot.reminders import send_due
 from bot.settings import Settings

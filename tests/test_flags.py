@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import InvalidInput, OutOfScope
-from bot.flags import dismiss_flag, evaluate_agents
-from bot.trend import TrendConfig
-from bot.windows import last_complete_window, window_histories
+from bot.flags.records import dismiss_flag, evaluate_agents
+from bot.flags.trend import TrendConfig
+from bot.flags.windows import last_complete_window, window_histories
 from models import Flag
 from tests import factories as f
 

@@ -13,9 +13,9 @@ from sqlalchemy import select, text
 
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import get_engine, session_scope
+from bot.flags.scan import SCAN_LOCK_KEY, run_scan, scan_lock
 from bot.ingest.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from bot.scanner import SCAN_LOCK_KEY, run_scan, scan_lock
 from jobs.scheduler import build_scheduler
 from models import Agent, Conversation, SyncRun
 from models.base import utcnow

@@ -15,9 +15,9 @@ from sqlalchemy import select, text, update
 from blocks.ids import ActionId, BlockId
 from bot.ai.summarizer import OfflineSummarizer, summarizer_for
 from bot.db import session_scope
-from bot.deliveries import deliver_flag
+from bot.flags.dms import deliver_flag
+from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
-from bot.scanner import run_scan
 from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier

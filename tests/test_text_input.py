@@ -16,7 +16,7 @@ from blocks.ids import BlockId
 from bot.app.web import create_web_app
 from bot.cli import main
 from bot.errors import InvalidInput
-from bot.flags import dismiss_flag
+from bot.flags.records import dismiss_flag
 from bot.pins import check_pin
 from bot.qa.rubric import RubricError, parse_rubric
 from bot.text import checked_text, refusal

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from bot.trend import (
+from bot.flags.trend import (
     Assessment,
     TrendConfig,
     WindowStat,

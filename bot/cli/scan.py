@@ -11,7 +11,7 @@ from bot.cli.common import fail, one_line_errors, require_schema, settings
 @one_line_errors
 def scan() -> None:
     from bot.ai.summarizer import summarizer_for
-    from bot.scanner import run_scan
+    from bot.flags.scan import run_scan
     from handlers.app import slack_client
     from handlers.notifier import SlackFlagNotifier
 

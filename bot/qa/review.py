@@ -29,8 +29,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit import record
-from bot.deliveries import recipients
 from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.flags.dms import recipients
 from bot.ingest.deeplinks import deep_link
 from bot.notes import MAX_BODY, create_note
 from bot.qa import events

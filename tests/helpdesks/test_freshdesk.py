@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from bot.ai.summarizer import OfflineSummarizer
 from bot.cli import main
 from bot.db import session_scope
+from bot.flags.scan import run_scan
+from bot.flags.windows import day_start, last_complete_window
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
@@ -31,9 +33,7 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.scanner import run_scan
 from bot.settings import Settings, SettingsError
-from bot.windows import day_start, last_complete_window
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun

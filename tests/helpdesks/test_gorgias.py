@@ -19,6 +19,7 @@ import bot.ingest.sync
 from bot.ai.summarizer import OfflineSummarizer
 from bot.cli import main
 from bot.db import session_scope
+from bot.flags.scan import run_scan
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
@@ -34,7 +35,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.scanner import run_scan
 from bot.settings import Settings, SettingsError
 from bot.transcripts import WHILE_WAITING
 from handlers.app import slack_client

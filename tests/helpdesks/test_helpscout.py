@@ -638,7 +638,7 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
 def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_world, fake_slack):
     from bot.agents import upsert_agent
     from bot.ai.summarizer import OfflineSummarizer
-    from bot.scanner import run_scan
+    from bot.flags.scan import run_scan
     from handlers.app import slack_client
     from handlers.notifier import SlackFlagNotifier
     from models import Agent, Flag, Sample

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bot.agents import upsert_agent
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import session_scope
+from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
 from bot.ingest.sync import FIRST_SYNC, sync_helpdesks
-from bot.scanner import run_scan
 from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.ai.summarizer import OfflineSummarizer
 from bot.db import session_scope
+from bot.flags.scan import run_scan
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
@@ -23,7 +24,6 @@ from bot.ingest.helpdesks.base import (
 )
 from bot.ingest.helpdesks.zendesk import ANSWER_WINDOW, WINDOW, ZendeskHelpdesk
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from bot.scanner import run_scan
 from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier

@@ -9,7 +9,7 @@ from sqlalchemy import Float, Integer, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.trend import WindowStat
+from bot.flags.trend import WindowStat
 from models import Agent, Conversation
 
 ANCHOR = date(1970, 1, 5)  # a Monday: windows of any length start on a Monday grid

@@ -13,15 +13,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.charts import flag_chart_png
 from bot.errors import NotFound
-from bot.flags import OPEN_FLAG
+from bot.flags.charts import flag_chart_png
+from bot.flags.records import OPEN_FLAG
 from bot.members import leads
 from bot.scope import Viewer, require_write
 from models import Agent, Flag, FlagDelivery, Member
 from models.base import utcnow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.deliveries")  # its name before bot/flags/
 
 LEASE = timedelta(minutes=5)
 

@@ -15,13 +15,13 @@ from sqlalchemy import func, select, text
 from bot.ai.summarizer import Summarizer
 from bot.capture import capture_for_flag
 from bot.db import get_engine, session_scope
-from bot.deliveries import FlagNotifier, deliver_flag, pending_flags
-from bot.flags import ScanOutcome, evaluate_agents
+from bot.flags.dms import FlagNotifier, deliver_flag, pending_flags
+from bot.flags.records import ScanOutcome, evaluate_agents
 from bot.settings import Settings
 from models import Sample
 from models.base import utcnow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.scanner")  # its name before bot/flags/
 
 SCAN_LOCK_KEY = 0x0DEB21EF  # PostgreSQL advisory lock: one scan at a time across processes
 _local_lock = threading.Lock()

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from bot.audit import SCAN_ACTOR, record
 from bot.errors import InvalidInput, NotFound
+from bot.flags.trend import Assessment, TrendConfig, assess_many
+from bot.flags.windows import day_start, last_complete_window, window_histories
 from bot.scope import Viewer, require_write
 from bot.text import optional_text
-from bot.trend import Assessment, TrendConfig, assess_many
-from bot.windows import day_start, last_complete_window, window_histories
 from models import Flag
 from models.base import utcnow
 
