@@ -59,6 +59,8 @@ from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPo
 from bot.ingest.helpdesks.text import (
     AGENT,
     CUSTOMER,
+    as_int,
+    as_object,
     as_utc,
     clean,
     html_to_text,
@@ -81,16 +83,6 @@ NEXT = "next"
 log = logging.getLogger("bot.helpdesks.freshdesk")  # its name before bot/ingest/
 
 
-def _int(value: Any) -> int | None:
-    """An integer id, else None (booleans are not ids)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _dict(value: Any) -> JSON:
-    """The value if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
 def _iso(moment: datetime) -> str:
     """Freshdesk's UTC timestamp format, to the second (rounded down, so `since` is included)."""
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -99,7 +91,7 @@ def _iso(moment: datetime) -> str:
 def csat_from(value: Any, scale: tuple[int, ...] | None) -> float | None:
     """A Freshdesk rating value on 1-5, by its place among the scale's values; None when the
     value is not a rating (see the module docstring)."""
-    rating = _int(value)
+    rating = as_int(value)
     if rating is None:
         return None
     values = sorted(set(scale)) if scale and rating in scale else list(SEVEN_POINT)
@@ -214,8 +206,8 @@ class FreshdeskHelpdesk:
             conversations = [c for page in self._pages(path, {"per_page": PER_PAGE}) for c in page]
         except HelpdeskNotFound:
             raise HelpdeskNotFound(f"Freshdesk has no ticket {ticket_id}") from None
-        requester = _dict(ticket.get("requester"))
-        requester_id = _int(ticket.get("requester_id")) or _int(requester.get("id"))
+        requester = as_object(ticket.get("requester"))
+        requester_id = as_int(ticket.get("requester_id")) or as_int(requester.get("id"))
         description = clean(ticket.get("description_text")) or html_to_text(
             str(ticket.get("description") or "")
         )
@@ -223,7 +215,7 @@ class FreshdeskHelpdesk:
         for conversation in conversations:
             if conversation.get("private") is not False:
                 continue  # a private note, or a part that doesn't say it is public
-            author = _int(conversation.get("user_id"))
+            author = as_int(conversation.get("user_id"))
             incoming = conversation.get("incoming") is True
             speaker = CUSTOMER if incoming or author == requester_id else AGENT
             turns.append((speaker, self._body(conversation)))
@@ -250,8 +242,8 @@ class FreshdeskHelpdesk:
 
     def _rated(self, rating: JSON) -> _Rated | None:
         """The fields kept of a rating with a CSAT answer, else None (logged)."""
-        rating_id, ticket_id = _int(rating.get("id")), _int(rating.get("ticket_id"))
-        answers = _dict(rating.get("ratings"))
+        rating_id, ticket_id = as_int(rating.get("id")), as_int(rating.get("ticket_id"))
+        answers = as_object(rating.get("ratings"))
         rated_at = parse_iso(rating.get("created_at"))
         if rating_id is None or ticket_id is None or rated_at is None:
             log.warning("Freshdesk rating %s has no ticket or time; skipped", rating.get("id"))
@@ -259,7 +251,7 @@ class FreshdeskHelpdesk:
         if DEFAULT_QUESTION not in answers:
             log.info("Freshdesk rating %s has no CSAT answer (comment only); skipped", rating_id)
             return None
-        csat = csat_from(answers[DEFAULT_QUESTION], self._scale(_int(rating.get("survey_id"))))
+        csat = csat_from(answers[DEFAULT_QUESTION], self._scale(as_int(rating.get("survey_id"))))
         if csat is None:
             log.warning(
                 "Freshdesk rating %s has an unknown value %r; skipped",
@@ -270,15 +262,15 @@ class FreshdeskHelpdesk:
         return _Rated(
             rating_id=rating_id,
             ticket_id=ticket_id,
-            agent_id=_int(rating.get("agent_id")),
-            group_id=_int(rating.get("group_id")),
+            agent_id=as_int(rating.get("agent_id")),
+            group_id=as_int(rating.get("group_id")),
             rated_at=rated_at,
             csat=csat,
         )
 
     def _record(self, row: _Rated) -> RatingRecord | None:
         agent = self._agent(row.agent_id)
-        contact = _dict(agent.get("contact"))
+        contact = as_object(agent.get("contact"))
         name = clean(contact.get("name"))
         if name is None:
             log.warning("Freshdesk rating %s has no agent; skipped", row.rating_id)
@@ -303,7 +295,7 @@ class FreshdeskHelpdesk:
                 a["id"]: a
                 for page in self._pages("/api/v2/agents", {"per_page": PER_PAGE})
                 for a in page
-                if _int(a.get("id")) is not None
+                if as_int(a.get("id")) is not None
             }
         if agent_id not in self._agents:
             try:
@@ -321,7 +313,7 @@ class FreshdeskHelpdesk:
                 g["id"]: str(g.get("name") or "")
                 for page in self._pages("/api/v2/groups", {"per_page": PER_PAGE})
                 for g in page
-                if _int(g.get("id")) is not None
+                if as_int(g.get("id")) is not None
             }
         return clean(self._groups.get(group_id))
 
@@ -332,7 +324,7 @@ class FreshdeskHelpdesk:
             try:
                 for page in self._pages("/api/v2/surveys", {"per_page": PER_PAGE}):
                     for survey in page:
-                        if _int(survey.get("id")) is not None:
+                        if as_int(survey.get("id")) is not None:
                             self._scales[survey["id"]] = self._accepted(survey)
             except (HelpdeskAuthError, HelpdeskNotFound) as exc:  # the ratings were readable
                 log.warning("Freshdesk surveys unreadable (%s); reading values as 7-point", exc)
@@ -344,7 +336,7 @@ class FreshdeskHelpdesk:
         for question in survey.get("questions") or []:
             if isinstance(question, dict) and question.get("id") == DEFAULT_QUESTION:
                 values = question.get("accepted_ratings") or []
-                return tuple(v for v in values if _int(v) is not None)
+                return tuple(v for v in values if as_int(v) is not None)
         return ()
 
     @staticmethod

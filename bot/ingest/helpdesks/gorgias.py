@@ -59,6 +59,8 @@ from bot.ingest.helpdesks.text import (
     AGENT,
     BOT,
     CUSTOMER,
+    as_int,
+    as_object,
     as_utc,
     clean,
     html_to_text,
@@ -87,14 +89,6 @@ log = logging.getLogger("bot.helpdesks.gorgias")  # its name before bot/ingest/
 def account_url(domain: str) -> str:
     """The API host of a Gorgias account (`acme` -> https://acme.gorgias.com)."""
     return f"https://{domain}.gorgias.com"
-
-
-def _dict(value: Any) -> JSON:
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _score(value: Any) -> float | None:
@@ -145,7 +139,7 @@ class _Pacer(httpx.BaseTransport):
 
 
 def _ticket_id(survey: JSON) -> int | None:
-    return _int(survey.get("ticket_id"))
+    return as_int(survey.get("ticket_id"))
 
 
 @dataclass(frozen=True)
@@ -245,7 +239,7 @@ class GorgiasHelpdesk:
         query: Query = [("ticket_id", ticket_id), ("limit", LIMIT), ("order_by", ASCENDING)]
         messages = [m for page in self._pages("/api/messages", query) for m in page]
         turns = [(self._speaker(m), self._message_text(m)) for m in messages if self._public(m)]
-        customer = _dict(ticket.get("customer"))
+        customer = as_object(ticket.get("customer"))
         return Transcript(
             text=transcript_text(turns),
             customer_name=_name(customer),
@@ -259,7 +253,7 @@ class GorgiasHelpdesk:
         seen: set[str] = set()
         while True:
             yield [item for item in data.get("data") or [] if isinstance(item, dict)]
-            cursor = clean(_dict(data.get("meta")).get("next_cursor"))
+            cursor = clean(as_object(data.get("meta")).get("next_cursor"))
             if cursor is None or cursor in seen:
                 return
             seen.add(cursor)
@@ -330,7 +324,7 @@ class GorgiasHelpdesk:
             batch = set(wanted[start : start + LIMIT])
             query: Query = [("ticket_ids", i) for i in sorted(batch)]
             for page in self._pages("/api/tickets", [*query, ("limit", LIMIT)]):
-                listed = {i: t for t in page if (i := _int(t.get("id"))) is not None}
+                listed = {i: t for t in page if (i := as_int(t.get("id"))) is not None}
                 if not listed.keys() <= batch:
                     log.warning("Gorgias ignored ticket_ids; reading tickets one by one")
                     self._batch_tickets = False
@@ -347,14 +341,14 @@ class GorgiasHelpdesk:
                 "Gorgias survey %s: ticket %s not found; skipped", survey.get("id"), ticket_id
             )
             return None
-        embedded = _dict(ticket.get("assignee_user"))
-        assignee = _int(ticket.get("assignee_user_id")) or _int(embedded.get("id"))
+        embedded = as_object(ticket.get("assignee_user"))
+        assignee = as_int(ticket.get("assignee_user_id")) or as_int(embedded.get("id"))
         user = self._user(assignee)
         name = _name(user) or _name(embedded)
         if name is None:
             log.warning("Gorgias ticket %s has no assigned agent; its rating is skipped", ticket_id)
             return None
-        tags = [clean(_dict(tag).get("name")) for tag in ticket.get("tags") or []]
+        tags = [clean(as_object(tag).get("name")) for tag in ticket.get("tags") or []]
         return RatingRecord(
             helpdesk=self.name,
             external_id=str(ticket_id),
@@ -362,7 +356,7 @@ class GorgiasHelpdesk:
             agent_email=clean(user.get("email")) or clean(embedded.get("email")),
             closed_at=parse_iso(ticket.get("closed_datetime")) or scored.at,
             csat=scored.score,
-            queue=clean(_dict(ticket.get("assignee_team")).get("name")),
+            queue=clean(as_object(ticket.get("assignee_team")).get("name")),
             tags=tuple(t for t in tags if t),
             rated_at=scored.at,
         )
@@ -376,7 +370,7 @@ class GorgiasHelpdesk:
                 u["id"]: u
                 for page in self._pages("/api/users", [("limit", LIMIT)])
                 for u in page
-                if _int(u.get("id")) is not None
+                if as_int(u.get("id")) is not None
             }
         if user_id not in self._users:
             try:
@@ -388,7 +382,7 @@ class GorgiasHelpdesk:
     @staticmethod
     def _public(message: JSON) -> bool:
         """Whether a message was between the customer and the company (not an internal note)."""
-        source = _dict(message.get("source"))
+        source = as_object(message.get("source"))
         note = INTERNAL_NOTE in (message.get("channel"), source.get("type"))
         return message.get("public", True) is not False and not note
 
@@ -397,7 +391,7 @@ class GorgiasHelpdesk:
         """Customer for incoming messages; Bot for those a rule sent; Agent otherwise."""
         if not message.get("from_agent"):
             return CUSTOMER
-        return BOT if _int(message.get("rule_id")) is not None else AGENT
+        return BOT if as_int(message.get("rule_id")) is not None else AGENT
 
     @staticmethod
     def _message_text(message: JSON) -> str:

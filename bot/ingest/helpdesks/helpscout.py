@@ -47,6 +47,8 @@ from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPo
 from bot.ingest.helpdesks.text import (
     AGENT,
     CUSTOMER,
+    as_int,
+    as_object,
     as_utc,
     clean,
     html_to_text,
@@ -74,15 +76,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 log = logging.getLogger("bot.helpdesks.helpscout")  # its name before bot/ingest/
 
 
-def _int(value: Any) -> int | None:
-    """An integer id, else None (booleans are not ids)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _dict(value: Any) -> JSON:
-    return value if isinstance(value, dict) else {}
-
-
 def _stamp(moment: datetime) -> str:
     return moment.strftime(TIME_FORMAT)
 
@@ -93,13 +86,13 @@ def _full_name(first: Any, last: Any) -> str | None:
 
 def _embedded(data: JSON, key: str) -> list[JSON]:
     """The objects of a HAL list (`_embedded` is left out when the list is empty)."""
-    items = _dict(data.get("_embedded")).get(key)
+    items = as_object(data.get("_embedded")).get(key)
     return [item for item in items or [] if isinstance(item, dict)]
 
 
 def _next_href(data: JSON) -> str | None:
     """A HAL page's `_links.next.href`, when there is a next page."""
-    return clean(_dict(_dict(data.get("_links")).get("next")).get("href"))
+    return clean(as_object(as_object(data.get("_links")).get("next")).get("href"))
 
 
 class _TokenCache:
@@ -184,13 +177,13 @@ class ClientCredentials(httpx.Auth):
             body = response.json() if status == 200 else None
         except ValueError:
             body = None
-        token = clean(_dict(body).get("access_token"))
+        token = clean(as_object(body).get("access_token"))
         if token is None:
             raise HelpdeskError(
                 f"Help Scout answered POST {TOKEN_PATH} with HTTP {status} and no access token: "
                 "check DEBRIEF_HELPSCOUT_BASE_URL"
             )
-        lifetime = _dict(body).get("expires_in")
+        lifetime = as_object(body).get("expires_in")
         seconds = float(lifetime) if isinstance(lifetime, int | float) else 7200.0
         TOKENS.put(self._key, token, self._clock() + max(0.0, seconds - TOKEN_MARGIN))
         return token
@@ -273,21 +266,25 @@ class HelpScoutHelpdesk:
             threads = list(self._hal_list(f"/v2/conversations/{conversation}/threads", "threads"))
         except HelpdeskNotFound:
             raise HelpdeskNotFound(f"Help Scout has no conversation {conversation}") from None
-        threads.sort(key=lambda t: (parse_iso(t.get("createdAt")) or EPOCH, _int(t.get("id")) or 0))
+        threads.sort(
+            key=lambda t: (parse_iso(t.get("createdAt")) or EPOCH, as_int(t.get("id")) or 0)
+        )
         turns: list[tuple[str, str]] = []
         customer: JSON = {}
         for thread in threads:
             if not self._is_message(thread):
                 continue
-            author = _dict(thread.get("createdBy"))
+            author = as_object(thread.get("createdBy"))
             speaker = self._speaker(thread, author)
             if speaker == CUSTOMER and not customer:
-                customer = _dict(thread.get("customer")) or author
+                customer = as_object(thread.get("customer")) or author
             body = thread.get("body")
             if isinstance(body, str):
                 turns.append((speaker, html_to_text(body)))
         if not customer:  # no message from the customer: the conversation's customer, if named
-            customer = next((_dict(t.get("customer")) for t in threads if t.get("customer")), {})
+            customer = next(
+                (as_object(t.get("customer")) for t in threads if t.get("customer")), {}
+            )
         return Transcript(
             text=transcript_text(turns),
             customer_name=_full_name(customer.get("first"), customer.get("last")),
@@ -302,7 +299,7 @@ class HelpScoutHelpdesk:
         """The ratings of [start, stop] as sorted lists, halving the span while it holds more
         than MAX_WINDOW ratings (each list is held whole, so its size is bounded)."""
         firsts = [(mailbox, self._report(start, stop, mailbox, 1)) for mailbox in mailboxes]
-        total = sum(_int(page.get("count")) or 0 for _, page in firsts)
+        total = sum(as_int(page.get("count")) or 0 for _, page in firsts)
         if total > MAX_WINDOW and stop - start >= 2 * MIN_WINDOW:
             middle = start + timedelta(seconds=int((stop - start).total_seconds()) // 2)
             yield from self._windows(start, middle, mailboxes)
@@ -336,7 +333,7 @@ class HelpScoutHelpdesk:
         while True:
             results = [r for r in data.get("results") or [] if isinstance(r, dict)]
             yield from results
-            pages = _int(data.get("pages")) or 0
+            pages = as_int(data.get("pages")) or 0
             if not results or page >= pages:
                 return
             page += 1
@@ -345,9 +342,9 @@ class HelpScoutHelpdesk:
     def _record(
         self, result: JSON, mailbox: int | None, start: datetime, stop: datetime
     ) -> RatingRecord | None:
-        conversation = _int(result.get("id"))
+        conversation = as_int(result.get("id"))
         rated = parse_iso(result.get("ratingCreatedAt"))
-        score = SCORES.get(_int(result.get("ratingId")) or 0)
+        score = SCORES.get(as_int(result.get("ratingId")) or 0)
         if score is None:
             log.info(
                 "Help Scout conversation %s: rating %r is not a CSAT; skipped",
@@ -360,7 +357,7 @@ class HelpScoutHelpdesk:
                 "Help Scout rating without a conversation or time skipped (%s)", conversation
             )
             return None
-        user_id = _int(result.get("ratingUserId"))
+        user_id = as_int(result.get("ratingUserId"))
         user = self._user(user_id)
         name = _full_name(user.get("firstName"), user.get("lastName")) or clean(
             result.get("ratingUserName")
@@ -388,7 +385,7 @@ class HelpScoutHelpdesk:
             self._users = {
                 u["id"]: u
                 for u in self._hal_list("/v2/users", "users")
-                if _int(u.get("id")) is not None
+                if as_int(u.get("id")) is not None
             }
         if user_id not in self._users:
             try:
@@ -403,7 +400,7 @@ class HelpScoutHelpdesk:
             self._mailboxes = {
                 m["id"]: str(m.get("name") or "")
                 for m in self._hal_list("/v2/mailboxes", "mailboxes")
-                if _int(m.get("id")) is not None
+                if as_int(m.get("id")) is not None
             }
         return self._mailboxes
 

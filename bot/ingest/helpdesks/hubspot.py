@@ -68,6 +68,7 @@ from bot.ingest.helpdesks.text import (
     AGENT,
     BOT,
     CUSTOMER,
+    as_object,
     as_utc,
     clean,
     html_to_text,
@@ -101,11 +102,6 @@ CONTACT_PROPERTIES = "firstname,lastname,email"
 log = logging.getLogger("bot.helpdesks.hubspot")  # its name before bot/ingest/
 
 
-def _dict(value: Any) -> JSON:
-    """The value if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
 def _objects(value: Any) -> list[JSON]:
     """The JSON objects of a list (anything else in it, or a non-list, is dropped)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
@@ -121,7 +117,7 @@ def _id(value: Any) -> str | None:
 
 def _next_after(data: JSON) -> str | None:
     """The ``paging.next.after`` cursor of a page, when there is a next page."""
-    return clean(_dict(_dict(data.get("paging")).get("next")).get("after"))
+    return clean(as_object(as_object(data.get("paging")).get("next")).get("after"))
 
 
 def _csat(value: Any) -> float | None:
@@ -161,7 +157,7 @@ def _message_text(message: JSON) -> str:
 
 
 def _sender_email(sender: JSON) -> str | None:
-    identifier = _dict(sender.get("deliveryIdentifier"))
+    identifier = as_object(sender.get("deliveryIdentifier"))
     if identifier.get("type") == "HS_EMAIL_ADDRESS":
         return clean(identifier.get("value"))
     return None
@@ -260,7 +256,7 @@ class HubSpotHelpdesk:
             )
         except HelpdeskNotFound:
             raise HelpdeskNotFound(f"HubSpot has no ticket {ticket_id}") from None
-        thread_id = _id(_dict(ticket.get("properties")).get(THREAD_PROPERTY))
+        thread_id = _id(as_object(ticket.get("properties")).get(THREAD_PROPERTY))
         if thread_id is None:
             return Transcript(text="")
         try:
@@ -344,14 +340,14 @@ class HubSpotHelpdesk:
 
     @staticmethod
     def _created(submission: JSON) -> datetime | None:
-        properties = _dict(submission.get("properties"))
+        properties = as_object(submission.get("properties"))
         return parse_iso(properties.get("hs_createdate")) or parse_iso(submission.get("createdAt"))
 
     def _records(self, submissions: list[JSON]) -> Iterator[RatingRecord]:
         """RatingRecords for one page of submissions, their tickets and owners read in batches."""
         rated: list[tuple[JSON, float]] = []
         for submission in submissions:
-            properties = _dict(submission.get("properties"))
+            properties = as_object(submission.get("properties"))
             survey = str(properties.get("hs_survey_type") or "")
             value = properties.get("hs_value")
             csat = _csat(value) if clean(value) is not None else None
@@ -380,7 +376,7 @@ class HubSpotHelpdesk:
         ticket_of = self._ticket_ids([str(s["id"]) for s, _ in rated])
         tickets = self._tickets(sorted(set(ticket_of.values()), key=int))
         self._load_owners(
-            _id(_dict(t.get("properties")).get("hubspot_owner_id")) for t in tickets.values()
+            _id(as_object(t.get("properties")).get("hubspot_owner_id")) for t in tickets.values()
         )
         for submission, csat in rated:
             record = self._record(submission, csat, ticket_of, tickets)
@@ -395,7 +391,7 @@ class HubSpotHelpdesk:
         if ticket_id is None or ticket_id not in tickets:
             log.warning("HubSpot feedback submission %s has no ticket; skipped", submission_id)
             return None
-        properties = _dict(tickets[ticket_id].get("properties"))
+        properties = as_object(tickets[ticket_id].get("properties"))
         owner = self._owner(_id(properties.get("hubspot_owner_id")))
         name = self._owner_name(owner)
         rated_at = self._created(submission)
@@ -424,7 +420,7 @@ class HubSpotHelpdesk:
         data = self._http.post(ASSOCIATIONS_PATH, {"inputs": [{"id": i} for i in submission_ids]})
         found: dict[str, str] = {}
         for result in _objects(data.get("results")):
-            source = _id(_dict(result.get("from")).get("id"))
+            source = _id(as_object(result.get("from")).get("id"))
             targets = [_id(t.get("toObjectId")) for t in _objects(result.get("to"))]
             ids = sorted((t for t in targets if t is not None), key=int)
             if source is not None and ids:
@@ -544,7 +540,7 @@ class HubSpotHelpdesk:
             )
         except HelpdeskNotFound:  # a visitor id, not a contact, or the thread is gone
             contact = {}
-        properties = _dict(contact.get("properties"))
+        properties = as_object(contact.get("properties"))
         full = " ".join(
             p for p in (clean(properties.get("firstname")), clean(properties.get("lastname"))) if p
         )

@@ -17,6 +17,7 @@ from bot.ingest.helpdesks.text import (
     AGENT,
     BOT,
     CUSTOMER,
+    as_object,
     as_utc,
     clean,
     from_epoch,
@@ -42,11 +43,6 @@ def _id(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-def _dict(value: Any) -> JSON:
-    """The value if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
 def _items(value: Any, key: str) -> list[JSON]:
     """The objects of a list, or of a `{"type": "x.list", key: [...]}` wrapper."""
     items = value.get(key) if isinstance(value, dict) else value
@@ -61,7 +57,7 @@ def _speaker(author: JSON) -> str:
 
 def _next_cursor(data: JSON) -> str | None:
     """The search API's `pages.next.starting_after`, when there is a next page."""
-    return clean(_dict(_dict(data.get("pages")).get("next")).get("starting_after"))
+    return clean(as_object(as_object(data.get("pages")).get("next")).get("starting_after"))
 
 
 class IntercomHelpdesk:
@@ -137,12 +133,12 @@ class IntercomHelpdesk:
             conversation = self._http.get(f"/conversations/{quote(external_id.strip(), safe='')}")
         except HelpdeskNotFound:
             raise HelpdeskNotFound(f"Intercom has no conversation {external_id}") from None
-        source = _dict(conversation.get("source"))
-        turns = [(_speaker(_dict(source.get("author"))), str(source.get("body") or ""))]
+        source = as_object(conversation.get("source"))
+        turns = [(_speaker(as_object(source.get("author"))), str(source.get("body") or ""))]
         for part in _items(conversation.get("conversation_parts"), "conversation_parts"):
             body = part.get("body")
             if isinstance(body, str) and "note" not in str(part.get("part_type") or ""):
-                turns.append((_speaker(_dict(part.get("author"))), body))
+                turns.append((_speaker(as_object(part.get("author"))), body))
         name, email = self._customer(conversation)
         return Transcript(
             text=transcript_text((who, html_to_text(body)) for who, body in turns),
@@ -152,17 +148,17 @@ class IntercomHelpdesk:
 
     def _record(self, conversation: JSON) -> RatingRecord | None:
         """A RatingRecord for a rated conversation, or None when it has no rating or teammate."""
-        rating = _dict(conversation.get("conversation_rating"))
+        rating = as_object(conversation.get("conversation_rating"))
         score = rating.get("rating")
         conversation_id = _id(conversation.get("id"))
         if not isinstance(score, int | float) or not 1 <= score <= 5 or conversation_id is None:
             return None
-        teammate_id = _id(_dict(rating.get("teammate")).get("id")) or _id(
+        teammate_id = _id(as_object(rating.get("teammate")).get("id")) or _id(
             conversation.get("admin_assignee_id")
         )
         admin = self._admin(teammate_id)
         name = clean(admin.get("name"))
-        statistics = _dict(conversation.get("statistics"))
+        statistics = as_object(conversation.get("statistics"))
         closed_at = from_epoch(statistics.get("last_close_at")) or from_epoch(
             conversation.get("updated_at")
         )
@@ -210,7 +206,7 @@ class IntercomHelpdesk:
 
     def _customer(self, conversation: JSON) -> tuple[str | None, str | None]:
         """The customer's name and email: from the source author, else from GET /contacts/{id}."""
-        author = _dict(_dict(conversation.get("source")).get("author"))
+        author = as_object(as_object(conversation.get("source")).get("author"))
         name = email = None
         if str(author.get("type") or "") in CUSTOMER_TYPES:
             name, email = clean(author.get("name")), clean(author.get("email"))

@@ -99,3 +99,13 @@ def clean(value: Any) -> str | None:
 def maybe_html_to_text(text: str) -> str:
     """Plain text as-is; text that carries HTML tags stripped of them."""
     return html_to_text(text) if _HTML_TAG.search(text) else text
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_int(value: Any) -> int | None:
+    """An integer id, else None (booleans are not ids)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -44,6 +44,8 @@ from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPo
 from bot.ingest.helpdesks.text import (
     AGENT,
     CUSTOMER,
+    as_int,
+    as_object,
     as_utc,
     clean,
     html_to_text,
@@ -88,16 +90,6 @@ class _Rated:
     group_id: int | None = None
 
 
-def _dict(value: Any) -> JSON:
-    """The value if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: Any) -> int | None:
-    """An integer id, else None."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _next(data: JSON) -> tuple[str | None, str | None]:
     """Where the next page is: (a next link, or an after-cursor when the page gives only that).
 
@@ -107,14 +99,14 @@ def _next(data: JSON) -> tuple[str | None, str | None]:
     if isinstance(meta, dict) and "has_more" in meta:
         if not meta.get("has_more"):
             return None, None
-        link = clean(_dict(data.get("links")).get("next"))
+        link = clean(as_object(data.get("links")).get("next"))
         return link, None if link else clean(meta.get("after_cursor"))
     return clean(data.get("next_page")), None
 
 
 def _ids(values: Iterable[Any]) -> list[int]:
     """The distinct integer ids among values, sorted."""
-    return sorted({v for v in values if _int(v) is not None})
+    return sorted({v for v in values if as_int(v) is not None})
 
 
 def _batches(ids: list[int]) -> Iterator[str]:
@@ -169,7 +161,7 @@ def _points_from_category(rating: int, category: Any) -> int | None:
 def _ticket_of(response: JSON) -> int | None:
     """The ticket a survey response is about, from `subjects` or `subject_zrns`."""
     for subject in response.get("subjects") or []:
-        subject = _dict(subject)
+        subject = as_object(subject)
         if subject.get("type") == "ticket" and str(subject.get("id") or "").isdigit():
             return int(subject["id"])
     for zrn in response.get("subject_zrns") or []:
@@ -369,7 +361,7 @@ class ZendeskHelpdesk:
 
     def _from_legacy(self, rating: JSON, start: datetime, end: datetime | None) -> _Rated | None:
         score = SCORES.get(str(rating.get("score")))
-        ticket_id = _int(rating.get("ticket_id"))
+        ticket_id = as_int(rating.get("ticket_id"))
         if score is None or ticket_id is None:
             return None
         created = parse_iso(rating.get("created_at")) or parse_iso(rating.get("updated_at"))
@@ -380,8 +372,8 @@ class ZendeskHelpdesk:
             csat=score,
             rated_at=_within(created, start, end),
             given_at=created,
-            assignee_id=_int(rating.get("assignee_id")),
-            group_id=_int(rating.get("group_id")),
+            assignee_id=as_int(rating.get("assignee_id")),
+            group_id=as_int(rating.get("group_id")),
         )
 
     def _from_response(
@@ -392,19 +384,19 @@ class ZendeskHelpdesk:
         if ticket_id is None:
             log.info("Zendesk survey response %s is about no ticket; skipped", response_id)
             return None
-        survey = _dict(response.get("survey"))
+        survey = as_object(response.get("survey"))
         survey_id = clean(survey.get("id")) or clean(response.get("survey_id"))
-        version = _int(survey.get("version")) or _int(response.get("survey_version"))
+        version = as_int(survey.get("version")) or as_int(response.get("survey_version"))
         questions = self._survey_questions(survey_id, version)
         for answer in response.get("answers") or []:
-            answer = _dict(answer)
-            question = _dict(answer.get("question"))
+            answer = as_object(answer)
+            question = as_object(answer.get("question"))
             known = questions.get(str(question.get("id")), {})
             sub_type = question.get("sub_type") or known.get("sub_type")
-            rating = _int(answer.get("rating"))
+            rating = as_int(answer.get("rating"))
             if answer.get("type") != "rating_scale" or sub_type != "customer_satisfaction":
                 continue
-            options = [_int(_dict(o).get("rating")) for o in known.get("options") or []]
+            options = [as_int(as_object(o).get("rating")) for o in known.get("options") or []]
             points = max((o for o in options if o is not None), default=None)
             if rating is not None and points is None:
                 points = _points_from_category(rating, answer.get("rating_category"))
@@ -442,7 +434,7 @@ class ZendeskHelpdesk:
         if key not in self._surveys:
             path = f"/api/v2/guide/{SURVEY_LOCALE}/surveys/{survey_id}/{version}"
             try:
-                survey = _dict(self._http.get(path).get("survey"))
+                survey = as_object(self._http.get(path).get("survey"))
             except (HelpdeskNotFound, HelpdeskAuthError) as exc:
                 log.warning("Zendesk survey %s v%s can't be read: %s", survey_id, version, exc)
                 self._surveys[key] = None
@@ -461,7 +453,7 @@ class ZendeskHelpdesk:
         tickets, solved = self._tickets(_ids(r.ticket_id for r in rated))
 
         def agent_id(r: _Rated) -> int | None:
-            return r.assignee_id or _int(tickets.get(r.ticket_id, {}).get("assignee_id"))
+            return r.assignee_id or as_int(tickets.get(r.ticket_id, {}).get("assignee_id"))
 
         self._load_users(_ids(agent_id(r) for r in rated))
         for r in rated:
