@@ -8,18 +8,20 @@ import io
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select
 
 import bot.ingest.batches as batches
 from bot.db import session_scope
-from bot.ingest.batches import checked_batch, csv_batches
+from bot.ingest import importer
+from bot.ingest.batches import checked_batch
 from bot.ingest.importer import (
-    SourceRecord,
-    _tags,
+    ImportReport,
+    _csv_header,
+    _parsed_batches,
     import_file,
-    parse_csat,
     parse_row,
     read_record_at,
     read_records,
@@ -65,34 +67,26 @@ def row_by_row(path: Path) -> tuple[list, list]:
 
 
 def fast(path: Path, size: int = 3) -> tuple[list, list, int]:
-    """What the batch path makes of the file, the bad ones, and how many batches fell back."""
-    good, bad, fallbacks = [], [], 0
+    """What the import's batch path makes of the file, the bad ones, and how many batches fell
+    back to row by row."""
+    fallbacks = 0
+
+    def counted(*args, **kwargs):
+        nonlocal fallbacks
+        rows = checked_batch(*args, **kwargs)
+        fallbacks += rows is None
+        return rows
+
+    report = ImportReport(import_id=0)
     with path.open("rb") as handle:
-        header = [
-            h.strip().lower()
-            for h in next(csv.reader(io.TextIOWrapper(handle, "utf-8-sig", "surrogateescape")), [])
-        ]
-    with path.open("rb") as handle:
-        for batch in csv_batches(handle, size):
-            bad += batch.bad
-            rows = checked_batch(header, batch, NOW, csat=parse_csat, tags=_tags)
-            if rows is None:
-                fallbacks += 1
-                for line, offset, values in zip(
-                    batch.lines, batch.offsets, batch.rows, strict=True
-                ):
-                    try:
-                        good.append(
-                            parse_row(
-                                SourceRecord(line, offset, dict(zip(header, values, strict=True))),
-                                NOW,
-                            )
-                        )
-                    except ValueError as exc:
-                        bad.append((line, str(exc)))
-            else:
-                good += rows
-    return good, sorted(bad), fallbacks  # fmt: skip
+        header = _csv_header(handle)
+    with (
+        patch.object(importer, "BATCH", size),
+        patch.object(importer, "checked_batch", counted),
+        path.open("rb") as handle,
+    ):
+        good = [r for rows in _parsed_batches(handle, "csv", header, NOW, report) for r in rows]
+    return good, sorted(report.bad), fallbacks
 
 
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 22])
@@ -167,8 +161,6 @@ def _rows(ids: range) -> list[list[str]]:
 
 
 def test_a_file_overlapping_an_earlier_one_merges_and_adds_only_the_new(db, tmp_path, monkeypatch):
-    import bot.ingest.importer as importer
-
     monkeypatch.setattr(importer, "BATCH", 4)  # batches all new, all old and mixed
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_bytes(csv_bytes(_rows(range(0, 10))))
