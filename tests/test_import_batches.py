@@ -222,3 +222,33 @@ def test_importing_the_same_file_again_leaves_unchanged_rows_alone(db, tmp_path)
         pointers = set(s.scalars(select(Conversation.import_id)))
         sources = {r.source_line for r in s.execute(select(Conversation.source_line)).all()}
     assert pointers == {moved.import_id} and sources == set(range(2, 8))
+
+
+def test_a_row_postgresql_refuses_inside_copy_loses_only_that_row(db, tmp_path, monkeypatch):
+    """A refusal raised by psycopg's COPY itself (not SQLAlchemy) still sends the batch row by
+    row: only the refused row is lost, and reported."""
+    if not db.startswith("postgresql"):
+        pytest.skip("COPY is PostgreSQL's path")
+    import psycopg
+
+    import bot.ingest.conversations as conversations
+
+    real = conversations._copy
+
+    def refusing(cursor, table, rows, import_id, now):
+        if any(r.external_id == "boom" for r, _ in rows):
+            raise psycopg.errors.StringDataRightTruncation("value too long for type varchar")
+        return real(cursor, table, rows, import_id, now)
+
+    monkeypatch.setattr(conversations, "_copy", refusing)
+    rows = _rows(range(3))
+    rows.insert(1, ["zendesk", "boom", "Agent 9", "", "2026-11-02T10:00:00Z", "4", "", "", "",
+                    "", "", ""])  # fmt: skip
+    path = tmp_path / "refused.csv"
+    path.write_bytes(csv_bytes(rows))
+    report = import_file(session_factory=partial(session_scope, db), path=path)
+    assert report.loaded == 3
+    assert report.bad == [(3, "the database refused it (value too long for type varchar)")]
+    with session_scope(db) as s:
+        assert sorted(s.scalars(select(Conversation.external_id))) == ["0", "1", "2"]
+        assert "Agent 9" not in set(s.scalars(select(Agent.name)))
