@@ -48,9 +48,9 @@ from sqlalchemy.engine import make_url
 from bench.pg import empty_database, server_version
 from blocks.ids import ActionId
 from bot.app.web import create_web_app
-from bot.db import dispose_all, session_scope
-from bot.migrate import upgrade
-from bot.settings import Settings
+from bot.core.db import dispose_all, session_scope
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
 from handlers.app import build_app, share_client, slack_client
 from handlers.views import open_view
 from tests import factories as f
@@ -326,9 +326,9 @@ def bare_bolt_app(
 def debrief_view(url: str) -> dict[str, Any]:
     """Debrief's Coach modal for Sarah, built once, for a bare app to open as is."""
     from blocks.coach_modal import coach_modal
-    from bot.coaching import load_coach_record
-    from bot.db import read_scope
-    from bot.scope import viewer_for
+    from bot.coaching.record import load_coach_record
+    from bot.core.db import read_scope
+    from bot.core.scope import viewer_for
     from models import Agent
 
     with read_scope(url) as session:

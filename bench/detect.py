@@ -46,7 +46,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from bench.pg import libpq_url, reset_database
-from bot.db import dispose_all, session_factory
+from bot.core.db import dispose_all, session_factory
 from bot.flags.records import evaluate_agents
 from bot.flags.trend import TrendConfig, assess_many
 from bot.flags.windows import _ANCHOR_EPOCH, day_start, last_complete_window, window_histories

@@ -54,10 +54,10 @@ from sqlalchemy.orm import Session
 
 from bench.detect import server_settings
 from bench.pg import libpq_url, reset_database
-from bot.db import dispose_all, session_scope
+from bot.core.db import dispose_all, session_scope
+from bot.core.migrate import upgrade
 from bot.ingest.conversations import AgentDirectory, ConversationRow, upsert_conversations
 from bot.ingest.importer import BATCH, ImportReport, _csv_header, _parsed_batches, import_file
-from bot.migrate import upgrade
 from models import Conversation, ImportRun
 from models.base import utcnow
 

@@ -52,8 +52,8 @@ from bench.coach_open import BARE_VIEW, HOST, SIGNING_SECRET, seed
 from bench.pg import empty_database, server_version
 from blocks.ids import ActionId, BlockId
 from bot.app.web import create_web_app
-from bot.db import dispose_all, session_scope
-from bot.settings import Settings
+from bot.core.db import dispose_all, session_scope
+from bot.core.settings import Settings
 from models import Note
 from tests import factories as f
 from tests.fake_slack import FakeSlack

@@ -6,8 +6,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from bot.db import dispose_all
-from bot.migrate import upgrade
+from bot.core.db import dispose_all
+from bot.core.migrate import upgrade
 
 
 def libpq_url(url: str) -> str:

@@ -33,11 +33,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from bench.pg import empty_database, server_version
-from bot.agents import upsert_agent
-from bot.db import dispose_all, session_scope
-from bot.members import set_member
-from bot.migrate import upgrade
-from bot.settings import Settings
+from bot.core.db import dispose_all, session_scope
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
+from bot.people.agents import upsert_agent
+from bot.people.members import set_member
 from handlers.app import slack_client
 from jobs.work import reminder_job
 from models import Note, Reminder, ReminderStatus

@@ -24,9 +24,9 @@ from blocks.kit import (
     plain,
     section,
 )
-from bot.coaching import CoachRecord, NoteView, SampleView
-from bot.modal_notes import NoteInput
-from bot.reminders import calendar_url
+from bot.coaching.modal_notes import NoteInput
+from bot.coaching.record import CoachRecord, NoteView, SampleView
+from bot.followups.reminders import calendar_url
 
 NOTE_CALENDAR_URL_MAX = 1500  # the link in a note's header line: room left for the rest of it
 SAMPLE_LABEL_MAX = 200

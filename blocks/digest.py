@@ -16,8 +16,8 @@ from blocks.kit import (
     section,
 )
 from blocks.messages import recovery_figures
-from bot.digest import DigestView
-from bot.recovery import Recovery
+from bot.team.digest import DigestView
+from bot.team.recovery import Recovery
 
 DIGEST_EVENT = "debrief_digest"
 MAX_NAMES = 10

@@ -15,8 +15,8 @@ from blocks.flag_dm import trend_figures
 from blocks.ids import ActionId, BlockId
 from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
 from blocks.messages import coach_button, recovery_figures
-from bot.recovery import RECOVERY_WEEKS, Recovery
-from bot.team import OwnView, TeamView
+from bot.team.home import OwnView, TeamView
+from bot.team.recovery import RECOVERY_WEEKS, Recovery
 
 HOME_MAX_BLOCKS = 100
 NAME_MAX = 80

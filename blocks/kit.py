@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.text import clip
+from bot.core.text import clip
 
 __all__ = ["clip"]  # re-exported: blocks cut text by the same rule as the domain
 

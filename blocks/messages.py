@@ -6,8 +6,8 @@ from typing import Any
 
 from blocks.ids import ActionId, BlockId, numbered
 from blocks.kit import actions, button, escape, message, option, section
-from bot.agents import AgentChoice
-from bot.recovery import Recovery
+from bot.people.agents import AgentChoice
+from bot.team.recovery import Recovery
 
 DB_DOWN = "Debrief can't reach its database right now, nothing was lost. Please try again shortly."
 MAX_CHOICE_BUTTONS = 10

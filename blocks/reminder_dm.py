@@ -8,7 +8,7 @@ from typing import Any
 from blocks.dates import slack_date
 from blocks.ids import REMINDER_EVENT, ActionId, BlockId
 from blocks.kit import Block, actions, button, context, escape, message, option, section
-from bot.reminders import ReminderView
+from bot.followups.reminders import ReminderView
 
 
 def how_late(late: timedelta) -> str:

@@ -12,7 +12,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers import coach, flags, home, notes, pins, qa, reminders
 from handlers.deps import Deps
 from handlers.slack_transport import KeepAliveWebClient

@@ -11,11 +11,11 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal
 from blocks.ids import ActionId, any_numbered
 from blocks.messages import agent_picker, picker_options
-from bot.agents import AgentChoice, search_in_scope
-from bot.coaching import CoachRecord, open_coach_record, open_for_command
-from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError
-from bot.scope import viewer_for
+from bot.coaching.record import CoachRecord, open_coach_record, open_for_command
+from bot.core.db import DatabaseUnavailable
+from bot.core.errors import DebriefError
+from bot.core.scope import viewer_for
+from bot.people.agents import AgentChoice, search_in_scope
 from handlers.deps import Deps
 from handlers.forms import id_value
 from handlers.replies import ephemeral, explained

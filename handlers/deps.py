@@ -10,9 +10,9 @@ from functools import partial
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.db import read_engine_scope, read_scope, session_scope
-from bot.settings import Settings
-from bot.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
+from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
+from bot.core.db import read_engine_scope, read_scope, session_scope
+from bot.core.settings import Settings
 
 
 @dataclass(frozen=True)

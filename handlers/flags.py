@@ -9,11 +9,11 @@ from slack_sdk import WebClient
 
 from blocks.flag_dm import dismiss_modal, dismissed_message, flag_message
 from blocks.ids import ActionId, BlockId, CallbackId
-from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError
+from bot.core.db import DatabaseUnavailable
+from bot.core.errors import DebriefError
+from bot.core.scope import viewer_for
 from bot.flags.dms import flag_view, load_flag_view
 from bot.flags.records import dismiss_flag
-from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import id_value, metadata
 from handlers.replies import ephemeral, explained, form_errors

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId
-from bot.errors import InvalidInput
-from bot.modal_notes import NoteInput
+from bot.coaching.modal_notes import NoteInput
+from bot.core.errors import InvalidInput
 
 
 def _block(values: dict[str, Any], base: BlockId) -> tuple[str, dict[str, Any]]:

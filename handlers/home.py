@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from blocks.home import own_home, stranger_home, team_home
-from bot.team import TeamView, load_home
+from bot.team.home import TeamView, load_home
 from handlers.deps import Deps
 from models.base import utcnow
 

@@ -11,17 +11,17 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.coach_modal import coach_modal, edit_metadata, edit_modal
 from blocks.ids import ActionId, CallbackId
-from bot.coaching import load_note_for_edit, open_coach_record
-from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError
-from bot.modal_notes import (
+from bot.coaching.modal_notes import (
     ReviewRedaction,
     ZoneLookup,
     archive_in_modal,
     rewrite_note,
     write_note,
 )
-from bot.scope import viewer_for
+from bot.coaching.record import load_note_for_edit, open_coach_record
+from bot.core.db import DatabaseUnavailable
+from bot.core.errors import DebriefError
+from bot.core.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import form_block_ids, id_value, metadata, next_generation, parse_note_form
 from handlers.notifier import user_zone

@@ -15,10 +15,10 @@ from blocks.flag_dm import flag_message
 from blocks.ids import FLAG_EVENT, QA_DRAFT_EVENT, REMINDER_EVENT
 from blocks.qa_review import draft_message
 from blocks.reminder_dm import reminder_message
-from bot.digest import DigestView
 from bot.flags.dms import FlagView
+from bot.followups.reminders import ReminderView, calendar_url
 from bot.qa.review import DraftView
-from bot.reminders import ReminderView, calendar_url
+from bot.team.digest import DigestView
 
 log = logging.getLogger(__name__)
 

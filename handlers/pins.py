@@ -14,9 +14,9 @@ from blocks.coach_modal import coach_modal, pin_modal
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.messages import text_reply
 from bot.ai.summarizer import summarizer_for
-from bot.db import DatabaseUnavailable, session_scope
-from bot.errors import DebriefError, InvalidInput
-from bot.pins import check_pin, pin_form_agent, pin_in_modal
+from bot.coaching.pins import check_pin, pin_form_agent, pin_in_modal
+from bot.core.db import DatabaseUnavailable, session_scope
+from bot.core.errors import DebriefError, InvalidInput
 from handlers.deps import Deps
 from handlers.forms import metadata
 from handlers.notes import refresh_view

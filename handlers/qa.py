@@ -12,8 +12,9 @@ from slack_sdk.errors import SlackApiError
 from blocks.coach_modal import notice_modal
 from blocks.ids import KEEP_VALUE, ActionId, BlockId, CallbackId
 from blocks.qa_review import edit_modal, reject_modal, settled_message
-from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError
+from bot.core.db import DatabaseUnavailable
+from bot.core.errors import DebriefError
+from bot.core.scope import viewer_for
 from bot.qa.review import (
     AlreadyDecided,
     PointEdit,
@@ -23,7 +24,6 @@ from bot.qa.review import (
     reject_draft,
     settled_draft,
 )
-from bot.scope import viewer_for
 from handlers.deps import Deps
 from handlers.forms import id_value, metadata
 from handlers.replies import ephemeral, explained, form_errors

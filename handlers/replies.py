@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.coach_modal import notice_modal
 from blocks.messages import DB_DOWN, ambiguous_agent, text_reply, unknown_agent
-from bot.agents import AmbiguousAgent
-from bot.db import DatabaseUnavailable
-from bot.errors import DebriefError, InvalidInput, UnknownAgent
+from bot.core.db import DatabaseUnavailable
+from bot.core.errors import DebriefError, InvalidInput, UnknownAgent
+from bot.people.agents import AmbiguousAgent
 from handlers.views import push_view
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.agents import agent_name, resolve_agent
 from bot.ai.summarizer import summarizer_for
-from bot.api_schemas import (
+from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
+from bot.coaching.pins import pin_sample
+from bot.coaching.record import open_named_record
+from bot.coaching.transcripts import WHILE_WAITING, ask_helpdesk
+from bot.core.api_schemas import (
     MAX_ID,
     AgentName,
     AmbiguousOut,
@@ -31,16 +34,13 @@ from bot.api_schemas import (
     sample_out,
     saved_note_out,
 )
-from bot.coaching import open_named_record
-from bot.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
-from bot.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
+from bot.core.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
+from bot.core.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
+from bot.core.rate_limit import RateLimited, RateLimiter
+from bot.core.settings import Settings
 from bot.ingest.helpdesks.base import HelpdeskError
-from bot.notes import UNSET, archive_note, create_note, edit_note
-from bot.pins import pin_sample
-from bot.rate_limit import RateLimited, RateLimiter
-from bot.settings import Settings
-from bot.tokens import BadToken, Caller, authenticate
-from bot.transcripts import WHILE_WAITING, ask_helpdesk
+from bot.people.agents import agent_name, resolve_agent
+from bot.people.tokens import BadToken, Caller, authenticate
 
 ALL_NOTES = 2**31 - 1
 # Domain field names (as InvalidInput.field) as the API spells them.

@@ -7,8 +7,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
+from bot.core.settings import Settings
 from bot.ingest.helpdesks.registry import any_helpdesk_configured
-from bot.settings import Settings
 from jobs.work import (
     digest_job,
     qa_review_job,

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.app.web import create_web_app
-from bot.db import dispose_all, get_engine, session_scope
-from bot.migrate import upgrade
-from bot.settings import Settings
+from bot.core.db import dispose_all, get_engine, session_scope
+from bot.core.migrate import upgrade
+from bot.core.settings import Settings
 from handlers.app import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base

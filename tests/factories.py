@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.agents import upsert_agent
-from bot.members import set_member
-from bot.notes import create_note
-from bot.scope import Viewer, viewer_for
+from bot.coaching.notes import create_note
+from bot.core.scope import Viewer, viewer_for
+from bot.people.agents import upsert_agent
+from bot.people.members import set_member
 from models import Agent, Flag, Member, Note, Sample
 from models.base import utcnow
 from models.sample import SampleSource

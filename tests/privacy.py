@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from bot.db import session_scope
+from bot.core.db import session_scope
 from models import Base
 
 

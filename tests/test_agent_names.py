@@ -9,14 +9,14 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from bot.agents import find_agent, resolve_agent, search_in_scope
 from bot.app.web import create_web_app
 from bot.cli import main
-from bot.coaching import open_named_record
-from bot.db import dispose_all, get_engine, session_scope
+from bot.coaching.record import open_named_record
+from bot.core.db import dispose_all, get_engine, session_scope
+from bot.core.migrate import upgrade
 from bot.ingest.importer import import_file
-from bot.migrate import upgrade
-from bot.tokens import create_token
+from bot.people.agents import find_agent, resolve_agent, search_in_scope
+from bot.people.tokens import create_token
 from models import Agent, Conversation
 from models.agent import fold_name
 from tests import factories as f

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.agents import (
+from bot.core.errors import InvalidInput, OutOfScope, UnknownAgent
+from bot.people.agents import (
     AmbiguousAgent,
     deactivate_agent,
     list_agents,
@@ -12,7 +13,6 @@ from bot.agents import (
     search_in_scope,
     upsert_agent,
 )
-from bot.errors import InvalidInput, OutOfScope, UnknownAgent
 from tests import factories as f
 
 

@@ -9,15 +9,15 @@ from functools import partial
 import pytest
 from sqlalchemy import update
 
-from bot.db import session_scope
-from bot.digest import LEASE as DIGEST_LEASE
-from bot.digest import send_digests
+from bot.coaching.notes import create_note
+from bot.core.db import session_scope
 from bot.flags.dms import LEASE as FLAG_LEASE
 from bot.flags.dms import deliver_flag
-from bot.notes import create_note
+from bot.followups.reminders import send_due
 from bot.qa.review import LEASE as DRAFT_LEASE
 from bot.qa.review import deliver_drafts
-from bot.reminders import send_due
+from bot.team.digest import LEASE as DIGEST_LEASE
+from bot.team.digest import send_digests
 from handlers.app import slack_client
 from handlers.notifier import (
     SlackDigestNotifier,

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from blocks.ids import BlockId
 from blocks.messages import DB_DOWN
-from bot.settings import Settings
+from bot.core.settings import Settings
 from models import Note
 from tests import factories as f
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.db import session_scope
+from bot.core.db import session_scope
 from models import Agent, AuditEntry
 
 

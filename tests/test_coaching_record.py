@@ -6,16 +6,16 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from bot.agents import AmbiguousAgent, active_choices, deactivate_agent, match_agents
-from bot.coaching import (
+from bot.coaching.notes import archive_note
+from bot.coaching.record import (
     load_coach_record,
     open_coach_record,
     open_for_command,
     open_named_record,
 )
-from bot.db import get_read_engine
-from bot.errors import NotAMember, NotFound, OutOfScope, UnknownAgent
-from bot.notes import archive_note
+from bot.core.db import get_read_engine
+from bot.core.errors import NotAMember, NotFound, OutOfScope, UnknownAgent
+from bot.people.agents import AmbiguousAgent, active_choices, deactivate_agent, match_agents
 from models.base import utcnow
 from tests import factories as f
 

@@ -23,11 +23,11 @@ from click.testing import CliRunner
 
 from blocks.ids import ActionId, BlockId, CallbackId
 from bot.cli import main
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
+from bot.followups.reminders import send_due
 from bot.qa.review import deliver_drafts
-from bot.reminders import send_due
-from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import (
     SlackDraftNotifier,

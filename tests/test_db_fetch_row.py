@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import (
+from bot.core.db import (
     DatabaseUnavailable,
     dispose_all,
     fetch_row,

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import (
+from bot.core.db import (
     DatabaseUnavailable,
     _has_gone_away,
     dispose_all,

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from blocks.digest import DIGEST_EVENT, digest_message
 from bot.cli import main
-from bot.db import session_scope
-from bot.digest import (
+from bot.core.db import session_scope
+from bot.team.digest import (
     EVENT,
     DigestView,
     digest_chart_png,

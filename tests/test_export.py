@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.db import session_scope
-from bot.export import apply_retention, erase_agent, export_agent, months_before
-from bot.notes import archive_note
+from bot.coaching.notes import archive_note
+from bot.core.db import session_scope
+from bot.privacy.export import apply_retention, erase_agent, export_agent, months_before
 from jobs.scheduler import build_scheduler
 from jobs.work import retention_job
 from models import AuditEntry, Flag, FlagDelivery, Note, Reminder, ReminderStatus, Sample
@@ -94,7 +94,7 @@ def test_erase_removes_the_record_and_keeps_one_entry_that_it_happened(db, recor
 
 @pytest.mark.parametrize("by", ["UADMIN", "USTRANGER"])
 def test_only_an_owner_may_erase(db, record, by):
-    from bot.errors import OutOfScope
+    from bot.core.errors import OutOfScope
 
     with session_scope(db) as s, pytest.raises(OutOfScope, match="only an owner"):
         erase_agent(session=s, name="Sarah Connor", by=by)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.errors import InvalidInput, OutOfScope
+from bot.core.errors import InvalidInput, OutOfScope
 from bot.flags.records import dismiss_flag, evaluate_agents
 from bot.flags.trend import TrendConfig
 from bot.flags.windows import last_complete_window, window_histories

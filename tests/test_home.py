@@ -11,11 +11,11 @@ import pytest
 
 from blocks.home import own_home, stranger_home, team_home
 from blocks.ids import ActionId
-from blocks.render import render_text
-from bot.agents import deactivate_agent
-from bot.errors import OutOfScope
-from bot.notes import archive_note
-from bot.team import MAX_FLAGS, MAX_OTHERS, load_own_view, load_team_view, week_end
+from bot.coaching.notes import archive_note
+from bot.core.errors import OutOfScope
+from bot.demo.render import render_text
+from bot.people.agents import deactivate_agent
+from bot.team.home import MAX_FLAGS, MAX_OTHERS, load_own_view, load_team_view, week_end
 from models import Agent, Conversation, DraftStatus, Note, ProcessIssue, QaDraft, Rubric
 from models.base import utcnow
 from tests import factories as f

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError
 
 from bot.cli import main
-from bot.db import session_scope
-from bot.errors import InvalidInput
+from bot.core.db import session_scope
+from bot.core.errors import InvalidInput
 from bot.ingest.importer import import_file, read_record_at
 from models import Agent, Conversation, ImportRun
 from tests import factories as f

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 import bot.ingest.batches as batches
-from bot.db import session_scope
+from bot.core.db import session_scope
 from bot.ingest import importer
 from bot.ingest.batches import checked_batch
 from bot.ingest.importer import (

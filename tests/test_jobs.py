@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, text
 
 from bot.ai.summarizer import OfflineSummarizer
-from bot.db import get_engine, session_scope
+from bot.core.db import get_engine, session_scope
 from bot.flags.scan import SCAN_LOCK_KEY, run_scan, scan_lock
 from bot.ingest.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
@@ -147,7 +147,7 @@ def test_only_one_scan_runs_at_a_time(settings, db):
 
 @pytest.mark.parametrize("bad", ["25:00", "7am"])
 def test_a_bad_scan_time_is_refused(bad, monkeypatch):
-    from bot.settings import SettingsError, load_settings
+    from bot.core.settings import SettingsError, load_settings
 
     monkeypatch.setenv("DEBRIEF_SCAN_TIME", bad)
     with pytest.raises(SettingsError, match="DEBRIEF_SCAN_TIME"):

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "blocks", "jobs", "models")
 # the edges of bot/: the composition root, the command line and the demo wire adapters together
-EDGES = ("bot/app/", "bot/cli/", "bot/demo")
+EDGES = ("bot/app/", "bot/cli/", "bot/demo/")
 NOT_IN_THE_DOMAIN = ("slack_bolt", "slack_sdk", "fastapi", "starlette", "click", "uvicorn",
                      "handlers", "blocks", "jobs")  # fmt: skip
 NOT_IN_BLOCKS = ("sqlalchemy", "models")

@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from bot.metrics import KEYS, compute_metrics, report_lines
-from bot.themes import repeat_themes, tag_theme
+from bot.insights.metrics import KEYS, compute_metrics, report_lines
+from bot.insights.themes import repeat_themes, tag_theme
 from models import Conversation, DraftStatus, MeasurementEvent, Note, QaDraft, Rubric
 from tests import factories as f
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.db import get_engine
-from bot.migrate import upgrade
+from bot.core.db import get_engine
+from bot.core.migrate import upgrade
 from models import Base
 
 

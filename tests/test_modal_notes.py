@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.errors import InvalidInput, OutOfScope
-from bot.modal_notes import NoteInput, archive_in_modal, rewrite_note, write_note
+from bot.coaching.modal_notes import NoteInput, archive_in_modal, rewrite_note, write_note
+from bot.core.errors import InvalidInput, OutOfScope
 from models import Note
 from tests import factories as f
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from blocks.ids import BlockId
 from bot.app.web import create_web_app
 from bot.cli import main
-from bot.db import session_scope
+from bot.coaching.notes import create_note, edit_note, redact_stored_notes
+from bot.core.db import session_scope
 from bot.ingest.importer import import_file
-from bot.notes import create_note, edit_note, redact_stored_notes
-from bot.tokens import create_token
+from bot.people.tokens import create_token
 from models import AuditEntry, Conversation, Note, Sample
 from tests import factories as f
 from tests.test_import import row, write_csv

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.errors import InvalidInput, NotFound, OutOfScope
-from bot.notes import archive_note, create_note, edit_note
+from bot.coaching.notes import archive_note, create_note, edit_note
+from bot.core.errors import InvalidInput, NotFound, OutOfScope
 from models import AuditEntry, Note
 from models.base import utcnow
 from tests import factories as f

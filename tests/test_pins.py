@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from blocks.ids import ActionId, BlockId
 from bot.ai.summarizer import OfflineSummarizer
-from bot.db import session_scope
-from bot.errors import InvalidInput, OutOfScope
+from bot.coaching.pins import pin_form_agent, pin_sample
+from bot.core.db import session_scope
+from bot.core.errors import InvalidInput, OutOfScope
 from bot.ingest.importer import import_file
-from bot.pins import pin_form_agent, pin_sample
 from models import AuditEntry, Sample
 from models.sample import SampleSource
 from tests import factories as f

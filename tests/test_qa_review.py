@@ -13,9 +13,10 @@ from sqlalchemy import select, update
 from blocks.ids import KEEP_VALUE, ActionId, BlockId, CallbackId
 from blocks.kit import MESSAGE_MAX_BLOCKS, MODAL_MAX_BLOCKS, SECTION_MAX
 from blocks.qa_review import draft_message, edit_modal
-from bot.coaching import load_coach_record
-from bot.db import session_scope
-from bot.errors import InvalidInput, OutOfScope
+from bot.coaching.record import load_coach_record
+from bot.core.db import session_scope
+from bot.core.errors import InvalidInput, OutOfScope
+from bot.core.settings import Settings
 from bot.qa.review import (
     AlreadyDecided,
     PointEdit,
@@ -26,7 +27,6 @@ from bot.qa.review import (
     process_issues,
     reject_draft,
 )
-from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackDraftNotifier
 from models import AuditEntry, DraftStatus, MeasurementEvent, Note, ProcessIssue, QaDraft, Rubric

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.recovery import csat_recovery
+from bot.team.recovery import csat_recovery
 from models import Conversation, Note
 from tests import factories as f
 

@@ -12,11 +12,18 @@ from freezegun import freeze_time
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId
-from bot.db import session_scope
-from bot.followups import day_not_before, follow_up_instant
-from bot.notes import archive_note, create_note, edit_note
-from bot.reminders import LEASE, SendReport, calendar_url, claim_due, send_all_due, send_due
-from bot.text import clip
+from bot.coaching.notes import archive_note, create_note, edit_note
+from bot.core.db import session_scope
+from bot.core.text import clip
+from bot.followups.dates import day_not_before, follow_up_instant
+from bot.followups.reminders import (
+    LEASE,
+    SendReport,
+    calendar_url,
+    claim_due,
+    send_all_due,
+    send_due,
+)
 from handlers.app import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Member, Note, Reminder, ReminderStatus
@@ -172,7 +179,7 @@ def test_a_send_that_died_before_confirming_is_found_not_repeated(settings, fake
     notifier = SlackReminderNotifier(slack_client(settings, fake_slack.token))
     with session_scope(settings.database_url) as s:  # a process claims and posts, then dies
         token, [rid] = claim_due(session=s, now=utcnow())
-    from bot.reminders import load_claimed
+    from bot.followups.reminders import load_claimed
 
     with session_scope(settings.database_url) as s:
         [view] = load_claimed(s, [rid], token, utcnow())
@@ -291,7 +298,7 @@ def test_a_date_picked_in_slack_uses_the_authors_zone_cached(settings, fake_slac
 
 
 def test_a_claim_taken_over_after_its_lease_is_not_sent_by_the_first_process(settings, team):
-    from bot.reminders import _still_ours, load_claimed
+    from bot.followups.reminders import _still_ours, load_claimed
 
     make_due(settings.database_url, team)
     start = utcnow()  # one instant for every step: a slow machine can't move the lease's end

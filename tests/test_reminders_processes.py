@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from blocks.ids import REMINDER_EVENT
-from bot.db import session_scope
-from bot.notes import create_note
+from bot.coaching.notes import create_note
+from bot.core.db import session_scope
 from models import Reminder, ReminderStatus
 from models.base import utcnow
 from tests import factories as f

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from blocks.render import BUILDER_URL, DEFAULT_WIDTH, builder_url, render_text
+from bot.demo.render import BUILDER_URL, DEFAULT_WIDTH, builder_url, render_text
 
 
 def plain(text: str) -> dict[str, Any]:

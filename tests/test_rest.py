@@ -15,10 +15,10 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from bot.app.web import create_web_app
-from bot.db import session_scope
-from bot.rate_limit import RateLimited, RateLimiter
-from bot.settings import Settings
-from bot.tokens import create_token, revoke_token
+from bot.core.db import session_scope
+from bot.core.rate_limit import RateLimited, RateLimiter
+from bot.core.settings import Settings
+from bot.people.tokens import create_token, revoke_token
 from models import AuditEntry, Conversation, Note, Sample
 from tests import factories as f
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot.app.web import create_web_app
-from bot.db import session_scope
-from bot.settings import Settings
+from bot.core.db import session_scope
+from bot.core.settings import Settings
 from models import AuditEntry, Note, Sample
 from tests.test_rest import Api, Team, make_team
 
@@ -147,7 +147,7 @@ def test_a_token_acts_with_its_members_current_role(api, team, session):
 
 
 def test_removing_the_member_ends_their_tokens(api, team, session):
-    from bot.members import remove_member
+    from bot.people.members import remove_member
 
     remove_member(session=session, actor="test", slack_user_id="UADMIN")
     session.commit()

@@ -14,11 +14,11 @@ from sqlalchemy import select, text, update
 
 from blocks.ids import ActionId, BlockId
 from bot.ai.summarizer import OfflineSummarizer, summarizer_for
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
-from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import AuditEntry, Base, Flag, FlagDelivery, Sample
@@ -90,7 +90,7 @@ def world(settings: Settings, session, tmp_path, fake_slack):
         path=write_history(tmp_path / "h.csv"),
     )
     with session_scope(settings.database_url) as s:
-        from bot.agents import upsert_agent
+        from bot.people.agents import upsert_agent
 
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")
     return settings.model_copy(

@@ -16,9 +16,9 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select, update
 
-from bot.db import session_scope
-from bot.notes import create_note
-from bot.reminders import send_due
+from bot.coaching.notes import create_note
+from bot.core.db import session_scope
+from bot.followups.reminders import send_due
 from handlers.app import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Reminder, ReminderStatus
@@ -134,7 +134,7 @@ def test_sigterm_mid_batch_gives_back_the_reminders_not_started(db, fake, tmp_pa
 
 
 def slack_client_for(fake: FakeSlack):
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     return slack_client(Settings(SLACK_API_URL=fake.url), fake.token)
 

@@ -178,7 +178,7 @@ def test_saving_a_note_updates_the_modal_and_clears_the_composer(slack, team, fa
     old_ids = {b.get("block_id") for b in view["blocks"] if b["type"] == "input"}
     new_ids = {b.get("block_id") for b in updated["blocks"] if b["type"] == "input"}
     assert old_ids.isdisjoint(new_ids)
-    from bot.db import session_scope
+    from bot.core.db import session_scope
 
     with session_scope(db) as s:
         [note] = s.scalars(select(Note).where(Note.agent_id == team["sarah"])).all()
@@ -194,7 +194,7 @@ def test_inline_errors_for_empty_body_and_past_date(slack, team, fake_slack, db)
     past = (date.today() - timedelta(days=3)).isoformat()
     answer = save(slack, view, body="ok", follow_up=past)
     assert answer["response_action"] == "errors" and list(answer["errors"]) == ["note_follow_up.0"]
-    from bot.db import session_scope
+    from bot.core.db import session_scope
 
     with session_scope(db) as s:
         assert (
@@ -213,7 +213,7 @@ def test_a_retried_submission_makes_one_note(slack, team, fake_slack, db):
         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
         body="Only once, please.",
     )
-    from bot.db import session_scope
+    from bot.core.db import session_scope
 
     with session_scope(db) as s:
         assert (
@@ -246,7 +246,7 @@ def test_edit_pushes_a_prefilled_form_and_refreshes_the_modal(slack, team, fake_
     assert update.args["view_id"] == root["id"] and update.args["hash"] == root["hash"]
     refreshed = fake_slack.views[root["id"]]
     assert "Second draft." in text_of(refreshed) and "First draft." not in text_of(refreshed)
-    from bot.db import session_scope
+    from bot.core.db import session_scope
 
     with session_scope(db) as s:
         entries = s.scalars(
@@ -272,7 +272,7 @@ def test_archive_removes_the_note_from_the_modal_but_keeps_it(slack, team, fake_
     assert update.args["hash"] == view["hash"]
     refreshed = fake_slack.views[view["id"]]
     assert "Great save" not in text_of(refreshed)
-    from bot.db import session_scope
+    from bot.core.db import session_scope
 
     with session_scope(db) as s:
         note = s.get(Note, int(archive_button["value"]))

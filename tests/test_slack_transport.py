@@ -13,7 +13,7 @@ import trustme
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.app import slack_client
 from handlers.slack_transport import KeepAliveWebClient
 from tests.fake_slack import FakeSlack

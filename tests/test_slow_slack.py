@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app.web import create_web_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.app import build_app
 from handlers.replies import SLACK_SLOW
 from tests import factories as f

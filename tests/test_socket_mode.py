@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from blocks.ids import ActionId, BlockId
-from bot.db import session_scope
+from bot.core.db import session_scope
 from tests import factories as f
 from tests.fake_slack import FakeSlack
 from tests.fake_socket_mode import FakeSocketMode

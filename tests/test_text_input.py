@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from blocks.ids import BlockId
 from bot.app.web import create_web_app
 from bot.cli import main
-from bot.errors import InvalidInput
+from bot.coaching.pins import check_pin
+from bot.core.errors import InvalidInput
+from bot.core.text import checked_text, refusal
 from bot.flags.records import dismiss_flag
-from bot.pins import check_pin
+from bot.people.tokens import create_token
 from bot.qa.rubric import RubricError, parse_rubric
-from bot.text import checked_text, refusal
-from bot.tokens import create_token
 from models import Agent, Note
 from tests import factories as f
 

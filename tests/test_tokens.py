@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.db import session_scope
-from bot.errors import NotFound
-from bot.tokens import BadToken, authenticate, create_token, hash_token, revoke_token
+from bot.core.db import session_scope
+from bot.core.errors import NotFound
+from bot.people.tokens import BadToken, authenticate, create_token, hash_token, revoke_token
 from models import ApiToken, AuditEntry, Role
 from models.base import utcnow
 from tests import factories as f

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app.web import create_web_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.app import build_app
 from tests import factories as f
 from tests.conftest import SIGNING_SECRET

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.settings import Settings
-from bot.text import clip
+from bot.core.settings import Settings
+from bot.core.text import clip
 
 log = logging.getLogger(__name__)
 

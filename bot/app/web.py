@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from slack_bolt import App, BoltRequest
 from starlette.concurrency import run_in_threadpool
 
-from bot.db import ping
-from bot.settings import Settings
+from bot.core.db import ping
+from bot.core.settings import Settings
 from handlers.body_limit import BodyLimit
 from handlers.rest import install_rest_api
 from handlers.slack_http import (

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from bot.audit import CLI_ACTOR
 from bot.cli.common import database_url, one_line_errors
-from bot.db import session_scope
+from bot.core.audit import CLI_ACTOR
+from bot.core.db import session_scope
 
 
 @click.group(help="Support agents.")
@@ -24,7 +24,7 @@ def agents() -> None:
 @click.option("--lead", default=None, help="The lead's Slack user id (an owner or admin).")
 @one_line_errors
 def agents_add(name: str, email: str | None, slack_user: str | None, lead: str | None) -> None:
-    from bot.agents import upsert_agent
+    from bot.people.agents import upsert_agent
 
     with session_scope(database_url()) as session:
         agent, created = upsert_agent(
@@ -44,7 +44,7 @@ def agents_add(name: str, email: str | None, slack_user: str | None, lead: str |
 def agents_list(include_inactive: bool) -> None:
     from sqlalchemy import select
 
-    from bot.agents import list_agents
+    from bot.people.agents import list_agents
     from models import Member
 
     with session_scope(database_url()) as session:
@@ -72,7 +72,7 @@ def agents_list(include_inactive: bool) -> None:
 @click.argument("name")
 @one_line_errors
 def agents_deactivate(name: str) -> None:
-    from bot.agents import deactivate_agent
+    from bot.people.agents import deactivate_agent
 
     with session_scope(database_url()) as session:
         agent = deactivate_agent(session=session, actor=CLI_ACTOR, name=name)
@@ -87,7 +87,7 @@ def agents_deactivate(name: str) -> None:
 )  # fmt: skip
 @one_line_errors
 def agents_export(name: str, output: Path | None) -> None:
-    from bot.export import export_agent
+    from bot.privacy.export import export_agent
 
     with session_scope(database_url()) as session:
         document = export_agent(session=session, name=name)
@@ -104,7 +104,7 @@ def agents_export(name: str, output: Path | None) -> None:
 @click.option("--by", "by", required=True, help="The Slack user id of the owner erasing it.")
 @one_line_errors
 def agents_erase(name: str, by: str) -> None:
-    from bot.export import erase_agent
+    from bot.privacy.export import erase_agent
 
     with session_scope(database_url()) as session:
         erased = erase_agent(session=session, name=name, by=by)

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.db import DatabaseUnavailable, is_unreachable
-from bot.errors import DebriefError
-from bot.settings import Settings, SettingsError, load_settings
+from bot.core.db import DatabaseUnavailable, is_unreachable
+from bot.core.errors import DebriefError
+from bot.core.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +54,7 @@ def settings() -> Settings:
 
 def require_schema(url: str) -> None:
     """Stop with a clear line unless `debrief db upgrade` has run on this database."""
-    from bot.migrate import is_current
+    from bot.core.migrate import is_current
 
     if not is_current(url):
         raise SettingsError("DATABASE_URL: the schema is missing or old; run `debrief db upgrade`")

@@ -15,7 +15,7 @@ def db() -> None:
 @db.command("upgrade", help="Create or migrate the schema (safe to run twice).")
 @one_line_errors
 def db_upgrade() -> None:
-    from bot.migrate import upgrade
+    from bot.core.migrate import upgrade
 
     url = settings().database_url
     upgrade(url)

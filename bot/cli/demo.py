@@ -11,6 +11,6 @@ from bot.cli.common import one_line_errors
 @click.option("--db", "db_path", default="debrief-demo.db", show_default=True, help="SQLite file.")
 @one_line_errors
 def demo(db_path: str) -> None:
-    from bot.demo import run_demo
+    from bot.demo.run import run_demo
 
     run_demo(db_path=db_path, echo=click.echo)

@@ -26,8 +26,8 @@ def digest() -> None:
 def digest_send(every: bool) -> None:
     from functools import partial
 
-    from bot.db import session_scope
-    from bot.digest import LEASE, send_digests
+    from bot.core.db import session_scope
+    from bot.team.digest import LEASE, send_digests
     from handlers.app import slack_client
     from handlers.notifier import SlackDigestNotifier
     from models.base import utcnow

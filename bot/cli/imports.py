@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import MAX_REPORTED, database_url, one_line_errors
-from bot.db import session_scope
+from bot.core.db import session_scope
 
 
 @click.command("import", help="Load resolved, rated conversations from a CSV or JSONL file.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from bot.audit import CLI_ACTOR
 from bot.cli.common import database_url, one_line_errors
-from bot.db import session_scope
+from bot.core.audit import CLI_ACTOR
+from bot.core.db import session_scope
 
 
 @click.group(help="Who has which role.")
@@ -20,7 +20,7 @@ def members() -> None:
 @click.option("--agent", "agent_name", default=None, help="The agent a member is linked to.")
 @one_line_errors
 def members_add(slack_user_id: str, role: str, agent_name: str | None) -> None:
-    from bot.members import set_member
+    from bot.people.members import set_member
 
     with session_scope(database_url()) as session:
         member, created = set_member(
@@ -39,7 +39,7 @@ def members_add(slack_user_id: str, role: str, agent_name: str | None) -> None:
 @click.argument("slack_user_id")
 @one_line_errors
 def members_remove(slack_user_id: str) -> None:
-    from bot.members import remove_member
+    from bot.people.members import remove_member
 
     with session_scope(database_url()) as session:
         remove_member(session=session, actor=CLI_ACTOR, slack_user_id=slack_user_id)
@@ -49,7 +49,7 @@ def members_remove(slack_user_id: str) -> None:
 @members.command("list", help="Every member, owners first.")
 @one_line_errors
 def members_list() -> None:
-    from bot.members import list_members
+    from bot.people.members import list_members
 
     with session_scope(database_url()) as session:
         rows = list_members(session=session)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from bot.cli.common import database_url, one_line_errors
-from bot.db import session_scope
+from bot.core.db import session_scope
 
 
 @click.command("metrics", help="The measurement plan's figures (SPEC §5c).")
@@ -19,8 +19,8 @@ from bot.db import session_scope
 @click.option("--json", "as_json", is_flag=True, help="Exactly the SPEC §5c object.")
 @one_line_errors
 def metrics(since: datetime | None, as_json: bool) -> None:
-    from bot.errors import InvalidInput
-    from bot.metrics import compute_metrics, report_lines
+    from bot.core.errors import InvalidInput
+    from bot.insights.metrics import compute_metrics, report_lines
     from models.base import utcnow
 
     now = utcnow()

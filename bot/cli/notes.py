@@ -22,9 +22,9 @@ def notes() -> None:
 def notes_redact() -> None:
     from functools import partial
 
-    from bot.db import session_scope
-    from bot.notes import redact_stored_notes
-    from bot.transcripts import ask_helpdesk
+    from bot.coaching.notes import redact_stored_notes
+    from bot.coaching.transcripts import ask_helpdesk
+    from bot.core.db import session_scope
 
     ask = partial(ask_helpdesk, settings())  # a synced sample's customer, from its helpdesk
     with session_scope(database_url()) as session:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import MAX_REPORTED, database_url, one_line_errors, settings
-from bot.db import session_scope
+from bot.core.db import session_scope
 
 
 @click.group(help="QA rubrics: the criteria drafts are scored against.")
@@ -25,8 +25,8 @@ def rubric() -> None:
 @click.option("--by", "by", required=True, help="The approver's Slack user id (owner/admin).")
 @one_line_errors
 def rubric_approve(file: Path | None, by: str) -> None:
+    from bot.core.scope import viewer_for
     from bot.qa.rubric import approve_rubric
-    from bot.scope import viewer_for
 
     with session_scope(database_url()) as session:
         viewer = viewer_for(session=session, slack_user_id=by)

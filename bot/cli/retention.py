@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.common import database_url, one_line_errors, settings
-from bot.db import session_scope
+from bot.core.db import session_scope
 
 
 @click.group(help="Ageing out old notes and samples (DEBRIEF_RETENTION_MONTHS).")
@@ -20,7 +20,7 @@ def retention() -> None:
 )  # fmt: skip
 @one_line_errors
 def retention_run(months: int | None) -> None:
-    from bot.export import apply_retention
+    from bot.privacy.export import apply_retention
 
     period = months if months is not None else settings().retention_months
     if period <= 0:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from bot.cli.common import one_line_errors, require_schema, settings
-from bot.settings import SettingsError
+from bot.core.settings import SettingsError
 
 log = logging.getLogger("bot.cli")  # the name these log lines had before the CLI was a package
 

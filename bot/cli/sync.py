@@ -10,8 +10,8 @@ from functools import partial
 import click
 
 from bot.cli.common import database_url, one_line_errors, settings
-from bot.db import session_scope
-from bot.settings import SettingsError
+from bot.core.db import session_scope
+from bot.core.settings import SettingsError
 
 
 @click.command(help="Pull new ratings from every configured helpdesk.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from bot.audit import CLI_ACTOR
 from bot.cli.common import database_url, one_line_errors
-from bot.db import session_scope
+from bot.core.audit import CLI_ACTOR
+from bot.core.db import session_scope
 
 
 @click.group(help="REST API tokens (each acts as one member, with that member's role).")
@@ -18,7 +18,7 @@ def tokens() -> None:
 @click.argument("slack_user_id")
 @one_line_errors
 def tokens_create(slack_user_id: str) -> None:
-    from bot.tokens import create_token
+    from bot.people.tokens import create_token
 
     with session_scope(database_url()) as session:
         made = create_token(session=session, actor=CLI_ACTOR, slack_user_id=slack_user_id)
@@ -35,7 +35,7 @@ def tokens_create(slack_user_id: str) -> None:
 @click.argument("token_id", type=click.IntRange(min=1))
 @one_line_errors
 def tokens_revoke(token_id: int) -> None:
-    from bot.tokens import revoke_token
+    from bot.people.tokens import revoke_token
 
     with session_scope(database_url()) as session:
         _token, revoked = revoke_token(session=session, actor=CLI_ACTOR, token_id=token_id)
@@ -47,7 +47,7 @@ def tokens_revoke(token_id: int) -> None:
 @tokens.command("list", help="Every token: id, prefix, member, last use, revocation.")
 @one_line_errors
 def tokens_list() -> None:
-    from bot.tokens import list_tokens
+    from bot.people.tokens import list_tokens
 
     with session_scope(database_url()) as session:
         rows = list_tokens(session=session)

@@ -13,11 +13,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.errors import NotFound
+from bot.core.errors import NotFound
+from bot.core.scope import Viewer, require_write
 from bot.flags.charts import flag_chart_png
 from bot.flags.records import OPEN_FLAG
-from bot.members import leads
-from bot.scope import Viewer, require_write
+from bot.people.members import leads
 from models import Agent, Flag, FlagDelivery, Member
 from models.base import utcnow
 

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import SCAN_ACTOR, record
-from bot.errors import InvalidInput, NotFound
+from bot.core.audit import SCAN_ACTOR, record
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.scope import Viewer, require_write
+from bot.core.text import optional_text
 from bot.flags.trend import Assessment, TrendConfig, assess_many
 from bot.flags.windows import day_start, last_complete_window, window_histories
-from bot.scope import Viewer, require_write
-from bot.text import optional_text
 from models import Flag
 from models.base import utcnow
 

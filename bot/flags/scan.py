@@ -13,11 +13,11 @@ from functools import partial
 from sqlalchemy import func, select, text
 
 from bot.ai.summarizer import Summarizer
-from bot.capture import capture_for_flag
-from bot.db import get_engine, session_scope
+from bot.coaching.capture import capture_for_flag
+from bot.core.db import get_engine, session_scope
+from bot.core.settings import Settings
 from bot.flags.dms import FlagNotifier, deliver_flag, pending_flags
 from bot.flags.records import ScanOutcome, evaluate_agents
-from bot.settings import Settings
 from models import Sample
 from models.base import utcnow
 

@@ -14,9 +14,9 @@ from itertools import accumulate, chain
 from operator import methodcaller
 from typing import Any, BinaryIO
 
+from bot.core.text import refusal, unstorable
 from bot.ingest.conversations import ConversationRow
 from bot.ingest.deeplinks import HELPDESKS
-from bot.text import refusal, unstorable
 from models.agent import NAME_MAX
 
 CHUNK = 1 << 22  # bytes read at a time

@@ -17,9 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from bot.agents import checked_email, checked_name
-from bot.errors import InvalidInput
-from bot.text import unstorable
+from bot.core.errors import InvalidInput
+from bot.core.text import unstorable
+from bot.people.agents import checked_email, checked_name
 from models import Agent, AuditEntry, Conversation
 from models.agent import fold_name
 from models.base import utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 HELPDESKS = (
     "zendesk",

@@ -21,12 +21,12 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from bot.db import DatabaseUnavailable
-from bot.errors import InvalidInput
+from bot.core.db import DatabaseUnavailable
+from bot.core.errors import InvalidInput
+from bot.core.text import refusal, unstorable
 from bot.ingest.batches import EARLIEST, EMAIL, checked_batch, csv_batches
 from bot.ingest.conversations import AgentDirectory, ConversationRow, upsert_conversations
 from bot.ingest.deeplinks import HELPDESKS
-from bot.text import refusal, unstorable
 from models import ImportRun
 from models.agent import NAME_MAX
 from models.base import utcnow

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
+from bot.core.settings import Settings
 from bot.ingest.conversations import (
     AgentDirectory,
     ConversationRow,
@@ -19,7 +20,6 @@ from bot.ingest.conversations import (
 )
 from bot.ingest.helpdesks import Helpdesk, HelpdeskError, RatingRecord, configured_helpdesks
 from bot.ingest.helpdesks.base import SaysWhatItRead
-from bot.settings import Settings
 from models import SyncRun
 from models.base import utcnow
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast
 
 from bot.ai.summarizer import ticket_facts
+from bot.core.settings import Settings
+from bot.core.text import clip
 from bot.qa.draft import (
     MAX_POINT_TEXT,
     MAX_POINTS,
@@ -28,8 +30,6 @@ from bot.qa.draft import (
 )
 from bot.qa.evidence import MAX_EXCERPT, MIN_EXCERPT
 from bot.qa.rubric import Criterion, RubricSpec
-from bot.settings import Settings
-from bot.text import clip
 
 log = logging.getLogger(__name__)
 

@@ -28,15 +28,15 @@ from typing import Any, Protocol
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.audit import record
-from bot.errors import DebriefError, InvalidInput, NotFound
+from bot.coaching.notes import MAX_BODY, create_note
+from bot.core.audit import record
+from bot.core.errors import DebriefError, InvalidInput, NotFound
+from bot.core.scope import Viewer, require_write
+from bot.core.settings import Settings
+from bot.core.text import checked_text, clip
 from bot.flags.dms import recipients
 from bot.ingest.deeplinks import deep_link
-from bot.notes import MAX_BODY, create_note
 from bot.qa import events
-from bot.scope import Viewer, require_write
-from bot.settings import Settings
-from bot.text import checked_text, clip
 from models import Agent, DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, Rubric, Sample
 from models.base import utcnow
 

@@ -26,10 +26,10 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.audit import record
-from bot.errors import InvalidInput, OutOfScope
-from bot.scope import Viewer
-from bot.text import unstorable
+from bot.core.audit import record
+from bot.core.errors import InvalidInput, OutOfScope
+from bot.core.scope import Viewer
+from bot.core.text import unstorable
 from models import Rubric
 
 MAX_CRITERIA = 20

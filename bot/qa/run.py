@@ -26,7 +26,9 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from bot.errors import DebriefError, InvalidInput
+from bot.coaching.transcripts import Redacted, SourceText, from_fields, redacted, transcript_for
+from bot.core.errors import DebriefError, InvalidInput
+from bot.core.settings import Settings
 from bot.ingest.conversations import AgentDirectory
 from bot.ingest.importer import read_record_at
 from bot.qa import events
@@ -35,8 +37,6 @@ from bot.qa.engines import QaEngine, parse_turns
 from bot.qa.evidence import verify_points
 from bot.qa.rubric import RubricSpec, current_rubric, spec_of
 from bot.qa.sample import Candidate, choose_sample, from_database, from_file
-from bot.settings import Settings
-from bot.transcripts import Redacted, SourceText, from_fields, redacted, transcript_for
 from models import Conversation, MeasurementEvent, QaDraft, QaSkip
 from models.base import utcnow
 

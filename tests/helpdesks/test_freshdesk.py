@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from bot.ai.summarizer import OfflineSummarizer
 from bot.cli import main
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings, SettingsError
 from bot.flags.scan import run_scan
 from bot.flags.windows import day_start, last_complete_window
 from bot.ingest.deeplinks import deep_link
@@ -33,7 +34,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.settings import Settings, SettingsError
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
@@ -331,7 +331,7 @@ def test_serve_schedules_the_sync_when_only_freshdesk_is_configured(settings):
 
 
 def test_a_malformed_base_url_is_one_line_naming_the_variable(monkeypatch):
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
 
     monkeypatch.setenv("DEBRIEF_FRESHDESK_BASE_URL", "acme.freshdesk.com")
     with pytest.raises(SettingsError, match=r"^DEBRIEF_FRESHDESK_BASE_URL"):
@@ -513,7 +513,7 @@ def test_a_sync_from_freshdesk_then_a_scan_flags_the_sliding_agent_with_redacted
     report = sync_helpdesks(session_factory=factory, settings=world, helpdesks=[connector])
     assert report.pulled == {"freshdesk": 336} and not report.failed
 
-    from bot.agents import upsert_agent
+    from bot.people.agents import upsert_agent
 
     with session_scope(world.database_url) as s:
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")

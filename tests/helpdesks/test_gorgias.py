@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 import bot.ingest.sync
 from bot.ai.summarizer import OfflineSummarizer
 from bot.cli import main
-from bot.db import session_scope
+from bot.coaching.transcripts import WHILE_WAITING
+from bot.core.db import session_scope
+from bot.core.settings import Settings, SettingsError
 from bot.flags.scan import run_scan
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
@@ -35,8 +37,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.settings import Settings, SettingsError
-from bot.transcripts import WHILE_WAITING
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Sample, SyncRun
@@ -671,7 +671,7 @@ def test_sync_then_scan_flags_the_sliding_agent_with_redacted_samples_from_gorgi
 
     assert first.pulled == {"gorgias": 2 * 14 * 12} and first.failed == {}
     with session_scope(world.database_url) as s:
-        from bot.agents import upsert_agent
+        from bot.people.agents import upsert_agent
 
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")
         agents = {a.name: a.email for a in s.scalars(select(Agent))}

@@ -16,7 +16,8 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 import bot.ingest.helpdesks.helpscout as helpscout_module
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
@@ -34,7 +35,6 @@ from bot.ingest.helpdesks.registry import (
     helpscout_configured,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.settings import Settings, SettingsError
 from models import Conversation, SyncRun
 from tests.helpdesks.fake_helpscout import (
     APP_ID,
@@ -636,9 +636,9 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
 
 
 def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_world, fake_slack):
-    from bot.agents import upsert_agent
     from bot.ai.summarizer import OfflineSummarizer
     from bot.flags.scan import run_scan
+    from bot.people.agents import upsert_agent
     from handlers.app import slack_client
     from handlers.notifier import SlackFlagNotifier
     from models import Agent, Flag, Sample

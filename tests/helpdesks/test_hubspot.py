@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 import bot.ingest.helpdesks.hubspot as hubspot_module
 from bot.cli import main
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.deeplinks import HELPDESKS, deep_link
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
@@ -30,7 +31,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.settings import Settings, SettingsError
 from models import Conversation, SyncRun
 from tests.helpdesks import fake_hubspot
 from tests.helpdesks.fake_hubspot import (

@@ -10,13 +10,13 @@ from functools import partial
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-from bot.agents import upsert_agent
 from bot.ai.summarizer import OfflineSummarizer
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings
 from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
 from bot.ingest.sync import FIRST_SYNC, sync_helpdesks
-from bot.settings import Settings
+from bot.people.agents import upsert_agent
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from bot.ingest.helpdesks.registry import (
     CONNECTORS,
@@ -16,7 +17,6 @@ from bot.ingest.helpdesks.registry import (
     none_configured_message,
 )
 from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
-from bot.settings import Settings, SettingsError
 
 NONE = {
     "DEBRIEF_ZENDESK_SUBDOMAIN": None,

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.ai.summarizer import OfflineSummarizer
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings
 from bot.flags.scan import run_scan
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
@@ -24,7 +25,6 @@ from bot.ingest.helpdesks.base import (
 )
 from bot.ingest.helpdesks.zendesk import ANSWER_WINDOW, WINDOW, ZendeskHelpdesk
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from bot.settings import Settings
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
@@ -648,7 +648,7 @@ def test_sync_then_scan_flags_the_sliding_agent_with_redacted_samples(
     assert report.pulled == {"zendesk": 336} and not report.failed
     assert report.read == {"zendesk": "new CSAT survey responses"}
     with session_scope(configured.database_url) as s:
-        from bot.agents import upsert_agent
+        from bot.people.agents import upsert_agent
 
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")
     notifier = SlackFlagNotifier(slack_client(configured, fake_slack.token))

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.db import session_scope
+from bot.core.db import session_scope
+from bot.core.settings import Settings
 from bot.qa.rubric import approve_rubric
-from bot.settings import Settings
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db import session_scope
+from bot.core.db import session_scope
 from bot.qa.engines import TOOL_NAME, ClaudeEngine, FallbackEngine, engine_for
 from bot.qa.run import run_qa
 from models import QaDraft

@@ -8,6 +8,8 @@ import pytest
 
 import bot.qa.draft as draft_module
 import bot.qa.review as review
+from bot.coaching.transcripts import Redacted
+from bot.core.settings import Settings
 from bot.privacy.redaction import redact
 from bot.qa.draft import Answer, DraftRequest, Point, Score, route_for
 from bot.qa.engines import OfflineEngine, parse_turns
@@ -15,8 +17,6 @@ from bot.qa.evidence import MAX_EXCERPT, check_excerpt, verify_points
 from bot.qa.rubric import default_rubric_path, load_rubric_file
 from bot.qa.run import _Prepared, finish, stop_reason
 from bot.qa.sample import Candidate, choose_sample
-from bot.settings import Settings
-from bot.transcripts import Redacted
 from tests.qa.conftest import BOT_ONLY, CLEAN, CUSTOMER, EMAIL, NOW, RISKY, SECRETS, SHORT
 
 RUBRIC = load_rubric_file(default_rubric_path())[0]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
-from bot.errors import OutOfScope
+from bot.core.db import session_scope
+from bot.core.errors import OutOfScope
 from bot.qa.rubric import (
     RubricError,
     approve_rubric,

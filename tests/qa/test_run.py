@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.db import session_scope
+from bot.core.db import session_scope
 from bot.ingest.importer import import_file
 from bot.privacy.redaction import redact
 from bot.qa.engines import OfflineEngine

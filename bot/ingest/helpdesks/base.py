@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.errors import DebriefError
+from bot.core.errors import DebriefError
 
 
 @dataclass(frozen=True)

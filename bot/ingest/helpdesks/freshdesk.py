@@ -48,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
@@ -67,7 +68,6 @@ from bot.ingest.helpdesks.text import (
     parse_iso,
     transcript_text,
 )
-from bot.settings import Settings, SettingsError
 
 AUTH_HINT = (
     "Freshdesk refused the credentials: check DEBRIEF_FRESHDESK_API_KEY "

@@ -46,6 +46,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
@@ -68,7 +69,6 @@ from bot.ingest.helpdesks.text import (
     parse_iso,
     transcript_text,
 )
-from bot.settings import Settings, SettingsError
 
 AUTH_HINT = (
     "Gorgias refused the credentials: check DEBRIEF_GORGIAS_EMAIL and DEBRIEF_GORGIAS_API_KEY "

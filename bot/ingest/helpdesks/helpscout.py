@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
     HelpdeskError,
@@ -55,7 +56,6 @@ from bot.ingest.helpdesks.text import (
     parse_iso,
     transcript_text,
 )
-from bot.settings import Settings, SettingsError
 
 DEFAULT_BASE_URL = "https://api.helpscout.net"
 TOKEN_PATH = "/v2/oauth2/token"

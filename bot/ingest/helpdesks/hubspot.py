@@ -49,6 +49,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import (
     HelpdeskError,
     HelpdeskNotFound,
@@ -76,7 +77,6 @@ from bot.ingest.helpdesks.text import (
     parse_iso,
     transcript_text,
 )
-from bot.settings import Settings, SettingsError
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 AUTH_HINT = (

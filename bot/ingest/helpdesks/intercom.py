@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import HelpdeskNotFound, RatingRecord, Transcript
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
@@ -24,7 +25,6 @@ from bot.ingest.helpdesks.text import (
     html_to_text,
     transcript_text,
 )
-from bot.settings import Settings, SettingsError
 
 DEFAULT_BASE_URL = "https://api.intercom.io"
 API_VERSION = "2.11"

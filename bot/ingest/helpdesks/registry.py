@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import Helpdesk
 from bot.ingest.helpdesks.freshdesk import FreshdeskHelpdesk
 from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
@@ -14,7 +15,6 @@ from bot.ingest.helpdesks.http_client import RetryPolicy, Sleep
 from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
-from bot.settings import Settings, SettingsError
 
 
 def zendesk_configured(settings: Settings) -> bool:

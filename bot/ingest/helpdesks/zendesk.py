@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import HelpdeskAuthError, HelpdeskNotFound, RatingRecord, Transcript
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
@@ -53,7 +54,6 @@ from bot.ingest.helpdesks.text import (
     parse_iso,
     transcript_text,
 )
-from bot.settings import Settings, SettingsError
 
 AUTH_HINT = (
     "Zendesk refused the credentials: check DEBRIEF_ZENDESK_EMAIL and DEBRIEF_ZENDESK_TOKEN "

@@ -13,18 +13,18 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.coaching import (
+from bot.coaching.notes import CleanNote, archive_note, clean_note, create_note, edit_note
+from bot.coaching.record import (
     CoachRecord,
     NoteView,
     SampleView,
     load_coach_record,
     load_note_for_edit,
 )
-from bot.errors import DebriefError
-from bot.followups import author_zone, day_not_before, follow_up_instant
-from bot.notes import CleanNote, archive_note, clean_note, create_note, edit_note
-from bot.scope import Viewer, require_write, viewer_for
-from bot.transcripts import CustomerLookup
+from bot.coaching.transcripts import CustomerLookup
+from bot.core.errors import DebriefError
+from bot.core.scope import Viewer, require_write, viewer_for
+from bot.followups.dates import author_zone, day_not_before, follow_up_instant
 from models.base import utcnow
 
 ZoneLookup = Callable[[str], str | None]

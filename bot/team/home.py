@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotAMember, OutOfScope
+from bot.core.errors import NotAMember, OutOfScope
+from bot.core.scope import Viewer, viewer_for
 from bot.flags.records import OPEN_FLAG
+from bot.followups.reminders import excerpt
 from bot.privacy.redaction import redact
 from bot.qa.review import PENDING_DRAFTS
-from bot.recovery import Recovery, csat_recovery
-from bot.reminders import excerpt
-from bot.scope import Viewer, viewer_for
+from bot.team.recovery import Recovery, csat_recovery
 from models import Agent, Flag, Note, ProcessIssue
 
 MAX_FLAGS = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
 
 # Format characters and fillers that show nothing: a text made only of these (and spaces) is empty
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")

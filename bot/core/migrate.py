@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 import models
-from bot.db import ensure_sqlite_parent, get_engine
+from bot.core.db import ensure_sqlite_parent, get_engine
 
 
 def alembic_config(url: str) -> Config:

@@ -11,7 +11,7 @@ The window is `since` (inclusive; None: everything stored) to `now`. What each f
   or edited in the window (the ``notes`` count of ``draft_approved`` / ``draft_edited``).
 * ``leadOverrideRate``: (edited + rejected) / decided drafts, from the decision events in the
   window, rounded to 3 places; ``null`` while no draft was decided.
-* ``repeatThemes``: `bot.themes.repeat_themes` (themes seen on two or more conversations).
+* ``repeatThemes``: `bot.insights.themes.repeat_themes` (themes seen on two or more conversations).
 * ``documentationGaps`` and ``escalationsUnclearPolicy``: both ``documentation_gap`` and
   ``policy_escalation`` are written twice in a draft's life, suggested when it is drafted and
   confirmed (``stage: "approved"``) when a lead approves it. Each draft counts **once, at the
@@ -19,7 +19,7 @@ The window is `since` (inclusive; None: everything stored) to `now`. What each f
   suggested ones, a rejected draft not at all (the lead overrode it). A gap's topic is the one
   the drafting run took from the conversation's tags (its KB article) when there is one, else
   the lead-confirmed point's topic. Gaps count drafts per topic; escalations count drafts.
-* ``csatRecovery``: `bot.recovery.csat_recovery` for agents first coached in the window.
+* ``csatRecovery``: `bot.team.recovery.csat_recovery` for agents first coached in the window.
 * ``flagsRaised``: flags raised in the window (dismissed ones too: they were raised).
 * ``pilotCoverage``: of the conversations counted in ``ticketsReviewed``, the share whose draft a
   lead approved or edited and that left an evidence-backed coaching point (a note) or a
@@ -36,11 +36,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.insights.themes import final_points, repeat_themes
 from bot.qa import events
 from bot.qa.review import AGENT_BEHAVIOR
 from bot.qa.review import root_cause_of as cause_of
-from bot.recovery import csat_recovery
-from bot.themes import final_points, repeat_themes
+from bot.team.recovery import csat_recovery
 from models import DraftStatus, Flag, MeasurementEvent, QaDraft
 
 PILOT_THRESHOLD = 0.85

@@ -10,7 +10,11 @@ import orjson
 from sqlalchemy import Engine, bindparam, nulls_last, select
 from sqlalchemy.orm import Session
 
-from bot.agents import (
+from bot.coaching.record_sql import PICK, named_record_statement, record_statement
+from bot.core.db import dialect_of, fetch_row, orm_session
+from bot.core.errors import NotAMember, NotFound
+from bot.core.scope import Viewer, require_read, require_write, viewer_for
+from bot.people.agents import (
     AgentChoice,
     agents_in_scope,
     like_escaped,
@@ -19,10 +23,6 @@ from bot.agents import (
     resolve_agent,
     typed_name,
 )
-from bot.db import dialect_of, fetch_row, orm_session
-from bot.errors import NotAMember, NotFound
-from bot.record_sql import PICK, named_record_statement, record_statement
-from bot.scope import Viewer, require_read, require_write, viewer_for
 from models import Note, Role, Sample
 
 MAX_SAMPLES = 20

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.db")
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}

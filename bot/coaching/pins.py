@@ -10,17 +10,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.agents import agent_name
 from bot.ai.summarizer import Summarizer
-from bot.capture import captured, store_samples, summarize_all
-from bot.coaching import CoachRecord, SampleView, open_coach_record, sample_view
-from bot.errors import InvalidInput, NotFound
+from bot.coaching.capture import captured, store_samples, summarize_all
+from bot.coaching.record import CoachRecord, SampleView, open_coach_record, sample_view
+from bot.coaching.transcripts import SourceText, fetch_transcript, transcript_for
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.scope import Viewer, require_write, viewer_for
+from bot.core.settings import Settings
+from bot.core.text import checked_text
 from bot.ingest.deeplinks import HELPDESKS, deep_link
 from bot.ingest.helpdesks import HelpdeskNotFound
-from bot.scope import Viewer, require_write, viewer_for
-from bot.settings import Settings
-from bot.text import checked_text
-from bot.transcripts import SourceText, fetch_transcript, transcript_for
+from bot.people.agents import agent_name
 from models import Agent, Conversation, Sample
 from models.sample import EXTERNAL_ID_MAX, SampleSource
 

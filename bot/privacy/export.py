@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.agents import find_agent
-from bot.api_schemas import note_out, sample_out, to_ms
-from bot.audit import record
-from bot.errors import OutOfScope
-from bot.notes import note_snapshot
-from bot.reminders import cancel_for_notes
+from bot.coaching.notes import note_snapshot
+from bot.core.api_schemas import note_out, sample_out, to_ms
+from bot.core.audit import record
+from bot.core.errors import OutOfScope
+from bot.followups.reminders import cancel_for_notes
+from bot.people.agents import find_agent
 from models import AuditEntry, Flag, FlagDelivery, Member, Note, Role, Sample
 from models.base import utcnow
 

@@ -13,19 +13,19 @@ from sqlalchemy import select
 
 from blocks.coach_modal import coach_modal
 from blocks.flag_dm import flag_message
-from blocks.render import builder_url, render_text
-from bot.agents import upsert_agent
 from bot.ai.summarizer import summarizer_for
-from bot.coaching import load_coach_record
-from bot.db import dispose_all, session_scope
+from bot.coaching.notes import create_note
+from bot.coaching.record import load_coach_record
+from bot.core.db import dispose_all, session_scope
+from bot.core.migrate import upgrade
+from bot.core.scope import viewer_for
+from bot.core.settings import Settings
+from bot.demo.render import builder_url, render_text
 from bot.flags.dms import FlagView
 from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
-from bot.members import set_member
-from bot.migrate import upgrade
-from bot.notes import create_note
-from bot.scope import viewer_for
-from bot.settings import Settings
+from bot.people.agents import upsert_agent
+from bot.people.members import set_member
 from models import Agent, Flag
 
 LEAD = "U0DEMOLEAD"

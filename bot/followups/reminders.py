@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.core.text import clip
 from bot.privacy.redaction import redact
-from bot.text import clip
 from models import Agent, Note, Reminder, ReminderStatus
 from models.base import utcnow
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.reminders")
 
 LEASE = timedelta(minutes=10)
 LATE_AFTER = timedelta(minutes=15)

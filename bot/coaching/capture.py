@@ -15,14 +15,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.ai.summarizer import Summarizer, SummaryRequest
-from bot.audit import SCAN_ACTOR, record
+from bot.coaching.transcripts import Redacted, SourceText, redacted, transcript_for
+from bot.core.audit import SCAN_ACTOR, record
+from bot.core.settings import Settings
 from bot.ingest.deeplinks import deep_link
-from bot.settings import Settings
-from bot.transcripts import Redacted, SourceText, redacted, transcript_for
 from models import Conversation, Flag, Sample
 from models.sample import SampleSource
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.capture")
 
 MAX_CAPTURE = 20
 

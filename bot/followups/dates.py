@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Member
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.followups")
 
 FOLLOW_UP_HOUR = time(9, 0)
 EARLIEST_ZONE = timedelta(hours=-12)

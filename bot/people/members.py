@@ -7,9 +7,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.agents import find_agent
-from bot.audit import record
-from bot.errors import InvalidInput, NotFound
+from bot.core.audit import record
+from bot.core.errors import InvalidInput, NotFound
+from bot.people.agents import find_agent
 from models import Agent, Member, Role
 
 

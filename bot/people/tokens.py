@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.audit import record
-from bot.errors import DebriefError, NotFound
-from bot.scope import Viewer
+from bot.core.audit import record
+from bot.core.errors import DebriefError, NotFound
+from bot.core.scope import Viewer
 from models import ApiToken, Member, Role
 from models.base import utcnow
 

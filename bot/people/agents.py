@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from bot.audit import record
-from bot.errors import Ambiguous, InvalidInput, NotFound, OutOfScope, UnknownAgent
-from bot.scope import Viewer
-from bot.text import checked_text, unstorable
+from bot.core.audit import record
+from bot.core.errors import Ambiguous, InvalidInput, NotFound, OutOfScope, UnknownAgent
+from bot.core.scope import Viewer
+from bot.core.text import checked_text, unstorable
 from models import Agent, Member
 from models.agent import NAME_MAX, fold_name
 

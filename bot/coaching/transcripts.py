@@ -10,14 +10,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.settings import Settings
 from bot.ingest.helpdesks import HelpdeskError, helpdesk_for
 from bot.ingest.helpdesks.http_client import RetryPolicy
 from bot.ingest.importer import read_record_at
 from bot.privacy.redaction import redact
-from bot.settings import Settings
 from models import Conversation, ImportRun
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.transcripts")
 
 
 @dataclass(frozen=True)

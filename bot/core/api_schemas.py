@@ -18,9 +18,9 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from bot.coaching import AgentView, CoachRecord, NoteView, SampleView
+from bot.coaching.record import AgentView, CoachRecord, NoteView, SampleView
+from bot.core.text import unstorable
 from bot.privacy.redaction import labels_in
-from bot.text import unstorable
 from models import Note, Sample
 
 MAX_ID = 2**31 - 1

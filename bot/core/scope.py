@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotAMember, OutOfScope
+from bot.core.errors import NotAMember, OutOfScope
 from models import Member, Role
 
 

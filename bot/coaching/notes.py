@@ -10,14 +10,14 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import record
-from bot.errors import InvalidInput, NotFound
+from bot.coaching.transcripts import CustomerLookup, customer_of
+from bot.core.audit import record
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.scope import Viewer, require_read, require_write
+from bot.core.text import checked_text
+from bot.followups.reminders import reschedule
 from bot.ingest.helpdesks import HelpdeskError
 from bot.privacy.redaction import Kind, find_spans, label, redact_spans
-from bot.reminders import reschedule
-from bot.scope import Viewer, require_read, require_write
-from bot.text import checked_text
-from bot.transcripts import CustomerLookup, customer_of
 from models import Agent, AuditEntry, Note, Reminder, Sample
 from models.agent import fold_name
 from models.base import utcnow

@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from bot.flags.charts import weekly_lines_png
 from bot.flags.records import OPEN_FLAG
-from bot.followups import member_zone
-from bot.members import leads
+from bot.followups.dates import member_zone
+from bot.people.members import leads
 from bot.qa.review import PENDING_DRAFTS
-from bot.recovery import Recovery, csat_recovery
+from bot.team.recovery import Recovery, csat_recovery
 from models import (
     Agent,
     Conversation,
@@ -44,7 +44,7 @@ from models import (
     Note,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.digest")
 
 EVENT = "digest_sent"
 SEND_HOUR = 9

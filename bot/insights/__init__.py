@@ -1,0 +1,1 @@
+"""Insights: the measurement plan's figures and repeat issue themes."""

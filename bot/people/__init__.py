@@ -1,0 +1,1 @@
+"""People: agents, members (roles and links), and REST API tokens."""

@@ -1,0 +1,1 @@
+"""The team: the App Home, the weekly digest, and CSAT recovery after coaching."""
