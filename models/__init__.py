@@ -5,7 +5,8 @@ from models.api_token import ApiToken
 from models.audit import AuditEntry
 from models.base import Base
 from models.conversation import Conversation
-from models.flag import Flag, FlagDelivery
+from models.delivery import Delivery, DeliveryKind
+from models.flag import Flag
 from models.import_run import ImportRun
 from models.member import Member, Role
 from models.note import Note
@@ -20,9 +21,10 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Conversation",
+    "Delivery",
+    "DeliveryKind",
     "DraftStatus",
     "Flag",
-    "FlagDelivery",
     "ImportRun",
     "MeasurementEvent",
     "Member",

@@ -1,11 +1,11 @@
-"""Sustained-falling CSAT flags (one per episode) and their DMs."""
+"""Sustained-falling CSAT flags, one per episode (their DMs are deliveries)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -33,18 +33,3 @@ class Flag(Base):
     review_start: Mapped[datetime] = mapped_column(UTCDateTime())
     review_end: Mapped[datetime] = mapped_column(UTCDateTime())
     windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-
-
-class FlagDelivery(Base):
-    """A flag's DM to one recipient; the row is claimed before sending, confirmed after."""
-
-    __tablename__ = "flag_deliveries"
-    __table_args__ = (UniqueConstraint("flag_id", "recipient", name="uq_flag_deliveries_once"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"))
-    recipient: Mapped[str] = mapped_column(String(32))
-    channel: Mapped[str | None] = mapped_column(String(32), default=None)
-    ts: Mapped[str | None] = mapped_column(String(32), default=None)
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

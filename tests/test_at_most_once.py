@@ -14,8 +14,8 @@ from bot.core.db import session_scope
 from bot.flags.dms import LEASE as FLAG_LEASE
 from bot.flags.dms import deliver_flag
 from bot.followups.reminders import send_due
-from bot.qa.review import LEASE as DRAFT_LEASE
-from bot.qa.review import deliver_drafts
+from bot.qa.dms import LEASE as DRAFT_LEASE
+from bot.qa.dms import deliver_drafts
 from bot.team.digest import LEASE as DIGEST_LEASE
 from bot.team.digest import send_digests
 from handlers.app import slack_client

@@ -27,7 +27,7 @@ from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.followups.reminders import send_due
-from bot.qa.review import deliver_drafts
+from bot.qa.dms import deliver_drafts
 from handlers.app import slack_client
 from handlers.notifier import (
     SlackDraftNotifier,

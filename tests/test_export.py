@@ -16,14 +16,14 @@ from bot.core.db import session_scope
 from bot.privacy.export import apply_retention, erase_agent, export_agent, months_before
 from jobs.scheduler import build_scheduler
 from jobs.work import retention_job
-from models import AuditEntry, Flag, FlagDelivery, Note, Reminder, ReminderStatus, Sample
+from models import AuditEntry, Delivery, Flag, Note, Reminder, ReminderStatus, Sample
 from models.base import utcnow
 from tests import factories as f
 
 
 def add_flag(session, agent_id: int) -> Flag:
     flag = f.flag(session, agent_id, p_value=0.01)
-    session.add(FlagDelivery(flag_id=flag.id, recipient="UOWNER"))
+    session.add(Delivery(kind="flag", subject=str(flag.id), recipient="UOWNER"))
     return flag
 
 
@@ -74,7 +74,7 @@ def test_erase_removes_the_record_and_keeps_one_entry_that_it_happened(db, recor
     assert (erased.notes, erased.samples, erased.flags) == (2, 1, 1)
     assert count(db, Note, agent_id=record["sarah"]) == 0
     assert count(db, Sample, agent_id=record["sarah"]) == 0
-    assert count(db, Flag, agent_id=record["sarah"]) == 0 and count(db, FlagDelivery) == 0
+    assert count(db, Flag, agent_id=record["sarah"]) == 0 and count(db, Delivery) == 0
     assert count(db, Note, agent_id=record["other"]) == 1
     assert count(db, Sample, agent_id=record["other"]) == 1
     with session_scope(db) as s:

@@ -17,11 +17,11 @@ from bot.coaching.record import load_coach_record
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput, OutOfScope
 from bot.core.settings import Settings
+from bot.qa.dms import deliver_drafts
 from bot.qa.review import (
     AlreadyDecided,
     PointEdit,
     approve_draft,
-    deliver_drafts,
     draft_view,
     edit_draft,
     process_issues,
@@ -29,7 +29,16 @@ from bot.qa.review import (
 )
 from handlers.app import slack_client
 from handlers.notifier import SlackDraftNotifier
-from models import AuditEntry, DraftStatus, MeasurementEvent, Note, ProcessIssue, QaDraft, Rubric
+from models import (
+    AuditEntry,
+    Delivery,
+    DraftStatus,
+    MeasurementEvent,
+    Note,
+    ProcessIssue,
+    QaDraft,
+    Rubric,
+)
 from tests import factories as f
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -184,9 +193,10 @@ def test_without_a_lead_every_owner_and_admin_gets_it_once(world, fake_slack):
 def test_a_dm_sent_before_a_crash_is_found_not_sent_again(world, fake_slack):
     draft_id = world.draft(world.dan)
     deliver(world, fake_slack)
-    stale = f"claim:{(NOW - timedelta(hours=1)).timestamp():.3f}"
+    stale = NOW - timedelta(hours=1)
     with session_scope(world.settings.database_url) as s:  # died after posting, before recording
-        s.execute(update(QaDraft).values(dm_channel=None, dm_ts=stale))
+        s.execute(update(QaDraft).values(dm_channel=None, dm_ts=None))
+        s.execute(update(Delivery).values(sent_at=None, claimed_at=stale))
     report = deliver(world, fake_slack)
     assert (report.sent, report.found_sent) == (0, 2) and len(dms(fake_slack)) == 2
     history = fake_slack.calls_to("conversations.history")
@@ -197,9 +207,10 @@ def test_a_dm_sent_before_a_crash_is_found_not_sent_again(world, fake_slack):
 
 
 def test_a_fresh_claim_blocks_a_second_sender(world, fake_slack):
-    world.draft()
+    draft_id = world.draft()
     with session_scope(world.settings.database_url) as s:  # another process is sending now
-        s.execute(update(QaDraft).values(dm_ts=f"claim:{NOW.timestamp():.3f}"))
+        s.add(Delivery(kind="qa_draft", subject=str(draft_id), recipient="ULEAD",
+                       claim_token="theirs", claimed_at=NOW, maybe_sent=True))  # fmt: skip
     assert deliver(world, fake_slack).drafts == 0 and dms(fake_slack) == []
 
 

@@ -21,7 +21,7 @@ from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
 from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
-from models import AuditEntry, Base, Flag, FlagDelivery, Sample
+from models import AuditEntry, Base, Delivery, Flag, Sample
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
 from tests.privacy import leaks, stored_texts
@@ -172,7 +172,7 @@ def test_each_captured_sample_has_an_audit_entry_without_its_summary(world, fake
 def test_a_dm_sent_before_a_crash_is_found_not_sent_again(world, fake_slack):
     [flag_id] = scan(world, fake_slack).outcome.raised
     with session_scope(world.database_url) as s:  # as if the process died before recording it
-        s.execute(update(FlagDelivery).values(sent_at=None, claimed_at=NOW - timedelta(hours=1)))
+        s.execute(update(Delivery).values(sent_at=None, claimed_at=NOW - timedelta(hours=1)))
     notifier = SlackFlagNotifier(slack_client(world, fake_slack.token))
     factory = partial(session_scope, world.database_url)
     assert (
@@ -185,13 +185,13 @@ def test_a_dm_sent_before_a_crash_is_found_not_sent_again(world, fake_slack):
     assert history and history[-1].args["include_all_metadata"] in (True, "true", "1", 1)
     assert len(dms(fake_slack)) == 1
     with session_scope(world.database_url) as s:
-        assert s.scalars(select(FlagDelivery.sent_at)).one() is not None
+        assert s.scalars(select(Delivery.sent_at)).one() is not None
 
 
 def test_a_fresh_claim_blocks_a_second_sender(world, fake_slack):
     [flag_id] = scan(world, fake_slack).outcome.raised
     with session_scope(world.database_url) as s:  # another process is sending right now
-        s.execute(update(FlagDelivery).values(sent_at=None, claimed_at=NOW))
+        s.execute(update(Delivery).values(sent_at=None, claimed_at=NOW))
     notifier = SlackFlagNotifier(slack_client(world, fake_slack.token))
     factory = partial(session_scope, world.database_url)
     assert (
@@ -204,7 +204,7 @@ def test_a_fresh_claim_blocks_a_second_sender(world, fake_slack):
     assert fake_slack.calls_to("conversations.history") == []  # it didn't even look
     assert len(fake_slack.calls_to("conversations.open")) == 1
     with session_scope(world.database_url) as s:
-        assert s.scalars(select(FlagDelivery.sent_at)).one() is None  # still the other sender's
+        assert s.scalars(select(Delivery.sent_at)).one() is None  # still the other sender's
 
 
 def test_without_a_lead_every_owner_and_admin_gets_the_dm(world, fake_slack):
@@ -340,9 +340,7 @@ def test_a_lead_slack_refuses_does_not_stop_the_other_dms(world, fake_slack):
     report = scan(world, fake_slack)
     assert report.dms_sent == 1 and len(dms(fake_slack)) == 1
     with session_scope(world.database_url) as s:
-        pending = s.scalars(
-            select(FlagDelivery.recipient).where(FlagDelivery.sent_at.is_(None))
-        ).all()
+        pending = s.scalars(select(Delivery.recipient).where(Delivery.sent_at.is_(None))).all()
     assert len(pending) == 1  # the refused one waits for its lease, then is tried again
     later = NOW + timedelta(minutes=10)
     again = run_scan(

@@ -6,24 +6,26 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.core import deliveries
+from bot.core.deliveries import Outcome
 from bot.core.errors import NotFound
 from bot.core.scope import Viewer, require_write
 from bot.flags.charts import flag_chart_png
 from bot.flags.records import OPEN_FLAG
 from bot.people.members import leads
-from models import Agent, Flag, FlagDelivery, Member
+from models import Agent, Delivery, DeliveryKind, Flag, Member
 from models.base import utcnow
 
 log = logging.getLogger("bot.deliveries")  # its name before bot/flags/
 
 LEASE = timedelta(minutes=5)
+KIND = DeliveryKind.FLAG.value
 
 
 @dataclass(frozen=True)
@@ -104,32 +106,6 @@ def load_flag_view(*, session: Session, viewer: Viewer, flag_id: int, window_day
     return flag_view(session, flag, window_days)
 
 
-def _claim(session: Session, flag_id: int, recipient: str, now: datetime) -> tuple[bool, bool]:
-    """Claim the delivery; returns (ours to send, an earlier attempt may have sent it)."""
-    insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    created = session.execute(
-        insert(FlagDelivery)
-        .values(flag_id=flag_id, recipient=recipient, claimed_at=now)
-        .on_conflict_do_nothing(index_elements=["flag_id", "recipient"])
-        .returning(FlagDelivery.id)
-    ).scalar()
-    if created is not None:
-        return True, False
-    # An unconfirmed claim older than the lease belonged to a process that died mid-send.
-    taken = session.execute(
-        update(FlagDelivery)
-        .where(
-            FlagDelivery.flag_id == flag_id,
-            FlagDelivery.recipient == recipient,
-            FlagDelivery.sent_at.is_(None),
-            FlagDelivery.claimed_at < now - LEASE,
-        )
-        .values(claimed_at=now)
-        .returning(FlagDelivery.id)
-    ).scalar()
-    return taken is not None, taken is not None
-
-
 def deliver_flag(
     *,
     session_factory: Callable[[], Any],
@@ -140,7 +116,6 @@ def deliver_flag(
     now: datetime | None = None,
 ) -> int:
     """DM every recipient of a flag once; returns how many DMs this call sent."""
-    sent = 0
     with session_factory() as session:
         flag = session.get(Flag, flag_id)
         if flag is None or flag.dismissed_at is not None or flag.cleared_at is not None:
@@ -149,44 +124,51 @@ def deliver_flag(
         agent = session.get(Agent, flag.agent_id)
         assert agent is not None
         people = recipients(session, agent)
-    chart = _chart(view, chart_dir)
-    for person in people:
-        with session_factory() as session:
-            ours, maybe_sent = _claim(session, flag_id, person, now or utcnow())
-        if not ours:
-            continue
+    when = now or utcnow()
+    with session_factory() as session:  # every recipient's claim first: none is forgotten
+        claims = [
+            deliveries.claim(
+                session, kind=KIND, subject=str(flag_id), recipient=person, now=when, lease=LEASE
+            )
+            for person in people
+        ]
+    chart = _chart(view, chart_dir) if any(claims) else None
+    sent = 0
+    for claim in filter(None, claims):
         try:
-            channel = notifier.open_dm(person)
-            ts = notifier.find_flag_message(channel, flag_id) if maybe_sent else None
-            if ts is None:
-                ts = notifier.post_flag(channel, view, chart)
-                sent += 1
+            channel = notifier.open_dm(claim.recipient)
+            outcome = deliveries.send(
+                session_factory=session_factory,
+                claim=claim,
+                channel=channel,
+                find=partial(notifier.find_flag_message, channel, flag_id),
+                post=partial(notifier.post_flag, channel, view, chart),
+                now=lambda: when,
+            )
         except Exception:  # one lead Slack refuses mustn't stop the others; the claim expires
             log.exception(
-                "flag %d: DM to %s failed; it will be retried after the lease", flag_id, person
+                "flag %d: DM to %s failed; it will be retried after the lease",
+                flag_id,
+                claim.recipient,
             )
             continue
-        with session_factory() as session:
-            session.execute(
-                update(FlagDelivery)
-                .where(FlagDelivery.flag_id == flag_id, FlagDelivery.recipient == person)
-                .values(channel=channel, ts=ts, sent_at=utcnow())
-            )
+        sent += outcome is Outcome.SENT
     return sent
 
 
 def pending_flags(session: Session, now: datetime) -> list[int]:
     """Open flags whose DMs are missing or were left unconfirmed past the lease."""
-    unconfirmed = select(FlagDelivery.flag_id).where(
-        FlagDelivery.sent_at.is_(None), FlagDelivery.claimed_at < now - LEASE
+    subject = cast(Flag.id, String(64))
+    unconfirmed = select(Delivery.subject).where(
+        Delivery.kind == KIND, Delivery.sent_at.is_(None), Delivery.claimed_at < now - LEASE
     )
-    delivered = select(FlagDelivery.flag_id)
+    delivered = select(Delivery.subject).where(Delivery.kind == KIND)
     return list(
         session.scalars(
             select(Flag.id)
             .where(
                 *OPEN_FLAG,
-                or_(Flag.id.not_in(delivered), Flag.id.in_(unconfirmed)),
+                or_(subject.not_in(delivered), subject.in_(unconfirmed)),
             )
             .order_by(Flag.id)
         )

@@ -11,23 +11,26 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.orm import Session
 
+from bot.core import deliveries
+from bot.core.deliveries import Outcome
 from bot.core.text import clip
 from bot.privacy.redaction import redact
-from models import Agent, Note, Reminder, ReminderStatus
+from models import Agent, Delivery, DeliveryKind, Note, Reminder, ReminderStatus
 from models.base import utcnow
 
 log = logging.getLogger("bot.reminders")
 
 LEASE = timedelta(minutes=10)
+KIND = DeliveryKind.REMINDER.value
 LATE_AFTER = timedelta(minutes=15)
 EXCERPT = 200
-MAX_BACKOFF = timedelta(hours=1)
 
 
 def reschedule(*, session: Session, note: Note) -> None:
@@ -67,39 +70,36 @@ def claim_due(
 ) -> tuple[str, list[int]]:
     """Atomically claim due reminders (and ones whose claim expired); returns (token, ids).
 
-    On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so processes never
-    claim the same row; SQLite has a single writer. A row claimed before and never confirmed
-    is marked to have its DM's history checked before it is sent again. A claim older than
-    ``lease`` counts as abandoned: the lease must outlast the longest send_due pass.
+    Each due reminder gets its delivery row, then up to `limit` of them are claimed in one
+    statement under one token. On PostgreSQL the candidates are locked FOR UPDATE SKIP LOCKED,
+    so processes never claim the same row; SQLite has a single writer. A row claimed before
+    and never confirmed is marked to have its DM's history checked before it is sent again.
+    A claim older than ``lease`` counts as abandoned: the lease must outlast a send_due pass.
     """
-    token = secrets.token_hex(8)
-    due = (
-        select(Reminder.id)
-        .where(
-            Reminder.status == ReminderStatus.PENDING,
-            Reminder.due_at <= now,
-            or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
-            or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < now - lease),
-        )
+    due = (Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+    deliveries.add_missing(
+        session,
+        kind=KIND,
+        wanted=select(literal(KIND), cast(Reminder.id, String(64)), Reminder.author)
+        .where(*due)
+        .where(~exists().where(_delivery_of(Reminder.id))),
+    )
+    ids = (
+        select(Delivery.id)
+        .join(Reminder, _delivery_of(Reminder.id))
+        .where(*due, *deliveries.claimable(now, lease))
         .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(
-        session.scalars(
-            update(Reminder)
-            .where(Reminder.id.in_(due.scalar_subquery()))
-            .values(
-                claimed_at=now,
-                claim_token=token,
-                check_history=Reminder.maybe_sent,  # the old value: an unconfirmed earlier send
-                maybe_sent=True,
-            )
-            .returning(Reminder.id)
-        )
-    )
-    return token, sorted(ids)
+        ids = ids.with_for_update(skip_locked=True, of=Delivery)
+    claims = deliveries.claim_rows(session, ids=ids, now=now)
+    token = claims[0].token if claims else secrets.token_hex(8)
+    return token, sorted(int(c.subject) for c in claims)
+
+
+def _delivery_of(reminder_id: Any) -> Any:
+    return (Delivery.kind == KIND) & (Delivery.subject == cast(reminder_id, String(64)))
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,8 @@ def load_claimed(session: Session, ids: list[int], token: str, now: datetime) ->
         select(Reminder, Note, Agent)
         .join(Note, Note.id == Reminder.note_id)
         .join(Agent, Agent.id == Note.agent_id)
-        .where(Reminder.id.in_(ids), Reminder.claim_token == token)
+        .join(Delivery, _delivery_of(Reminder.id))
+        .where(Reminder.id.in_(ids), Delivery.claim_token == token)
     ).all()
     return [
         ReminderView(
@@ -182,64 +183,32 @@ class SendReport:
     lateness: list[float] = field(default_factory=list)
 
 
+def _claim_of(view: ReminderView, token: str) -> deliveries.Claim:
+    return deliveries.Claim(KIND, str(view.reminder_id), view.author, token, view.check_history)
+
+
 def _still_ours(
     session_factory: Callable[[], Any], view: ReminderView, token: str, now: datetime
 ) -> bool:
-    """Renew our claim just before sending; False when it expired and was taken over."""
+    """Renew our claim just before sending; False when it expired and was taken over, or the
+    reminder was cancelled meanwhile (a note edited or archived)."""
     with session_factory() as session:
-        renewed = session.execute(
-            update(Reminder)
-            .where(
-                Reminder.id == view.reminder_id,
-                Reminder.claim_token == token,
-                Reminder.status == ReminderStatus.PENDING,
-            )
-            .values(claimed_at=now)
-            .returning(Reminder.id)
-        ).scalar()
-    return renewed is not None
+        if not deliveries.renew(session, _claim_of(view, token), now):
+            return False
+        status = session.scalar(select(Reminder.status).where(Reminder.id == view.reminder_id))
+        return status == ReminderStatus.PENDING
 
 
-def _confirm(
-    session_factory: Callable[[], Any], view: ReminderView, token: str, channel: str, ts: str
-) -> None:
-    with session_factory() as session:
+def _mark_sent(reminder_id: int) -> Callable[[Session, str, str], None]:
+    def mark(session: Session, _channel: str, _ts: str) -> None:
         session.execute(
             update(Reminder)
-            .where(Reminder.id == view.reminder_id, Reminder.claim_token == token)
-            .values(status=ReminderStatus.SENT, sent_at=utcnow(), channel=channel, ts=ts)
+            .where(Reminder.id == reminder_id)
+            .values(status=ReminderStatus.SENT)
+            .execution_options(synchronize_session=False)
         )
 
-
-def _release(session_factory: Callable[[], Any], view: ReminderView, token: str) -> None:
-    """Give a claim back untouched (shutting down): another process takes it at once, not
-    after the lease; whether an earlier try may have posted it is kept."""
-    with session_factory() as session:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.id == view.reminder_id, Reminder.claim_token == token)
-            .values(claimed_at=None, claim_token=None, maybe_sent=view.check_history)
-        )
-
-
-def _fail(
-    session_factory: Callable[[], Any],
-    view: ReminderView,
-    token: str,
-    error: Exception,
-    definite: bool,
-) -> None:
-    with session_factory() as session:
-        reminder = session.get(Reminder, view.reminder_id)
-        if reminder is None or reminder.claim_token != token:
-            return
-        reminder.attempts += 1
-        backoff = min(MAX_BACKOFF, timedelta(seconds=30 * 2 ** min(reminder.attempts - 1, 10)))
-        reminder.next_attempt_at = utcnow() + backoff
-        reminder.claimed_at, reminder.claim_token = None, None
-        if definite:  # Slack answered with an error: nothing was posted
-            reminder.maybe_sent = False
-        reminder.last_error = f"{type(error).__name__}: {error}"[:300]
+    return mark
 
 
 def send_due(
@@ -272,47 +241,57 @@ def send_due(
         by_author[view.author].append(view)
     lock = threading.Lock()
 
+    def ours_now(view: ReminderView) -> bool:
+        return _still_ours(session_factory, view, token, now())
+
     def deliver(queue: list[ReminderView]) -> None:
         channel: str | None = None
         last = 0.0
         for view in queue:
+            claim = _claim_of(view, token)
             if stopping():
-                _release(session_factory, view, token)
+                with session_factory() as session:
+                    deliveries.release(session, claim)
                 with lock:
                     report.released += 1
                 continue
+
+            def ready(last: float = last) -> bool:
+                wait = per_channel_interval - (time.monotonic() - last)
+                if last and wait > 0:
+                    sleep(wait)
+                return not stopping()  # a pause that ended in a deploy: give it back unsent
+
             try:
                 channel = channel or notifier.open_dm(view.author)
-                ts = (
-                    notifier.find_reminder_message(channel, view.reminder_id)
-                    if view.check_history
-                    else None
+                outcome = deliveries.send(
+                    session_factory=session_factory,
+                    claim=claim,
+                    channel=channel,
+                    find=partial(notifier.find_reminder_message, channel, view.reminder_id),
+                    post=partial(notifier.post_reminder, channel, view),
+                    now=now,
+                    ready=ready,
+                    still_ours=partial(ours_now, view),
+                    on_sent=_mark_sent(view.reminder_id),
                 )
-                if ts is None:
-                    wait = per_channel_interval - (time.monotonic() - last)
-                    if last and wait > 0:
-                        sleep(wait)
-                    if stopping():  # the pause ended in a deploy: give it back unsent
-                        _release(session_factory, view, token)
-                        with lock:
-                            report.released += 1
-                        continue
-                    if not _still_ours(session_factory, view, token, now()):
-                        continue  # a long batch outlived its lease: another process has it now
-                    ts = notifier.post_reminder(channel, view)
-                    last = time.monotonic()
-                    with lock:
-                        report.sent += 1
-                        report.lateness.append((now() - view.due_at).total_seconds())
-                else:
-                    with lock:
-                        report.found_sent += 1
-                _confirm(session_factory, view, token, channel, ts)
             except Exception as exc:
                 log.warning("reminder %d not sent: %s", view.reminder_id, exc)
-                _fail(session_factory, view, token, exc, is_definite_failure(exc))
+                with session_factory() as session:
+                    definite = is_definite_failure(exc)
+                    deliveries.fail(session, claim, exc, definite=definite, now=utcnow())
                 with lock:
                     report.failed += 1
+                continue
+            with lock:
+                if outcome is Outcome.SENT:
+                    last = time.monotonic()
+                    report.sent += 1
+                    report.lateness.append((now() - view.due_at).total_seconds())
+                elif outcome is Outcome.FOUND:
+                    report.found_sent += 1
+                elif outcome is Outcome.RELEASED:
+                    report.released += 1
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_author)))) as pool:
         list(pool.map(deliver, by_author.values()))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.coaching.notes import note_snapshot
@@ -22,7 +22,17 @@ from bot.core.audit import record
 from bot.core.errors import OutOfScope
 from bot.followups.reminders import cancel_for_notes
 from bot.people.agents import find_agent
-from models import AuditEntry, Flag, FlagDelivery, Member, Note, Role, Sample
+from models import (
+    AuditEntry,
+    Delivery,
+    DeliveryKind,
+    Flag,
+    Member,
+    Note,
+    Reminder,
+    Role,
+    Sample,
+)
 from models.base import utcnow
 
 RETENTION_ACTOR = "retention"
@@ -154,11 +164,21 @@ def erase_agent(*, session: Session, name: str, by: str) -> Erased:
         .where(_about(agent.id), AuditEntry.entity != "agent")
         .execution_options(synchronize_session=False)
     )
-    flags = select(Flag.id).where(Flag.agent_id == agent.id)
+    flags = select(cast(Flag.id, String(64))).where(Flag.agent_id == agent.id)
+    reminders = (
+        select(cast(Reminder.id, String(64)))
+        .join(Note, Note.id == Reminder.note_id)
+        .where(Note.agent_id == agent.id)
+    )
     for statement in (
+        delete(Delivery).where(
+            Delivery.kind == DeliveryKind.REMINDER.value, Delivery.subject.in_(reminders)
+        ),
         delete(Note).where(Note.agent_id == agent.id),
         delete(Sample).where(Sample.agent_id == agent.id),
-        delete(FlagDelivery).where(FlagDelivery.flag_id.in_(flags)),
+        delete(Delivery).where(
+            Delivery.kind == DeliveryKind.FLAG.value, Delivery.subject.in_(flags)
+        ),
         delete(Flag).where(Flag.agent_id == agent.id),
     ):
         session.execute(statement.execution_options(synchronize_session=False))

@@ -9,23 +9,16 @@ writes measurement events: `draft_approved` / `draft_edited` / `draft_rejected`,
 `documentation_gap` per documentation issue and a `policy_escalation` per policy issue that
 the lead confirmed (payload `stage: "approved"`; the drafting run writes its own, suggested ones).
 
-Delivery (`deliver_drafts`) DMs each pending draft, exactly once, to the agent's lead or, with
-no lead, to every owner and admin. No table of deliveries: the draft row is the claim. While a
-sender holds it, `dm_channel` is NULL and `dm_ts` is `claim:<epoch seconds>`; once sent,
-`dm_channel`/`dm_ts` hold the (first) recipient's message. A claim older than the lease belongs
-to a sender that died mid-send: the next one takes it over and looks for each recipient's DM in
-the channel history (the draft id is in the message metadata) before posting.
+The DMs that ask a lead to review a draft are sent by `bot/qa/dms.py`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.coaching.notes import MAX_BODY, create_note
@@ -34,13 +27,18 @@ from bot.core.errors import DebriefError, InvalidInput, NotFound
 from bot.core.scope import Viewer, require_write
 from bot.core.settings import Settings
 from bot.core.text import checked_text, clip
-from bot.flags.dms import recipients
 from bot.ingest.deeplinks import deep_link
 from bot.qa import events
-from models import Agent, DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, Rubric, Sample
+from models import (
+    Agent,
+    DraftStatus,
+    MeasurementEvent,
+    ProcessIssue,
+    QaDraft,
+    Rubric,
+    Sample,
+)
 from models.base import utcnow
-
-log = logging.getLogger(__name__)
 
 # labels for draft.ROOT_CAUSES and draft.RISKS (the same keys: tests/qa/test_drafting.py)
 ROOT_CAUSES = {
@@ -61,8 +59,6 @@ RISK_LABELS = {
 }
 MAX_POINT_TEXT = 1000
 MAX_REASON = 500
-LEASE = timedelta(minutes=5)
-CLAIM_PREFIX = "claim:"
 # drafts waiting for a lead: the QA queue the Home tab and the weekly digest count
 PENDING_DRAFTS = (
     select(func.count()).select_from(QaDraft).where(QaDraft.status == DraftStatus.PENDING)
@@ -180,7 +176,7 @@ def settled_draft(
     draft = session.get(QaDraft, draft_id)
     if draft is None or draft.status == DraftStatus.PENDING:
         return None
-    sent = draft.dm_channel is not None  # dm_ts alone is a claim, not a message
+    sent = draft.dm_channel is not None
     return draft_view(session, draft, settings), (
         (draft.dm_channel, draft.dm_ts) if sent else (None, None)
     )
@@ -505,143 +501,3 @@ def process_issues(
     if open_only:
         query = query.where(ProcessIssue.resolved_at.is_(None))
     return list(session.scalars(query))
-
-
-# -- sending the drafts to the leads --------------------------------------------------------
-
-
-class DraftNotifier(Protocol):
-    """Where draft DMs go (Slack in production)."""
-
-    def open_dm(self, user_id: str) -> str:
-        """The DM channel with a user."""
-        ...
-
-    def find_draft_message(self, channel: str, draft_id: int) -> str | None:
-        """The ts of an earlier DM about this draft in the channel, if one was sent."""
-        ...
-
-    def post_draft(self, channel: str, view: DraftView) -> str:
-        """Send the DM (with the draft id in its metadata); returns its ts."""
-        ...
-
-
-def _claim_value(now: datetime) -> str:
-    return f"{CLAIM_PREFIX}{now.timestamp():.3f}"
-
-
-def _claimed_at(value: str | None) -> float | None:
-    if value is None or not value.startswith(CLAIM_PREFIX):
-        return None
-    try:
-        return float(value.removeprefix(CLAIM_PREFIX))
-    except ValueError:
-        return None
-
-
-def _unsent() -> Any:
-    return (QaDraft.status == DraftStatus.PENDING) & QaDraft.dm_channel.is_(None)
-
-
-def pending_drafts_to_send(session: Session, now: datetime | None = None) -> list[int]:
-    """Pending drafts (`lead_review` and `ready` alike) not DMed yet, or left claimed past the lease."""
-    moment = (now or utcnow()).timestamp()
-    rows = session.execute(
-        select(QaDraft.id, QaDraft.dm_ts)
-        .where(_unsent(), or_(QaDraft.dm_ts.is_(None), QaDraft.dm_ts.startswith(CLAIM_PREFIX)))
-        .order_by(QaDraft.id)
-    ).all()
-    out = []
-    for draft_id, dm_ts in rows:
-        claimed = _claimed_at(dm_ts)
-        if dm_ts is None or claimed is None or claimed < moment - LEASE.total_seconds():
-            out.append(int(draft_id))
-    return out
-
-
-def _claim(session: Session, draft_id: int, now: datetime) -> tuple[bool, bool]:
-    """Claim a draft's DMs (compare-and-set on dm_ts); returns (ours, an earlier try may have sent)."""
-    current = session.execute(
-        select(QaDraft.dm_ts).where(QaDraft.id == draft_id, _unsent())
-    ).first()
-    if current is None:
-        return False, False
-    dm_ts = current[0]
-    claimed = _claimed_at(dm_ts)
-    if dm_ts is not None and (
-        claimed is None or claimed >= now.timestamp() - LEASE.total_seconds()
-    ):
-        return False, False
-    same = QaDraft.dm_ts.is_(None) if dm_ts is None else QaDraft.dm_ts == dm_ts
-    taken = session.execute(
-        update(QaDraft)
-        .where(QaDraft.id == draft_id, _unsent(), same)
-        .values(dm_ts=_claim_value(now))
-        .returning(QaDraft.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    return taken is not None, taken is not None and dm_ts is not None
-
-
-@dataclass
-class DraftDeliveryReport:
-    """What one delivery pass did."""
-
-    drafts: int = 0
-    sent: int = 0
-    found_sent: int = 0
-    failed: int = 0
-
-
-def deliver_drafts(
-    *,
-    session_factory: Callable[[], Any],
-    notifier: DraftNotifier,
-    settings: Settings,
-    now: datetime | None = None,
-    draft_ids: Sequence[int] | None = None,
-) -> DraftDeliveryReport:
-    """DM every pending, unsent draft to its reviewers, once each; a failure is retried later."""
-    report = DraftDeliveryReport()
-    when = now or utcnow()
-    with session_factory() as session:
-        ids = pending_drafts_to_send(session, when) if draft_ids is None else list(draft_ids)
-    for draft_id in ids:
-        with session_factory() as session:
-            draft = session.get(QaDraft, draft_id)
-            agent = session.get(Agent, draft.agent_id) if draft is not None else None
-            if draft is None or agent is None:
-                continue
-            view = draft_view(session, draft, settings)
-            people = recipients(session, agent)
-            if not people:
-                log.warning("QA draft %d: no lead, owner or admin to send it to", draft_id)
-                continue
-            ours, maybe_sent = _claim(session, draft_id, when)
-        if not ours:
-            continue
-        report.drafts += 1
-        first: tuple[str, str] | None = None
-        try:
-            for person in people:
-                channel = notifier.open_dm(person)
-                ts = notifier.find_draft_message(channel, draft_id) if maybe_sent else None
-                if ts is None:
-                    ts = notifier.post_draft(channel, view)
-                    report.sent += 1
-                else:
-                    report.found_sent += 1
-                first = first or (channel, ts)
-        except Exception:  # the claim stays: after the lease, the next pass checks history first
-            log.exception("could not DM QA draft %d; it will be retried", draft_id)
-            report.failed += 1
-            continue
-        assert first is not None
-        with session_factory() as session:
-            session.execute(
-                update(QaDraft)
-                .where(QaDraft.id == draft_id)
-                .values(dm_channel=first[0], dm_ts=first[1])
-                .execution_options(synchronize_session=False)
-            )
-    return report

@@ -6,11 +6,11 @@ follow-ups; UTC when unknown) and they have had no digest this ISO week (of thei
 calendar). The grace lets a run that failed at 09:xx be made up later that morning.
 
 Exactly once per lead and week, across repeated runs, several processes and crashes: the send
-is stored as a ``digest_sent`` MeasurementEvent (payload ``{lead, week, claimedAt, sentAt,
-channel, ts}``), **claimed before sending** (on PostgreSQL under a transaction-scoped advisory
-lock, so two processes can't both claim), confirmed after. A claim older than `LEASE` belongs
-to a sender that died mid-send: the next run takes it over and first looks for the digest in
-the DM's history (the week is in the message metadata) before posting.
+is a delivery (`bot/core/deliveries.py`, subject the ISO week), **claimed before sending**,
+confirmed after, and then recorded as a ``digest_sent`` MeasurementEvent (payload ``{lead,
+week, claimedAt, sentAt, channel, ts}``). A claim older than `LEASE` belongs to a sender that
+died mid-send: the next run takes it over and first looks for the digest in the DM's history
+(the week is in the message metadata) before posting.
 
 What it says covers the 7 days before the send: flags raised and cleared, notes written,
 follow-ups done and overdue (now), the QA review queue (pending drafts), the CSAT recovery of
@@ -19,17 +19,19 @@ coached agents, and a chart of weekly CSAT (of the agents flagged now, or the te
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.core import deliveries
+from bot.core.deliveries import Outcome
 from bot.flags.charts import weekly_lines_png
 from bot.flags.records import OPEN_FLAG
 from bot.followups.dates import member_zone
@@ -39,6 +41,8 @@ from bot.team.recovery import Recovery, csat_recovery
 from models import (
     Agent,
     Conversation,
+    Delivery,
+    DeliveryKind,
     Flag,
     MeasurementEvent,
     Note,
@@ -53,7 +57,7 @@ LEASE = timedelta(minutes=10)
 WEEK = timedelta(days=7)
 CHART_WEEKS = 8
 MAX_CHART_AGENTS = 5
-LOCK_SPACE = 0x44494745  # "DIGE": the advisory-lock namespace of digest claims
+KIND = DeliveryKind.DIGEST.value
 
 
 @dataclass(frozen=True)
@@ -120,68 +124,51 @@ def due_leads(
     return due
 
 
-def _sends(session: Session, lead: str, week: str, now: datetime) -> list[MeasurementEvent]:
-    rows = session.scalars(
-        select(MeasurementEvent).where(
-            MeasurementEvent.kind == EVENT, MeasurementEvent.at >= now - 2 * WEEK
-        )
-    )
-    return [
-        r for r in rows if (r.payload or {}).get("lead") == lead and r.payload.get("week") == week
-    ]
-
-
-def _lock(session: Session, lead: str, week: str) -> None:
-    """Serialise claims of one lead's week across processes (PostgreSQL; SQLite has one writer)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"{lead}/{week}".encode()).digest()
-    key = int.from_bytes(digest[:4], "big", signed=True)
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": LOCK_SPACE, "key": key}
-    )
-
-
 @dataclass(frozen=True)
 class Claim:
-    """A try at one lead's week: `event_id` when it is ours to send, else why not."""
+    """A try at one lead's week: `claim` when it is ours to send, else why not."""
 
-    event_id: int | None
-    maybe_sent: bool = False  # an earlier try may have posted it: look in the DM first
+    claim: deliveries.Claim | None
     already_sent: bool = False
     busy_until: datetime | None = None  # another try holds it until then
 
 
 def claim(session: Session, lead: str, week: str, now: datetime) -> Claim:
     """Claim this lead's week, unless it was sent or another try holds it within its lease."""
-    _lock(session, lead, week)
-    existing = _sends(session, lead, week, now)
-    if not existing:
-        row = MeasurementEvent(
-            kind=EVENT,
-            at=now,
-            payload={"lead": lead, "week": week, "claimedAt": now.isoformat(), "sentAt": None},
+    taken = deliveries.claim(session, kind=KIND, subject=week, recipient=lead, now=now, lease=LEASE)
+    if taken is not None:
+        return Claim(taken)
+    row = session.scalar(
+        select(Delivery).where(
+            Delivery.kind == KIND, Delivery.subject == week, Delivery.recipient == lead
         )
-        session.add(row)
-        session.flush()
-        return Claim(row.id)
-    row = existing[0]
-    payload = dict(row.payload)
-    if payload.get("sentAt"):
+    )
+    if row is None or row.sent_at is not None:
         return Claim(None, already_sent=True)
-    claimed = datetime.fromisoformat(str(payload.get("claimedAt")))
-    if claimed >= now - LEASE:
-        return Claim(None, busy_until=claimed + LEASE)
-    payload["claimedAt"] = now.isoformat()
-    row.payload = payload
-    session.flush()
-    return Claim(row.id, maybe_sent=True)
+    held = row.claimed_at or now
+    return Claim(None, busy_until=held + LEASE)
 
 
-def _confirm(session: Session, event_id: int, now: datetime, channel: str, ts: str) -> None:
-    row = session.get(MeasurementEvent, event_id)
-    if row is not None:
-        row.payload = {**row.payload, "sentAt": now.isoformat(), "channel": channel, "ts": ts}
+def _recorder(taken: deliveries.Claim, claimed_at: datetime, now: datetime) -> Any:
+    """The measurement event of a digest sent, written as its delivery is confirmed."""
+
+    def record_sent(session: Session, channel: str, ts: str) -> None:
+        session.add(
+            MeasurementEvent(
+                kind=EVENT,
+                at=claimed_at,
+                payload={
+                    "lead": taken.recipient,
+                    "week": taken.subject,
+                    "claimedAt": claimed_at.isoformat(),
+                    "sentAt": now.isoformat(),
+                    "channel": channel,
+                    "ts": ts,
+                },
+            )
+        )
+
+    return record_sent
 
 
 def _names(session: Session, ids: list[int]) -> list[str]:
@@ -326,6 +313,10 @@ def _reason(exc: Exception) -> str:
     return str(error) if error else (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
+def _post(notifier: DigestNotifier, channel: str, view: DigestView) -> str:
+    return notifier.post_digest(channel, view, digest_chart_png(view))
+
+
 def send_digests(
     *,
     session_factory: Callable[[], Any],
@@ -343,8 +334,7 @@ def send_digests(
     for lead, week, key in due:
         with session_factory() as session:
             taken = claim(session, lead, week, now)
-        event_id, maybe_sent = taken.event_id, taken.maybe_sent
-        if event_id is None:
+        if taken.claim is None:
             if taken.already_sent:
                 report.already_sent.append(lead)
             elif taken.busy_until is not None:
@@ -354,18 +344,25 @@ def send_digests(
             with session_factory() as session:
                 view = digest_view(session=session, lead=lead, week=week, week_key=key, now=now)
             channel = notifier.open_dm(lead)
-            ts = notifier.find_digest_message(channel, key) if maybe_sent else None
-            if ts is None:
-                ts = notifier.post_digest(channel, view, digest_chart_png(view))
-                report.sent += 1
-            else:
-                report.found_sent += 1
+            outcome = deliveries.send(
+                session_factory=session_factory,
+                claim=taken.claim,
+                channel=channel,
+                find=partial(notifier.find_digest_message, channel, key),
+                post=partial(_post, notifier, channel, view),
+                now=lambda: now,
+                on_sent=_recorder(taken.claim, now, now),
+            )
         except Exception as exc:  # the claim stays: after the lease, a later run checks history
             log.exception("could not send the weekly digest to %s; it will be retried", lead)
             report.failed += 1
             report.failures[lead] = _reason(exc)
             continue
-        with session_factory() as session:
-            _confirm(session, event_id, now, channel, ts)
+        if outcome is Outcome.SENT:
+            report.sent += 1
+        elif outcome is Outcome.FOUND:
+            report.found_sent += 1
+        else:
+            continue
         report.leads.append(lead)
     return report
