@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, Respond
 
 from blocks.ids import ActionId
 from blocks.reminder_dm import done_outcome, settled_message, snoozed_outcome
-from bot.coaching.notes import mark_done, snooze
 from bot.core.scope import viewer_for
+from bot.followups.done import mark_done, snooze
 from handlers.deps import Deps
 from handlers.forms import id_value
 from handlers.replies import ephemeral, explained

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Final
 
@@ -18,7 +18,7 @@ from bot.core.text import checked_text
 from bot.followups.reminders import reschedule
 from bot.ingest.helpdesks import HelpdeskError
 from bot.privacy.redaction import Kind, find_spans, label, redact_spans
-from models import Agent, AuditEntry, Note, Reminder, Sample
+from models import Agent, AuditEntry, Note, Sample
 from models.agent import fold_name
 from models.base import utcnow
 
@@ -64,7 +64,7 @@ def note_snapshot(note: Note) -> dict[str, object]:
     }
 
 
-def _audit(
+def audit_note(
     session: Session, actor: Viewer, note: Note, action: str, before: dict[str, object] | None
 ) -> None:
     """Keep a change of a note in the audit trail, with its state before and after."""
@@ -257,7 +257,7 @@ def create_note(
     session.add(note)
     session.flush()
     reschedule(session=session, note=note)
-    _audit(session, actor, note, "note.create", None)
+    audit_note(session, actor, note, "note.create", None)
     return note
 
 
@@ -314,7 +314,7 @@ def edit_note(
     note.updated_at = utcnow()
     reschedule(session=session, note=note)
     changed = {key for key in after if after[key] != before[key]}
-    _audit(
+    audit_note(
         session,
         actor,
         note,
@@ -331,42 +331,5 @@ def archive_note(*, session: Session, actor: Viewer, note_id: int) -> Note:
     before = note_snapshot(note)
     note.archived_at = utcnow()
     reschedule(session=session, note=note)
-    _audit(session, actor, note, "note.archive", before)
-    return note
-
-
-SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
-
-
-def _reminder_note(session: Session, actor: Viewer, reminder_id: int) -> Note:
-    require_write(actor)
-    reminder = session.get(Reminder, reminder_id)
-    note = session.get(Note, reminder.note_id) if reminder is not None else None
-    if reminder is None or note is None or note.archived_at is not None:
-        raise NotFound("That follow-up no longer exists.")
-    return note
-
-
-def mark_done(*, session: Session, actor: Viewer, reminder_id: int) -> Note:
-    """The author followed up: keep when, and cancel anything still pending."""
-    note = _reminder_note(session, actor, reminder_id)
-    if note.follow_up_done_at is None:
-        before = note_snapshot(note)
-        note.follow_up_done_at = utcnow()
-        reschedule(session=session, note=note)
-        _audit(session, actor, note, "note.follow_up_done", before)
-    return note
-
-
-def snooze(*, session: Session, actor: Viewer, reminder_id: int, span: str) -> Note:
-    """Remind again in a day or a week: the note's follow-up moves with it."""
-    if span not in SNOOZES:
-        raise InvalidInput("span", "Snooze for a day (1d) or a week (1w).")
-    note = _reminder_note(session, actor, reminder_id)
-    before = note_snapshot(note)
-    note.follow_up_at = utcnow() + SNOOZES[span]
-    note.follow_up_done_at = None
-    note.updated_at = utcnow()
-    reschedule(session=session, note=note)
-    _audit(session, actor, note, "note.snooze", before)
+    audit_note(session, actor, note, "note.archive", before)
     return note
