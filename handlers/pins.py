@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal, pin_modal
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.messages import text_reply
-from bot.ai.summarizer import summarizer_for
+from bot.ai.engines import summarizer_for
 from bot.coaching.pins import check_pin, pin_form_agent, pin_in_modal
 from bot.core.db import DatabaseUnavailable, session_scope
 from bot.core.errors import DebriefError, InvalidInput

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.ai.summarizer import summarizer_for
+from bot.ai.engines import summarizer_for
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record

@@ -9,7 +9,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
-from bot.ai.summarizer import summarizer_for
+from bot.ai.engines import engine_for, summarizer_for
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.scan import ScanReport, run_scan
@@ -17,7 +17,6 @@ from bot.followups.reminders import SendReport, send_all_due, send_due
 from bot.ingest.sync import SyncReport, sync_helpdesks
 from bot.privacy.export import RetentionReport, apply_retention
 from bot.qa.dms import DraftDeliveryReport, deliver_drafts
-from bot.qa.engines import engine_for
 from bot.qa.run import NoApprovedRubric, QaReport, run_qa
 from bot.team.digest import DigestReport, send_digests
 from handlers.notifier import (

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select, text
 
-from bot.ai.summarizer import OfflineSummarizer
+from bot.ai.offline import OfflineSummarizer
 from bot.core.db import get_engine, session_scope
 from bot.flags.scan import SCAN_LOCK_KEY, run_scan, scan_lock
 from bot.ingest.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select, text
@@ -44,7 +45,7 @@ def fill_old_stores(url: str) -> None:
     meta = MetaData()
     meta.reflect(get_engine(url))
     t = meta.tables
-    rows = {
+    rows: dict[str, list[dict[str, Any]]] = {
         "members": [
             {"id": 1, "slack_user_id": "ULEAD", "role": "admin", "created_at": T0},
             {"id": 2, "slack_user_id": "UOWNER", "role": "owner", "created_at": T0},

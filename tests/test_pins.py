@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from blocks.ids import ActionId, BlockId
-from bot.ai.summarizer import OfflineSummarizer
+from bot.ai.offline import OfflineSummarizer
 from bot.coaching.pins import pin_form_agent, pin_sample
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput, OutOfScope

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select, text, update
 
 from blocks.ids import ActionId, BlockId
-from bot.ai.summarizer import OfflineSummarizer, summarizer_for
+from bot.ai.engines import summarizer_for
+from bot.ai.offline import OfflineSummarizer
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag

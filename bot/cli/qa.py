@@ -52,7 +52,7 @@ def qa() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One draft a line (SPEC §5b).")
 @one_line_errors
 def qa_run(file: Path | None, since: datetime | None, as_json: bool) -> None:
-    from bot.qa.engines import engine_for
+    from bot.ai.engines import engine_for
     from bot.qa.run import run_qa
 
     config = settings()

@@ -10,7 +10,7 @@ from bot.cli.common import fail, one_line_errors, require_schema, settings
 @click.command(help="Evaluate every agent now: flag, capture samples, DM the leads.")
 @one_line_errors
 def scan() -> None:
-    from bot.ai.summarizer import summarizer_for
+    from bot.ai.engines import summarizer_for
     from bot.flags.scan import run_scan
     from handlers.app import slack_client
     from handlers.notifier import SlackFlagNotifier

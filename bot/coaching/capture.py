@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.ai.summarizer import Summarizer, SummaryRequest
+from bot.ai.summaries import Summarizer, SummaryRequest
 from bot.coaching.transcripts import Redacted, SourceText, redacted, transcript_for
 from bot.core.audit import SCAN_ACTOR, record
 from bot.core.settings import Settings

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.ai.summarizer import Summarizer
+from bot.ai.summaries import Summarizer
 from bot.coaching.capture import captured, store_samples, summarize_all
 from bot.coaching.record import CoachRecord, SampleView, open_coach_record, sample_view
 from bot.coaching.transcripts import SourceText, fetch_transcript, transcript_for

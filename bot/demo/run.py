@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from blocks.coach_modal import coach_modal
 from blocks.flag_dm import flag_message
-from bot.ai.summarizer import summarizer_for
+from bot.ai.engines import summarizer_for
 from bot.coaching.notes import create_note
 from bot.coaching.record import load_coach_record
 from bot.core.db import dispose_all, session_scope
@@ -75,7 +75,7 @@ def _qa(url: str, settings: Settings, echo: Echo) -> None:
     from datetime import timedelta
 
     from blocks.qa_review import draft_message
-    from bot.qa.engines import engine_for
+    from bot.ai.engines import engine_for
     from bot.qa.review import load_draft_view
     from bot.qa.rubric import approve_rubric
     from bot.qa.run import run_qa

@@ -12,7 +12,7 @@ from functools import partial
 
 from sqlalchemy import func, select, text
 
-from bot.ai.summarizer import Summarizer
+from bot.ai.summaries import Summarizer
 from bot.coaching.capture import capture_for_flag
 from bot.core.db import get_engine, session_scope
 from bot.core.settings import Settings

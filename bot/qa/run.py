@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from bot.ai.cues import parse_turns
+from bot.ai.qa_drafts import QaEngine
 from bot.coaching.transcripts import Redacted, SourceText, from_fields, redacted, transcript_for
 from bot.core.errors import DebriefError, InvalidInput
 from bot.core.settings import Settings
@@ -33,7 +35,6 @@ from bot.ingest.conversations import AgentDirectory
 from bot.ingest.importer import read_record_at
 from bot.qa import events
 from bot.qa.draft import Answer, Draft, DraftRequest, Point, clamp_scores, route_for
-from bot.qa.engines import QaEngine, parse_turns
 from bot.qa.evidence import verify_points
 from bot.qa.rubric import RubricSpec, current_rubric, spec_of
 from bot.qa.sample import Candidate, choose_sample, from_database, from_file

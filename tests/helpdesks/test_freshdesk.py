@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-from bot.ai.summarizer import OfflineSummarizer
+from bot.ai.offline import OfflineSummarizer
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.core.settings import Settings, SettingsError

@@ -16,7 +16,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 import bot.ingest.sync
-from bot.ai.summarizer import OfflineSummarizer
+from bot.ai.offline import OfflineSummarizer
 from bot.cli import main
 from bot.coaching.transcripts import WHILE_WAITING
 from bot.core.db import session_scope

@@ -636,7 +636,7 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
 
 
 def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_world, fake_slack):
-    from bot.ai.summarizer import OfflineSummarizer
+    from bot.ai.offline import OfflineSummarizer
     from bot.flags.scan import run_scan
     from bot.people.agents import upsert_agent
     from handlers.app import slack_client

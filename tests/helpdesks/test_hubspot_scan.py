@@ -10,7 +10,7 @@ from functools import partial
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
-from bot.ai.summarizer import OfflineSummarizer
+from bot.ai.offline import OfflineSummarizer
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.scan import run_scan

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from bot.ai.summarizer import OfflineSummarizer
+from bot.ai.offline import OfflineSummarizer
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.scan import run_scan

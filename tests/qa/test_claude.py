@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.ai.claude import ClaudeEngine
+from bot.ai.engines import engine_for
+from bot.ai.fallback import FallbackEngine
+from bot.ai.qa_drafts import TOOL_NAME
 from bot.core.db import session_scope
-from bot.qa.engines import TOOL_NAME, ClaudeEngine, FallbackEngine, engine_for
 from bot.qa.run import run_qa
 from models import QaDraft
 from tests.fake_anthropic import FakeAnthropic

@@ -8,11 +8,12 @@ import pytest
 
 import bot.qa.draft as draft_module
 import bot.qa.review as review
+from bot.ai.cues import parse_turns
+from bot.ai.offline import OfflineEngine
 from bot.coaching.transcripts import Redacted
 from bot.core.settings import Settings
 from bot.privacy.redaction import redact
 from bot.qa.draft import Answer, DraftRequest, Point, Score, route_for
-from bot.qa.engines import OfflineEngine, parse_turns
 from bot.qa.evidence import MAX_EXCERPT, check_excerpt, verify_points
 from bot.qa.rubric import default_rubric_path, load_rubric_file
 from bot.qa.run import _Prepared, finish, stop_reason

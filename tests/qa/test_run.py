@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from bot.ai.offline import OfflineEngine
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.ingest.importer import import_file
 from bot.privacy.redaction import redact
-from bot.qa.engines import OfflineEngine
 from bot.qa.evidence import MAX_EXCERPT
 from bot.qa.rubric import approve_rubric
 from bot.qa.run import NoApprovedRubric, run_qa
