@@ -7,7 +7,7 @@ Run from the repository root::
                          [--postgres URL]
 
 For S seconds, N leads work concurrently against Debrief served by real uvicorn on loopback
-(`bot.app.web.create_web_app` over `handlers.app.build_app`, as `debrief serve` builds them) on
+(`bot.app.web.create_web_app` over `bot.app.bolt.build_app`, as `debrief serve` builds them) on
 PostgreSQL: each types `/coach Sarah`, waits for its Coach modal, saves a note in it (a view
 submission), and starts again. The fake Slack (this process) answers every K-th `views.open`
 T seconds late (by default every 10th, 2 s: 10% slow, inside the trigger's 3 s). A bare Bolt

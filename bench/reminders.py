@@ -33,12 +33,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from bench.pg import empty_database, server_version
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.core.db import dispose_all, session_scope
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
 from bot.people.agents import upsert_agent
 from bot.people.members import set_member
-from handlers.app import slack_client
 from jobs.work import reminder_job
 from models import Note, Reminder, ReminderStatus
 from models.base import utcnow
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             SLACK_API_URL=fake.url,
             DEBRIEF_REMINDER_CHANNEL_INTERVAL=args.rate,
         )
-        client = slack_client(settings, fake.token)
+        services = Services(settings, slack=slack_client(settings, fake.token))
 
         with session_scope(args.postgres) as session:
             session.execute(update(Reminder).values(due_at=utcnow()))
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         ticks, gave_up = 0, False
         try:
             while True:
-                reminder_job(settings, client)
+                reminder_job(services)
                 ticks += 1
                 with session_scope(args.postgres) as session:
                     left = session.scalar(

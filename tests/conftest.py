@@ -16,7 +16,7 @@ from bot.app.web import create_web_app
 from bot.core.db import dispose_all, get_engine, session_scope
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
-from handlers.app import build_app
+from bot.app.bolt import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base
 from tests import factories

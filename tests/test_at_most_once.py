@@ -18,7 +18,7 @@ from bot.qa.dms import LEASE as DRAFT_LEASE
 from bot.qa.dms import deliver_drafts
 from bot.team.digest import LEASE as DIGEST_LEASE
 from bot.team.digest import send_digests
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import (
     SlackDigestNotifier,
     SlackDraftNotifier,

@@ -28,7 +28,7 @@ from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.followups.reminders import send_due
 from bot.qa.dms import deliver_drafts
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import (
     SlackDraftNotifier,
     SlackFlagNotifier,

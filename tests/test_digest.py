@@ -23,7 +23,7 @@ from bot.team.digest import (
     iso_week,
     send_digests,
 )
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackDigestNotifier
 from models import Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Rubric
 from tests import factories as f

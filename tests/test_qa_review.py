@@ -27,7 +27,7 @@ from bot.qa.review import (
     process_issues,
     reject_draft,
 )
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackDraftNotifier
 from models import (
     AuditEntry,

@@ -24,7 +24,7 @@ from bot.followups.reminders import (
     send_all_due,
     send_due,
 )
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Member, Note, Reminder, ReminderStatus
 from models.base import utcnow

@@ -20,7 +20,7 @@ from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import AuditEntry, Base, Delivery, Flag, Sample
 from tests import factories as f

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from bot.coaching.notes import create_note
 from bot.core.db import session_scope
 from bot.followups.reminders import send_due
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Reminder, ReminderStatus
 from models.base import utcnow

@@ -12,7 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
-from handlers.app import build_app
+from bot.app.bolt import build_app
 from handlers.replies import SLACK_SLOW
 from tests import factories as f
 from tests.conftest import SIGNING_SECRET

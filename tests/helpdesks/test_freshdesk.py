@@ -34,7 +34,7 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
 from models.base import utcnow
@@ -320,7 +320,7 @@ def test_settings_build_the_connector_or_name_what_is_missing():
 def test_serve_schedules_the_sync_when_only_freshdesk_is_configured(settings):
     from slack_sdk import WebClient
 
-    from jobs.scheduler import build_scheduler
+    from bot.app.scheduler import build_scheduler
 
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
     blank = {"zendesk_subdomain": None, "zendesk_email": None, "zendesk_token": None}

@@ -37,7 +37,7 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Sample, SyncRun
 from tests import factories as f

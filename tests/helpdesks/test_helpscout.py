@@ -428,7 +428,7 @@ def test_settings_build_the_connector_and_half_settings_name_the_missing_one():
 def test_the_scheduler_syncs_when_help_scout_is_configured():
     from slack_sdk import WebClient
 
-    from jobs.scheduler import build_scheduler
+    from bot.app.scheduler import build_scheduler
 
     scheduler = build_scheduler(hs_settings(**HS), WebClient(token="xoxb-test"))
     assert "sync" in [job.id for job in scheduler.get_jobs()]
@@ -639,7 +639,7 @@ def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_worl
     from bot.ai.offline import OfflineSummarizer
     from bot.flags.scan import run_scan
     from bot.people.agents import upsert_agent
-    from handlers.app import slack_client
+    from bot.app.slack import slack_client
     from handlers.notifier import SlackFlagNotifier
     from models import Agent, Flag, Sample
     from tests.privacy import leaks, stored_texts

@@ -519,7 +519,7 @@ def test_requests_for_a_sync_of_10000_ratings_over_200_agents(hs_fake, clock):
 def test_serve_schedules_the_sync_when_only_hubspot_is_configured(settings):
     from slack_sdk import WebClient
 
-    from jobs.scheduler import build_scheduler
+    from bot.app.scheduler import build_scheduler
 
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
     plain = build_scheduler(settings, client)

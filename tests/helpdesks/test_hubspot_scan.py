@@ -17,7 +17,7 @@ from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
 from bot.ingest.sync import FIRST_SYNC, sync_helpdesks
 from bot.people.agents import upsert_agent
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample
 from tests import factories as f

@@ -25,7 +25,7 @@ from bot.ingest.helpdesks.base import (
 )
 from bot.ingest.helpdesks.zendesk import ANSWER_WINDOW, WINDOW, ZendeskHelpdesk
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from handlers.app import slack_client
+from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
 from models.base import utcnow
