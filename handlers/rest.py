@@ -17,7 +17,7 @@ from bot.ai.engines import summarizer_for
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record
-from bot.coaching.transcripts import WHILE_WAITING, ask_helpdesk
+from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
 from bot.core.api_schemas import (
     MAX_ID,
     AgentName,
@@ -166,9 +166,18 @@ def build_router(settings: Settings) -> APIRouter:
         limiter.hit(found.token_id)
         return found
 
-    Auth = Annotated[Caller, Depends(caller)]
-    NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
+    auth = Depends(caller)
     router = APIRouter(prefix="/coaching", tags=["coaching"])
+    _record_routes(router, settings, auth)
+    _note_routes(router, settings, auth, ask)
+    _sample_routes(router, settings, auth)
+    return router
+
+
+def _record_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
+    """GET /coaching: an agent's record."""
+    url, deadline = settings.database_url, settings.db_request_timeout_ms
+    Auth = Annotated[Caller, auth]
 
     @router.get(
         "",
@@ -184,6 +193,13 @@ def build_router(settings: Settings) -> APIRouter:
                 db=db, slack_user_id=who.viewer.slack_user_id, query=agent, page_size=ALL_NOTES
             )
         return coaching_out(record)
+
+
+def _note_routes(router: APIRouter, settings: Settings, auth: Any, ask: CustomerLookup) -> None:
+    """POST /coaching/notes, PATCH and DELETE /coaching/notes/{id}: write, change, archive."""
+    url, deadline = settings.database_url, settings.db_request_timeout_ms
+    Auth = Annotated[Caller, auth]
+    NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
 
     @router.post(
         "/notes",
@@ -248,6 +264,12 @@ def build_router(settings: Settings) -> APIRouter:
             archive_note(session=session, actor=who.viewer, note_id=note_id)
         return Response(status_code=204)
 
+
+def _sample_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
+    """POST /coaching/samples: pin a conversation."""
+    url, deadline = settings.database_url, settings.db_request_timeout_ms
+    Auth = Annotated[Caller, auth]
+
     @router.post(
         "/samples",
         status_code=201,
@@ -277,8 +299,6 @@ def build_router(settings: Settings) -> APIRouter:
         if not result.created:
             response.status_code = 200
         return sample_out(result.sample, choice.name)
-
-    return router
 
 
 def install_rest_api(web: FastAPI, settings: Settings) -> None:
