@@ -515,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
                 sarah = seed(url)
                 settings = settings_for(url, fake)
                 web = Served(
-                    f"debrief-{backend}", create_web_app(settings, build_app(Services(settings)))
+                    f"debrief-{backend}",
+                    create_web_app(services := Services(settings), build_app(services)),
                 )
                 served.append(web.start())
                 command = partial(coach_command, fake, "Sarah")
@@ -532,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
                 app = bare_bolt_app(
                     fake, debrief_view(sqlite_url) if big else None, keep_alive=keep_alive
                 )
-                web = Served(name, create_web_app(settings_for(sqlite_url, fake), app))
+                web = Served(name, create_web_app(Services(settings_for(sqlite_url, fake)), app))
                 served.append(web.start())
                 cases.append(Case(number, label, "-", web, title, command, is_bare=number == 5))
             print(f"  running {len(cases)} cases in interleaved rounds …", flush=True)

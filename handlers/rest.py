@@ -5,7 +5,7 @@ Routes are plain `def`, so FastAPI runs their blocking database work on its thre
 """
 
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.ai.engines import summarizer_for
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record
@@ -34,7 +33,7 @@ from bot.core.api_schemas import (
     sample_out,
     saved_note_out,
 )
-from bot.core.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
+from bot.core.db import DatabaseUnavailable
 from bot.core.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
 from bot.core.rate_limit import RateLimited, RateLimiter
 from bot.core.settings import Settings
@@ -47,6 +46,10 @@ ALL_NOTES = 2**31 - 1
 API_FIELDS = {"follow_up": "followUpAt", "sample": "sampleId", "external_id": "externalId"}
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+if TYPE_CHECKING:  # built by the composition root, which installs these routes
+    from bot.app.services import Services
 
 
 def error_status(exc: Exception) -> int:
@@ -144,10 +147,9 @@ def _responses(settings: Settings, *codes: int) -> dict[int | str, dict[str, Any
     return {code: table[code] for code in (401, 403, 404, 422, 429, 503, *codes)}
 
 
-def build_router(settings: Settings) -> APIRouter:
+def build_router(services: Services) -> APIRouter:
     """The API's routes, with a bearer-token check and a per-token rate limit on each."""
-    url = settings.database_url
-    deadline = settings.db_request_timeout_ms  # no request waits on a lock or a slow statement
+    settings = services.settings  # each request's statements keep to its deadline
     ask = partial(ask_helpdesk, settings, policy=WHILE_WAITING)  # a note's sample's customer
     limiter = RateLimiter(settings.api_rate_limit)
     bearer = HTTPBearer(
@@ -161,22 +163,22 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> Caller:
         if credentials is None:
             raise BadToken()
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             found = authenticate(session=session, secret=credentials.credentials)
         limiter.hit(found.token_id)
         return found
 
     auth = Depends(caller)
     router = APIRouter(prefix="/coaching", tags=["coaching"])
-    _record_routes(router, settings, auth)
-    _note_routes(router, settings, auth, ask)
-    _sample_routes(router, settings, auth)
+    _record_routes(router, services, auth)
+    _note_routes(router, services, auth, ask)
+    _sample_routes(router, services, auth)
     return router
 
 
-def _record_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
+def _record_routes(router: APIRouter, services: Services, auth: Any) -> None:
     """GET /coaching: an agent's record."""
-    url, deadline = settings.database_url, settings.db_request_timeout_ms
+    settings = services.settings
     Auth = Annotated[Caller, auth]
 
     @router.get(
@@ -188,16 +190,16 @@ def _record_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
         responses=_responses(settings, 409),
     )
     def get_coaching(agent: Annotated[AgentName, Query()], who: Auth) -> CoachingOut:
-        with read_engine_scope(url, deadline_ms=deadline) as db:
+        with services.read_engine() as db:
             record = open_named_record(
                 db=db, slack_user_id=who.viewer.slack_user_id, query=agent, page_size=ALL_NOTES
             )
         return coaching_out(record)
 
 
-def _note_routes(router: APIRouter, settings: Settings, auth: Any, ask: CustomerLookup) -> None:
+def _note_routes(router: APIRouter, services: Services, auth: Any, ask: CustomerLookup) -> None:
     """POST /coaching/notes, PATCH and DELETE /coaching/notes/{id}: write, change, archive."""
-    url, deadline = settings.database_url, settings.db_request_timeout_ms
+    settings = services.settings
     Auth = Annotated[Caller, auth]
     NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
 
@@ -211,7 +213,7 @@ def _note_routes(router: APIRouter, settings: Settings, auth: Any, ask: Customer
         responses=_responses(settings, 409),
     )
     def post_note(note: NoteCreate, who: Auth) -> SavedNoteOut:
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=note.agent)
             created = create_note(
                 session=session,
@@ -235,7 +237,7 @@ def _note_routes(router: APIRouter, settings: Settings, auth: Any, ask: Customer
     )
     def patch_note(note_id: NoteId, change: NotePatch, who: Auth) -> SavedNoteOut:
         given = change.model_fields_set
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             note = edit_note(
                 session=session,
                 actor=who.viewer,
@@ -260,14 +262,14 @@ def _note_routes(router: APIRouter, settings: Settings, auth: Any, ask: Customer
         responses=_responses(settings),
     )
     def delete_note(note_id: NoteId, who: Auth) -> Response:
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             archive_note(session=session, actor=who.viewer, note_id=note_id)
         return Response(status_code=204)
 
 
-def _sample_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
+def _sample_routes(router: APIRouter, services: Services, auth: Any) -> None:
     """POST /coaching/samples: pin a conversation."""
-    url, deadline = settings.database_url, settings.db_request_timeout_ms
+    settings = services.settings
     Auth = Annotated[Caller, auth]
 
     @router.post(
@@ -283,16 +285,16 @@ def _sample_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
         },
     )
     def post_sample(pin: SamplePin, who: Auth, response: Response) -> SampleOut:
-        with read_scope(url, deadline_ms=deadline) as session:
+        with services.read_session() as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=pin.agent)
         result = pin_sample(
-            session_factory=partial(session_scope, url),
+            session_factory=services.sessions,
             settings=settings,
             actor=who.viewer,
             agent_id=choice.id,
             helpdesk=pin.helpdesk,
             external_id=pin.externalId,
-            summarizer=summarizer_for(settings),
+            summarizer=services.summarizer,
             csat=pin.csat,
             closed_at=from_ms(pin.closedAt),
         )
@@ -301,7 +303,7 @@ def _sample_routes(router: APIRouter, settings: Settings, auth: Any) -> None:
         return sample_out(result.sample, choice.name)
 
 
-def install_rest_api(web: FastAPI, settings: Settings) -> None:
+def install_rest_api(web: FastAPI, services: Services) -> None:
     """Serve the API on `web`: its routes and its error answers."""
 
     async def on_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -324,7 +326,7 @@ def install_rest_api(web: FastAPI, settings: Settings) -> None:
         "`debrief tokens create SLACK_USER_ID`. Times are epoch milliseconds; errors are "
         '`{"error": "..."}`.'
     )
-    web.include_router(build_router(settings))
+    web.include_router(build_router(services))
     for kind in (DebriefError, RateLimited, DatabaseUnavailable):
         web.add_exception_handler(kind, on_error)
     web.add_exception_handler(RequestValidationError, on_invalid)

@@ -12,11 +12,11 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.app.bolt import build_app
 from bot.app.web import create_web_app
 from bot.core.db import dispose_all, get_engine, session_scope
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
-from bot.app.bolt import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base
 from tests import factories

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bot.app.scheduler import build_scheduler
 from bot.cli import main
 from bot.coaching.notes import archive_note
 from bot.core.db import session_scope
 from bot.privacy.export import apply_retention, erase_agent, export_agent, months_before
-from bot.app.scheduler import build_scheduler
 from jobs.work import retention_job
 from models import AuditEntry, Delivery, Flag, Note, Reminder, ReminderStatus, Sample
 from models.base import utcnow

@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from sqlalchemy import select, text
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.scheduler import build_scheduler
 from bot.core.db import get_engine, session_scope
 from bot.flags.scan import SCAN_LOCK_KEY, run_scan, scan_lock
 from bot.ingest.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from bot.app.scheduler import build_scheduler
 from models import Agent, Conversation, SyncRun
 from models.base import utcnow
 

@@ -15,12 +15,12 @@ from sqlalchemy import select, text, update
 from blocks.ids import ActionId, BlockId
 from bot.ai.engines import summarizer_for
 from bot.ai.offline import OfflineSummarizer
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
-from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import AuditEntry, Base, Delivery, Flag, Sample
 from tests import factories as f

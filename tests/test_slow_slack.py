@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app.bolt import build_app
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
-from bot.app.bolt import build_app
 from handlers.replies import SLACK_SLOW
 from tests import factories as f
 from tests.conftest import SIGNING_SECRET

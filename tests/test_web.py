@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.app.bolt import build_app
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
-from bot.app.bolt import build_app
 from tests import factories as f
 from tests.conftest import SIGNING_SECRET
 from tests.slack_driver import SlackDriver, TrackingExecutor

@@ -58,9 +58,9 @@ def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
                 f"SLACK_APP_TOKEN: Slack refused it ({exc.response.get('error')}); "
                 "check the token and that Socket Mode is enabled for the app"
             ) from None
-        web = create_web_app(config, None)
+        web = create_web_app(services, None)
     else:
-        web = create_web_app(config, bolt_app)
+        web = create_web_app(services, bolt_app)
     server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="info"))
     # On SIGTERM or Ctrl-C uvicorn stops taking requests, answers those it has, then raises the
     # signal again into the handlers it found: these, so that acknowledged work can finish here

@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.slack import slack_client
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.core.settings import Settings, SettingsError
@@ -34,7 +35,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
 from models.base import utcnow

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 import bot.ingest.sync
 from bot.ai.offline import OfflineSummarizer
+from bot.app.slack import slack_client
 from bot.cli import main
 from bot.coaching.transcripts import WHILE_WAITING
 from bot.core.db import session_scope
@@ -37,7 +38,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Sample, SyncRun
 from tests import factories as f

@@ -637,9 +637,9 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
 
 def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_world, fake_slack):
     from bot.ai.offline import OfflineSummarizer
+    from bot.app.slack import slack_client
     from bot.flags.scan import run_scan
     from bot.people.agents import upsert_agent
-    from bot.app.slack import slack_client
     from handlers.notifier import SlackFlagNotifier
     from models import Agent, Flag, Sample
     from tests.privacy import leaks, stored_texts

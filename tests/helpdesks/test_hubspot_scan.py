@@ -11,13 +11,13 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
 from bot.ingest.sync import FIRST_SYNC, sync_helpdesks
 from bot.people.agents import upsert_agent
-from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample
 from tests import factories as f

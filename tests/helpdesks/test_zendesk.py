@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.scan import run_scan
@@ -25,7 +26,6 @@ from bot.ingest.helpdesks.base import (
 )
 from bot.ingest.helpdesks.zendesk import ANSWER_WINDOW, WINDOW, ZendeskHelpdesk
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from bot.app.slack import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
 from models.base import utcnow
