@@ -1,4 +1,4 @@
-"""Fixtures: fake Zendesk and Intercom APIs on loopback, connectors pointed at them."""
+"""Fixtures: fake Zendesk, Intercom and Gorgias APIs on loopback, connectors pointed at them."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
+from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
 from tests.helpdesks import fake_intercom, fake_zendesk
+from tests.helpdesks.fake_gorgias import FakeGorgias
 from tests.helpdesks.fake_intercom import FakeIntercom
 from tests.helpdesks.fake_zendesk import FakeZendesk
+from tests.helpdesks.gorgias_support import connector
 
 
 @pytest.fixture()
@@ -54,3 +57,17 @@ def intercom(ic_fake: FakeIntercom, sleeps: list[float]) -> Iterator[IntercomHel
     )
     yield connector
     connector.close()
+
+
+@pytest.fixture()
+def gg_fake(httpserver: HTTPServer) -> FakeGorgias:
+    """A fake Gorgias with no data yet."""
+    return FakeGorgias(httpserver).install()
+
+
+@pytest.fixture()
+def gorgias(gg_fake: FakeGorgias, sleeps: list[float]) -> Iterator[GorgiasHelpdesk]:
+    """A Gorgias connector with the fake's credentials, recording its waits."""
+    helpdesk = connector(gg_fake, sleeps)
+    yield helpdesk
+    helpdesk.close()
