@@ -1,4 +1,5 @@
-"""Fixtures: fake Zendesk, Intercom and Gorgias APIs on loopback, connectors pointed at them."""
+"""Fixtures: fake Zendesk, Intercom and Gorgias APIs on loopback, connectors pointed at them;
+Help Scout's token cache emptied around a test."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
+from bot.ingest.helpdesks.helpscout import TOKENS
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
 from tests.helpdesks import fake_intercom, fake_zendesk
@@ -71,3 +73,12 @@ def gorgias(gg_fake: FakeGorgias, sleeps: list[float]) -> Iterator[GorgiasHelpde
     helpdesk = connector(gg_fake, sleeps)
     yield helpdesk
     helpdesk.close()
+
+
+@pytest.fixture()
+def no_cached_tokens() -> Iterator[None]:
+    """Help Scout's tokens are kept for the process; a test using this starts without one (the
+    Help Scout test files use it for every test)."""
+    TOKENS.clear()
+    yield
+    TOKENS.clear()
