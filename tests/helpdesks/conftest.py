@@ -12,11 +12,10 @@ from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
 from bot.ingest.helpdesks.helpscout import TOKENS
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
-from tests.helpdesks import fake_intercom, fake_zendesk
+from tests.helpdesks import fake_intercom, fake_zendesk, gorgias_support
 from tests.helpdesks.fake_gorgias import FakeGorgias
 from tests.helpdesks.fake_intercom import FakeIntercom
 from tests.helpdesks.fake_zendesk import FakeZendesk
-from tests.helpdesks.gorgias_support import connector
 
 
 @pytest.fixture()
@@ -70,7 +69,7 @@ def gg_fake(httpserver: HTTPServer) -> FakeGorgias:
 @pytest.fixture()
 def gorgias(gg_fake: FakeGorgias, sleeps: list[float]) -> Iterator[GorgiasHelpdesk]:
     """A Gorgias connector with the fake's credentials, recording its waits."""
-    helpdesk = connector(gg_fake, sleeps)
+    helpdesk = gorgias_support.connector(gg_fake, sleeps)
     yield helpdesk
     helpdesk.close()
 
