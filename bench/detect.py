@@ -263,7 +263,7 @@ def profile_scan(url: str, config: TrendConfig, top: int) -> str:
     return out.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--ratings", type=int, default=1_000_000, help="rated conversations")
     parser.add_argument("--agents", type=int, default=5000, help="agents")
@@ -276,7 +276,49 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.ratings < 1 or args.agents < 1 or args.repeat < 1:
         parser.error("--ratings, --agents and --repeat must be positive")
+    return args
 
+
+def _variants(
+    conn: psycopg.Connection[Any], lo: datetime, hi: datetime, days: int, repeat: int
+) -> None:
+    """Debrief's scan SQL with each bucket expression, raw through psycopg."""
+    print()
+    print(
+        f"scan SQL with other bucket expressions (raw through psycopg, same join and "
+        f"filter; medians of {repeat} interleaved runs):"
+    )
+    runs: dict[str, list[float]] = {label: [] for label in BUCKETS}
+    for bucket in BUCKETS.values():
+        raw_scan_sql(conn, bucket, lo, hi, days)
+    for _ in range(repeat):
+        for label, bucket in BUCKETS.items():
+            runs[label].append(timed(partial(raw_scan_sql, conn, bucket, lo, hi, days))[0])
+    for label, values in runs.items():
+        print(f"  {ms(statistics.median(values))}  {label}")
+
+
+def _rescans(
+    url: str, config: TrendConfig, plain_sql: Callable[[], int], repeat: int, raised: int
+) -> None:
+    """(c) the usual case afterwards: the flags of (b) are open, nothing new to raise."""
+    commit_scan(url, config)
+    rescans: list[float] = []
+    plain_again: list[float] = []
+    scan(url, config)
+    for _ in range(repeat):
+        plain_again.append(timed(plain_sql)[0])
+        rescans.append(scan(url, config)[0])
+    again, rescan = statistics.median(plain_again), statistics.median(rescans)
+    print()
+    print(f"with those {raised} flags committed, medians of {repeat} interleaved runs:")
+    print(line("  (a) plain GROUP BY", again))
+    print(line("  (c) evaluate_agents again, nothing new to raise", rescan))
+    print(f"  ratio rescan / GROUP BY: {rescan / again:.2f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     config = TrendConfig()
     lo, hi = scan_period(config)
     url = args.postgres
@@ -334,39 +376,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"                 scan     {[round(t * 1000) for t in times['scan']]}")
 
         if args.variants:
-            print()
-            print(
-                f"scan SQL with other bucket expressions (raw through psycopg, same join and "
-                f"filter; medians of {args.repeat} interleaved runs):"
-            )
-            runs: dict[str, list[float]] = {label: [] for label in BUCKETS}
-            for bucket in BUCKETS.values():
-                raw_scan_sql(conn, bucket, lo, hi, days)
-            for _ in range(args.repeat):
-                for label, bucket in BUCKETS.items():
-                    runs[label].append(timed(partial(raw_scan_sql, conn, bucket, lo, hi, days))[0])
-            for label, values in runs.items():
-                print(f"  {ms(statistics.median(values))}  {label}")
+            _variants(conn, lo, hi, days, args.repeat)
 
         if args.profile or ratio > TARGET_RATIO:
             print()
             print("cProfile of one scan (by own time, then cumulative):")
             print(profile_scan(url, config, args.top))
 
-        # (c) the usual case afterwards: the flags of (b) are open, nothing new to raise
-        commit_scan(url, config)
-        rescans: list[float] = []
-        plain_again: list[float] = []
-        scan(url, config)
-        for _ in range(args.repeat):
-            plain_again.append(timed(plain_sql)[0])
-            rescans.append(scan(url, config)[0])
-        again, rescan = statistics.median(plain_again), statistics.median(rescans)
-        print()
-        print(f"with those {raised} flags committed, medians of {args.repeat} interleaved runs:")
-        print(line("  (a) plain GROUP BY", again))
-        print(line("  (c) evaluate_agents again, nothing new to raise", rescan))
-        print(f"  ratio rescan / GROUP BY: {rescan / again:.2f}x")
+        _rescans(url, config, plain_sql, args.repeat, raised)
     dispose_all()
     return 0
 

@@ -330,20 +330,20 @@ def core_upsert(session: Session, rows: list[tuple[ConversationRow, int]], impor
     )
 
 
-def stages(url: str, path: Path, rows: int, top: int) -> None:
-    """Time the import's stages separately on `path`, then profile a whole import of it."""
-    now = utcnow()
+def parse_rows(path: Path, now: datetime) -> list[ConversationRow]:
+    """What the import reads and checks, batch by batch (bad rows dropped)."""
+    with path.open("rb") as handle:
+        header = _csv_header(handle)
+    report = ImportReport(import_id=0)
+    with path.open("rb") as handle:
+        return [r for rows in _parsed_batches(handle, "csv", header, now, report) for r in rows]
 
-    def parse() -> list[ConversationRow]:
-        """What the import reads and checks, batch by batch (bad rows dropped)."""
-        with path.open("rb") as handle:
-            header = _csv_header(handle)
-        report = ImportReport(import_id=0)
-        with path.open("rb") as handle:
-            return [r for rows in _parsed_batches(handle, "csv", header, now, report) for r in rows]
 
-    parse_s, parsed = timed(parse)
-    batches = [parsed[i : i + BATCH] for i in range(0, len(parsed), BATCH)]
+def match_and_upsert(
+    url: str, path: Path, batches: list[list[ConversationRow]]
+) -> dict[str, float]:
+    """Seconds spent matching agents and upserting, by stage: Debrief's own upsert on a fresh
+    database, then the Core what-if on another."""
     spent: dict[str, float] = {}
 
     def upserts(key: str, upsert: Callable[..., object], import_id: int) -> None:
@@ -388,7 +388,11 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
             upserts("core_insert", core_upsert, import_id)
             upserts("core_update", core_upsert, import_id)
     spent["match_new"] /= 2
+    return spent
 
+
+def floors(url: str, path: Path) -> tuple[float, float, float]:
+    """The same rows inserted and upserted by PostgreSQL alone, and the file's COPY: seconds."""
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute("CREATE TEMP TABLE same_rows AS SELECT * FROM conversations")
         conn.execute("TRUNCATE conversations CASCADE")
@@ -398,7 +402,11 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
         floor_update_s, _ = timed(lambda: conn.execute(UPSERT_FROM_SAME_ROWS))
         conn.execute(SCRATCH_DDL)
     copy_s, _ = timed(lambda: copy_file(url, path))
+    return floor_insert_s, floor_update_s, copy_s
 
+
+def profiled_import(url: str, path: Path) -> tuple[float, cProfile.Profile]:
+    """A whole import of `path` into an emptied database under cProfile: seconds, profile."""
     reset_database(url)
     profiler = cProfile.Profile()
     start = time.perf_counter()
@@ -406,6 +414,17 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
     debrief_import(url, path)
     profiler.disable()
     profiled_s = time.perf_counter() - start
+    return profiled_s, profiler
+
+
+def stages(url: str, path: Path, rows: int, top: int) -> None:
+    """Time the import's stages separately on `path`, then profile a whole import of it."""
+    now = utcnow()
+    parse_s, parsed = timed(lambda: parse_rows(path, now))
+    batches = [parsed[i : i + BATCH] for i in range(0, len(parsed), BATCH)]
+    spent = match_and_upsert(url, path, batches)
+    floor_insert_s, floor_update_s, copy_s = floors(url, path)
+    profiled_s, profiler = profiled_import(url, path)
 
     print(f"stages on the first {rows:,} rows ({len(batches)} batches of {BATCH}):")
     print(line("  COPY of this file into the scratch table (reference)", rows, copy_s))
@@ -432,7 +451,7 @@ def stages(url: str, path: Path, rows: int, top: int) -> None:
     print(out.getvalue())
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the CSV")
     parser.add_argument("--agents", type=int, default=5000, help="distinct agents in the CSV")
@@ -447,6 +466,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rows < 1 or args.agents < 1 or args.profile_rows < 1:
         parser.error("--rows, --agents and --profile-rows must be positive")
+    return args
+
+
+def print_ratios(
+    rows: int, pg_s: float, copy_s: float, keyed_s: float, fk_s: float, again_s: float | None
+) -> None:
+    """The import against each COPY, and the re-import (`again_s`, None when skipped)."""
+    ratio = pg_s / copy_s
+    keyed = pg_s / keyed_s
+    print()
+    print(
+        f"import / COPY into the scratch table: {ratio:.1f}x (target {TARGET_RATIO:g}x: "
+        f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
+    )
+    print(
+        f"import / COPY into the keyed table: {keyed:.2f}x (target {TARGET_KEYED:g}x: "
+        f"{'met' if keyed <= TARGET_KEYED else 'NOT met'})"
+    )
+    print(
+        f"import / COPY into the keyed table with the foreign key: {pg_s / fk_s:.2f}x "
+        f"(target {TARGET_KEYED:g}x: {'met' if pg_s / fk_s <= TARGET_KEYED else 'NOT met'})"
+    )
+    if again_s is not None:
+        print(f"re-import / first import: {again_s / pg_s:.2f}x")
+        print(
+            f"re-import / COPY into the scratch table: {again_s / copy_s:.1f}x; "
+            f"/ the keyed table: {again_s / keyed_s:.2f}x; / with the foreign key: "
+            f"{again_s / fk_s:.2f}x"
+        )
+    print(f"1M rows would take ~{pg_s / rows * 1e6:.0f} s on PostgreSQL (linear extrapolation)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     url = args.postgres
     rows = args.rows
 
@@ -499,28 +552,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         ratio = pg_s / copy_s
-        keyed = pg_s / keyed_s
-        print()
-        print(
-            f"import / COPY into the scratch table: {ratio:.1f}x (target {TARGET_RATIO:g}x: "
-            f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
-        )
-        print(
-            f"import / COPY into the keyed table: {keyed:.2f}x (target {TARGET_KEYED:g}x: "
-            f"{'met' if keyed <= TARGET_KEYED else 'NOT met'})"
-        )
-        print(
-            f"import / COPY into the keyed table with the foreign key: {pg_s / fk_s:.2f}x "
-            f"(target {TARGET_KEYED:g}x: {'met' if pg_s / fk_s <= TARGET_KEYED else 'NOT met'})"
-        )
-        if not args.no_reimport:
-            print(f"re-import / first import: {again_s / pg_s:.2f}x")
-            print(
-                f"re-import / COPY into the scratch table: {again_s / copy_s:.1f}x; "
-                f"/ the keyed table: {again_s / keyed_s:.2f}x; / with the foreign key: "
-                f"{again_s / fk_s:.2f}x"
-            )
-        print(f"1M rows would take ~{pg_s / rows * 1e6:.0f} s on PostgreSQL (linear extrapolation)")
+        print_ratios(rows, pg_s, copy_s, keyed_s, fk_s, None if args.no_reimport else again_s)
 
         if args.profile or (ratio > TARGET_RATIO and not args.no_profile):
             head = Path(tmp) / "head.csv"

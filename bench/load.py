@@ -286,7 +286,7 @@ def serve_bare(port: int, slack_url: str, token: str, threads: int) -> None:
     uvicorn.run(create_web_app(Services(settings), app), host=HOST, port=port, log_level="warning")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=__doc__.split("\n")[0]
     )
@@ -300,7 +300,41 @@ def main(argv: list[str] | None = None) -> int:
                         help="PostgreSQL to use (wiped)")  # fmt: skip
     parser.add_argument("--serve-bare", nargs=4, metavar=("PORT", "SLACK_URL", "TOKEN", "THREADS"),
                         help=argparse.SUPPRESS)  # fmt: skip
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def print_results(
+    ours: Tally, theirs: Tally, violations: list[str], lost: int, doubled: int
+) -> None:
+    """Both apps' figures side by side, then Debrief's against the targets."""
+    print()
+    print(f"{'app':<10} {'answers':>7} {'per s':>7} {'ack p50':>7} {'p95':>7} {'p99':>7} "
+          f"{'max':>7} {'open p50':>7} {'p95':>7} {'p99':>7} {'errors':>6}   (ms)")  # fmt: skip
+    print(line(ours))
+    print(line(theirs))
+    for tally in (ours, theirs):
+        if tally.errors:
+            print(f"  {tally.name} errors: {dict(tally.errors)}")
+    if violations:
+        print(f"  what real Slack would refuse: {violations[:3]}")
+    print(f"  debrief: {len(ours.saved)} notes saved; lost {lost}, doubled {doubled}")
+    print("  open: from sending /coach to the fake Slack receiving its views.open (this process)")
+    print()
+    late = [a for a in ours.acks if a > ACK_LIMIT]
+    ratio = percentile(ours.opens, 0.99) / max(percentile(theirs.opens, 0.99), 1e-9)
+    verdicts = [
+        ("no note lost", lost == 0), ("no note doubled", doubled == 0),
+        (f"every ack inside {ACK_LIMIT:g} s ({len(late)} late, slowest "
+         f"{max(ours.acks, default=0):.2f} s)", not late),
+        (f"p99 /coach → views.open ≤ {TARGET_RATIO:g}× bare ({ratio:.2f}×)", ratio <= TARGET_RATIO),
+        ("no errors", not ours.errors),
+    ]  # fmt: skip
+    for label, met in verdicts:
+        print(f"  {label}: {'met' if met else 'NOT met'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
     if args.serve_bare:
         port, slack_url, token, threads = args.serve_bare
         serve_bare(int(port), slack_url, token, int(threads))
@@ -349,30 +383,7 @@ def main(argv: list[str] | None = None) -> int:
             for process in processes:
                 process.stop()
             dispose_all()
-    print()
-    print(f"{'app':<10} {'answers':>7} {'per s':>7} {'ack p50':>7} {'p95':>7} {'p99':>7} "
-          f"{'max':>7} {'open p50':>7} {'p95':>7} {'p99':>7} {'errors':>6}   (ms)")  # fmt: skip
-    print(line(ours))
-    print(line(theirs))
-    for tally in (ours, theirs):
-        if tally.errors:
-            print(f"  {tally.name} errors: {dict(tally.errors)}")
-    if violations:
-        print(f"  what real Slack would refuse: {violations[:3]}")
-    print(f"  debrief: {len(ours.saved)} notes saved; lost {lost}, doubled {doubled}")
-    print("  open: from sending /coach to the fake Slack receiving its views.open (this process)")
-    print()
-    late = [a for a in ours.acks if a > ACK_LIMIT]
-    ratio = percentile(ours.opens, 0.99) / max(percentile(theirs.opens, 0.99), 1e-9)
-    verdicts = [
-        ("no note lost", lost == 0), ("no note doubled", doubled == 0),
-        (f"every ack inside {ACK_LIMIT:g} s ({len(late)} late, slowest "
-         f"{max(ours.acks, default=0):.2f} s)", not late),
-        (f"p99 /coach → views.open ≤ {TARGET_RATIO:g}× bare ({ratio:.2f}×)", ratio <= TARGET_RATIO),
-        ("no errors", not ours.errors),
-    ]  # fmt: skip
-    for label, met in verdicts:
-        print(f"  {label}: {'met' if met else 'NOT met'}")
+    print_results(ours, theirs, violations, lost, doubled)
     return 0
 
 

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.redaction import generate_people, value_gone
+from bench.redaction_people import generate_people
+from bench.redaction_score import value_gone
 from bot.privacy.redaction import Span
 
 
@@ -41,7 +42,7 @@ def test_the_generated_people_set_does_not_change_with_the_hash_seed() -> None:
     """Faker lists it_IT's cities from a set; the bench sorts them, so no process differs."""
     script = (
         "import hashlib\n"
-        "from bench.redaction import generate_people\n"
+        "from bench.redaction_people import generate_people\n"
         "texts = [r.text for r in generate_people(7, 200)]\n"
         "print(hashlib.sha256('\\x00'.join(texts).encode()).hexdigest())\n"
     )

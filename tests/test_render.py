@@ -33,6 +33,114 @@ BILLING = option("Billing", "billing")
 TICKET_URL = "https://example.zendesk.com/agent/tickets/4412"
 
 
+def coach_record_blocks() -> list[dict[str, Any]]:
+    """The top of the Coach modal: who, a sample with its link, fields, the note's buttons."""
+    return [
+        {"type": "header", "text": plain("Jo Smith")},
+        {"type": "context", "elements": [mrkdwn("<@U123> · lead <@U999>")]},
+        {"type": "divider"},
+        {
+            "type": "section",
+            "text": mrkdwn(
+                "*CSAT 2* · closed <!date^1700000000^{date_short_pretty}|Tue 14 Nov 2023>"
+                " · see <https://wiki.example.com/refunds|the refund guide> &amp; macros"
+            ),
+            "accessory": {
+                "type": "button",
+                "text": plain("Open in Zendesk"),
+                "action_id": "sample_link",
+                "url": TICKET_URL,
+            },
+        },
+        {
+            "type": "section",
+            "fields": [mrkdwn("*Queue*\nBilling"), mrkdwn("*Status*\nOpen")],
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "text": plain("Edit"), "action_id": "edit"},
+                {
+                    "type": "button",
+                    "text": plain("Archive"),
+                    "action_id": "archive",
+                    "style": "danger",
+                    "confirm": {
+                        "title": plain("Archive this note?"),
+                        "text": plain("It leaves the history."),
+                        "confirm": plain("Archive"),
+                        "deny": plain("Keep it"),
+                    },
+                },
+            ],
+        },
+    ]
+
+
+def coach_input_blocks() -> list[dict[str, Any]]:
+    """The Coach modal's inputs: a note, dates, visibility, a sample and a queue."""
+    return [
+        {
+            "type": "input",
+            "label": plain("Note"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "body",
+                "multiline": True,
+                "placeholder": plain("What do you want them to know?"),
+            },
+        },
+        {
+            "type": "input",
+            "label": plain("Follow-up date"),
+            "optional": True,
+            "element": {"type": "datepicker", "action_id": "follow_up"},
+        },
+        {
+            "type": "input",
+            "label": plain("Due"),
+            "element": {
+                "type": "datepicker",
+                "action_id": "due",
+                "initial_date": "2024-05-01",
+            },
+            "hint": plain("We remind you that morning."),
+        },
+        {
+            "type": "input",
+            "label": plain("Visibility"),
+            "optional": True,
+            "element": {
+                "type": "checkboxes",
+                "action_id": "share",
+                "options": [SHARE, PIN],
+                "initial_options": [SHARE],
+            },
+        },
+        {
+            "type": "input",
+            "label": plain("About a sample"),
+            "element": {
+                "type": "static_select",
+                "action_id": "sample",
+                "placeholder": plain("Which conversation?"),
+                "options": [BILLING],
+            },
+        },
+        {
+            "type": "input",
+            "label": plain("Queue"),
+            "element": {
+                "type": "static_select",
+                "action_id": "queue",
+                "placeholder": plain("Pick a queue"),
+                "options": [BILLING],
+                "initial_option": BILLING,
+            },
+        },
+    ]
+
+
 def coach_modal() -> dict[str, Any]:
     return {
         "type": "modal",
@@ -42,102 +150,8 @@ def coach_modal() -> dict[str, Any]:
         "close": plain("Close"),
         "private_metadata": '{"agent_id": 7}',
         "blocks": [
-            {"type": "header", "text": plain("Jo Smith")},
-            {"type": "context", "elements": [mrkdwn("<@U123> · lead <@U999>")]},
-            {"type": "divider"},
-            {
-                "type": "section",
-                "text": mrkdwn(
-                    "*CSAT 2* · closed <!date^1700000000^{date_short_pretty}|Tue 14 Nov 2023>"
-                    " · see <https://wiki.example.com/refunds|the refund guide> &amp; macros"
-                ),
-                "accessory": {
-                    "type": "button",
-                    "text": plain("Open in Zendesk"),
-                    "action_id": "sample_link",
-                    "url": TICKET_URL,
-                },
-            },
-            {
-                "type": "section",
-                "fields": [mrkdwn("*Queue*\nBilling"), mrkdwn("*Status*\nOpen")],
-            },
-            {
-                "type": "actions",
-                "elements": [
-                    {"type": "button", "text": plain("Edit"), "action_id": "edit"},
-                    {
-                        "type": "button",
-                        "text": plain("Archive"),
-                        "action_id": "archive",
-                        "style": "danger",
-                        "confirm": {
-                            "title": plain("Archive this note?"),
-                            "text": plain("It leaves the history."),
-                            "confirm": plain("Archive"),
-                            "deny": plain("Keep it"),
-                        },
-                    },
-                ],
-            },
-            {
-                "type": "input",
-                "label": plain("Note"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "body",
-                    "multiline": True,
-                    "placeholder": plain("What do you want them to know?"),
-                },
-            },
-            {
-                "type": "input",
-                "label": plain("Follow-up date"),
-                "optional": True,
-                "element": {"type": "datepicker", "action_id": "follow_up"},
-            },
-            {
-                "type": "input",
-                "label": plain("Due"),
-                "element": {
-                    "type": "datepicker",
-                    "action_id": "due",
-                    "initial_date": "2024-05-01",
-                },
-                "hint": plain("We remind you that morning."),
-            },
-            {
-                "type": "input",
-                "label": plain("Visibility"),
-                "optional": True,
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "share",
-                    "options": [SHARE, PIN],
-                    "initial_options": [SHARE],
-                },
-            },
-            {
-                "type": "input",
-                "label": plain("About a sample"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "sample",
-                    "placeholder": plain("Which conversation?"),
-                    "options": [BILLING],
-                },
-            },
-            {
-                "type": "input",
-                "label": plain("Queue"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "queue",
-                    "placeholder": plain("Pick a queue"),
-                    "options": [BILLING],
-                    "initial_option": BILLING,
-                },
-            },
+            *coach_record_blocks(),
+            *coach_input_blocks(),
             {"type": "image", "image_url": "https://x.example/t.png", "alt_text": "CSAT trend"},
             {"type": "call", "call_id": "R123"},
         ],

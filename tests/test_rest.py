@@ -1,103 +1,22 @@
-"""The coaching REST API (SPEC §5): answers, validation, audit, one record with Slack, limits."""
+"""The coaching REST API (SPEC §5): answers, validation and audit (pinning, one record with
+Slack and limits: test_rest_service.py)."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from bot.app.web import create_web_app
 from bot.core.db import session_scope
-from bot.core.rate_limit import RateLimited, RateLimiter
 from bot.core.settings import Settings
-from bot.people.tokens import create_token, revoke_token
-from models import AuditEntry, Conversation, Note, Sample
+from models import AuditEntry, Note
 from tests import factories as f
-
-DAY_MS = 24 * 3600 * 1000
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-@dataclass
-class Team:
-    """Who and what the API tests work with: agent and note ids, and a token per caller."""
-
-    agents: dict[str, int]
-    notes: dict[str, int]
-    samples: dict[str, int]
-    tokens: dict[str, str]
-
-
-def make_team(session) -> Team:
-    """Owner, admin, a member linked to Becky, a revoked owner token; Sarah has samples."""
-    f.member(session, "UOWNER", "owner")
-    f.member(session, "UADMIN", "admin")
-    sarah = f.agent(session, "Sarah Connor", lead="UOWNER", slack_user="USARAHAGENT")
-    lee = f.agent(session, "Sarah Lee", lead="UOWNER")
-    becky = f.agent(session, "Becky Jones", lead="UADMIN")
-    f.member(session, "UBECKY", "member", agent="Becky Jones")
-    samples = {
-        f"sarah{int(csat)}": f.sample(session, sarah.id, csat=csat).id for csat in (3.0, 1.0, 2.0)
-    }
-    samples["becky"] = f.sample(session, becky.id, csat=2.0).id
-    owner = f.viewer(session, "UOWNER")
-    notes = {
-        "sarah": f.note(session, owner, sarah.id, body="Sarah: slow down on refunds.").id,
-        "becky_private": f.note(session, owner, becky.id, body="Private worry about Becky.").id,
-        "becky_shared": f.note(
-            session, owner, becky.id, body="Great save on the refund call!", shared_with_agent=True
-        ).id,
-    }
-    for agent_id, ext in ((sarah.id, "9001"), (becky.id, "9002")):
-        session.add(
-            Conversation(
-                helpdesk="zendesk",
-                external_id=ext,
-                agent_id=agent_id,
-                closed_at=datetime.now(UTC) - timedelta(days=2),
-                csat=1.0,
-            )
-        )
-    tokens = {
-        role: create_token(session=session, actor="test", slack_user_id=user).secret
-        for role, user in (("owner", "UOWNER"), ("admin", "UADMIN"), ("member", "UBECKY"))
-    }
-    revoked = create_token(session=session, actor="test", slack_user_id="UOWNER")
-    revoke_token(session=session, actor="test", token_id=revoked.id)
-    tokens["revoked"] = revoked.secret
-    tokens["garbage"] = "dbf_not-a-real-token"
-    session.commit()
-    return Team(
-        agents={"sarah": sarah.id, "lee": lee.id, "becky": becky.id},
-        notes=notes,
-        samples=samples,
-        tokens=tokens,
-    )
-
-
-class Api:
-    """A test client that sends a caller's bearer token."""
-
-    def __init__(self, http: TestClient, tokens: dict[str, str]) -> None:
-        self.http = http
-        self.tokens = tokens
-
-    def __call__(self, method: str, path: str, who: str | None = "owner", **kwargs: Any) -> Any:
-        headers = dict(kwargs.pop("headers", {}))
-        if who is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[who]}"
-        return self.http.request(method, path, headers=headers, **kwargs)
+from tests.rest_support import DAY_MS, Api, Team, make_team, note_body, now_ms
 
 
 @pytest.fixture()
@@ -280,10 +199,6 @@ def test_a_no_change_patch_writes_no_audit_entry(api, team, db):
 # --- validation ----------------------------------------------------------------------------
 
 
-def note_body(**fields: Any) -> dict[str, Any]:
-    return {"agent": "Sarah Connor", "body": "A note.", **fields}
-
-
 @pytest.mark.parametrize(
     ("body", "words"),
     [
@@ -402,218 +317,3 @@ def test_an_unchanged_past_follow_up_can_stay_while_the_body_changes(api, team, 
         note.follow_up_at = datetime.now(UTC) - timedelta(days=3)
     answer = api("PATCH", f"/coaching/notes/{team.notes['sarah']}", json={"body": "Still due."})
     assert answer.status_code == 200 and answer.json()["followUpAt"] < now_ms()
-
-
-# --- pinning -------------------------------------------------------------------------------
-
-
-def zendesk(httpserver: HTTPServer, ticket: str = "4512") -> None:
-    httpserver.expect_request(f"/api/v2/tickets/{ticket}.json").respond_with_json(
-        {"ticket": {"id": int(ticket), "requester_id": 1, "subject": "Refund"}}
-    )
-    user = {"id": 1, "name": "Ana Silva", "email": "ana@example.com", "role": "end-user"}
-    httpserver.expect_request("/api/v2/users/show_many.json").respond_with_json({"users": [user]})
-    httpserver.expect_request("/api/v2/users/1.json").respond_with_json({"user": user})
-    httpserver.expect_request(f"/api/v2/tickets/{ticket}/comments.json").respond_with_json(
-        {
-            "comments": [
-                {
-                    "author_id": 1,
-                    "public": True,
-                    "plain_body": "Ana Silva here (ana@example.com), my refund for order 5512 "
-                    "never arrived after three weeks.",
-                },
-                {"author_id": 2, "public": True, "plain_body": "Sorry, let me check."},
-            ],
-            "next_page": None,
-        }
-    )
-
-
-def test_pin_fetches_through_the_connector_stores_a_redacted_summary_once(
-    settings, team, httpserver, db
-):
-    zendesk(httpserver)
-    connected = settings.model_copy(
-        update={
-            "zendesk_base_url": httpserver.url_for("").rstrip("/"),
-            "zendesk_email": "a@b.c",
-            "zendesk_token": "t",
-            "zendesk_subdomain": "acme",
-        }
-    )
-    closed = now_ms() - 2 * DAY_MS
-    body = {
-        "agent": "Sarah Connor",
-        "helpdesk": "zendesk",
-        "externalId": "4512",
-        "csat": 1,
-        "closedAt": closed,
-    }
-    with TestClient(create_web_app(connected, None)) as http:
-        api = Api(http, team.tokens)
-        first = api("POST", "/coaching/samples", json=body)
-        assert first.status_code == 201, first.text
-        sample = first.json()
-        assert sample["source"] == "manual" and sample["csat"] == 1.0
-        assert sample["closedAt"] == closed and sample["agent"] == "Sarah Connor"
-        assert sample["url"] == "https://acme.zendesk.com/agent/tickets/4512"
-        assert "never arrived" in sample["summary"]
-        assert "Ana" not in sample["summary"] and "ana@example.com" not in sample["summary"]
-        again = api("POST", "/coaching/samples", json={**body, "externalId": "#4512"})
-        assert again.status_code == 200 and again.json() == sample
-        record = api("GET", "/coaching", params={"agent": "Sarah Connor"}).json()
-        assert sample["id"] in [s["id"] for s in record["samples"]]
-    with session_scope(db) as s:
-        stored = s.get(Sample, sample["id"])
-        assert stored is not None and stored.summary == sample["summary"]
-
-
-def test_pin_refusals(api, team):
-    pin = {"agent": "Sarah Connor", "helpdesk": "zendesk", "externalId": "9001"}
-    assert api("POST", "/coaching/samples", json=pin).status_code == 201
-    other = api("POST", "/coaching/samples", json={**pin, "agent": "Becky Jones"})
-    assert other.status_code == 422 and "another agent" in other.json()["error"]
-    unknown = api("POST", "/coaching/samples", json={**pin, "externalId": "777"})
-    assert unknown.status_code == 422 and "connector" in unknown.json()["error"]
-    desk = api("POST", "/coaching/samples", json={**pin, "helpdesk": "kustomer"})
-    assert desk.status_code == 422 and "helpdesk" in desk.json()["error"]
-    csat = api("POST", "/coaching/samples", json={**pin, "csat": 9})
-    assert csat.status_code == 422 and "csat" in csat.json()["error"]
-    missing = api("POST", "/coaching/samples", json={"agent": "Sarah Connor"})
-    assert missing.status_code == 422
-
-
-def test_a_helpdesk_outage_is_502_not_500(settings, team, httpserver):
-    httpserver.expect_request("/api/v2/tickets/4512.json").respond_with_data("no", status=401)
-    connected = settings.model_copy(
-        update={
-            "zendesk_base_url": httpserver.url_for("").rstrip("/"),
-            "zendesk_email": "a@b.c",
-            "zendesk_token": "t",
-        }
-    )
-    with TestClient(create_web_app(connected, None)) as http:
-        answer = Api(http, team.tokens)(
-            "POST",
-            "/coaching/samples",
-            json={"agent": "Sarah Connor", "helpdesk": "zendesk", "externalId": "4512"},
-        )
-    assert answer.status_code == 502 and "error" in answer.json()
-
-
-# --- one record with Slack -----------------------------------------------------------------
-
-
-def opened_view(fake, index: int = -1):
-    call = fake.calls_to("views.open")[index]
-    return fake.views[call.response["view"]["id"]]
-
-
-def test_a_note_made_over_rest_shows_in_the_coach_modal_and_back(slack, team, fake_slack):
-    api = Api(slack.http, team.tokens)
-    made = api("POST", "/coaching/notes", json={"agent": "Sarah Connor", "body": "From REST."})
-    assert made.status_code == 201
-    slack.command("UOWNER", "Sarah Connor")
-    view = opened_view(fake_slack)
-    assert "From REST." in json.dumps(view["blocks"])
-    answer = slack.submit("UOWNER", view, body="From the modal.", share=True)
-    assert answer.status_code == 200 and answer.json()["response_action"] == "update"
-    notes = api("GET", "/coaching", params={"agent": "Sarah Connor"}).json()["notes"]
-    assert [n["body"] for n in notes][:2] == ["From the modal.", "From REST."]
-    assert notes[0]["sharedWithAgent"] is True and notes[0]["author"] == "UOWNER"
-    edited = api("PATCH", f"/coaching/notes/{notes[0]['id']}", json={"body": "Edited over REST."})
-    assert edited.status_code == 200
-    slack.command("UOWNER", "Sarah Connor")
-    shown = json.dumps(opened_view(fake_slack)["blocks"])
-    assert "Edited over REST." in shown and "From the modal." not in shown
-
-
-# --- limits, health, outage and the document -----------------------------------------------
-
-
-def test_rate_limit_answers_429_with_retry_after_per_token(settings, team):
-    limited = settings.model_copy(update={"api_rate_limit": 3})
-    with TestClient(create_web_app(limited, None)) as http:
-        api = Api(http, team.tokens)
-        for _ in range(3):
-            assert api("GET", "/coaching", params={"agent": "Becky"}).status_code == 200
-        refused = api("GET", "/coaching", params={"agent": "Becky"})
-        assert refused.status_code == 429
-        assert 1 <= int(refused.headers["Retry-After"]) <= 60
-        assert "Too many requests" in refused.json()["error"]
-        assert api("POST", "/coaching/notes", json=note_body()).status_code == 429
-        assert api("GET", "/coaching", "admin", params={"agent": "Becky"}).status_code == 200
-
-
-def test_rate_limiter_window_slides():
-    clock = [100.0]
-    limiter = RateLimiter(2, window=60, clock=lambda: clock[0])
-    limiter.hit("a")
-    clock[0] = 130.0
-    limiter.hit("a")
-    limiter.hit("b")
-    with pytest.raises(RateLimited) as refused:
-        limiter.hit("a")
-    assert refused.value.retry_after == 30
-    clock[0] = 160.5
-    limiter.hit("a")
-    with pytest.raises(RateLimited):
-        limiter.hit("a")
-
-
-def test_healthz_and_openapi_need_no_token(api):
-    assert api("GET", "/healthz", None).status_code == 200
-    assert api("GET", "/openapi.json", None).status_code == 200
-
-
-def test_the_api_says_503_when_the_database_is_down(settings):
-    broken = settings.model_copy(
-        update={"database_url": "sqlite:////nonexistent-debrief-dir/sub/debrief.db"}
-    )
-    with TestClient(create_web_app(broken, None)) as http:
-        answer = http.get(
-            "/coaching", params={"agent": "x"}, headers={"Authorization": "Bearer dbf_x"}
-        )
-    assert answer.status_code == 503 and "nothing was changed" in answer.json()["error"]
-
-
-def test_openapi_documents_every_route_body_answer_and_error(api):
-    spec = api("GET", "/openapi.json", None).json()
-    operations = {
-        (path, method): op
-        for path, item in spec["paths"].items()
-        for method, op in item.items()
-        if path.startswith("/coaching")
-    }
-    assert set(operations) == {
-        ("/coaching", "get"),
-        ("/coaching/notes", "post"),
-        ("/coaching/notes/{id}", "patch"),
-        ("/coaching/notes/{id}", "delete"),
-        ("/coaching/samples", "post"),
-    }
-    assert spec["components"]["securitySchemes"]["HTTPBearer"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "debrief token",
-        "description": "A token from `debrief tokens create SLACK_USER_ID`.",
-    }
-    error = {"$ref": "#/components/schemas/ErrorOut"}
-    for (path, method), op in operations.items():
-        assert op["security"] == [{"HTTPBearer": []}], (path, method)
-        for code in ("401", "403", "404", "422", "429"):
-            assert op["responses"][code]["content"]["application/json"]["schema"] == error
-        assert "Retry-After" in op["responses"]["429"]["headers"]
-        if method in ("post", "patch"):
-            assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    assert operations[("/coaching", "get")]["responses"]["409"]["content"]["application/json"][
-        "schema"
-    ] == {"$ref": "#/components/schemas/AmbiguousOut"}
-    schemas = spec["components"]["schemas"]
-    assert schemas["NoteCreate"]["additionalProperties"] is False
-    assert set(schemas["NoteOut"]["required"]) == {
-        "id", "agent", "author", "body", "sampleId", "sharedWithAgent", "followUpAt",
-        "followUpDoneAt", "createdAt", "updatedAt",
-    }  # fmt: skip
-    assert "/healthz" not in spec["paths"] and "/slack/events" not in spec["paths"]

@@ -13,7 +13,7 @@ from bot.app.web import create_web_app
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from models import AuditEntry, Note, Sample
-from tests.test_rest import Api, Team, make_team
+from tests.rest_support import Api, Team, make_team
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ from schemathesis.checks import (
 
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
-from tests.test_rest import make_team
+from tests.rest_support import make_team
 
 # A deeper local run: DEBRIEF_SCHEMATHESIS_EXAMPLES=300 pytest tests/test_schemathesis.py
 NAMES = ["Sarah Connor", "Becky", "sarah", "<@USARAHAGENT>", "Sarah Lee"]

@@ -34,6 +34,98 @@ def _button(action_id: str = "go", **extra: Any) -> JSON:
     return {"type": "button", "text": _plain("Go"), "action_id": action_id, **extra}
 
 
+def _modal_display_blocks() -> list[JSON]:
+    """What the modal shows: a header, context, a divider, a section with a button, buttons."""
+    return [
+        {"type": "header", "text": _plain("Sarah")},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "lead <@U1>"}]},
+        {"type": "divider"},
+        {
+            "type": "section",
+            "block_id": "s1",
+            "text": {"type": "mrkdwn", "text": "*CSAT 1*"},
+            "accessory": _button("sample_link", url="https://x.example/1", value="1"),
+        },
+        {
+            "type": "actions",
+            "block_id": "a1",
+            "elements": [
+                _button("edit", value="1"),
+                _button(
+                    "archive",
+                    value="1",
+                    style="danger",
+                    confirm={
+                        "title": _plain("Archive?"),
+                        "text": _plain("Sure?"),
+                        "confirm": _plain("Archive"),
+                        "deny": _plain("Keep"),
+                        "style": "danger",
+                    },
+                ),
+            ],
+        },
+    ]
+
+
+def _modal_form_blocks() -> list[JSON]:
+    """What a lead fills in: the inputs, and a section with an external select."""
+    return [
+        {
+            "type": "input",
+            "block_id": "body",
+            "label": _plain("Note"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "body",
+                "multiline": True,
+                "max_length": 3000,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "when",
+            "optional": True,
+            "label": _plain("Follow-up date"),
+            "element": {"type": "datepicker", "action_id": "when"},
+        },
+        {
+            "type": "input",
+            "block_id": "share",
+            "optional": True,
+            "label": _plain("Visibility"),
+            "element": {
+                "type": "checkboxes",
+                "action_id": "share",
+                "options": [_option("Share", "shared")],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "sample",
+            "optional": True,
+            "label": _plain("About"),
+            "element": {
+                "type": "static_select",
+                "action_id": "sample",
+                "options": [_option()],
+                "initial_option": _option(),
+            },
+        },
+        {
+            "type": "section",
+            "block_id": "picker",
+            "text": {"type": "mrkdwn", "text": "Anyone:"},
+            "accessory": {
+                "type": "external_select",
+                "action_id": "pick",
+                "placeholder": _plain("Type a name"),
+                "min_query_length": 1,
+            },
+        },
+    ]
+
+
 def valid_modal() -> JSON:
     """A modal using every kind of block and element Debrief sends."""
     return {
@@ -43,88 +135,7 @@ def valid_modal() -> JSON:
         "submit": _plain("Save note"),
         "close": _plain("Close"),
         "private_metadata": '{"agent_id": 1}',
-        "blocks": [
-            {"type": "header", "text": _plain("Sarah")},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "lead <@U1>"}]},
-            {"type": "divider"},
-            {
-                "type": "section",
-                "block_id": "s1",
-                "text": {"type": "mrkdwn", "text": "*CSAT 1*"},
-                "accessory": _button("sample_link", url="https://x.example/1", value="1"),
-            },
-            {
-                "type": "actions",
-                "block_id": "a1",
-                "elements": [
-                    _button("edit", value="1"),
-                    _button(
-                        "archive",
-                        value="1",
-                        style="danger",
-                        confirm={
-                            "title": _plain("Archive?"),
-                            "text": _plain("Sure?"),
-                            "confirm": _plain("Archive"),
-                            "deny": _plain("Keep"),
-                            "style": "danger",
-                        },
-                    ),
-                ],
-            },
-            {
-                "type": "input",
-                "block_id": "body",
-                "label": _plain("Note"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "body",
-                    "multiline": True,
-                    "max_length": 3000,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "when",
-                "optional": True,
-                "label": _plain("Follow-up date"),
-                "element": {"type": "datepicker", "action_id": "when"},
-            },
-            {
-                "type": "input",
-                "block_id": "share",
-                "optional": True,
-                "label": _plain("Visibility"),
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "share",
-                    "options": [_option("Share", "shared")],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "sample",
-                "optional": True,
-                "label": _plain("About"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": "sample",
-                    "options": [_option()],
-                    "initial_option": _option(),
-                },
-            },
-            {
-                "type": "section",
-                "block_id": "picker",
-                "text": {"type": "mrkdwn", "text": "Anyone:"},
-                "accessory": {
-                    "type": "external_select",
-                    "action_id": "pick",
-                    "placeholder": _plain("Type a name"),
-                    "min_query_length": 1,
-                },
-            },
-        ],
+        "blocks": [*_modal_display_blocks(), *_modal_form_blocks()],
     }
 
 

@@ -1,4 +1,5 @@
-"""Fixtures: fake Zendesk and Intercom APIs on loopback, connectors pointed at them."""
+"""Fixtures: fake Zendesk, Intercom and Gorgias APIs on loopback, connectors pointed at them;
+Help Scout's token cache emptied around a test."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
+from bot.ingest.helpdesks.gorgias import GorgiasHelpdesk
+from bot.ingest.helpdesks.helpscout import TOKENS
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
 from bot.ingest.helpdesks.zendesk import ZendeskHelpdesk
-from tests.helpdesks import fake_intercom, fake_zendesk
+from tests.helpdesks import fake_intercom, fake_zendesk, gorgias_support
+from tests.helpdesks.fake_gorgias import FakeGorgias
 from tests.helpdesks.fake_intercom import FakeIntercom
 from tests.helpdesks.fake_zendesk import FakeZendesk
 
@@ -54,3 +58,26 @@ def intercom(ic_fake: FakeIntercom, sleeps: list[float]) -> Iterator[IntercomHel
     )
     yield connector
     connector.close()
+
+
+@pytest.fixture()
+def gg_fake(httpserver: HTTPServer) -> FakeGorgias:
+    """A fake Gorgias with no data yet."""
+    return FakeGorgias(httpserver).install()
+
+
+@pytest.fixture()
+def gorgias(gg_fake: FakeGorgias, sleeps: list[float]) -> Iterator[GorgiasHelpdesk]:
+    """A Gorgias connector with the fake's credentials, recording its waits."""
+    helpdesk = gorgias_support.connector(gg_fake, sleeps)
+    yield helpdesk
+    helpdesk.close()
+
+
+@pytest.fixture()
+def no_cached_tokens() -> Iterator[None]:
+    """Help Scout's tokens are kept for the process; a test using this starts without one (the
+    Help Scout test files use it for every test)."""
+    TOKENS.clear()
+    yield
+    TOKENS.clear()

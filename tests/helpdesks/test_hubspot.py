@@ -32,7 +32,6 @@ from bot.ingest.helpdesks.registry import (
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
 from models import Conversation, SyncRun
-from tests.helpdesks import fake_hubspot
 from tests.helpdesks.fake_hubspot import (
     ASSOCIATIONS,
     OWNERS,
@@ -44,6 +43,7 @@ from tests.helpdesks.fake_hubspot import (
     comment,
     message,
 )
+from tests.helpdesks.fake_hubspot import server as fake_hubspot_server
 
 SINCE = datetime(2024, 5, 1, tzinfo=UTC)
 T0 = SINCE.timestamp()
@@ -235,7 +235,7 @@ def test_tickets_are_read_a_hundred_at_a_time_and_associations_a_page_at_a_time(
 
 
 def test_a_search_starts_again_before_hubspots_10000_result_cap(hs_fake, hubspot, monkeypatch):
-    monkeypatch.setattr(fake_hubspot, "SEARCH_CAP", 10)
+    monkeypatch.setattr(fake_hubspot_server, "SEARCH_CAP", 10)  # read by the fake's search
     monkeypatch.setattr(hubspot_module, "SEARCH_CAP", 10)
     monkeypatch.setattr(hubspot_module, "PER_PAGE", 2)
     _team(hs_fake)
