@@ -147,7 +147,7 @@ def _responses(settings: Settings, *codes: int) -> dict[int | str, dict[str, Any
     return {code: table[code] for code in (401, 403, 404, 422, 429, 503, *codes)}
 
 
-def build_router(services: Services) -> APIRouter:
+def build_router(services: "Services") -> APIRouter:
     """The API's routes, with a bearer-token check and a per-token rate limit on each."""
     settings = services.settings  # each request's statements keep to its deadline
     ask = partial(ask_helpdesk, settings, policy=WHILE_WAITING)  # a note's sample's customer
@@ -176,7 +176,7 @@ def build_router(services: Services) -> APIRouter:
     return router
 
 
-def _record_routes(router: APIRouter, services: Services, auth: Any) -> None:
+def _record_routes(router: APIRouter, services: "Services", auth: Any) -> None:
     """GET /coaching: an agent's record."""
     settings = services.settings
     Auth = Annotated[Caller, auth]
@@ -197,7 +197,7 @@ def _record_routes(router: APIRouter, services: Services, auth: Any) -> None:
         return coaching_out(record)
 
 
-def _note_routes(router: APIRouter, services: Services, auth: Any, ask: CustomerLookup) -> None:
+def _note_routes(router: APIRouter, services: "Services", auth: Any, ask: CustomerLookup) -> None:
     """POST /coaching/notes, PATCH and DELETE /coaching/notes/{id}: write, change, archive."""
     settings = services.settings
     Auth = Annotated[Caller, auth]
@@ -267,7 +267,7 @@ def _note_routes(router: APIRouter, services: Services, auth: Any, ask: Customer
         return Response(status_code=204)
 
 
-def _sample_routes(router: APIRouter, services: Services, auth: Any) -> None:
+def _sample_routes(router: APIRouter, services: "Services", auth: Any) -> None:
     """POST /coaching/samples: pin a conversation."""
     settings = services.settings
     Auth = Annotated[Caller, auth]
@@ -303,7 +303,7 @@ def _sample_routes(router: APIRouter, services: Services, auth: Any) -> None:
         return sample_out(result.sample, choice.name)
 
 
-def install_rest_api(web: FastAPI, services: Services) -> None:
+def install_rest_api(web: FastAPI, services: "Services") -> None:
     """Serve the API on `web`: its routes and its error answers."""
 
     async def on_error(_request: Request, exc: Exception) -> JSONResponse:
