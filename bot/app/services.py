@@ -38,7 +38,7 @@ class Services:
         self.settings = settings
         self.sessions: SessionFactory = partial(session_scope, settings.database_url)
         self._built: dict[str, object] = {} if slack is None else {"slack": slack}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a notifier is built from the client, also built once
 
     def request_session(self) -> AbstractContextManager[Session]:
         """A session for one Slack or REST request, its statements capped by the request
