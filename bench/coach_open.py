@@ -47,11 +47,13 @@ from sqlalchemy.engine import make_url
 
 from bench.pg import empty_database, server_version
 from blocks.ids import ActionId
+from bot.app.bolt import build_app, share_client
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.app.web import create_web_app
 from bot.core.db import dispose_all, session_scope
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
-from handlers.app import build_app, share_client, slack_client
 from handlers.views import open_view
 from tests import factories as f
 from tests.fake_slack import FakeSlack
@@ -512,7 +514,10 @@ def main(argv: list[str] | None = None) -> int:
             for first, backend, url in backends:
                 sarah = seed(url)
                 settings = settings_for(url, fake)
-                web = Served(f"debrief-{backend}", create_web_app(settings, build_app(settings)))
+                web = Served(
+                    f"debrief-{backend}",
+                    create_web_app(services := Services(settings), build_app(services)),
+                )
                 served.append(web.start())
                 command = partial(coach_command, fake, "Sarah")
                 click = partial(coach_click, fake, sarah)
@@ -528,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
                 app = bare_bolt_app(
                     fake, debrief_view(sqlite_url) if big else None, keep_alive=keep_alive
                 )
-                web = Served(name, create_web_app(settings_for(sqlite_url, fake), app))
+                web = Served(name, create_web_app(Services(settings_for(sqlite_url, fake)), app))
                 served.append(web.start())
                 cases.append(Case(number, label, "-", web, title, command, is_bare=number == 5))
             print(f"  running {len(cases)} cases in interleaved rounds …", flush=True)

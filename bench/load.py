@@ -7,7 +7,7 @@ Run from the repository root::
                          [--postgres URL]
 
 For S seconds, N leads work concurrently against Debrief served by real uvicorn on loopback
-(`bot.app.web.create_web_app` over `handlers.app.build_app`, as `debrief serve` builds them) on
+(`bot.app.web.create_web_app` over `bot.app.bolt.build_app`, as `debrief serve` builds them) on
 PostgreSQL: each types `/coach Sarah`, waits for its Coach modal, saves a note in it (a view
 submission), and starts again. The fake Slack (this process) answers every K-th `views.open`
 T seconds late (by default every 10th, 2 s: 10% slow, inside the trigger's 3 s). A bare Bolt
@@ -51,6 +51,7 @@ from sqlalchemy.engine import make_url
 from bench.coach_open import BARE_VIEW, HOST, SIGNING_SECRET, seed
 from bench.pg import empty_database, server_version
 from blocks.ids import ActionId, BlockId
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.db import dispose_all, session_scope
 from bot.core.settings import Settings
@@ -282,7 +283,7 @@ def serve_bare(port: int, slack_url: str, token: str, threads: int) -> None:
 
     settings = Settings(DATABASE_URL="sqlite://", SLACK_BOT_TOKEN=token,
                         SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack_url)  # fmt: skip
-    uvicorn.run(create_web_app(settings, app), host=HOST, port=port, log_level="warning")
+    uvicorn.run(create_web_app(Services(settings), app), host=HOST, port=port, log_level="warning")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

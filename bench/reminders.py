@@ -27,18 +27,21 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from bench.pg import empty_database, server_version
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.core.db import dispose_all, session_scope
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
 from bot.people.agents import upsert_agent
 from bot.people.members import set_member
-from handlers.app import slack_client
 from jobs.work import reminder_job
 from models import Note, Reminder, ReminderStatus
 from models.base import utcnow
@@ -126,7 +129,8 @@ def progress(fake: FakeSlack, start: float, total: int, stop: threading.Event) -
         print(f"  {time.monotonic() - start:7.1f} s: {sent}/{total} sent, {fake.rate_limited} 429s")
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, checked."""
     parser = argparse.ArgumentParser(
         prog="python -m bench.reminders",
         description="A burst of due reminders through reminder_job, against the per-channel floor.",
@@ -152,9 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need 1 <= --authors <= --reminders <= 1000000")
     if not 0 <= args.rate <= 60 or args.skew < 0:
         parser.error("--rate must be 0..60 seconds and --skew >= 0")
+    return args
 
-    counts = skewed_counts(args.reminders, args.authors, args.skew)
-    floor = max(counts) * args.rate
+
+def header(args: argparse.Namespace, counts: list[int], floor: float) -> None:
+    """What is about to run, and the floor no schedule can beat."""
     print("Debrief reminders: a burst through jobs.work.reminder_job, against the channel floor")
     print(f"python {platform.python_version()} on {platform.platform()}; {os.cpu_count()} CPUs")
     print(
@@ -168,14 +174,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     if floor > 300:
         print(f"  (that floor is {floor / 60:.0f} min; lower --rate for a quick run)")
-    note = empty_database(args.postgres)
-    if note is not None:
-        print(f"PostgreSQL can't be used: {note}", file=sys.stderr)
-        return 1
-    shown = make_url(args.postgres).render_as_string(hide_password=True)
-    print(f"PostgreSQL {server_version(args.postgres)}: {shown} (schema reset)")
-    upgrade(args.postgres)
 
+
+@dataclass
+class Run:
+    """What the burst did, read from the fake and the database."""
+
+    posts: list[Any]
+    due: float
+    ticks: int
+    gave_up: bool
+    passes: int
+    queues: int
+    retried: int
+    rate_limited: int
+
+
+def burst(args: argparse.Namespace, counts: list[int]) -> Run:
+    """Seed, make everything due at once, and tick reminder_job until nothing is pending."""
     rng = random.Random(args.seed)
     with FakeSlack() as fake:
         began = time.monotonic()
@@ -190,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             SLACK_API_URL=fake.url,
             DEBRIEF_REMINDER_CHANNEL_INTERVAL=args.rate,
         )
-        client = slack_client(settings, fake.token)
-
+        services = Services(settings, slack=slack_client(settings, fake.token))
         with session_scope(args.postgres) as session:
             session.execute(update(Reminder).values(due_at=utcnow()))
         due = time.monotonic()
@@ -199,48 +214,64 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(
             target=progress, args=(fake, due, args.reminders, stop), daemon=True
         ).start()
-        ticks, gave_up = 0, False
         try:
-            while True:
-                reminder_job(settings, client)
-                ticks += 1
-                with session_scope(args.postgres) as session:
-                    left = session.scalar(
-                        select(func.count())
-                        .select_from(Reminder)
-                        .where(Reminder.status == ReminderStatus.PENDING)
-                    )
-                if not left:
-                    break
-                if time.monotonic() - due > args.timeout:
-                    gave_up = True
-                    break
-                time.sleep(TICK)  # some wait for a retry: the next tick
+            ticks, gave_up = tick_until_done(services, args, due)
         finally:
             stop.set()
         posts = accepted(fake)
-        with session_scope(args.postgres) as session:
-            passes = session.scalar(select(func.count(func.distinct(Reminder.claim_token))))
-            queues = session.scalar(
-                select(func.count()).select_from(
-                    select(Reminder.claim_token, Reminder.author).distinct().subquery()
-                )
-            )
-            retried = session.scalar(
-                select(func.count()).select_from(Reminder).where(Reminder.attempts > 0)
-            )
+        passes, queues, retried = claim_figures(args.postgres)
         rate_limited = fake.rate_limited
     dispose_all()
+    return Run(posts, due, ticks, gave_up, passes, queues, retried, rate_limited)
 
-    once = Counter(int(c.args["metadata"]["event_payload"]["reminder_id"]) for c in posts)
+
+def tick_until_done(services: Services, args: argparse.Namespace, due: float) -> tuple[int, bool]:
+    """reminder_job, then again every TICK while some wait for a retry; (ticks, gave up)."""
+    ticks = 0
+    while True:
+        reminder_job(services)
+        ticks += 1
+        with session_scope(args.postgres) as session:
+            left = session.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(Reminder.status == ReminderStatus.PENDING)
+            )
+        if not left:
+            return ticks, False
+        if time.monotonic() - due > args.timeout:
+            return ticks, True
+        time.sleep(TICK)  # some wait for a retry: the next tick
+
+
+def claim_figures(url: str) -> tuple[int, int, int]:
+    """send_due passes (claim tokens), per-pass author queues, reminders retried later."""
+    with session_scope(url) as session:
+        passes = session.scalar(select(func.count(func.distinct(Reminder.claim_token))))
+        queues = session.scalar(
+            select(func.count()).select_from(
+                select(Reminder.claim_token, Reminder.author).distinct().subquery()
+            )
+        )
+        retried = session.scalar(
+            select(func.count()).select_from(Reminder).where(Reminder.attempts > 0)
+        )
+    return passes or 0, queues or 0, retried or 0
+
+
+def report(args: argparse.Namespace, counts: list[int], floor: float, run: Run) -> bool:
+    """The figures; whether every reminder went out exactly once in time."""
+    once = Counter(int(c.args["metadata"]["event_payload"]["reminder_id"]) for c in run.posts)
     twice = sum(1 for n in once.values() if n > 1)
-    lateness = [c.at - due for c in posts]
+    lateness = [c.at - run.due for c in run.posts]
     last = max(lateness) if lateness else float("nan")
     workers = 8  # send_due's default, which reminder_job uses
-    sleep_bound = (args.reminders - (queues or 0)) * args.rate / workers
+    sleep_bound = (args.reminders - run.queues) * args.rate / workers
     print()
-    print(f"sent {len(once)}/{args.reminders} ({twice} twice) in {ticks} reminder_job call(s),")
-    print(f"  {passes} send_due passes (claim limit 500), {retried} reminder(s) retried later")
+    print(f"sent {len(once)}/{args.reminders} ({twice} twice) in {run.ticks} reminder_job call(s),")
+    print(
+        f"  {run.passes} send_due passes (claim limit 500), {run.retried} reminder(s) retried later"
+    )
     print(f"due → last sent:            {last:8.1f} s")
     print(f"floor (largest × interval): {floor:8.1f} s  ({max(counts)} × {args.rate:g} s)")
     ratio = last / floor if floor > 0 else float("inf")
@@ -250,15 +281,29 @@ def main(argv: list[str] | None = None) -> int:
             f"lateness p50 / p99:         {nearest_rank(lateness, 0.5):8.1f} s / "
             f"{nearest_rank(lateness, 0.99):.1f} s"
         )
-    print(f"429s answered:              {rate_limited:8d}")
+    print(f"429s answered:              {run.rate_limited:8d}")
     print(
         f"pacing sleeps in {workers} workers:  ≥ {sleep_bound:6.1f} s  "
-        f"((reminders − {queues} per-pass author queues) × interval / workers)"
+        f"((reminders − {run.queues} per-pass author queues) × interval / workers)"
     )
-    if gave_up:
+    if run.gave_up:
         print(f"gave up after {args.timeout:g} s with reminders still pending", file=sys.stderr)
-    ok = not gave_up and len(once) == args.reminders and twice == 0
-    return 0 if ok else 1
+    return not run.gave_up and len(once) == args.reminders and twice == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    counts = skewed_counts(args.reminders, args.authors, args.skew)
+    floor = max(counts) * args.rate
+    header(args, counts, floor)
+    note = empty_database(args.postgres)
+    if note is not None:
+        print(f"PostgreSQL can't be used: {note}", file=sys.stderr)
+        return 1
+    shown = make_url(args.postgres).render_as_string(hide_password=True)
+    print(f"PostgreSQL {server_version(args.postgres)}: {shown} (schema reset)")
+    upgrade(args.postgres)
+    return 0 if report(args, counts, floor, burst(args, counts)) else 1
 
 
 if __name__ == "__main__":

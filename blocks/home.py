@@ -102,8 +102,23 @@ def _recovery_line(row: Recovery) -> str:
 def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
     """The lead's home: flagged agents with figures and Coach buttons, follow-ups due this
     week, the QA queue, recent notes, process issues, CSAT recovery and everyone else."""
+    return _home(
+        [
+            *_team_summary(view),
+            *_flagged(view, window_days),
+            *_follow_ups(view),
+            *_qa_queue(view),
+            *_recent_notes(view),
+            *_process_issues(view),
+            *_recovery(view),
+            *_everyone_else(view),
+        ]
+    )
+
+
+def _team_summary(view: TeamView) -> list[Block]:
     overdue = f" ({view.overdue_total} overdue)" if view.overdue_total else ""
-    blocks: list[Block] = [
+    return [
         header("Your team in Debrief"),
         context(
             f"{_plural(view.agents_total, 'active agent')} · updated "
@@ -117,8 +132,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
             f":memo: *{view.issues_total}* open process issues"
         ),
         divider(),
-        header(f"Flagged agents ({view.flags_total})"),
     ]
+
+
+def _flagged(view: TeamView, window_days: int) -> list[Block]:
+    blocks = [header(f"Flagged agents ({view.flags_total})")]
     if not view.flags:
         blocks.append(context("No agent's CSAT is sliding right now."))
     for flag in view.flags:
@@ -136,8 +154,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
                 "shown first: find them with the picker at the bottom or `/coach NAME`."
             )
         )
+    return blocks
 
-    blocks += [divider(), header(f"Follow-ups due this week ({view.follow_ups_total})")]
+
+def _follow_ups(view: TeamView) -> list[Block]:
+    blocks = [divider(), header(f"Follow-ups due this week ({view.follow_ups_total})")]
     if view.follow_ups:
         lines = (
             f"• {slack_date(fu.due_at)} · {_name(fu.agent_name)} · <@{fu.author}>"
@@ -147,8 +168,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
         blocks.append(section(_lines(lines, view.follow_ups_total, "due this week")))
     else:
         blocks.append(context("Nothing is due before the week is out."))
+    return blocks
 
-    blocks += [
+
+def _qa_queue(view: TeamView) -> list[Block]:
+    return [
         divider(),
         section(
             f"*QA review queue:* {_plural(view.qa_pending, 'draft')} waiting for a lead to "
@@ -156,9 +180,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
             if view.qa_pending
             else "*QA review queue:* empty."
         ),
-        divider(),
-        header("Recent notes"),
     ]
+
+
+def _recent_notes(view: TeamView) -> list[Block]:
+    blocks = [divider(), header("Recent notes")]
     if view.recent_notes:
         lines = (
             f"• {slack_date(n.created_at)} · {_name(n.agent_name)} by <@{n.author}>"
@@ -169,8 +195,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
         blocks.append(section(_lines(lines, len(view.recent_notes), "notes")))
     else:
         blocks.append(context("No coaching notes yet."))
+    return blocks
 
-    blocks += [divider(), header(f"Process issues ({view.issues_total} open)")]
+
+def _process_issues(view: TeamView) -> list[Block]:
+    blocks = [divider(), header(f"Process issues ({view.issues_total} open)")]
     if view.issues:
         lines = (
             f"• *{escape(_KINDS.get(i.kind, i.kind.capitalize()))}* · "
@@ -180,8 +209,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
         blocks.append(section(_lines(lines, view.issue_groups_total, "topics")))
     else:
         blocks.append(context("No open documentation gaps or other process issues."))
+    return blocks
 
-    blocks += [divider(), header("CSAT recovery")]
+
+def _recovery(view: TeamView) -> list[Block]:
+    blocks = [divider(), header("CSAT recovery")]
     if view.recovery:
         lines = (_recovery_line(r) for r in view.recovery)
         blocks.append(section(_lines(lines, view.recovery_total, "coached agents")))
@@ -193,8 +225,11 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
         )
     else:
         blocks.append(context("No agent has a coaching note yet."))
+    return blocks
 
-    blocks += [divider(), header(f"Everyone else ({view.others_total})")]
+
+def _everyone_else(view: TeamView) -> list[Block]:
+    blocks = [divider(), header(f"Everyone else ({view.others_total})")]
     for agent in view.others:
         blocks.append(section(_name(agent.name), accessory=coach_button(agent.id)))
     if view.others_total > len(view.others):
@@ -214,7 +249,7 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
         )
     else:
         blocks.append(context("No agents yet: add one with `debrief agents add NAME`."))
-    return _home(blocks)
+    return blocks
 
 
 def own_home(view: OwnView) -> dict[str, Any]:

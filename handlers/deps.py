@@ -1,43 +1,45 @@
-"""What every listener needs: a session per request and the settings."""
+"""What every listener needs: the process's services (a session per request, the engines) and
+the settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
-from bot.core.db import read_engine_scope, read_scope, session_scope
 from bot.core.settings import Settings
+
+if TYPE_CHECKING:  # the composition root builds them and imports the listeners
+    from bot.app.services import Services
 
 
 @dataclass(frozen=True)
 class Deps:
-    """Shared, immutable wiring for the listeners."""
+    """Shared, immutable wiring for the listeners: the process's services."""
 
-    settings: Settings
+    services: Services
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    @property
+    def settings(self) -> Settings:
+        """The process's settings."""
+        return self.services.settings
+
+    def session(self) -> AbstractContextManager[Session]:
         """One session for this request: committed on success, DatabaseUnavailable on outage."""
-        with session_scope(self.settings.database_url, deadline_ms=self.deadline_ms) as session:
-            yield session
+        return self.services.request_session()
 
-    @contextmanager
-    def read_session(self) -> Iterator[Session]:
+    def read_session(self) -> AbstractContextManager[Session]:
         """A read-only session for this request (no transaction round trips)."""
-        with read_scope(self.settings.database_url, deadline_ms=self.deadline_ms) as session:
-            yield session
+        return self.services.read_session()
 
-    @contextmanager
-    def read_engine(self) -> Iterator[Engine]:
+    def read_engine(self) -> AbstractContextManager[Engine]:
         """The read engine, for a request whose reads need no ORM session."""
-        with read_engine_scope(self.settings.database_url, deadline_ms=self.deadline_ms) as engine:
-            yield engine
+        return self.services.read_engine()
 
     @property
     def link_back(self) -> str | None:

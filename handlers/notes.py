@@ -64,6 +64,13 @@ def _zone_lookup(client: WebClient) -> ZoneLookup:
 
 def register(app: App, deps: Deps) -> None:
     """Attach the listeners that work inside the Coach modal."""
+    register_new_note(app, deps)
+    register_edit(app, deps)
+    register_archive_and_pages(app, deps)
+
+
+def register_new_note(app: App, deps: Deps) -> None:
+    """Saving a new note from the Coach modal."""
 
     @app.view(CallbackId.COACH_MODAL)
     def save_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -102,6 +109,10 @@ def register(app: App, deps: Deps) -> None:
                 record, link_back=deps.link_back, generation=int(meta.get("gen", 0)) + 1
             ),
         )
+
+
+def register_edit(app: App, deps: Deps) -> None:
+    """Editing a note: the edit modal pushed over the Coach modal, and saving it."""
 
     @app.action(ActionId.NOTE_EDIT)
     def open_edit(
@@ -168,6 +179,10 @@ def register(app: App, deps: Deps) -> None:
         # same generation as the open Coach modal, so a half-written new note survives
         view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
         refresh_view(client, meta["root"], meta.get("hash"), view)
+
+
+def register_archive_and_pages(app: App, deps: Deps) -> None:
+    """Archiving a note, and paging through older and newer ones."""
 
     @app.action(ActionId.NOTE_ARCHIVE)
     def archive(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -13,9 +12,8 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal, pin_modal
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.messages import text_reply
-from bot.ai.engines import summarizer_for
 from bot.coaching.pins import check_pin, pin_form_agent, pin_in_modal
-from bot.core.db import DatabaseUnavailable, session_scope
+from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError, InvalidInput
 from handlers.deps import Deps
 from handlers.forms import metadata
@@ -90,14 +88,14 @@ def register(app: App, deps: Deps) -> None:
         ack()  # reading the conversation and summarizing it can take longer than Slack waits
         try:
             record = pin_in_modal(
-                session_factory=partial(session_scope, deps.settings.database_url),
+                session_factory=deps.services.sessions,
                 settings=deps.settings,
                 slack_user_id=user,
                 agent_id=int(meta["agent_id"]),
                 helpdesk=desk,
                 external_id=ext,
                 csat=csat,
-                summarizer=summarizer_for(deps.settings),
+                summarizer=deps.services.summarizer,
                 page=int(meta.get("page", 0)),
                 page_size=deps.page_size,
             )

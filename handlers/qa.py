@@ -97,6 +97,13 @@ def _error_block(field: str, view: dict[str, Any]) -> str:
 
 def register(app: App, deps: Deps) -> None:
     """Attach the review queue's listeners."""
+    register_approve(app, deps)
+    register_open_modals(app, deps)
+    register_submissions(app, deps)
+
+
+def register_approve(app: App, deps: Deps) -> None:
+    """Approve on a draft DM."""
 
     @app.action(ActionId.QA_APPROVE)
     def approve(
@@ -115,83 +122,106 @@ def register(app: App, deps: Deps) -> None:
             finally:
                 _settle(deps, client, draft_id, channel, ts)
 
-    def _open(body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any, *,
-              edit: bool) -> None:  # fmt: skip
-        draft_id = id_value(action.get("value"))
-        channel, ts = _where(body)
-        with explained(ephemeral(respond)):
-            try:
-                with deps.read_session() as session:
-                    viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                    view = pending_draft_view(
-                        session=session, viewer=viewer, draft_id=draft_id, settings=deps.settings
-                    )
-            except AlreadyDecided:
-                _settle(deps, client, draft_id, channel, ts)  # show the decision on this DM
-                raise
-            build = edit_modal if edit else reject_modal
-            open_view(
-                client,
-                trigger_id=body["trigger_id"],
-                view=build(view, channel=channel, ts=ts),
-                timeout=deps.trigger_timeout,
-            )
+
+def register_open_modals(app: App, deps: Deps) -> None:
+    """Edit and Reject on a draft DM: each opens its modal."""
 
     @app.action(ActionId.QA_EDIT)
     def open_edit(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
     ) -> None:
         ack()
-        _open(body, action, client, respond, edit=True)
+        _open(deps, body, action, client, respond, edit=True)
 
     @app.action(ActionId.QA_REJECT)
     def open_reject(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Any
     ) -> None:
         ack()
-        _open(body, action, client, respond, edit=False)
+        _open(deps, body, action, client, respond, edit=False)
 
-    def _submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, *, edit: bool
-    ) -> None:
-        meta = metadata(view)
-        draft_id = id_value(meta.get("draft_id"))
-        values = view.get("state", {}).get("values", {})
-        try:
-            with deps.session() as session:
-                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
-                if edit:
-                    edit_draft(
-                        session=session,
-                        actor=viewer,
-                        draft_id=draft_id,
-                        points=_point_edits(values),
-                        settings=deps.settings,
-                    )
-                else:
-                    reason = (values.get(BlockId.QA_REASON, {}).get(ActionId.QA_REASON) or {}).get(
-                        "value"
-                    ) or ""
-                    reject_draft(session=session, actor=viewer, draft_id=draft_id, reason=reason)
-        except AlreadyDecided as exc:
-            ack(response_action="update", view=notice_modal("QA draft", str(exc)))
-            _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))
-            return
-        except (DebriefError, DatabaseUnavailable) as exc:
-            ack(
-                response_action="errors",
-                errors=form_errors(exc, lambda field: _error_block(field or "", view)),
-            )
-            return
-        ack()
-        _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))
+
+def register_submissions(app: App, deps: Deps) -> None:
+    """The edit and reject modals submitted."""
 
     @app.view(CallbackId.QA_EDIT)
     def save_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _submitted(ack, body, view, client, edit=True)
+        _submitted(deps, ack, body, view, client, edit=True)
 
     @app.view(CallbackId.QA_REJECT)
     def save_reject(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        _submitted(ack, body, view, client, edit=False)
+        _submitted(deps, ack, body, view, client, edit=False)
+
+
+def _open(
+    deps: Deps,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Any,
+    *,
+    edit: bool,
+) -> None:
+    draft_id = id_value(action.get("value"))
+    channel, ts = _where(body)
+    with explained(ephemeral(respond)):
+        try:
+            with deps.read_session() as session:
+                viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+                view = pending_draft_view(
+                    session=session, viewer=viewer, draft_id=draft_id, settings=deps.settings
+                )
+        except AlreadyDecided:
+            _settle(deps, client, draft_id, channel, ts)  # show the decision on this DM
+            raise
+        build = edit_modal if edit else reject_modal
+        open_view(
+            client,
+            trigger_id=body["trigger_id"],
+            view=build(view, channel=channel, ts=ts),
+            timeout=deps.trigger_timeout,
+        )
+
+
+def _submitted(
+    deps: Deps,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    *,
+    edit: bool,
+) -> None:
+    meta = metadata(view)
+    draft_id = id_value(meta.get("draft_id"))
+    values = view.get("state", {}).get("values", {})
+    try:
+        with deps.session() as session:
+            viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
+            if edit:
+                edit_draft(
+                    session=session,
+                    actor=viewer,
+                    draft_id=draft_id,
+                    points=_point_edits(values),
+                    settings=deps.settings,
+                )
+            else:
+                reason = (values.get(BlockId.QA_REASON, {}).get(ActionId.QA_REASON) or {}).get(
+                    "value"
+                ) or ""
+                reject_draft(session=session, actor=viewer, draft_id=draft_id, reason=reason)
+    except AlreadyDecided as exc:
+        ack(response_action="update", view=notice_modal("QA draft", str(exc)))
+        _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))
+        return
+    except (DebriefError, DatabaseUnavailable) as exc:
+        ack(
+            response_action="errors",
+            errors=form_errors(exc, lambda field: _error_block(field or "", view)),
+        )
+        return
+    ack()
+    _settle(deps, client, draft_id, meta.get("channel"), meta.get("ts"))

@@ -5,7 +5,7 @@ Routes are plain `def`, so FastAPI runs their blocking database work on its thre
 """
 
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -13,11 +13,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.ai.engines import summarizer_for
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record
-from bot.coaching.transcripts import WHILE_WAITING, ask_helpdesk
+from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
 from bot.core.api_schemas import (
     MAX_ID,
     AgentName,
@@ -34,7 +33,7 @@ from bot.core.api_schemas import (
     sample_out,
     saved_note_out,
 )
-from bot.core.db import DatabaseUnavailable, read_engine_scope, read_scope, session_scope
+from bot.core.db import DatabaseUnavailable
 from bot.core.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
 from bot.core.rate_limit import RateLimited, RateLimiter
 from bot.core.settings import Settings
@@ -47,6 +46,10 @@ ALL_NOTES = 2**31 - 1
 API_FIELDS = {"follow_up": "followUpAt", "sample": "sampleId", "external_id": "externalId"}
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+if TYPE_CHECKING:  # built by the composition root, which installs these routes
+    from bot.app.services import Services
 
 
 def error_status(exc: Exception) -> int:
@@ -144,10 +147,9 @@ def _responses(settings: Settings, *codes: int) -> dict[int | str, dict[str, Any
     return {code: table[code] for code in (401, 403, 404, 422, 429, 503, *codes)}
 
 
-def build_router(settings: Settings) -> APIRouter:
+def build_router(services: "Services") -> APIRouter:
     """The API's routes, with a bearer-token check and a per-token rate limit on each."""
-    url = settings.database_url
-    deadline = settings.db_request_timeout_ms  # no request waits on a lock or a slow statement
+    settings = services.settings  # each request's statements keep to its deadline
     ask = partial(ask_helpdesk, settings, policy=WHILE_WAITING)  # a note's sample's customer
     limiter = RateLimiter(settings.api_rate_limit)
     bearer = HTTPBearer(
@@ -161,14 +163,23 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> Caller:
         if credentials is None:
             raise BadToken()
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             found = authenticate(session=session, secret=credentials.credentials)
         limiter.hit(found.token_id)
         return found
 
-    Auth = Annotated[Caller, Depends(caller)]
-    NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
+    auth = Depends(caller)
     router = APIRouter(prefix="/coaching", tags=["coaching"])
+    _record_routes(router, services, auth)
+    _note_routes(router, services, auth, ask)
+    _sample_routes(router, services, auth)
+    return router
+
+
+def _record_routes(router: APIRouter, services: "Services", auth: Any) -> None:
+    """GET /coaching: an agent's record."""
+    settings = services.settings
+    Auth = Annotated[Caller, auth]
 
     @router.get(
         "",
@@ -179,11 +190,18 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings, 409),
     )
     def get_coaching(agent: Annotated[AgentName, Query()], who: Auth) -> CoachingOut:
-        with read_engine_scope(url, deadline_ms=deadline) as db:
+        with services.read_engine() as db:
             record = open_named_record(
                 db=db, slack_user_id=who.viewer.slack_user_id, query=agent, page_size=ALL_NOTES
             )
         return coaching_out(record)
+
+
+def _note_routes(router: APIRouter, services: "Services", auth: Any, ask: CustomerLookup) -> None:
+    """POST /coaching/notes, PATCH and DELETE /coaching/notes/{id}: write, change, archive."""
+    settings = services.settings
+    Auth = Annotated[Caller, auth]
+    NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
 
     @router.post(
         "/notes",
@@ -195,7 +213,7 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings, 409),
     )
     def post_note(note: NoteCreate, who: Auth) -> SavedNoteOut:
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=note.agent)
             created = create_note(
                 session=session,
@@ -219,7 +237,7 @@ def build_router(settings: Settings) -> APIRouter:
     )
     def patch_note(note_id: NoteId, change: NotePatch, who: Auth) -> SavedNoteOut:
         given = change.model_fields_set
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             note = edit_note(
                 session=session,
                 actor=who.viewer,
@@ -244,9 +262,15 @@ def build_router(settings: Settings) -> APIRouter:
         responses=_responses(settings),
     )
     def delete_note(note_id: NoteId, who: Auth) -> Response:
-        with session_scope(url, deadline_ms=deadline) as session:
+        with services.request_session() as session:
             archive_note(session=session, actor=who.viewer, note_id=note_id)
         return Response(status_code=204)
+
+
+def _sample_routes(router: APIRouter, services: "Services", auth: Any) -> None:
+    """POST /coaching/samples: pin a conversation."""
+    settings = services.settings
+    Auth = Annotated[Caller, auth]
 
     @router.post(
         "/samples",
@@ -261,16 +285,16 @@ def build_router(settings: Settings) -> APIRouter:
         },
     )
     def post_sample(pin: SamplePin, who: Auth, response: Response) -> SampleOut:
-        with read_scope(url, deadline_ms=deadline) as session:
+        with services.read_session() as session:
             choice = resolve_agent(session=session, viewer=who.viewer, query=pin.agent)
         result = pin_sample(
-            session_factory=partial(session_scope, url),
+            session_factory=services.sessions,
             settings=settings,
             actor=who.viewer,
             agent_id=choice.id,
             helpdesk=pin.helpdesk,
             external_id=pin.externalId,
-            summarizer=summarizer_for(settings),
+            summarizer=services.summarizer,
             csat=pin.csat,
             closed_at=from_ms(pin.closedAt),
         )
@@ -278,10 +302,8 @@ def build_router(settings: Settings) -> APIRouter:
             response.status_code = 200
         return sample_out(result.sample, choice.name)
 
-    return router
 
-
-def install_rest_api(web: FastAPI, settings: Settings) -> None:
+def install_rest_api(web: FastAPI, services: "Services") -> None:
     """Serve the API on `web`: its routes and its error answers."""
 
     async def on_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -304,7 +326,7 @@ def install_rest_api(web: FastAPI, settings: Settings) -> None:
         "`debrief tokens create SLACK_USER_ID`. Times are epoch milliseconds; errors are "
         '`{"error": "..."}`.'
     )
-    web.include_router(build_router(settings))
+    web.include_router(build_router(services))
     for kind in (DebriefError, RateLimited, DatabaseUnavailable):
         web.add_exception_handler(kind, on_error)
     web.add_exception_handler(RequestValidationError, on_invalid)

@@ -1,4 +1,5 @@
-"""What the scheduled jobs run: a scan (with Slack DMs) and a helpdesk sync."""
+"""What the scheduled jobs run, each a thin wrapper around a domain function; what they use
+(sessions, engines, notifiers) comes built from the composition root (`bot/app/services.py`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ import logging
 import threading
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
-
-from bot.ai.engines import engine_for, summarizer_for
-from bot.core.db import session_scope
-from bot.core.settings import Settings
 from bot.flags.scan import ScanReport, run_scan
 from bot.followups.reminders import SendReport, send_all_due, send_due
 from bot.ingest.sync import SyncReport, sync_helpdesks
@@ -19,22 +16,22 @@ from bot.privacy.export import RetentionReport, apply_retention
 from bot.qa.dms import DraftDeliveryReport, deliver_drafts
 from bot.qa.run import NoApprovedRubric, QaReport, run_qa
 from bot.team.digest import DigestReport, send_digests
-from handlers.notifier import (
-    SlackDigestNotifier,
-    SlackDraftNotifier,
-    SlackFlagNotifier,
-    SlackReminderNotifier,
-    slack_refused,
-)
+from handlers.notifier import slack_refused
 from models.base import utcnow
+
+if TYPE_CHECKING:  # built by the composition root, which imports this module
+    from bot.app.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def scan_job(settings: Settings, client: WebClient) -> ScanReport:
+def scan_job(services: Services) -> ScanReport:
     """Evaluate every agent, capture samples and DM the leads."""
     report = run_scan(
-        settings=settings, summarizer=summarizer_for(settings), notifier=SlackFlagNotifier(client)
+        session_factory=services.sessions,
+        settings=services.settings,
+        summarizer=services.summarizer,
+        notifier=services.flag_notifier,
     )
     log.info(
         "scan: %d agents, %d raised, %d cleared, %d DMs",
@@ -49,16 +46,15 @@ def scan_job(settings: Settings, client: WebClient) -> ScanReport:
 STOPPING = threading.Event()  # set when `debrief serve` shuts down: jobs give back what they hold
 
 
-def reminder_job(settings: Settings, client: WebClient) -> SendReport:
+def reminder_job(services: Services) -> SendReport:
     """Send the follow-up reminders that are due, until none is left (or the process stops:
     then those not started are given back for another process to send at once)."""
-    notifier = SlackReminderNotifier(client, app_id=settings.slack_app_id)
-    factory = partial(session_scope, settings.database_url)
+    settings = services.settings
     total = send_all_due(
         partial(
             send_due,
-            session_factory=factory,
-            notifier=notifier,
+            session_factory=services.sessions,
+            notifier=services.reminder_notifier,
             per_channel_interval=settings.reminder_channel_interval,
             is_definite_failure=slack_refused,
             lease=timedelta(seconds=settings.reminder_lease_seconds),
@@ -76,12 +72,12 @@ def reminder_job(settings: Settings, client: WebClient) -> SendReport:
     return total
 
 
-def qa_review_job(settings: Settings, client: WebClient) -> DraftDeliveryReport:
+def qa_review_job(services: Services) -> DraftDeliveryReport:
     """DM the leads every QA draft still waiting for their review (each once)."""
     report = deliver_drafts(
-        session_factory=partial(session_scope, settings.database_url),
-        notifier=SlackDraftNotifier(client),
-        settings=settings,
+        session_factory=services.sessions,
+        notifier=services.draft_notifier,
+        settings=services.settings,
     )
     if report.drafts:
         log.info(
@@ -93,15 +89,15 @@ def qa_review_job(settings: Settings, client: WebClient) -> DraftDeliveryReport:
     return report
 
 
-def qa_run_job(settings: Settings) -> QaReport | None:
+def qa_run_job(services: Services) -> QaReport | None:
     """The weekly QA run: draft the week's sample against the approved rubric (none: skip)."""
     try:
         report = run_qa(
-            session_factory=partial(session_scope, settings.database_url),
-            settings=settings,
+            session_factory=services.sessions,
+            settings=services.settings,
             file=None,
             since=None,
-            engine=engine_for(settings),
+            engine=services.qa_engine,
         )
     except NoApprovedRubric:
         log.warning("weekly QA run skipped: no rubric is approved (debrief rubric approve --by U…)")
@@ -110,11 +106,9 @@ def qa_run_job(settings: Settings) -> QaReport | None:
     return report
 
 
-def sync_job(settings: Settings) -> SyncReport:
+def sync_job(services: Services) -> SyncReport:
     """Pull new ratings from every configured helpdesk."""
-    report = sync_helpdesks(
-        session_factory=partial(session_scope, settings.database_url), settings=settings
-    )
+    report = sync_helpdesks(session_factory=services.sessions, settings=services.settings)
     log.info(
         "sync: %s%s%s",
         report.pulled,
@@ -124,11 +118,11 @@ def sync_job(settings: Settings) -> SyncReport:
     return report
 
 
-def digest_job(settings: Settings, client: WebClient) -> DigestReport:
+def digest_job(services: Services) -> DigestReport:
     """Hourly: the weekly digest to each lead whose Monday 09:00 (their zone) has come, once."""
-    notifier = SlackDigestNotifier(client)
+    notifier = services.digest_notifier
     report = send_digests(
-        session_factory=partial(session_scope, settings.database_url),
+        session_factory=services.sessions,
         notifier=notifier,
         zone_of=notifier.zone_of,
         now=utcnow(),
@@ -144,10 +138,10 @@ def digest_job(settings: Settings, client: WebClient) -> DigestReport:
     return report
 
 
-def retention_job(settings: Settings) -> RetentionReport:
+def retention_job(services: Services) -> RetentionReport:
     """The daily retention pass the scheduler runs (nothing when the setting is 0)."""
-    with session_scope(settings.database_url) as session:
-        report = apply_retention(session=session, months=settings.retention_months)
+    with services.sessions() as session:
+        report = apply_retention(session=session, months=services.settings.retention_months)
     log.info(
         "retention: %d notes archived, %d notes and %d samples deleted",
         report.archived,

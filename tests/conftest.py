@@ -12,11 +12,12 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.app.bolt import build_app
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.db import dispose_all, get_engine, session_scope
 from bot.core.migrate import upgrade
 from bot.core.settings import Settings
-from handlers.app import build_app
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base
 from tests import factories
@@ -164,8 +165,9 @@ def settings(db: str, fake_slack: FakeSlack) -> Settings:
 def slack(settings: Settings, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
     """Debrief's web app with the real Bolt app behind it, driven by signed requests."""
     executor = TrackingExecutor()
-    bolt = build_app(settings, listener_executor=executor)
-    with TestClient(create_web_app(settings, bolt)) as http:
+    services = Services(settings)  # as `debrief serve`: one for the Bolt app and the web app
+    bolt = build_app(services, listener_executor=executor)
+    with TestClient(create_web_app(services, bolt)) as http:
         yield SlackDriver(http, fake_slack, SIGNING_SECRET, executor)
     executor.shutdown(wait=True)
     if isinstance(bolt.client, KeepAliveWebClient):

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.cli import main
 from bot.coaching.record import open_named_record
@@ -95,7 +96,7 @@ def test_cli_links_a_member_to_a_non_ascii_agent(db, monkeypatch, tmp_path):
 def test_rest_names_an_agent_in_any_case(settings, session, team):
     token = create_token(session=session, actor="test", slack_user_id="ULEAD").secret
     session.commit()
-    with TestClient(create_web_app(settings, None)) as http:
+    with TestClient(create_web_app(Services(settings), None)) as http:
         answer = http.get(
             "/coaching", params={"agent": "ödön"}, headers={"Authorization": f"Bearer {token}"}
         )

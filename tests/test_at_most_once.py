@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 from sqlalchemy import update
 
+from bot.app.slack import slack_client
 from bot.coaching.notes import create_note
 from bot.core.db import session_scope
 from bot.flags.dms import LEASE as FLAG_LEASE
@@ -18,7 +19,6 @@ from bot.qa.dms import LEASE as DRAFT_LEASE
 from bot.qa.dms import deliver_drafts
 from bot.team.digest import LEASE as DIGEST_LEASE
 from bot.team.digest import send_digests
-from handlers.app import slack_client
 from handlers.notifier import (
     SlackDigestNotifier,
     SlackDraftNotifier,

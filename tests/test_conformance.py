@@ -22,13 +22,13 @@ import pytest
 from click.testing import CliRunner
 
 from blocks.ids import ActionId, BlockId, CallbackId
+from bot.app.slack import slack_client
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.followups.reminders import send_due
 from bot.qa.dms import deliver_drafts
-from handlers.app import slack_client
 from handlers.notifier import (
     SlackDraftNotifier,
     SlackFlagNotifier,

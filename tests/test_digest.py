@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from sqlalchemy import select, update
 
 from blocks.digest import DIGEST_EVENT, digest_message
+from bot.app.slack import slack_client
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.team.digest import (
@@ -23,7 +24,6 @@ from bot.team.digest import (
     iso_week,
     send_digests,
 )
-from handlers.app import slack_client
 from handlers.notifier import SlackDigestNotifier
 from models import Conversation, DraftStatus, Flag, MeasurementEvent, Note, QaDraft, Rubric
 from tests import factories as f

@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bot.app.scheduler import build_scheduler
+from bot.app.services import Services
 from bot.cli import main
 from bot.coaching.notes import archive_note
 from bot.core.db import session_scope
 from bot.privacy.export import apply_retention, erase_agent, export_agent, months_before
-from jobs.scheduler import build_scheduler
 from jobs.work import retention_job
 from models import AuditEntry, Delivery, Flag, Note, Reminder, ReminderStatus, Sample
 from models.base import utcnow
@@ -195,7 +196,7 @@ def test_a_note_retention_archives_sends_no_follow_up(db, record, session):
 
 def test_retention_off_keeps_everything(db, record, settings):
     assert settings.retention_months == 0
-    assert retention_job(settings).archived == 0
+    assert retention_job(Services(settings)).archived == 0
     assert count(db, Note) == 3
 
 
@@ -207,7 +208,11 @@ def test_retention_cli_and_schedule(run, db, record, settings, monkeypatch):
     monkeypatch.setenv("DEBRIEF_RETENTION_MONTHS", "1")
     assert "retention (1 months)" in run("retention", "run").output
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
-    assert "retention" not in [j.id for j in build_scheduler(settings, client).get_jobs()]
-    kept = build_scheduler(settings.model_copy(update={"retention_months": 6}), client)
+    assert "retention" not in [
+        j.id for j in build_scheduler(Services(settings, slack=client)).get_jobs()
+    ]
+    kept = build_scheduler(
+        Services(settings.model_copy(update={"retention_months": 6}), slack=client)
+    )
     job = kept.get_job("retention")
     assert job is not None and "hour='3'" in str(job.trigger)

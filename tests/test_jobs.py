@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select, text
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.scheduler import build_scheduler
+from bot.app.services import Services
 from bot.core.db import get_engine, session_scope
 from bot.flags.scan import SCAN_LOCK_KEY, run_scan, scan_lock
 from bot.ingest.helpdesks import HelpdeskAuthError, HelpdeskUnavailable, RatingRecord, Transcript
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from jobs.scheduler import build_scheduler
 from models import Agent, Conversation, SyncRun
 from models.base import utcnow
 
@@ -64,7 +65,9 @@ def record(
 
 def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_configured(settings):
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
-    plain = build_scheduler(settings.model_copy(update={"scan_time": "07:30"}), client)
+    plain = build_scheduler(
+        Services(settings.model_copy(update={"scan_time": "07:30"}), slack=client)
+    )
     assert sorted(job.id for job in plain.get_jobs()) == [
         "digest",
         "qa_review",
@@ -75,7 +78,9 @@ def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_conf
     assert "hour='7'" in str(plain.get_job("scan").trigger) and "minute='30'" in str(
         plain.get_job("scan").trigger
     )
-    synced = build_scheduler(settings.model_copy(update={"intercom_token": "tok"}), client)
+    synced = build_scheduler(
+        Services(settings.model_copy(update={"intercom_token": "tok"}), slack=client)
+    )
     assert sorted(job.id for job in synced.get_jobs()) == [
         "digest",
         "qa_review",
@@ -84,7 +89,9 @@ def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_conf
         "scan",
         "sync",
     ]
-    kept = build_scheduler(settings.model_copy(update={"retention_months": 12}), client)
+    kept = build_scheduler(
+        Services(settings.model_copy(update={"retention_months": 12}), slack=client)
+    )
     assert "retention" in [job.id for job in kept.get_jobs()]
 
 
@@ -130,19 +137,32 @@ def test_only_one_scan_runs_at_a_time(settings, db):
         assert first
         with scan_lock(db) as second:
             assert not second
-        report = run_scan(settings=settings, summarizer=OfflineSummarizer(), notifier=None)
+        report = run_scan(
+            session_factory=Services(settings).sessions,
+            settings=settings,
+            summarizer=OfflineSummarizer(),
+            notifier=None,
+        )
         assert report.locked_out
     if db.startswith("postgresql"):  # another process holding the advisory lock
         with get_engine(db).connect() as other:
             other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCAN_LOCK_KEY})
             try:
                 assert run_scan(
-                    settings=settings, summarizer=OfflineSummarizer(), notifier=None
+                    session_factory=Services(settings).sessions,
+                    settings=settings,
+                    summarizer=OfflineSummarizer(),
+                    notifier=None,
                 ).locked_out
             finally:
                 other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCAN_LOCK_KEY})
                 other.commit()
-    assert not run_scan(settings=settings, summarizer=OfflineSummarizer(), notifier=None).locked_out
+    assert not run_scan(
+        session_factory=Services(settings).sessions,
+        settings=settings,
+        summarizer=OfflineSummarizer(),
+        notifier=None,
+    ).locked_out
 
 
 @pytest.mark.parametrize("bad", ["25:00", "7am"])

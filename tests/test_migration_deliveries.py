@@ -40,165 +40,168 @@ def old_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     dispose_all()
 
 
+# one sent and one in-flight claim in each old store (revision 0009)
+OLD_ROWS: dict[str, list[dict[str, Any]]] = {
+    "members": [
+        {"id": 1, "slack_user_id": "ULEAD", "role": "admin", "created_at": T0},
+        {"id": 2, "slack_user_id": "UOWNER", "role": "owner", "created_at": T0},
+    ],
+    "agents": [
+        {
+            "id": 1,
+            "name": "Becky",
+            "name_key": "becky",
+            "lead_member_id": 1,
+            "active": True,
+            "created_at": T0,
+        },
+        {"id": 2, "name": "Dan", "name_key": "dan", "active": True, "created_at": T0},
+    ],
+    "flags": [
+        {
+            "id": n,
+            "agent_id": n,
+            "raised_at": T0,
+            "baseline": 4.5,
+            "current": 3.1,
+            "slope": -0.1,
+            "tau": -0.5,
+            "p_value": 0.01,
+            "ratings": 40,
+            "review_start": T0,
+            "review_end": T0,
+            "windows": [],
+        }
+        for n in (1, 2)
+    ],
+    "flag_deliveries": [
+        {
+            "flag_id": 1,
+            "recipient": "ULEAD",
+            "channel": "DLEAD",
+            "ts": "1.000100",
+            "claimed_at": T0,
+            "sent_at": T0,
+        },
+        {"flag_id": 2, "recipient": "ULEAD", "claimed_at": CLAIMED},
+    ],
+    "rubrics": [
+        {
+            "id": 1,
+            "version": 1,
+            "name": "Basics",
+            "criteria": [],
+            "source_sha256": "0" * 64,
+            "approved_by": "ULEAD",
+            "approved_at": T0,
+        }
+    ],
+    "qa_drafts": [
+        {
+            "id": n,
+            "helpdesk": "zendesk",
+            "external_id": str(n),
+            "agent_id": agent,
+            "rubric_id": 1,
+            "engine": "offline",
+            "summary": "s",
+            "scores": [],
+            "points": [],
+            "dropped_points": 0,
+            "policy_exception": False,
+            "customer_risk": [],
+            "confidence": 0.9,
+            "route": "lead_review",
+            "status": "pending",
+            "dm_channel": channel,
+            "dm_ts": ts,
+            "created_at": T0,
+        }
+        for n, agent, channel, ts in (
+            (1, 1, "DLEAD", "2.000200"),
+            (2, 2, None, f"claim:{CLAIMED.timestamp():.3f}"),
+            (3, 1, None, None),
+        )
+    ],
+    "measurement_events": [
+        {
+            "kind": "digest_sent",
+            "at": T0,
+            "payload": {
+                "lead": "ULEAD",
+                "week": "2026-W49",
+                "claimedAt": T0.isoformat(),
+                "sentAt": T0.isoformat(),
+                "channel": "DLEAD",
+                "ts": "3.000300",
+            },
+        },
+        {
+            "kind": "digest_sent",
+            "at": CLAIMED,
+            "payload": {
+                "lead": "UOWNER",
+                "week": "2026-W49",
+                "claimedAt": CLAIMED.isoformat(),
+                "sentAt": None,
+            },
+        },
+    ],
+    "notes": [
+        {
+            "id": n,
+            "agent_id": 1,
+            "author": "ULEAD",
+            "body": "1:1",
+            "shared_with_agent": False,
+            "created_at": T0,
+            "updated_at": T0,
+        }
+        for n in (1, 2)
+    ],
+    "reminders": [
+        {
+            "id": 1,
+            "note_id": 1,
+            "author": "ULEAD",
+            "due_at": T0,
+            "status": "sent",
+            "claimed_at": T0,
+            "claim_token": "a1",
+            "maybe_sent": True,
+            "check_history": False,
+            "attempts": 0,
+            "sent_at": T0,
+            "channel": "DLEAD",
+            "ts": "4.000400",
+            "created_at": T0,
+        },
+        {
+            "id": 2,
+            "note_id": 2,
+            "author": "ULEAD",
+            "due_at": T0,
+            "status": "pending",
+            "claimed_at": CLAIMED,
+            "claim_token": "b2",
+            "maybe_sent": True,
+            "check_history": True,
+            "attempts": 2,
+            "next_attempt_at": T0,
+            "last_error": "SlackApiError: ratelimited",
+            "created_at": T0,
+        },
+    ],
+}
+
+
 def fill_old_stores(url: str) -> None:
     """One sent and one in-flight claim in each old store."""
     meta = MetaData()
     meta.reflect(get_engine(url))
     t = meta.tables
-    rows: dict[str, list[dict[str, Any]]] = {
-        "members": [
-            {"id": 1, "slack_user_id": "ULEAD", "role": "admin", "created_at": T0},
-            {"id": 2, "slack_user_id": "UOWNER", "role": "owner", "created_at": T0},
-        ],
-        "agents": [
-            {
-                "id": 1,
-                "name": "Becky",
-                "name_key": "becky",
-                "lead_member_id": 1,
-                "active": True,
-                "created_at": T0,
-            },
-            {"id": 2, "name": "Dan", "name_key": "dan", "active": True, "created_at": T0},
-        ],
-        "flags": [
-            {
-                "id": n,
-                "agent_id": n,
-                "raised_at": T0,
-                "baseline": 4.5,
-                "current": 3.1,
-                "slope": -0.1,
-                "tau": -0.5,
-                "p_value": 0.01,
-                "ratings": 40,
-                "review_start": T0,
-                "review_end": T0,
-                "windows": [],
-            }
-            for n in (1, 2)
-        ],
-        "flag_deliveries": [
-            {
-                "flag_id": 1,
-                "recipient": "ULEAD",
-                "channel": "DLEAD",
-                "ts": "1.000100",
-                "claimed_at": T0,
-                "sent_at": T0,
-            },
-            {"flag_id": 2, "recipient": "ULEAD", "claimed_at": CLAIMED},
-        ],
-        "rubrics": [
-            {
-                "id": 1,
-                "version": 1,
-                "name": "Basics",
-                "criteria": [],
-                "source_sha256": "0" * 64,
-                "approved_by": "ULEAD",
-                "approved_at": T0,
-            }
-        ],
-        "qa_drafts": [
-            {
-                "id": n,
-                "helpdesk": "zendesk",
-                "external_id": str(n),
-                "agent_id": agent,
-                "rubric_id": 1,
-                "engine": "offline",
-                "summary": "s",
-                "scores": [],
-                "points": [],
-                "dropped_points": 0,
-                "policy_exception": False,
-                "customer_risk": [],
-                "confidence": 0.9,
-                "route": "lead_review",
-                "status": "pending",
-                "dm_channel": channel,
-                "dm_ts": ts,
-                "created_at": T0,
-            }
-            for n, agent, channel, ts in (
-                (1, 1, "DLEAD", "2.000200"),
-                (2, 2, None, f"claim:{CLAIMED.timestamp():.3f}"),
-                (3, 1, None, None),
-            )
-        ],
-        "measurement_events": [
-            {
-                "kind": "digest_sent",
-                "at": T0,
-                "payload": {
-                    "lead": "ULEAD",
-                    "week": "2026-W49",
-                    "claimedAt": T0.isoformat(),
-                    "sentAt": T0.isoformat(),
-                    "channel": "DLEAD",
-                    "ts": "3.000300",
-                },
-            },
-            {
-                "kind": "digest_sent",
-                "at": CLAIMED,
-                "payload": {
-                    "lead": "UOWNER",
-                    "week": "2026-W49",
-                    "claimedAt": CLAIMED.isoformat(),
-                    "sentAt": None,
-                },
-            },
-        ],
-        "notes": [
-            {
-                "id": n,
-                "agent_id": 1,
-                "author": "ULEAD",
-                "body": "1:1",
-                "shared_with_agent": False,
-                "created_at": T0,
-                "updated_at": T0,
-            }
-            for n in (1, 2)
-        ],
-        "reminders": [
-            {
-                "id": 1,
-                "note_id": 1,
-                "author": "ULEAD",
-                "due_at": T0,
-                "status": "sent",
-                "claimed_at": T0,
-                "claim_token": "a1",
-                "maybe_sent": True,
-                "check_history": False,
-                "attempts": 0,
-                "sent_at": T0,
-                "channel": "DLEAD",
-                "ts": "4.000400",
-                "created_at": T0,
-            },
-            {
-                "id": 2,
-                "note_id": 2,
-                "author": "ULEAD",
-                "due_at": T0,
-                "status": "pending",
-                "claimed_at": CLAIMED,
-                "claim_token": "b2",
-                "maybe_sent": True,
-                "check_history": True,
-                "attempts": 2,
-                "next_attempt_at": T0,
-                "last_error": "SlackApiError: ratelimited",
-                "created_at": T0,
-            },
-        ],
-    }
     with get_engine(url).begin() as conn:
-        for table, values in rows.items():
+        for table, values in OLD_ROWS.items():
             for row in values:  # one by one: the rows of a table set different columns
                 conn.execute(t[table].insert(), row)
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from blocks.ids import BlockId
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.cli import main
 from bot.coaching.notes import create_note, edit_note, redact_stored_notes
@@ -88,7 +89,7 @@ def test_rest_returns_the_redacted_body_and_how_many_went(settings, session, tea
     token = create_token(session=session, actor="t", slack_user_id="ULEAD").secret
     session.commit()
     auth = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_web_app(settings, None)) as http:
+    with TestClient(create_web_app(Services(settings), None)) as http:
         made = http.post("/coaching/notes", headers=auth,
                          json={"agent": "Sarah Connor", "body": TYPED})  # fmt: skip
         assert made.status_code == 201
@@ -219,7 +220,7 @@ def test_the_customer_of_a_synced_sample_is_asked_of_its_helpdesk(session, team,
     zendesk(httpserver)
     token = create_token(session=session, actor="t", slack_user_id="ULEAD").secret
     session.commit()
-    with TestClient(create_web_app(connected, None)) as http:
+    with TestClient(create_web_app(Services(connected), None)) as http:
         made = http.post("/coaching/notes", headers={"Authorization": f"Bearer {token}"},
                          json={"agent": "Sarah Connor", "sampleId": sample_id,
                                "body": "Ana Silva (ana@example.com) waited; Silva was calm."})  # fmt: skip
@@ -233,7 +234,7 @@ def test_a_helpdesk_that_cant_say_who_the_customer_is_keeps_the_note_out(session
     zendesk(httpserver, down=True)
     token = create_token(session=session, actor="t", slack_user_id="ULEAD").secret
     session.commit()
-    with TestClient(create_web_app(connected, None)) as http:
+    with TestClient(create_web_app(Services(connected), None)) as http:
         made = http.post("/coaching/notes", headers={"Authorization": f"Bearer {token}"},
                          json={"agent": "Sarah Connor", "sampleId": sample_id, "body": "Ana waited."})  # fmt: skip
     assert made.status_code == 422

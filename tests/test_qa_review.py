@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from blocks.ids import KEEP_VALUE, ActionId, BlockId, CallbackId
 from blocks.kit import MESSAGE_MAX_BLOCKS, MODAL_MAX_BLOCKS, SECTION_MAX
 from blocks.qa_review import draft_message, edit_modal
+from bot.app.slack import slack_client
 from bot.coaching.record import load_coach_record
 from bot.core.db import session_scope
 from bot.core.errors import InvalidInput, OutOfScope
@@ -27,7 +28,6 @@ from bot.qa.review import (
     process_issues,
     reject_draft,
 )
-from handlers.app import slack_client
 from handlers.notifier import SlackDraftNotifier
 from models import (
     AuditEntry,

@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from sqlalchemy import select, update
 
 from blocks.ids import ActionId, BlockId
+from bot.app.slack import slack_client
 from bot.coaching.notes import archive_note, create_note, edit_note
 from bot.core.db import session_scope
 from bot.core.text import clip
@@ -24,7 +25,6 @@ from bot.followups.reminders import (
     send_all_due,
     send_due,
 )
-from handlers.app import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Member, Note, Reminder, ReminderStatus
 from models.base import utcnow

@@ -179,6 +179,7 @@ def fake() -> Iterator[FakeSlack]:
         assert fake.violations == []  # nothing real Slack would refuse
 
 
+# Over 80 lines, and kept so: the send-once rework had to pass this test unchanged (issue 16).
 def test_three_processes_send_every_reminder_once_through_a_kill_and_429s(
     db: str, fake: FakeSlack, tmp_path: Path
 ) -> None:

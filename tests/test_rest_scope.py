@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.db import session_scope
 from bot.core.settings import Settings
@@ -23,7 +24,7 @@ def team(session) -> Team:
 
 @pytest.fixture()
 def api(settings: Settings, team: Team) -> Iterator[Api]:
-    with TestClient(create_web_app(settings, None)) as http:
+    with TestClient(create_web_app(Services(settings), None)) as http:
         yield Api(http, team.tokens)
 
 

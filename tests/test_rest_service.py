@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
 
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.db import session_scope
 from bot.core.rate_limit import RateLimited, RateLimiter
@@ -26,7 +27,7 @@ def team(session) -> Team:
 
 @pytest.fixture()
 def api(settings: Settings, team: Team) -> Iterator[Api]:
-    with TestClient(create_web_app(settings, None)) as http:
+    with TestClient(create_web_app(Services(settings), None)) as http:
         yield Api(http, team.tokens)
 
 
@@ -76,7 +77,7 @@ def test_pin_fetches_through_the_connector_stores_a_redacted_summary_once(
         "csat": 1,
         "closedAt": closed,
     }
-    with TestClient(create_web_app(connected, None)) as http:
+    with TestClient(create_web_app(Services(connected), None)) as http:
         api = Api(http, team.tokens)
         first = api("POST", "/coaching/samples", json=body)
         assert first.status_code == 201, first.text
@@ -119,7 +120,7 @@ def test_a_helpdesk_outage_is_502_not_500(settings, team, httpserver):
             "zendesk_token": "t",
         }
     )
-    with TestClient(create_web_app(connected, None)) as http:
+    with TestClient(create_web_app(Services(connected), None)) as http:
         answer = Api(http, team.tokens)(
             "POST",
             "/coaching/samples",
@@ -160,7 +161,7 @@ def test_a_note_made_over_rest_shows_in_the_coach_modal_and_back(slack, team, fa
 
 def test_rate_limit_answers_429_with_retry_after_per_token(settings, team):
     limited = settings.model_copy(update={"api_rate_limit": 3})
-    with TestClient(create_web_app(limited, None)) as http:
+    with TestClient(create_web_app(Services(limited), None)) as http:
         api = Api(http, team.tokens)
         for _ in range(3):
             assert api("GET", "/coaching", params={"agent": "Becky"}).status_code == 200
@@ -197,7 +198,7 @@ def test_the_api_says_503_when_the_database_is_down(settings):
     broken = settings.model_copy(
         update={"database_url": "sqlite:////nonexistent-debrief-dir/sub/debrief.db"}
     )
-    with TestClient(create_web_app(broken, None)) as http:
+    with TestClient(create_web_app(Services(broken), None)) as http:
         answer = http.get(
             "/coaching", params={"agent": "x"}, headers={"Authorization": "Bearer dbf_x"}
         )

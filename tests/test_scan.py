@@ -15,12 +15,13 @@ from sqlalchemy import select, text, update
 from blocks.ids import ActionId, BlockId
 from bot.ai.engines import summarizer_for
 from bot.ai.offline import OfflineSummarizer
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.dms import deliver_flag
 from bot.flags.scan import run_scan
 from bot.ingest.importer import import_file
-from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import AuditEntry, Base, Delivery, Flag, Sample
 from tests import factories as f
@@ -102,7 +103,11 @@ def world(settings: Settings, session, tmp_path, fake_slack):
 def scan(settings: Settings, fake_slack, summarizer=None):
     notifier = SlackFlagNotifier(slack_client(settings, fake_slack.token))
     return run_scan(
-        settings=settings, summarizer=summarizer or OfflineSummarizer(), notifier=notifier, now=NOW
+        session_factory=Services(settings).sessions,
+        settings=settings,
+        summarizer=summarizer or OfflineSummarizer(),
+        notifier=notifier,
+        now=NOW,
     )
 
 
@@ -345,6 +350,7 @@ def test_a_lead_slack_refuses_does_not_stop_the_other_dms(world, fake_slack):
     assert len(pending) == 1  # the refused one waits for its lease, then is tried again
     later = NOW + timedelta(minutes=10)
     again = run_scan(
+        session_factory=Services(world).sessions,
         settings=world,
         summarizer=OfflineSummarizer(),
         notifier=SlackFlagNotifier(slack_client(world, fake_slack.token)),

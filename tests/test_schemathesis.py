@@ -19,6 +19,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
 from tests.rest_support import make_team
@@ -45,7 +46,7 @@ CHECKS = [
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_keeps_to_its_openapi_document(settings: Settings, session, mode) -> None:
     team = make_team(session)
-    app = create_web_app(settings.model_copy(update={"api_rate_limit": 100_000}), None)
+    app = create_web_app(Services(settings.model_copy(update={"api_rate_limit": 100_000})), None)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     auth = {"Authorization": f"Bearer {team.tokens['owner']}"}
     checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])

@@ -16,10 +16,10 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select, update
 
+from bot.app.slack import slack_client
 from bot.coaching.notes import create_note
 from bot.core.db import session_scope
 from bot.followups.reminders import send_due
-from handlers.app import slack_client
 from handlers.notifier import SlackReminderNotifier, slack_refused
 from models import Reminder, ReminderStatus
 from models.base import utcnow

@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app.bolt import build_app
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
-from handlers.app import build_app
 from handlers.replies import SLACK_SLOW
 from tests import factories as f
 from tests.conftest import SIGNING_SECRET
@@ -48,9 +49,10 @@ def coach(http: TestClient, fake_slack, user: str) -> str:
 def test_six_slow_views_open_never_hold_up_another_lead(settings: Settings, fake_slack, team):
     release = fake_slack.hold("views.open", times=6)
     # Debrief's own listener pool, as `debrief serve` builds it; the six wait as long as it takes
-    bolt = build_app(settings.model_copy(update={"slack_trigger_timeout": 30.0}))
+    services = Services(settings.model_copy(update={"slack_trigger_timeout": 30.0}))
+    bolt = build_app(services)
     try:
-        with TestClient(create_web_app(settings, bolt)) as http:
+        with TestClient(create_web_app(services, bolt)) as http:
             for lead in LEADS[:6]:
                 coach(http, fake_slack, lead)
             with fake_slack._cond:
@@ -68,10 +70,10 @@ def test_six_slow_views_open_never_hold_up_another_lead(settings: Settings, fake
 def test_a_views_open_slower_than_the_trigger_gives_up_and_says_so(settings, fake_slack, team):
     release = fake_slack.hold("views.open")
     executor = TrackingExecutor()
-    bolt = build_app(settings.model_copy(update={"slack_trigger_timeout": 0.3}),
-                     listener_executor=executor)  # fmt: skip
+    services = Services(settings.model_copy(update={"slack_trigger_timeout": 0.3}))
+    bolt = build_app(services, listener_executor=executor)
     try:
-        with TestClient(create_web_app(settings, bolt)) as http:
+        with TestClient(create_web_app(services, bolt)) as http:
             slack = SlackDriver(http, fake_slack, SIGNING_SECRET, executor)
             slack.command(LEADS[0], "Sarah")  # waits for the listener: it gives up after 0.3 s
         [reply] = [c.args for c in fake_slack.calls_to("response_url")]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from blocks.ids import BlockId
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.cli import main
 from bot.coaching.pins import check_pin
@@ -92,7 +93,7 @@ def test_a_note_over_rest_is_a_422_with_the_same_reason(settings, session, team,
     def sent(body: dict) -> bytes:  # as a client sends it: JSON escapes, ASCII on the wire
         return json.dumps(body).encode()
 
-    with TestClient(create_web_app(settings, None)) as http:
+    with TestClient(create_web_app(Services(settings), None)) as http:
         made = http.post("/coaching/notes", headers=auth,
                          content=sent({"agent": "Sarah Connor", "body": HOSTILE[kind][0]}))  # fmt: skip
         assert made.status_code == 422, made.text

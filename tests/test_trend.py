@@ -11,16 +11,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from bot.flags.trend import (
-    Assessment,
-    TrendConfig,
-    WindowStat,
-    assess,
-    assess_many,
-    kendall_trend,
-    mann_kendall,
-    theil_sen,
-)
+from bot.flags.rank_stats import kendall_trend, mann_kendall, theil_sen
+from bot.flags.trend import Assessment, TrendConfig, WindowStat, assess, assess_many
 
 MONDAY = date(2025, 1, 6)
 BASELINE = [4.5, 4.3, 4.4, 4.45, 4.35, 4.4, 4.5, 4.3]  # mean 4.4, a little wobble

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.app.bolt import build_app
+from bot.app.services import Services
 from bot.app.web import create_web_app
 from bot.core.settings import Settings
-from handlers.app import build_app
 from tests import factories as f
 from tests.conftest import SIGNING_SECRET
 from tests.slack_driver import SlackDriver, TrackingExecutor
@@ -30,7 +31,10 @@ def test_healthz_is_ok_when_the_database_answers(slack):
 def down(request, settings: Settings, fake_slack):
     broken = settings.model_copy(update={"database_url": UNREACHABLE[request.param]})
     executor = TrackingExecutor()
-    with TestClient(create_web_app(broken, build_app(broken, listener_executor=executor))) as http:
+    services = Services(broken)
+    with TestClient(
+        create_web_app(services, build_app(services, listener_executor=executor))
+    ) as http:
         yield SlackDriver(http, fake_slack, SIGNING_SECRET, executor)
     executor.shutdown(wait=True)
 
@@ -74,7 +78,8 @@ def test_a_slow_slack_request_does_not_stall_others(settings: Settings, fake_sla
     f.agent(session, "Sarah Connor")
     session.commit()
     executor = TrackingExecutor()
-    bolt = build_app(settings, listener_executor=executor)
+    services = Services(settings)
+    bolt = build_app(services, listener_executor=executor)
     release, entered = threading.Event(), threading.Event()
     original = bolt.dispatch
 
@@ -85,7 +90,7 @@ def test_a_slow_slack_request_does_not_stall_others(settings: Settings, fake_sla
         return original(request)
 
     bolt.dispatch = dispatch  # type: ignore[method-assign,assignment]
-    with TestClient(create_web_app(settings, bolt)) as http:
+    with TestClient(create_web_app(services, bolt)) as http:
         driver = SlackDriver(http, fake_slack, SIGNING_SECRET, executor)
         slow = threading.Thread(target=driver.command, args=("ULEAD", "slowpoke"))
         slow.start()

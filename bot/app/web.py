@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from slack_bolt import App, BoltRequest
 from starlette.concurrency import run_in_threadpool
 
+from bot.app.services import Services
 from bot.core.db import ping
-from bot.core.settings import Settings
 from handlers.body_limit import BodyLimit
 from handlers.rest import install_rest_api
 from handlers.slack_http import (
@@ -45,15 +45,16 @@ async def _read_capped(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def create_web_app(settings: Settings, bolt_app: App | None) -> FastAPI:
+def create_web_app(services: Services, bolt_app: App | None) -> FastAPI:
     """FastAPI app with `POST /slack/events` (when Slack is configured) and `GET /healthz`.
 
     Bolt's App is synchronous: each Slack request is dispatched on a worker thread so a slow
     one never stalls the event loop or other requests.
     """
+    settings = services.settings
     web = FastAPI(title="Debrief", version="0.1.0")
     web.add_middleware(BodyLimit, limit=MAX_BODY)
-    install_rest_api(web, settings)
+    install_rest_api(web, services)
 
     @web.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

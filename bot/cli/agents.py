@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import database_url, one_line_errors
+from bot.cli.common import one_line_errors, services
 from bot.core.audit import CLI_ACTOR
-from bot.core.db import session_scope
 
 
 @click.group(help="Support agents.")
@@ -26,7 +25,7 @@ def agents() -> None:
 def agents_add(name: str, email: str | None, slack_user: str | None, lead: str | None) -> None:
     from bot.people.agents import upsert_agent
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         agent, created = upsert_agent(
             session=session,
             actor=CLI_ACTOR,
@@ -47,7 +46,7 @@ def agents_list(include_inactive: bool) -> None:
     from bot.people.agents import list_agents
     from models import Member
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         rows = list_agents(session=session, include_inactive=include_inactive)
         leads = {
             row.id: row.slack_user_id
@@ -74,7 +73,7 @@ def agents_list(include_inactive: bool) -> None:
 def agents_deactivate(name: str) -> None:
     from bot.people.agents import deactivate_agent
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         agent = deactivate_agent(session=session, actor=CLI_ACTOR, name=name)
     click.echo(f"deactivated {agent.name}")
 
@@ -89,7 +88,7 @@ def agents_deactivate(name: str) -> None:
 def agents_export(name: str, output: Path | None) -> None:
     from bot.privacy.export import export_agent
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         document = export_agent(session=session, name=name)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if output is None:
@@ -106,7 +105,7 @@ def agents_export(name: str, output: Path | None) -> None:
 def agents_erase(name: str, by: str) -> None:
     from bot.privacy.export import erase_agent
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         erased = erase_agent(session=session, name=name, by=by)
     click.echo(
         f"erased {erased.agent}'s record: {erased.notes} notes, {erased.samples} samples, "

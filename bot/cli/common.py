@@ -1,17 +1,20 @@
-"""What the `debrief` commands share: settings, the database URL, errors as one line."""
+"""What the `debrief` commands share: settings, their services, errors as one line."""
 
 from __future__ import annotations
 
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from bot.core.db import DatabaseUnavailable, is_unreachable
 from bot.core.errors import DebriefError
 from bot.core.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.app.services import Services
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,8 +63,13 @@ def require_schema(url: str) -> None:
         raise SettingsError("DATABASE_URL: the schema is missing or old; run `debrief db upgrade`")
 
 
-def database_url() -> str:
-    """DATABASE_URL, once `debrief db upgrade` has run on that database."""
-    url = settings().database_url
-    require_schema(url)
-    return url
+def services(config: Settings | None = None, *, slack: bool = False) -> Services:
+    """What this command uses (sessions, engines, Slack), built once from the composition root,
+    after checking Slack's settings (`slack`) and that `debrief db upgrade` has run."""
+    from bot.app.services import Services
+
+    config = config or settings()
+    if slack:
+        config.require_slack()
+    require_schema(config.database_url)
+    return Services(config)

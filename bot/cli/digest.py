@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import fail, one_line_errors, require_schema, settings
+from bot.cli.common import fail, one_line_errors, services
 
 
 @click.group(help="The weekly digest each lead gets on Monday at 09:00 in their time zone.")
@@ -24,20 +24,13 @@ def digest() -> None:
 )  # fmt: skip
 @one_line_errors
 def digest_send(every: bool) -> None:
-    from functools import partial
-
-    from bot.core.db import session_scope
     from bot.team.digest import LEASE, send_digests
-    from handlers.app import slack_client
-    from handlers.notifier import SlackDigestNotifier
     from models.base import utcnow
 
-    config = settings()
-    token, _secret = config.require_slack()
-    require_schema(config.database_url)
-    notifier = SlackDigestNotifier(slack_client(config, token))
+    built = services(slack=True)
+    notifier = built.digest_notifier
     report = send_digests(
-        session_factory=partial(session_scope, config.database_url),
+        session_factory=built.sessions,
         notifier=notifier,
         zone_of=notifier.zone_of,
         now=utcnow(),

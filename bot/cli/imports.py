@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 import click
 
-from bot.cli.common import MAX_REPORTED, database_url, one_line_errors
-from bot.core.db import session_scope
+from bot.cli.common import MAX_REPORTED, one_line_errors, services
 
 
 @click.command("import", help="Load resolved, rated conversations from a CSV or JSONL file.")
@@ -20,12 +18,10 @@ from bot.core.db import session_scope
 def import_command(file: Path) -> None:
     from bot.ingest.importer import import_file
 
-    url = database_url()
+    built = services()
     size = file.stat().st_size if file.is_file() else 0
     with _progress(size, f"importing {file.name}") as advance:
-        report = import_file(
-            session_factory=partial(session_scope, url), path=file, progress=advance
-        )
+        report = import_file(session_factory=built.sessions, path=file, progress=advance)
     for line, reason in report.bad[:MAX_REPORTED]:
         click.echo(f"line {line}: {reason}", err=True)
     if len(report.bad) > MAX_REPORTED:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import database_url, one_line_errors
+from bot.cli.common import one_line_errors, services
 from bot.core.audit import CLI_ACTOR
-from bot.core.db import session_scope
 
 
 @click.group(help="Who has which role.")
@@ -22,7 +21,7 @@ def members() -> None:
 def members_add(slack_user_id: str, role: str, agent_name: str | None) -> None:
     from bot.people.members import set_member
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         member, created = set_member(
             session=session,
             actor=CLI_ACTOR,
@@ -41,7 +40,7 @@ def members_add(slack_user_id: str, role: str, agent_name: str | None) -> None:
 def members_remove(slack_user_id: str) -> None:
     from bot.people.members import remove_member
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         remove_member(session=session, actor=CLI_ACTOR, slack_user_id=slack_user_id)
     click.echo(f"removed {slack_user_id}")
 
@@ -51,7 +50,7 @@ def members_remove(slack_user_id: str) -> None:
 def members_list() -> None:
     from bot.people.members import list_members
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         rows = list_members(session=session)
     if not rows:
         click.echo("no members yet: `debrief members add SLACK_USER_ID --role owner`")

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from bot.cli.common import database_url, one_line_errors
-from bot.core.db import session_scope
+from bot.cli.common import one_line_errors, services
 
 
 @click.command("metrics", help="The measurement plan's figures (SPEC §5c).")
@@ -27,7 +26,7 @@ def metrics(since: datetime | None, as_json: bool) -> None:
     start = since.replace(tzinfo=UTC) if since is not None else None
     if start is not None and start > now:
         raise InvalidInput("since", f"--since {start:%Y-%m-%d} is in the future")
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         figures = compute_metrics(session=session, since=start, now=now)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import database_url, one_line_errors, settings
+from bot.cli.common import one_line_errors, services, settings
 
 
 @click.group(help="Coaching notes.")
@@ -24,10 +24,9 @@ def notes_redact() -> None:
 
     from bot.coaching.notes import redact_stored_notes
     from bot.coaching.transcripts import ask_helpdesk
-    from bot.core.db import session_scope
 
     ask = partial(ask_helpdesk, settings())  # a synced sample's customer, from its helpdesk
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         report = redact_stored_notes(session=session, actor="cli:notes redact", ask=ask)
     click.echo(
         f"took {report.labels} private details out of {report.notes} notes "

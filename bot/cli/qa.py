@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 import click
 
-from bot.cli.common import MAX_REPORTED, database_url, one_line_errors, settings
-from bot.core.db import session_scope
+from bot.cli.common import MAX_REPORTED, one_line_errors, services
 
 
 @click.group(help="QA rubrics: the criteria drafts are scored against.")
@@ -28,7 +26,7 @@ def rubric_approve(file: Path | None, by: str) -> None:
     from bot.core.scope import viewer_for
     from bot.qa.rubric import approve_rubric
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         viewer = viewer_for(session=session, slack_user_id=by)
         made = approve_rubric(session=session, actor=viewer, path=file)
         version, name, count = made.version, made.name, len(made.criteria)
@@ -52,15 +50,13 @@ def qa() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One draft a line (SPEC §5b).")
 @one_line_errors
 def qa_run(file: Path | None, since: datetime | None, as_json: bool) -> None:
-    from bot.ai.engines import engine_for
     from bot.qa.run import run_qa
 
-    config = settings()
-    url = database_url()
-    engine = engine_for(config)
+    built = services()
+    engine = built.qa_engine
     report = run_qa(
-        session_factory=partial(session_scope, url),
-        settings=config,
+        session_factory=built.sessions,
+        settings=built.settings,
         file=file,
         since=since.replace(tzinfo=UTC) if since else None,
         engine=engine,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import database_url, one_line_errors, settings
-from bot.core.db import session_scope
+from bot.cli.common import one_line_errors, services, settings
 
 
 @click.group(help="Ageing out old notes and samples (DEBRIEF_RETENTION_MONTHS).")
@@ -26,7 +25,7 @@ def retention_run(months: int | None) -> None:
     if period <= 0:
         click.echo("retention is off (DEBRIEF_RETENTION_MONTHS is 0): nothing was changed")
         return
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         report = apply_retention(session=session, months=period)
     click.echo(
         f"retention ({period} months): archived {report.archived} notes, deleted "

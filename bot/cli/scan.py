@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import fail, one_line_errors, require_schema, settings
+from bot.cli.common import fail, one_line_errors, services
 
 
 @click.command(help="Evaluate every agent now: flag, capture samples, DM the leads.")
 @one_line_errors
 def scan() -> None:
-    from bot.ai.engines import summarizer_for
     from bot.flags.scan import run_scan
-    from handlers.app import slack_client
-    from handlers.notifier import SlackFlagNotifier
 
-    config = settings()
-    token, _secret = config.require_slack()
-    require_schema(config.database_url)
+    built = services(slack=True)
     report = run_scan(
-        settings=config,
-        summarizer=summarizer_for(config),
-        notifier=SlackFlagNotifier(slack_client(config, token)),
+        session_factory=built.sessions,
+        settings=built.settings,
+        summarizer=built.summarizer,
+        notifier=built.flag_notifier,
     )
     if report.locked_out:
         fail("another scan is running right now; nothing was done", 1)

@@ -26,8 +26,9 @@ log = logging.getLogger("bot.cli")  # the name these log lines had before the CL
 def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
     import uvicorn
 
+    from bot.app.bolt import build_app
+    from bot.app.services import Services
     from bot.app.web import create_web_app
-    from handlers.app import build_app
 
     config = settings()
     config.require_slack()
@@ -35,12 +36,13 @@ def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
         raise SettingsError("SLACK_APP_TOKEN is not set (an xapp- token; needed for --socket-mode)")
     require_schema(config.database_url)
     config.trend_config()
-    bolt_app = build_app(config)
+    services = Services(config)  # once for the process: the app, the jobs and the REST API
+    bolt_app = build_app(services)
     scheduler = None
     if not no_scheduler:
-        from jobs.scheduler import build_scheduler
+        from bot.app.scheduler import build_scheduler
 
-        scheduler = build_scheduler(config, bolt_app.client)
+        scheduler = build_scheduler(services)
         scheduler.start()
     socket = None
     if socket_mode:
@@ -56,9 +58,9 @@ def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
                 f"SLACK_APP_TOKEN: Slack refused it ({exc.response.get('error')}); "
                 "check the token and that Socket Mode is enabled for the app"
             ) from None
-        web = create_web_app(config, None)
+        web = create_web_app(services, None)
     else:
-        web = create_web_app(config, bolt_app)
+        web = create_web_app(services, bolt_app)
     server = uvicorn.Server(uvicorn.Config(web, host=host, port=port, log_level="info"))
     # On SIGTERM or Ctrl-C uvicorn stops taking requests, answers those it has, then raises the
     # signal again into the handlers it found: these, so that acknowledged work can finish here
@@ -72,7 +74,7 @@ def serve(host: str, port: int, socket_mode: bool, no_scheduler: bool) -> None:
 def _shut_down(bolt_app: Any, scheduler: Any, socket: Any, drain_seconds: float) -> None:
     """Finish what was acknowledged (modals, notes, DMs) within `drain_seconds`, let the jobs
     give back the claims they haven't started on, stop the scheduler; then exit 0."""
-    from handlers.app import DrainingExecutor
+    from bot.app.bolt import DrainingExecutor
     from jobs.work import STOPPING
 
     started = time.monotonic()

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
-from functools import partial
 
 import click
 
-from bot.cli.common import database_url, one_line_errors, settings
-from bot.core.db import session_scope
+from bot.cli.common import one_line_errors, services, settings
 from bot.core.settings import SettingsError
 
 
@@ -26,7 +24,7 @@ def sync(since: datetime | None) -> None:
 
     config = settings()
     check_helpdesk_settings(config)
-    url = database_url()
+    built = services(config)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):  # -v shows everything
         # each helpdesk's outcome is printed below on one line, so no second copy of a
         # failure from the sync's own log (which the scheduler relies on)
@@ -36,7 +34,7 @@ def sync(since: datetime | None) -> None:
         raise SettingsError(none_configured_message())
     start = since.replace(tzinfo=UTC) if since else None
     report = sync_helpdesks(
-        session_factory=partial(session_scope, url),
+        session_factory=built.sessions,
         settings=config,
         since=start,
         helpdesks=helpdesks,

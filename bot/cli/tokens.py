@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import database_url, one_line_errors
+from bot.cli.common import one_line_errors, services
 from bot.core.audit import CLI_ACTOR
-from bot.core.db import session_scope
 
 
 @click.group(help="REST API tokens (each acts as one member, with that member's role).")
@@ -20,7 +19,7 @@ def tokens() -> None:
 def tokens_create(slack_user_id: str) -> None:
     from bot.people.tokens import create_token
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         made = create_token(session=session, actor=CLI_ACTOR, slack_user_id=slack_user_id)
     click.echo(
         f"created API token {made.id} for {made.slack_user_id} ({made.role.value}); "
@@ -37,7 +36,7 @@ def tokens_create(slack_user_id: str) -> None:
 def tokens_revoke(token_id: int) -> None:
     from bot.people.tokens import revoke_token
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         _token, revoked = revoke_token(session=session, actor=CLI_ACTOR, token_id=token_id)
     click.echo(
         f"revoked API token {token_id}" if revoked else f"token {token_id} was already revoked"
@@ -49,7 +48,7 @@ def tokens_revoke(token_id: int) -> None:
 def tokens_list() -> None:
     from bot.people.tokens import list_tokens
 
-    with session_scope(database_url()) as session:
+    with services().sessions() as session:
         rows = list_tokens(session=session)
     if not rows:
         click.echo("no API tokens yet: `debrief tokens create SLACK_USER_ID`")

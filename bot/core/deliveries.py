@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -62,6 +62,17 @@ def claimable(now: datetime, lease: timedelta) -> tuple[ColumnElement[bool], ...
         or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < now - lease),
         or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
     )
+
+
+def to_send(kind: str, subject_id: Any, now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    """A subject (by its integer id) with no DM of `kind` yet, or one left unconfirmed past
+    the lease: a sender that died mid-send."""
+    subject = cast(subject_id, String(64))
+    unconfirmed = select(Delivery.subject).where(
+        Delivery.kind == kind, Delivery.sent_at.is_(None), Delivery.claimed_at < now - lease
+    )
+    delivered = select(Delivery.subject).where(Delivery.kind == kind)
+    return or_(subject.not_in(delivered), subject.in_(unconfirmed))
 
 
 def _insert(session: Session) -> Any:

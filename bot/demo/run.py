@@ -6,17 +6,16 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
 
 from blocks.coach_modal import coach_modal
 from blocks.flag_dm import flag_message
-from bot.ai.engines import summarizer_for
+from bot.app.services import Services
 from bot.coaching.notes import create_note
 from bot.coaching.record import load_coach_record
-from bot.core.db import dispose_all, session_scope
+from bot.core.db import dispose_all
 from bot.core.migrate import upgrade
 from bot.core.scope import viewer_for
 from bot.core.settings import Settings
@@ -60,8 +59,8 @@ def _build_data(folder: Path) -> Path:
     return build(out_dir=folder)
 
 
-def _people(url: str) -> None:
-    with session_scope(url) as session:
+def _people(services: Services) -> None:
+    with services.sessions() as session:
         set_member(session=session, actor="demo", slack_user_id=LEAD, role="owner")
         set_member(session=session, actor="demo", slack_user_id=ADMIN, role="admin")
         for (name,) in session.execute(select(Agent.name).order_by(Agent.name)):
@@ -69,30 +68,30 @@ def _people(url: str) -> None:
                 upsert_agent(session=session, actor="demo", name=name, lead=LEAD)
 
 
-def _qa(url: str, settings: Settings, echo: Echo) -> None:
+def _qa(services: Services, echo: Echo) -> None:
     """Approve the bundled rubric in the demo workspace, draft QA reviews of the last two weeks,
     and show one draft as its lead would get it."""
     from datetime import timedelta
 
     from blocks.qa_review import draft_message
-    from bot.ai.engines import engine_for
     from bot.qa.review import load_draft_view
     from bot.qa.rubric import approve_rubric
     from bot.qa.run import run_qa
     from models import QaDraft
     from models.base import utcnow
 
-    with session_scope(url) as session:
+    settings = services.settings
+    with services.sessions() as session:
         rubric = approve_rubric(
             session=session, actor=viewer_for(session=session, slack_user_id=LEAD), path=None
         )
         version = rubric.version
     report = run_qa(
-        session_factory=partial(session_scope, url),
+        session_factory=services.sessions,
         settings=settings,
         file=None,
         since=utcnow() - timedelta(days=14),
-        engine=engine_for(settings),
+        engine=services.qa_engine,
     )
     routed = sum(1 for d in report.drafts if d.route == "lead_review")
     echo(
@@ -101,7 +100,7 @@ def _qa(url: str, settings: Settings, echo: Echo) -> None:
         f"({routed} routed to the lead), {len(report.skipped)} skipped with a reason "
         "(most sampled calls have no transcript)."
     )
-    with session_scope(url) as session:
+    with services.sessions() as session:
         lead = viewer_for(session=session, slack_user_id=LEAD)
         first = session.scalar(select(QaDraft.id).order_by(QaDraft.confidence, QaDraft.id).limit(1))
         view = (
@@ -133,12 +132,17 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
         ANTHROPIC_API_KEY=os.environ.get("ANTHROPIC_API_KEY"),
     )
     upgrade(url)
+    services = Services(settings)
     csv_path = _build_data(folder)
-    report = import_file(session_factory=partial(session_scope, url), path=csv_path)
-    _people(url)
-    summarizer = summarizer_for(settings)
+    report = import_file(session_factory=services.sessions, path=csv_path)
+    _people(services)
     notifier = TerminalNotifier()
-    scan = run_scan(settings=settings, summarizer=summarizer, notifier=notifier)
+    scan = run_scan(
+        session_factory=services.sessions,
+        settings=settings,
+        summarizer=services.summarizer,
+        notifier=notifier,
+    )
     echo(f"Demo workspace: {path}")
     echo(
         f"Imported {report.loaded} rated conversations from {csv_path} ({len(report.bad)} bad rows)."
@@ -146,7 +150,7 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
     engine = "Claude" if settings.anthropic_api_key else "the offline engine (no ANTHROPIC_API_KEY)"
     echo(f"Summaries by {engine}.")
     echo("")
-    with session_scope(url) as session:
+    with services.sessions() as session:
         flags = session.scalars(select(Flag).order_by(Flag.id)).all()
         names = {a.id: a.name for a in session.scalars(select(Agent))}
     echo(f"Scan: {scan.outcome.assessed} agents assessed, {len(flags)} flagged:")
@@ -168,7 +172,7 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
     if not flags:
         return
     agent_id = flags[0].agent_id
-    with session_scope(url) as session:
+    with services.sessions() as session:
         lead = viewer_for(session=session, slack_user_id=LEAD)
         create_note(
             session=session,
@@ -185,5 +189,5 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
     echo(render_text(modal))
     echo(f"Block Kit Builder: {builder_url(modal)}")
     echo("")
-    _qa(url, settings, echo)
+    _qa(services, echo)
     echo(f"Try the CLI on it: DATABASE_URL=sqlite:///{path} debrief agents list")

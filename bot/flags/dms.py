@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core import deliveries
@@ -19,7 +19,7 @@ from bot.core.scope import Viewer, require_write
 from bot.flags.charts import flag_chart_png
 from bot.flags.records import OPEN_FLAG
 from bot.people.members import leads
-from models import Agent, Delivery, DeliveryKind, Flag, Member
+from models import Agent, DeliveryKind, Flag, Member
 from models.base import utcnow
 
 log = logging.getLogger("bot.deliveries")  # its name before bot/flags/
@@ -158,17 +158,12 @@ def deliver_flag(
 
 def pending_flags(session: Session, now: datetime) -> list[int]:
     """Open flags whose DMs are missing or were left unconfirmed past the lease."""
-    subject = cast(Flag.id, String(64))
-    unconfirmed = select(Delivery.subject).where(
-        Delivery.kind == KIND, Delivery.sent_at.is_(None), Delivery.claimed_at < now - LEASE
-    )
-    delivered = select(Delivery.subject).where(Delivery.kind == KIND)
     return list(
         session.scalars(
             select(Flag.id)
             .where(
                 *OPEN_FLAG,
-                or_(subject.not_in(delivered), subject.in_(unconfirmed)),
+                deliveries.to_send(KIND, Flag.id, now, LEASE),
             )
             .order_by(Flag.id)
         )

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from typing import Any
 
 from sqlalchemy import func, select, text
 
 from bot.ai.summaries import Summarizer
 from bot.coaching.capture import capture_for_flag
-from bot.core.db import get_engine, session_scope
+from bot.core.db import get_engine
 from bot.core.settings import Settings
 from bot.flags.dms import FlagNotifier, deliver_flag, pending_flags
 from bot.flags.records import ScanOutcome, evaluate_agents
@@ -66,6 +66,7 @@ def scan_lock(url: str) -> Iterator[bool]:
 
 def run_scan(
     *,
+    session_factory: Callable[[], Any],
     settings: Settings,
     summarizer: Summarizer,
     notifier: FlagNotifier | None,
@@ -74,7 +75,7 @@ def run_scan(
     """Evaluate, capture and notify; a scan already running elsewhere makes this one a no-op."""
     url, now = settings.database_url, now or utcnow()
     config = settings.trend_config()
-    factory = partial(session_scope, url)
+    factory = session_factory
     report = ScanReport()
     with scan_lock(url) as held:
         if not held:

@@ -239,63 +239,93 @@ def send_due(
     by_author: dict[str, list[ReminderView]] = defaultdict(list)
     for view in views:
         by_author[view.author].append(view)
-    lock = threading.Lock()
+    one = _Pass(
+        session_factory=session_factory,
+        notifier=notifier,
+        token=token,
+        now=now,
+        interval=per_channel_interval,
+        sleep=sleep,
+        stopping=stopping,
+        is_definite_failure=is_definite_failure,
+        report=report,
+    )
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_author)))) as pool:
+        list(pool.map(one.deliver, by_author.values()))
+    return report
 
-    def ours_now(view: ReminderView) -> bool:
-        return _still_ours(session_factory, view, token, now())
 
-    def deliver(queue: list[ReminderView]) -> None:
+@dataclass
+class _Pass:
+    """One pass's claimed reminders, sent by author queues on worker threads."""
+
+    session_factory: Callable[[], Any]
+    notifier: ReminderNotifier
+    token: str
+    now: Callable[[], datetime]
+    interval: float
+    sleep: Callable[[float], None]
+    stopping: Callable[[], bool]
+    is_definite_failure: Callable[[Exception], bool]
+    report: SendReport
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def deliver(self, queue: list[ReminderView]) -> None:
+        """One author's reminders, one DM channel, paced."""
         channel: str | None = None
         last = 0.0
         for view in queue:
-            claim = _claim_of(view, token)
-            if stopping():
-                with session_factory() as session:
+            claim = _claim_of(view, self.token)
+            if self.stopping():
+                with self.session_factory() as session:
                     deliveries.release(session, claim)
-                with lock:
-                    report.released += 1
+                self._count(Outcome.RELEASED, view)
                 continue
-
-            def ready(last: float = last) -> bool:
-                wait = per_channel_interval - (time.monotonic() - last)
-                if last and wait > 0:
-                    sleep(wait)
-                return not stopping()  # a pause that ended in a deploy: give it back unsent
-
             try:
-                channel = channel or notifier.open_dm(view.author)
-                outcome = deliveries.send(
-                    session_factory=session_factory,
-                    claim=claim,
-                    channel=channel,
-                    find=partial(notifier.find_reminder_message, channel, view.reminder_id),
-                    post=partial(notifier.post_reminder, channel, view),
-                    now=now,
-                    ready=ready,
-                    still_ours=partial(ours_now, view),
-                    on_sent=_mark_sent(view.reminder_id),
-                )
+                channel = channel or self.notifier.open_dm(view.author)
+                outcome = self._send(view, claim, channel, last)
             except Exception as exc:
                 log.warning("reminder %d not sent: %s", view.reminder_id, exc)
-                with session_factory() as session:
-                    definite = is_definite_failure(exc)
+                with self.session_factory() as session:
+                    definite = self.is_definite_failure(exc)
                     deliveries.fail(session, claim, exc, definite=definite, now=utcnow())
-                with lock:
-                    report.failed += 1
+                with self.lock:
+                    self.report.failed += 1
                 continue
-            with lock:
-                if outcome is Outcome.SENT:
-                    last = time.monotonic()
-                    report.sent += 1
-                    report.lateness.append((now() - view.due_at).total_seconds())
-                elif outcome is Outcome.FOUND:
-                    report.found_sent += 1
-                elif outcome is Outcome.RELEASED:
-                    report.released += 1
+            if outcome is Outcome.SENT:
+                last = time.monotonic()
+            self._count(outcome, view)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_author)))) as pool:
-        list(pool.map(deliver, by_author.values()))
-    return report
+    def _send(
+        self, view: ReminderView, claim: deliveries.Claim, channel: str, last: float
+    ) -> Outcome:
+        def ready() -> bool:
+            wait = self.interval - (time.monotonic() - last)
+            if last and wait > 0:
+                self.sleep(wait)
+            return not self.stopping()  # a pause that ended in a deploy: give it back unsent
+
+        return deliveries.send(
+            session_factory=self.session_factory,
+            claim=claim,
+            channel=channel,
+            find=partial(self.notifier.find_reminder_message, channel, view.reminder_id),
+            post=partial(self.notifier.post_reminder, channel, view),
+            now=self.now,
+            ready=ready,
+            still_ours=lambda: _still_ours(self.session_factory, view, self.token, self.now()),
+            on_sent=_mark_sent(view.reminder_id),
+        )
+
+    def _count(self, outcome: Outcome, view: ReminderView) -> None:
+        with self.lock:
+            if outcome is Outcome.SENT:
+                self.report.sent += 1
+                self.report.lateness.append((self.now() - view.due_at).total_seconds())
+            elif outcome is Outcome.FOUND:
+                self.report.found_sent += 1
+            elif outcome is Outcome.RELEASED:
+                self.report.released += 1
 
 
 def send_all_due(one_pass: Callable[[], SendReport]) -> SendReport:

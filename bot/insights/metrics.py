@@ -133,7 +133,43 @@ def compute_metrics(*, session: Session, since: datetime | None, now: datetime) 
     issues = _events(session, (events.DOC_GAP, events.POLICY), since, now)
     ids = {e.draft_id for e in (*reviewed, *created, *issues) if e.draft_id is not None}
     drafts = _drafts(session, ids)
+    conversations, covered = _coverage(reviewed, drafts)
+    drafted_points = _notes_drafted(created, drafts)
+    approved_notes, override_rate = _decided(decisions)
+    gap_counts, escalations = _process_issues(issues, drafts)
 
+    flags = select(Flag.id).where(Flag.raised_at <= now)
+    if since is not None:
+        flags = flags.where(Flag.raised_at >= since)
+
+    return {
+        "ticketsReviewed": conversations,
+        "notesDrafted": drafted_points,
+        "notesApproved": approved_notes,
+        "leadOverrideRate": override_rate,
+        "repeatThemes": repeat_themes(session=session, since=since, now=now),
+        "documentationGaps": [
+            {"topic": topic, "count": count}
+            for topic, count in sorted(gap_counts.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "csatRecovery": [
+            {
+                "agent": r.agent,
+                "before": r.before,
+                "after": r.after,
+                "beforeCount": r.before_count,
+                "afterCount": r.after_count,
+            }
+            for r in csat_recovery(session=session, now=now, since=since)
+        ],
+        "escalationsUnclearPolicy": escalations,
+        "flagsRaised": len(list(session.scalars(flags))),
+        "pilotCoverage": round(covered / conversations, 3) if conversations else None,
+    }
+
+
+def _coverage(reviewed: list[MeasurementEvent], drafts: dict[int, QaDraft]) -> tuple[int, int]:
+    """Conversations reviewed, and how many of them are covered (see `_covered`)."""
     conversations: dict[str, set[int]] = defaultdict(set)
     for event in reviewed:
         drafted = conversations[_key(event)]
@@ -144,13 +180,21 @@ def compute_metrics(*, session: Session, since: datetime | None, now: datetime) 
         for draft_ids in conversations.values()
         if any(d in drafts and _covered(drafts[d]) for d in draft_ids)
     )
+    return len(conversations), covered
 
+
+def _notes_drafted(created: list[MeasurementEvent], drafts: dict[int, QaDraft]) -> int:
+    """The agent-behaviour points of the drafts created."""
     drafted_points = 0
     for draft_id in {e.draft_id for e in created if e.draft_id is not None}:
         draft = drafts.get(draft_id)
         if draft is not None:
             drafted_points += sum(1 for p in draft.points or [] if cause_of(p) == AGENT_BEHAVIOR)
+    return drafted_points
 
+
+def _decided(decisions: list[MeasurementEvent]) -> tuple[int, float | None]:
+    """Notes approved, and the lead override rate (None while nothing was decided)."""
     decided: dict[int, DraftStatus] = {}
     approved_notes = 0
     for event in decisions:
@@ -159,7 +203,13 @@ def compute_metrics(*, session: Session, since: datetime | None, now: datetime) 
             approved_notes += int((event.payload or {}).get("notes") or 0)
         decided[event.draft_id if event.draft_id is not None else -event.id] = status
     overrides = sum(1 for s in decided.values() if s != DraftStatus.APPROVED)
+    return approved_notes, round(overrides / len(decided), 3) if decided else None
 
+
+def _process_issues(
+    issues: list[MeasurementEvent], drafts: dict[int, QaDraft]
+) -> tuple[Counter[str], int]:
+    """Documentation gaps (drafts per topic) and policy escalations (drafts), each at its stage."""
     staged = _at_their_stage(issues, drafts)
     suggested_topic = {
         e.draft_id: str(e.payload.get("topic"))
@@ -178,36 +228,7 @@ def compute_metrics(*, session: Session, since: datetime | None, now: datetime) 
             continue
         topic = suggested_topic.get(unit) or (event.payload or {}).get("topic")
         gaps[str(topic or "unspecified")].add(unit)
-    gap_counts = Counter({topic: len(units) for topic, units in gaps.items()})
-
-    flags = select(Flag.id).where(Flag.raised_at <= now)
-    if since is not None:
-        flags = flags.where(Flag.raised_at >= since)
-
-    return {
-        "ticketsReviewed": len(conversations),
-        "notesDrafted": drafted_points,
-        "notesApproved": approved_notes,
-        "leadOverrideRate": round(overrides / len(decided), 3) if decided else None,
-        "repeatThemes": repeat_themes(session=session, since=since, now=now),
-        "documentationGaps": [
-            {"topic": topic, "count": count}
-            for topic, count in sorted(gap_counts.items(), key=lambda item: (-item[1], item[0]))
-        ],
-        "csatRecovery": [
-            {
-                "agent": r.agent,
-                "before": r.before,
-                "after": r.after,
-                "beforeCount": r.before_count,
-                "afterCount": r.after_count,
-            }
-            for r in csat_recovery(session=session, now=now, since=since)
-        ],
-        "escalationsUnclearPolicy": len(escalations),
-        "flagsRaised": len(list(session.scalars(flags))),
-        "pilotCoverage": round(covered / len(conversations), 3) if conversations else None,
-    }
+    return Counter({topic: len(units) for topic, units in gaps.items()}), len(escalations)
 
 
 def _percent(value: float) -> str:

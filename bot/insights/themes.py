@@ -45,6 +45,7 @@ PREFIXES = {
     "docs": "kb",
     "policy": "policy",
 }
+Units = defaultdict[str, set[str]]
 
 
 def tag_theme(tag: str) -> str | None:
@@ -89,10 +90,29 @@ def _window(column: Any, since: datetime | None, now: datetime) -> Any:
 
 def theme_units(*, session: Session, since: datetime | None, now: datetime) -> dict[str, set[str]]:
     """Every theme seen in the window, with the units (conversations, notes) it was seen on."""
-    units: dict[str, set[str]] = defaultdict(set)
+    units: Units = defaultdict(set)
     names: dict[int, str] = {i: n for i, n in session.execute(select(Agent.id, Agent.name))}
+    _add_draft_themes(session, units, names, _draft_slots(session, since, now))
+    sampled, coached = _add_note_themes(session, units, names, since, now)
+    flagged = set(
+        session.scalars(
+            select(Flag.agent_id).where(
+                or_(_window(Flag.raised_at, since, now), Flag.cleared_at.is_(None)),
+                Flag.raised_at <= now,
+            )
+        )
+    )
+    people = coached | flagged
+    if people:
+        _add_low_csat_tags(session, units, people, since, now)
+    _add_sampled_tags(session, units, sampled)
+    return units
 
-    # QA drafts: theme events (queue, tags) and the draft rows' standing points.
+
+def _draft_slots(
+    session: Session, since: datetime | None, now: datetime
+) -> dict[int, dict[str, Any]]:
+    """QA drafts' theme events in the window, gathered per draft: key, tags, queue, causes."""
     by_draft: dict[int, dict[str, Any]] = {}
     events = session.scalars(
         select(MeasurementEvent)
@@ -115,6 +135,13 @@ def theme_units(*, session: Session, since: datetime | None, now: datetime) -> d
             slot["queue"] = theme
         elif source == "rootCause":
             slot["causes"].append(theme.removeprefix("rootCause:"))
+    return by_draft
+
+
+def _add_draft_themes(
+    session: Session, units: Units, names: dict[int, str], by_draft: dict[int, dict[str, Any]]
+) -> None:
+    """QA drafts: their theme events (queue, tags) and the draft rows' standing points."""
     drafts = {
         d.id: d
         for d in session.scalars(
@@ -144,7 +171,11 @@ def theme_units(*, session: Session, since: datetime | None, now: datetime) -> d
                 if topic:
                     units[f"{cause} · {topic}"].add(key)
 
-    # Notes written by hand (a QA note's draft is counted above).
+
+def _add_note_themes(
+    session: Session, units: Units, names: dict[int, str], since: datetime | None, now: datetime
+) -> tuple[set[str], set[int]]:
+    """Hand-written notes' `agent:` themes; returns what they're about and the agents coached."""
     coached: set[int] = set()
     notes = session.execute(
         select(Note.id, Note.agent_id, Sample.helpdesk, Sample.external_id)
@@ -170,31 +201,30 @@ def theme_units(*, session: Session, since: datetime | None, now: datetime) -> d
             )
         )
     )
-    flagged = set(
-        session.scalars(
-            select(Flag.agent_id).where(
-                or_(_window(Flag.raised_at, since, now), Flag.cleared_at.is_(None)),
-                Flag.raised_at <= now,
-            )
-        )
-    )
+    return sampled, coached
 
-    # The import's tags on badly rated conversations of coached or flagged agents.
-    people = coached | flagged
-    if people:
-        rows = session.execute(
-            select(Conversation.helpdesk, Conversation.external_id, Conversation.tags).where(
-                Conversation.agent_id.in_(sorted(people)),
-                _window(Conversation.closed_at, since, now),
-                Conversation.csat <= LOW_CSAT,
-                Conversation.tags.is_not(None),
-            )
-        ).all()
-        for helpdesk, external_id, raw in rows:
-            for theme in split_tags(raw):
-                units[theme].add(f"{helpdesk}:{external_id}")
+
+def _add_low_csat_tags(
+    session: Session, units: Units, people: set[int], since: datetime | None, now: datetime
+) -> None:
+    """The import's tags on badly rated conversations of `people` (coached or flagged agents)."""
+    rows = session.execute(
+        select(Conversation.helpdesk, Conversation.external_id, Conversation.tags).where(
+            Conversation.agent_id.in_(sorted(people)),
+            _window(Conversation.closed_at, since, now),
+            Conversation.csat <= LOW_CSAT,
+            Conversation.tags.is_not(None),
+        )
+    ).all()
+    for helpdesk, external_id, raw in rows:
+        for theme in split_tags(raw):
+            units[theme].add(f"{helpdesk}:{external_id}")
+
+
+def _add_sampled_tags(session: Session, units: Units, sampled: set[str]) -> None:
+    """The tags of the conversations hand-written notes are about."""
     pairs = sorted({tuple(key.split(":", 1)) for key in sampled})
-    for i in range(0, len(pairs), 500):  # tags of the conversations hand-written notes are about
+    for i in range(0, len(pairs), 500):
         for helpdesk, external_id, raw in session.execute(
             select(Conversation.helpdesk, Conversation.external_id, Conversation.tags).where(
                 tuple_(Conversation.helpdesk, Conversation.external_id).in_(pairs[i : i + 500]),
@@ -203,7 +233,6 @@ def theme_units(*, session: Session, since: datetime | None, now: datetime) -> d
         ).all():
             for theme in split_tags(raw):
                 units[theme].add(f"{helpdesk}:{external_id}")
-    return units
 
 
 def repeat_themes(

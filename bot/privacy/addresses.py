@@ -273,9 +273,35 @@ def _starts_address(text: str, pos: int) -> bool:
     )
 
 
-# Over 80 lines: one flat pass per address pattern, moved unchanged from bot/redact.py.
 def _address_spans(text: str) -> Iterable[tuple[int, int]]:
     """Street addresses with their unit/city/region/zip continuation, PO boxes, postcodes."""
+    found = _street_spans(text)
+    found += _glued_street_spans(text)
+    for rx in (_ADDR_NAMED_RE, _ADDR_UNIT_RE, _ADDR_BOX_RE, _ADDR_MIL_RE, _ADDR_CSZ_RE):
+        for m in rx.finditer(text):
+            found.append((m.start(), m.end()))
+    for m in _ADDR_POSTCODE_RE.finditer(text):
+        found.append((m.start(), m.end()))
+    found += _postcode_town_spans(text)
+    found += _locality_spans(text)
+    for m in _ADDR_LINE_RE.finditer(text):
+        if _has_uncommon_word(m.group("addr")):
+            found.append((m.start("addr"), m.end("addr")))
+    for m in _ADDR_CTX_RE.finditer(text):
+        span = _cue_span(text, m)
+        if span:
+            found.append(span)
+    # Weak units only next to something else that is an address.
+    for m in _ADDR_WEAK_UNIT_RE.finditer(text):
+        if any(s - 3 <= m.end() and m.start() <= e + 3 for s, e in found):
+            found.append((m.start(), m.end()))
+    for start, end in found:
+        end = _extend_inline(text, end)
+        yield _extend_back(text, start), _extend_block(text, end)
+
+
+def _street_spans(text: str) -> list[tuple[int, int]]:
+    """Streets with a house number and a street type, in either order."""
     found: list[tuple[int, int]] = []
     for m in _ADDR_NUM_FIRST_RE.finditer(text):
         # "2 Green Park tickets": a suffix that is also a plain word needs an address after it.
@@ -295,6 +321,12 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
         span = _prefix_street(text, m)
         if span:
             found.append(span)
+    return found
+
+
+def _glued_street_spans(text: str) -> list[tuple[int, int]]:
+    """Streets whose type is glued to the name ("Kerkpad 4", "Hauptstraße 12")."""
+    found: list[tuple[int, int]] = []
     for m in _WORD_NUM_RE.finditer(text):
         word = m.group("word").casefold()
         if word.endswith(_MORPHEMES) and (word not in _COMMON or _uncommon_before(text, m.start())):
@@ -314,13 +346,12 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
                 start = _skip_common_words(text, full.start(), full.end())
                 if re.search(_L, text[start : full.end()]):
                     found.append((start, full.end()))
-    for m in _ADDR_NAMED_RE.finditer(text):
-        found.append((m.start(), m.end()))
-    for rx in (_ADDR_UNIT_RE, _ADDR_BOX_RE, _ADDR_MIL_RE, _ADDR_CSZ_RE):
-        for m in rx.finditer(text):
-            found.append((m.start(), m.end()))
-    for m in _ADDR_POSTCODE_RE.finditer(text):
-        found.append((m.start(), m.end()))
+    return found
+
+
+def _postcode_town_spans(text: str) -> list[tuple[int, int]]:
+    """Street lines before a postcode and town, places beside a postcode, codes after a zip cue."""
+    found: list[tuple[int, int]] = []
     for m in _ADDR_BEFORE_POSTCODE_RE.finditer(text):
         street = m.group("street")
         town = re.findall(rf"{_L}[\w'’\-]*", m.group("town"))
@@ -336,47 +367,37 @@ def _address_spans(text: str) -> Iterable[tuple[int, int]]:
             found.append((m.start("place"), m.end("code")))
     for m in _ADDR_ZIP_CTX_RE.finditer(text):
         found.append((m.start("code"), m.end("code")))
-    found += _locality_spans(text)
-    for m in _ADDR_LINE_RE.finditer(text):
-        if _has_uncommon_word(m.group("addr")):
-            found.append((m.start("addr"), m.end("addr")))
-    for m in _ADDR_CTX_RE.finditer(text):
-        start = m.end()
-        stop = _ADDR_STOP_RE.search(text, start, min(len(text), start + 120))
-        end = stop.start() if stop else min(len(text), start + 120)
-        inner = re.search(r"(?i)(?::|\bis\b|\bare\b)[ \t]+(?=\S)", text[start:end])
-        if inner and not re.search(r"\d", text[start : start + inner.start()]):
-            start += inner.end()
-        lead = _LEAD_FILLER_RE.match(text, start, end)
-        if lead:
-            start = lead.end()
+    return found
+
+
+def _cue_span(text: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """The rest of the phrase after an address cue ("lives at", "Street:"), if an address."""
+    start = m.end()
+    stop = _ADDR_STOP_RE.search(text, start, min(len(text), start + 120))
+    end = stop.start() if stop else min(len(text), start + 120)
+    inner = re.search(r"(?i)(?::|\bis\b|\bare\b)[ \t]+(?=\S)", text[start:end])
+    if inner and not re.search(r"\d", text[start : start + inner.start()]):
+        start += inner.end()
+    lead = _LEAD_FILLER_RE.match(text, start, end)
+    if lead:
+        start = lead.end()
+    chunk = text[start:end].rstrip(" \t,;:")
+    # "I live at H.No. 53\nKhosla and ...": a unit or house number alone on the cue's line
+    # goes on to the street on the next.
+    if stop is not None and text.startswith("\n", stop.start()) and _UNIT_LINE_RE.fullmatch(chunk):
+        nxt = _ADDR_STOP_RE.search(text, stop.start() + 1, min(len(text), end + 120))
+        end = nxt.start() if nxt else min(len(text), end + 120)
         chunk = text[start:end].rstrip(" \t,;:")
-        # "I live at H.No. 53\nKhosla and ...": a unit or house number alone on the cue's line
-        # goes on to the street on the next.
-        if (
-            stop is not None
-            and text.startswith("\n", stop.start())
-            and _UNIT_LINE_RE.fullmatch(chunk)
-        ):
-            nxt = _ADDR_STOP_RE.search(text, stop.start() + 1, min(len(text), end + 120))
-            end = nxt.start() if nxt else min(len(text), end + 120)
-            chunk = text[start:end].rstrip(" \t,;:")
-        if not chunk or _TIME_LIKE_RE.match(chunk) or len(chunk.split()) > 14:
-            continue
-        first_word = re.match(rf"{_ANYWORD}", chunk)
-        if not _CHUNK_START_RE.match(chunk) and not (
-            first_word and first_word.group(0).casefold() not in _COMMON
-        ):
-            continue
-        has_num = re.search(r"\d", chunk) is not None
-        if (has_num and (_has_uncommon_word(chunk) or _STREET_WORD_RE.search(chunk))) or (
-            _STREET_WORD_RE.search(chunk) and _has_uncommon_word(chunk)
-        ):
-            found.append((start, start + len(chunk)))
-    # Weak units only next to something else that is an address.
-    for m in _ADDR_WEAK_UNIT_RE.finditer(text):
-        if any(s - 3 <= m.end() and m.start() <= e + 3 for s, e in found):
-            found.append((m.start(), m.end()))
-    for start, end in found:
-        end = _extend_inline(text, end)
-        yield _extend_back(text, start), _extend_block(text, end)
+    if not chunk or _TIME_LIKE_RE.match(chunk) or len(chunk.split()) > 14:
+        return None
+    first_word = re.match(rf"{_ANYWORD}", chunk)
+    if not _CHUNK_START_RE.match(chunk) and not (
+        first_word and first_word.group(0).casefold() not in _COMMON
+    ):
+        return None
+    has_num = re.search(r"\d", chunk) is not None
+    if (has_num and (_has_uncommon_word(chunk) or _STREET_WORD_RE.search(chunk))) or (
+        _STREET_WORD_RE.search(chunk) and _has_uncommon_word(chunk)
+    ):
+        return start, start + len(chunk)
+    return None

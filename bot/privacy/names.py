@@ -254,7 +254,11 @@ def _name_follows(text: str, toks: list[_Tok], i: int) -> bool:
     return j < len(toks) and _adjacent(text, toks[j - 1], toks[j]) and toks[j].title
 
 
-# Over 80 lines: one left-to-right scan whose rules share its index and neighbours; moved as is.
+# A name the scan found at token i (first token, last token, start offset; None if none there)
+# and the token it looks at next.
+_Step = tuple[tuple[int, int, int] | None, int]
+
+
 def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
     """Names as (first token, last token, start offset); the offset may precede the first token."""
     ctx_ends: dict[int, str] = {}
@@ -264,123 +268,145 @@ def _name_token_runs(text: str, toks: list[_Tok]) -> list[tuple[int, int, int]]:
             after += 1
         ctx_ends[after] = re.sub(r"[ \t]+", " ", re.sub(r"[,:\s]+$", "", m.group(0).lower()))
     runs: list[tuple[int, int, int]] = []
-    n = len(toks)
     i = 0
-    while i < n:
-        t = toks[i]
-        key = t.word.casefold()
-        prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
-        nxt = toks[i + 1] if i + 1 < n and _adjacent(text, t, toks[i + 1]) else None
-        # Honorific + name: "Mr. Smith", "ms. Wijtze", "Dr. Kent Jaworski".
-        if key in _HONORIFICS and i + 1 < n:
-            cand = toks[i + 1]
-            gap = text[t.end : cand.start]
-            if re.fullmatch(r"\.?[ \t]+", gap) and (
-                cand.title
-                or (
-                    cand.lower and (cand.first or cand.last or not cand.common) and not cand.blocked
-                )
-            ):
-                j = _extend_name(text, toks, i + 1, lowercase=cand.lower)
-                runs.append((i, j, t.start))
-                i = j + 1
-                continue
-        ctx = ctx_ends.get(t.start)
-        if ctx is not None and not t.blocked and not (t.word.isupper() and len(t.word) > 1):
-            weak = ctx in _WEAK_CTX
-            if t.title:
-                # After "hi", "this is", "thanks": a name-like word, or a first name that is
-                # also a word ("Hi Mark,") when punctuation or a surname follows.
-                follow = text[t.end : t.end + 1]
-                ok = (
-                    not t.common
-                    or (t.first and (follow in ",.!?;:\n" or _name_follows(text, toks, i)))
-                    if weak
-                    else (t.first or t.last or not t.common)
-                )
-            else:
-                ok = t.lower and (
-                    ((t.first or t.last) and not t.common)
-                    or (t.first and nxt is not None and nxt.lower and nxt.last and not nxt.blocked)
-                    if weak
-                    else (not t.common or ((t.first or t.last) and "name" in ctx))
-                )
-                if ok and weak and t.common and nxt is not None:
-                    # "this is john smith": both words, but a first name and a surname.
-                    runs.append((i, i + 1, t.start))
-                    i += 2
-                    continue
-            if ok:
-                j = _extend_name(text, toks, i, lowercase=t.lower)
-                runs.append((i, j, t.start))
-                i = j + 1
-                continue
-        brand_before = prev is not None and prev.title and prev.word.casefold() in _BRANDS
-        if t.blocked or brand_before:
-            i += 1
-            continue
-        if t.title:
-            mid = not _sentence_start(text, t.start)
-            prev_title = prev is not None and prev.title
-            if t.first and not t.common:
-                j = _extend_name(text, toks, i, lowercase=False)
-                runs.append((i, j, t.start))
-                i = j + 1
-                continue
-            if t.first and nxt is not None and nxt.title and not nxt.blocked and not nxt.common:
-                # "Mark Roseby": a first name that is also a word, then a surname.
-                j = _extend_name(text, toks, i + 1, lowercase=False, limit=1)
-                runs.append((i, j, t.start))
-                i = j + 1
-                continue
-            lead = toks[i - 1].word.casefold() if i > 0 else ""
-            if (
-                t.first
-                and mid
-                and nxt is not None
-                and nxt.title
-                and nxt.last
-                and not nxt.blocked
-                and not prev_title
-                and lead in _NAME_LEADS
-            ):
-                # "call Victor Miller": first name + surname, both also words, mid-sentence.
-                runs.append((i, i + 1, t.start))
-                i += 2
-                continue
-            if (
-                t.first
-                and prev is not None
-                and prev.lower
-                and not t.place
-                and (nxt is None or not nxt.title)
-            ):
-                # A first name that is also a word ("Mark", "Rose"), capitalised mid-sentence.
-                runs.append((i, i, t.start))
-            elif t.last and not t.common and not prev_title and (nxt is None or not nxt.title):
-                # A surname alone, mid-sentence, or opening a list ("Lang and Fleischer").
-                listed = (
-                    i + 1 < n
-                    and toks[i + 1].title
-                    and _LIST_SEP_RE.match(text[t.end : toks[i + 1].start])
-                )
-                if mid or listed:
-                    runs.append((i, i, t.start))
-        elif t.lower and t.first:
-            if (
-                nxt is not None
-                and nxt.lower
-                and not nxt.blocked
-                and not nxt.common
-                and (not t.common or (nxt.last and not nxt.first))
-            ):
-                runs.append((i, i + 1, t.start))
-                i += 2
-                continue
-            if not t.common:
-                runs.append((i, i, t.start))
-        i += 1
+    while i < len(toks):
+        run, i = _name_at(text, toks, i, ctx_ends)
+        if run is not None:
+            runs.append(run)
     return runs
+
+
+def _name_at(text: str, toks: list[_Tok], i: int, ctx_ends: dict[int, str]) -> _Step:
+    """The name the scan finds at token ``i``, by the first rule that takes it."""
+    n = len(toks)
+    t = toks[i]
+    prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
+    nxt = toks[i + 1] if i + 1 < n and _adjacent(text, t, toks[i + 1]) else None
+    step = _after_honorific(text, toks, i)
+    if step is None:
+        step = _after_cue(text, toks, i, ctx_ends.get(t.start), nxt)
+    if step is not None:
+        return step
+    brand_before = prev is not None and prev.title and prev.word.casefold() in _BRANDS
+    if t.blocked or brand_before:
+        return None, i + 1
+    if t.title:
+        return _capitalised_name(text, toks, i, prev, nxt)
+    if t.lower and t.first:
+        return _lowercase_name(toks, i, nxt)
+    return None, i + 1
+
+
+def _after_honorific(text: str, toks: list[_Tok], i: int) -> _Step | None:
+    """Honorific + name: "Mr. Smith", "ms. Wijtze", "Dr. Kent Jaworski"."""
+    t = toks[i]
+    if t.word.casefold() in _HONORIFICS and i + 1 < len(toks):
+        cand = toks[i + 1]
+        gap = text[t.end : cand.start]
+        if re.fullmatch(r"\.?[ \t]+", gap) and (
+            cand.title
+            or (cand.lower and (cand.first or cand.last or not cand.common) and not cand.blocked)
+        ):
+            j = _extend_name(text, toks, i + 1, lowercase=cand.lower)
+            return (i, j, t.start), j + 1
+    return None
+
+
+def _after_cue(
+    text: str, toks: list[_Tok], i: int, ctx: str | None, nxt: _Tok | None
+) -> _Step | None:
+    """A name after a cue that ends just before token ``i`` ("my name is", "hi", "thanks")."""
+    t = toks[i]
+    if ctx is None or t.blocked or (t.word.isupper() and len(t.word) > 1):
+        return None
+    weak = ctx in _WEAK_CTX
+    if t.title:
+        # After "hi", "this is", "thanks": a name-like word, or a first name that is
+        # also a word ("Hi Mark,") when punctuation or a surname follows.
+        follow = text[t.end : t.end + 1]
+        ok = (
+            not t.common or (t.first and (follow in ",.!?;:\n" or _name_follows(text, toks, i)))
+            if weak
+            else (t.first or t.last or not t.common)
+        )
+    else:
+        ok = t.lower and (
+            ((t.first or t.last) and not t.common)
+            or (t.first and nxt is not None and nxt.lower and nxt.last and not nxt.blocked)
+            if weak
+            else (not t.common or ((t.first or t.last) and "name" in ctx))
+        )
+        if ok and weak and t.common and nxt is not None:
+            # "this is john smith": both words, but a first name and a surname.
+            return (i, i + 1, t.start), i + 2
+    if ok:
+        j = _extend_name(text, toks, i, lowercase=t.lower)
+        return (i, j, t.start), j + 1
+    return None
+
+
+def _capitalised_name(
+    text: str, toks: list[_Tok], i: int, prev: _Tok | None, nxt: _Tok | None
+) -> _Step:
+    """A capitalised word from the name lexicon, judged by its neighbours."""
+    t = toks[i]
+    mid = not _sentence_start(text, t.start)
+    prev_title = prev is not None and prev.title
+    if t.first and not t.common:
+        j = _extend_name(text, toks, i, lowercase=False)
+        return (i, j, t.start), j + 1
+    if t.first and nxt is not None and nxt.title and not nxt.blocked and not nxt.common:
+        # "Mark Roseby": a first name that is also a word, then a surname.
+        j = _extend_name(text, toks, i + 1, lowercase=False, limit=1)
+        return (i, j, t.start), j + 1
+    lead = toks[i - 1].word.casefold() if i > 0 else ""
+    if (
+        t.first
+        and mid
+        and nxt is not None
+        and nxt.title
+        and nxt.last
+        and not nxt.blocked
+        and not prev_title
+        and lead in _NAME_LEADS
+    ):
+        # "call Victor Miller": first name + surname, both also words, mid-sentence.
+        return (i, i + 1, t.start), i + 2
+    if (
+        t.first
+        and prev is not None
+        and prev.lower
+        and not t.place
+        and (nxt is None or not nxt.title)
+    ):
+        # A first name that is also a word ("Mark", "Rose"), capitalised mid-sentence.
+        return (i, i, t.start), i + 1
+    if t.last and not t.common and not prev_title and (nxt is None or not nxt.title):
+        # A surname alone, mid-sentence, or opening a list ("Lang and Fleischer").
+        listed = (
+            i + 1 < len(toks)
+            and toks[i + 1].title
+            and _LIST_SEP_RE.match(text[t.end : toks[i + 1].start])
+        )
+        if mid or listed:
+            return (i, i, t.start), i + 1
+    return None, i + 1
+
+
+def _lowercase_name(toks: list[_Tok], i: int, nxt: _Tok | None) -> _Step:
+    """A lower-case given name: with a surname after it, or alone when it is no English word."""
+    t = toks[i]
+    if (
+        nxt is not None
+        and nxt.lower
+        and not nxt.blocked
+        and not nxt.common
+        and (not t.common or (nxt.last and not nxt.first))
+    ):
+        return (i, i + 1, t.start), i + 2
+    if not t.common:
+        return (i, i, t.start), i + 1
+    return None, i + 1
 
 
 def _name_spans(text: str) -> Iterable[tuple[int, int]]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import String, cast, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core import deliveries
@@ -24,7 +24,7 @@ from bot.core.deliveries import Outcome
 from bot.core.settings import Settings
 from bot.flags.dms import recipients
 from bot.qa.review import DraftView, draft_view
-from models import Agent, Delivery, DeliveryKind, DraftStatus, QaDraft
+from models import Agent, DeliveryKind, DraftStatus, QaDraft
 from models.base import utcnow
 
 log = logging.getLogger("bot.qa.review")  # where these DMs were sent from before bot/qa/dms.py
@@ -52,17 +52,12 @@ class DraftNotifier(Protocol):
 def pending_drafts_to_send(session: Session, now: datetime | None = None) -> list[int]:
     """Pending drafts (`lead_review` and `ready` alike) not DMed yet, or left claimed past the lease."""
     moment = now or utcnow()
-    subject = cast(QaDraft.id, String(64))
-    unconfirmed = select(Delivery.subject).where(
-        Delivery.kind == KIND, Delivery.sent_at.is_(None), Delivery.claimed_at < moment - LEASE
-    )
-    delivered = select(Delivery.subject).where(Delivery.kind == KIND)
     return list(
         session.scalars(
             select(QaDraft.id)
             .where(
                 QaDraft.status == DraftStatus.PENDING,
-                or_(subject.not_in(delivered), subject.in_(unconfirmed)),
+                deliveries.to_send(KIND, QaDraft.id, moment, LEASE),
             )
             .order_by(QaDraft.id)
         )

@@ -38,7 +38,7 @@ from bot.qa.draft import Answer, Draft, DraftRequest, Point, clamp_scores, route
 from bot.qa.evidence import verify_points
 from bot.qa.rubric import RubricSpec, current_rubric, spec_of
 from bot.qa.sample import Candidate, choose_sample, from_database, from_file
-from models import Conversation, MeasurementEvent, QaDraft, QaSkip
+from models import Conversation, MeasurementEvent, QaDraft, QaSkip, Rubric
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -356,97 +356,17 @@ def run_qa(
     last 7 days). Raises NoApprovedRubric when no rubric is approved; nothing is changed then.
     """
     now = now or utcnow()
-    with session_factory() as session:
-        rubric_row = current_rubric(session)
-        if rubric_row is None:
-            raise NoApprovedRubric()
-        rubric, rubric_id = spec_of(rubric_row), rubric_row.id
+    rubric_row, rubric, rubric_id = _approved_rubric(session_factory)
     report = QaReport(rubric_version=rubric_row.version, engine=engine.name)
-    if file is not None:
-        file = file.expanduser().resolve()
-        if not file.is_file():
-            raise InvalidInput("file", f"{file} is not a readable file")
-        candidates, report.bad_rows = from_file(file, now=now, since=since)
-    else:
-        with session_factory() as session:
-            candidates = from_database(session, since=since or now - WEEK)
+    file, candidates = _candidates(session_factory, report, file=file, since=since, now=now)
     sample = choose_sample(
         candidates, size=settings.qa_sample_size, seed=seed or _week_seed(since or now)
     )
     report.sampled = len(sample)
-    keys = [(c.helpdesk, c.external_id) for c in sample]
-    with session_factory() as session:
-        done = _existing(session, rubric_id, keys)
-        skipped_before = _skipped_since(session, rubric_row.approved_at, keys)
-    report.already_drafted = len(done)
-    report.already_skipped = len(skipped_before - done)
-    done |= skipped_before  # recorded once per rubric version, not on every rerun
-    prepared: list[_Prepared] = []
-    skips: list[tuple[Candidate, Skip]] = []
-    with session_factory() as session:
-        directory = AgentDirectory(session=session, actor=ACTOR) if file is not None else None
-        ids = [c.conversation_id for c in sample if c.conversation_id and c.key not in done]
-        stored = {  # one query for the sample's conversations, not one per candidate
-            c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(ids)))
-        }
-        for candidate in sample:
-            if candidate.key in done:
-                continue
-            source, missing = Redacted(None), None
-            if candidate.closed_at >= now - timedelta(days=settings.qa_max_age_days):
-                raw = _source(
-                    candidate,
-                    file=file,
-                    conversation=stored.get(candidate.conversation_id or 0),
-                    session=session,
-                    settings=settings,
-                )
-                source, missing = redacted(raw), raw.missing  # the raw text goes no further
-            text = source.text
-            reason = stop_reason(
-                transcript=text, missing=missing, closed_at=candidate.closed_at, now=now,
-                settings=settings,
-            )  # fmt: skip
-            if reason is not None or text is None:
-                skip = Skip(
-                    candidate.helpdesk, candidate.external_id, candidate.agent_name,
-                    reason or "no transcript",
-                )  # fmt: skip
-                skips.append((candidate, skip))
-                continue
-            if candidate.agent_id is None:  # a --file row: its agent, found or created, first
-                assert directory is not None
-                try:
-                    found = directory.agent_id(
-                        candidate.agent_name, candidate.agent_email, session=session
-                    )
-                except InvalidInput as exc:  # no model call for a draft nobody could store
-                    skips.append(
-                        (
-                            candidate,
-                            Skip(
-                                candidate.helpdesk,
-                                candidate.external_id,
-                                candidate.agent_name,
-                                str(exc),
-                            ),
-                        )
-                    )
-                    continue
-                candidate = replace(candidate, agent_id=found)
-            request = DraftRequest(
-                key=candidate.key,
-                helpdesk=candidate.helpdesk,
-                external_id=candidate.external_id,
-                agent=candidate.agent_name,
-                closed_at=candidate.closed_at,
-                csat=candidate.csat,
-                queue=candidate.queue,
-                tags=candidate.tags,
-                transcript=text,
-                rubric=rubric,
-            )
-            prepared.append(_Prepared(candidate, request, source))
+    done = _done_before(session_factory, report, rubric_id, rubric_row.approved_at, sample)
+    prepared, skips = _prepare(
+        session_factory, sample, done, file=file, rubric=rubric, settings=settings, now=now
+    )
     answers = engine.answer_many([p.request for p in prepared]) if prepared else []
     pairs = [
         (
@@ -459,3 +379,143 @@ def run_qa(
         report.drafts = _store(session, rubric_id=rubric_id, pairs=pairs, skips=skips)
     report.skipped = [s for _, s in skips]
     return report
+
+
+def _approved_rubric(session_factory: SessionFactory) -> tuple[Rubric, RubricSpec, int]:
+    """The newest approved rubric: its row, its spec and its id; NoApprovedRubric if none."""
+    with session_factory() as session:
+        rubric_row = current_rubric(session)
+        if rubric_row is None:
+            raise NoApprovedRubric()
+        return rubric_row, spec_of(rubric_row), rubric_row.id
+
+
+def _candidates(
+    session_factory: SessionFactory,
+    report: QaReport,
+    *,
+    file: Path | None,
+    since: datetime | None,
+    now: datetime,
+) -> tuple[Path | None, list[Candidate]]:
+    """The resolved `file` and what to sample: its rows (bad ones to the report), or the database."""
+    if file is not None:
+        file = file.expanduser().resolve()
+        if not file.is_file():
+            raise InvalidInput("file", f"{file} is not a readable file")
+        candidates, report.bad_rows = from_file(file, now=now, since=since)
+    else:
+        with session_factory() as session:
+            candidates = from_database(session, since=since or now - WEEK)
+    return file, candidates
+
+
+def _done_before(
+    session_factory: SessionFactory,
+    report: QaReport,
+    rubric_id: int,
+    approved_at: datetime,
+    sample: list[Candidate],
+) -> set[str]:
+    """Keys of the sample already drafted or skipped under this rubric version (counted)."""
+    keys = [(c.helpdesk, c.external_id) for c in sample]
+    with session_factory() as session:
+        done = _existing(session, rubric_id, keys)
+        skipped_before = _skipped_since(session, approved_at, keys)
+    report.already_drafted = len(done)
+    report.already_skipped = len(skipped_before - done)
+    done |= skipped_before  # recorded once per rubric version, not on every rerun
+    return done
+
+
+def _prepare(
+    session_factory: SessionFactory,
+    sample: list[Candidate],
+    done: set[str],
+    *,
+    file: Path | None,
+    rubric: RubricSpec,
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[_Prepared], list[tuple[Candidate, Skip]]]:
+    """Each sampled conversation not done yet: a draft request, or the stop rule it meets."""
+    prepared: list[_Prepared] = []
+    skips: list[tuple[Candidate, Skip]] = []
+    with session_factory() as session:
+        directory = AgentDirectory(session=session, actor=ACTOR) if file is not None else None
+        ids = [c.conversation_id for c in sample if c.conversation_id and c.key not in done]
+        stored = {  # one query for the sample's conversations, not one per candidate
+            c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(ids)))
+        }
+        for candidate in sample:
+            if candidate.key in done:
+                continue
+            outcome = _prepare_one(
+                candidate,
+                session=session,
+                directory=directory,
+                stored=stored,
+                file=file,
+                rubric=rubric,
+                settings=settings,
+                now=now,
+            )
+            if isinstance(outcome, Skip):
+                skips.append((candidate, outcome))
+            else:
+                prepared.append(outcome)
+    return prepared, skips
+
+
+def _prepare_one(
+    candidate: Candidate,
+    *,
+    session: Session,
+    directory: AgentDirectory | None,
+    stored: dict[int, Conversation],
+    file: Path | None,
+    rubric: RubricSpec,
+    settings: Settings,
+    now: datetime,
+) -> _Prepared | Skip:
+    """One candidate's redacted transcript as a draft request, or why it gets no draft."""
+    source, missing = Redacted(None), None
+    if candidate.closed_at >= now - timedelta(days=settings.qa_max_age_days):
+        raw = _source(
+            candidate,
+            file=file,
+            conversation=stored.get(candidate.conversation_id or 0),
+            session=session,
+            settings=settings,
+        )
+        source, missing = redacted(raw), raw.missing  # the raw text goes no further
+    text = source.text
+    reason = stop_reason(
+        transcript=text, missing=missing, closed_at=candidate.closed_at, now=now,
+        settings=settings,
+    )  # fmt: skip
+    if reason is not None or text is None:
+        return Skip(
+            candidate.helpdesk, candidate.external_id, candidate.agent_name,
+            reason or "no transcript",
+        )  # fmt: skip
+    if candidate.agent_id is None:  # a --file row: its agent, found or created, first
+        assert directory is not None
+        try:
+            found = directory.agent_id(candidate.agent_name, candidate.agent_email, session=session)
+        except InvalidInput as exc:  # no model call for a draft nobody could store
+            return Skip(candidate.helpdesk, candidate.external_id, candidate.agent_name, str(exc))
+        candidate = replace(candidate, agent_id=found)
+    request = DraftRequest(
+        key=candidate.key,
+        helpdesk=candidate.helpdesk,
+        external_id=candidate.external_id,
+        agent=candidate.agent_name,
+        closed_at=candidate.closed_at,
+        csat=candidate.csat,
+        queue=candidate.queue,
+        tags=candidate.tags,
+        transcript=text,
+        rubric=rubric,
+    )
+    return _Prepared(candidate, request, source)

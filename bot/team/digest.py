@@ -233,36 +233,7 @@ def digest_view(
     )
     queue = session.scalar(PENDING_DRAFTS)
     recovery = [r for r in csat_recovery(session=session, now=now) if r.after_count]
-    flagged = list(  # the agents flagged longest, as the Home tab lists them (active ones only)
-        session.scalars(
-            select(Flag.agent_id)
-            .join(Agent, Agent.id == Flag.agent_id)
-            .where(
-                Agent.active.is_(True),
-                *OPEN_FLAG,
-                Flag.raised_at < now,
-            )
-            .group_by(Flag.agent_id)
-            .order_by(func.min(Flag.raised_at), Flag.agent_id)
-            .limit(MAX_CHART_AGENTS)
-        )
-    )
-    chart_start = now - CHART_WEEKS * WEEK
-    series: dict[str, list[tuple[datetime, float, int]]] = {}
-    if flagged:
-        by_id = dict(
-            session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(flagged))).all()
-        )
-        for agent_id in flagged:
-            points = _weekly(session, [agent_id], chart_start, now)
-            if len(points) >= 2:
-                series[str(by_id[agent_id])] = points
-        title = "Weekly CSAT of the agents flagged now"
-    else:
-        team = _weekly(session, None, chart_start, now)
-        if len(team) >= 2:
-            series["team"] = team
-        title = "Weekly CSAT of the team"
+    title, series = _chart_series(session, now)
     return DigestView(
         lead=lead,
         week=week,
@@ -279,6 +250,40 @@ def digest_view(
         chart_title=title if series else None,
         chart_series=series,
     )
+
+
+def _chart_series(
+    session: Session, now: datetime
+) -> tuple[str, dict[str, list[tuple[datetime, float, int]]]]:
+    """Weekly CSAT of the agents flagged longest (as the Home tab lists them, active ones
+    only), or of the team when none is flagged: its title and its lines."""
+    flagged = list(
+        session.scalars(
+            select(Flag.agent_id)
+            .join(Agent, Agent.id == Flag.agent_id)
+            .where(
+                Agent.active.is_(True),
+                *OPEN_FLAG,
+                Flag.raised_at < now,
+            )
+            .group_by(Flag.agent_id)
+            .order_by(func.min(Flag.raised_at), Flag.agent_id)
+            .limit(MAX_CHART_AGENTS)
+        )
+    )
+    chart_start = now - CHART_WEEKS * WEEK
+    series: dict[str, list[tuple[datetime, float, int]]] = {}
+    if not flagged:
+        team = _weekly(session, None, chart_start, now)
+        if len(team) >= 2:
+            series["team"] = team
+        return "Weekly CSAT of the team", series
+    by_id = dict(session.execute(select(Agent.id, Agent.name).where(Agent.id.in_(flagged))).all())
+    for agent_id in flagged:
+        points = _weekly(session, [agent_id], chart_start, now)
+        if len(points) >= 2:
+            series[str(by_id[agent_id])] = points
+    return "Weekly CSAT of the agents flagged now", series
 
 
 def digest_chart_png(view: DigestView) -> bytes | None:

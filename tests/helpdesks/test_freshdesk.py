@@ -14,6 +14,8 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.core.settings import Settings, SettingsError
@@ -34,7 +36,6 @@ from bot.ingest.helpdesks.registry import (
     helpdesk_for,
 )
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
 from models.base import utcnow
@@ -320,14 +321,18 @@ def test_settings_build_the_connector_or_name_what_is_missing():
 def test_serve_schedules_the_sync_when_only_freshdesk_is_configured(settings):
     from slack_sdk import WebClient
 
-    from jobs.scheduler import build_scheduler
+    from bot.app.scheduler import build_scheduler
 
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
     blank = {"zendesk_subdomain": None, "zendesk_email": None, "zendesk_token": None}
     plain = settings.model_copy(update={**blank, "intercom_token": None})
-    assert "sync" not in [job.id for job in build_scheduler(plain, client).get_jobs()]
+    assert "sync" not in [
+        job.id for job in build_scheduler(Services(plain, slack=client)).get_jobs()
+    ]
     freshdesk = plain.model_copy(update={"freshdesk_domain": "acme", "freshdesk_api_key": "k"})
-    assert "sync" in [job.id for job in build_scheduler(freshdesk, client).get_jobs()]
+    assert "sync" in [
+        job.id for job in build_scheduler(Services(freshdesk, slack=client)).get_jobs()
+    ]
 
 
 def test_a_malformed_base_url_is_one_line_naming_the_variable(monkeypatch):
@@ -518,7 +523,13 @@ def test_a_sync_from_freshdesk_then_a_scan_flags_the_sliding_agent_with_redacted
     with session_scope(world.database_url) as s:
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")
     notifier = SlackFlagNotifier(slack_client(world, fake_slack.token))
-    scan = run_scan(settings=world, summarizer=OfflineSummarizer(), notifier=notifier, now=now)
+    scan = run_scan(
+        session_factory=Services(world).sessions,
+        settings=world,
+        summarizer=OfflineSummarizer(),
+        notifier=notifier,
+        now=now,
+    )
 
     with session_scope(world.database_url) as s:
         flagged = s.scalars(

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 import bot.ingest.sync
 from bot.ai.offline import OfflineSummarizer
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.base import RatingRecord
 from bot.ingest.sync import OVERLAP, sync_helpdesks
-from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Sample, SyncRun
 from tests import factories as f
@@ -234,6 +235,7 @@ def test_sync_then_scan_flags_the_sliding_agent_with_redacted_samples_from_gorgi
     assert agents == {"Becky Ortiz": "becky@example.com", "Dan Lee": "dan@example.com"}
 
     report = run_scan(
+        session_factory=Services(world).sessions,
         settings=world,
         summarizer=OfflineSummarizer(),
         notifier=SlackFlagNotifier(slack_client(world, fake_slack.token)),

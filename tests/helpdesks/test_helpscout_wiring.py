@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.app.services import Services
 from bot.core.db import session_scope
 from bot.core.settings import Settings, SettingsError
 from bot.ingest.deeplinks import deep_link
@@ -79,9 +80,9 @@ def test_settings_build_the_connector_and_half_settings_name_the_missing_one():
 def test_the_scheduler_syncs_when_help_scout_is_configured():
     from slack_sdk import WebClient
 
-    from jobs.scheduler import build_scheduler
+    from bot.app.scheduler import build_scheduler
 
-    scheduler = build_scheduler(hs_settings(**HS), WebClient(token="xoxb-test"))
+    scheduler = build_scheduler(Services(hs_settings(**HS), slack=WebClient(token="xoxb-test")))
     assert "sync" in [job.id for job in scheduler.get_jobs()]
 
 
@@ -177,9 +178,9 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
 
 def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_world, fake_slack):
     from bot.ai.offline import OfflineSummarizer
+    from bot.app.slack import slack_client
     from bot.flags.scan import run_scan
     from bot.people.agents import upsert_agent
-    from handlers.app import slack_client
     from handlers.notifier import SlackFlagNotifier
     from models import Agent, Flag, Sample
     from tests.privacy import leaks, stored_texts
@@ -201,7 +202,12 @@ def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_worl
     assert agents == {"Becky Ortiz": "becky@example.com", "Dan Lee": "dan@example.com"}
 
     notifier = SlackFlagNotifier(slack_client(settings, fake_slack.token))
-    scan = run_scan(settings=settings, summarizer=OfflineSummarizer(), notifier=notifier)
+    scan = run_scan(
+        session_factory=Services(settings).sessions,
+        settings=settings,
+        summarizer=OfflineSummarizer(),
+        notifier=notifier,
+    )
 
     assert len(scan.outcome.raised) == 1
     with session_scope(settings.database_url) as s:

@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 import bot.ingest.helpdesks.hubspot as hubspot_module
+from bot.app.services import Services
 from bot.cli import main
 from bot.core.db import session_scope
 from bot.core.settings import Settings, SettingsError
@@ -519,10 +520,12 @@ def test_requests_for_a_sync_of_10000_ratings_over_200_agents(hs_fake, clock):
 def test_serve_schedules_the_sync_when_only_hubspot_is_configured(settings):
     from slack_sdk import WebClient
 
-    from jobs.scheduler import build_scheduler
+    from bot.app.scheduler import build_scheduler
 
     client = WebClient(token="xoxb-test", base_url=settings.slack_api_url)
-    plain = build_scheduler(settings, client)
+    plain = build_scheduler(Services(settings, slack=client))
     assert "sync" not in [job.id for job in plain.get_jobs()]
-    hubspot_only = build_scheduler(settings.model_copy(update={"hubspot_token": TOKEN}), client)
+    hubspot_only = build_scheduler(
+        Services(settings.model_copy(update={"hubspot_token": TOKEN}), slack=client)
+    )
     assert "sync" in [job.id for job in hubspot_only.get_jobs()]

@@ -11,13 +11,14 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.hubspot import HubSpotHelpdesk
 from bot.ingest.sync import FIRST_SYNC, sync_helpdesks
 from bot.people.agents import upsert_agent
-from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample
 from tests import factories as f
@@ -125,7 +126,13 @@ def test_hubspot_sync_then_scan_flags_the_sliding_agent_with_redacted_summaries(
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")
     notifier = SlackFlagNotifier(slack_client(world, fake_slack.token))
 
-    report = run_scan(settings=world, summarizer=OfflineSummarizer(), notifier=notifier, now=NOW)
+    report = run_scan(
+        session_factory=Services(world).sessions,
+        settings=world,
+        summarizer=OfflineSummarizer(),
+        notifier=notifier,
+        now=NOW,
+    )
 
     assert len(report.outcome.raised) == 1 and report.dms_sent == 1
     with session_scope(world.database_url) as s:

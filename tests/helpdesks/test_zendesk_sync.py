@@ -11,11 +11,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.ai.offline import OfflineSummarizer
+from bot.app.services import Services
+from bot.app.slack import slack_client
 from bot.core.db import session_scope
 from bot.flags.scan import run_scan
 from bot.ingest.helpdesks.zendesk import ANSWER_WINDOW, ZendeskHelpdesk
 from bot.ingest.sync import FIRST_SYNC, OVERLAP, sync_helpdesks
-from handlers.app import slack_client
 from handlers.notifier import SlackFlagNotifier
 from models import Agent, Conversation, Flag, Sample, SyncRun
 from models.base import utcnow
@@ -208,7 +209,13 @@ def test_sync_then_scan_flags_the_sliding_agent_with_redacted_samples(
 
         upsert_agent(session=s, actor="test", name="Becky Ortiz", lead="ULEAD")
     notifier = SlackFlagNotifier(slack_client(configured, fake_slack.token))
-    scan = run_scan(settings=configured, summarizer=OfflineSummarizer(), notifier=notifier, now=now)
+    scan = run_scan(
+        session_factory=Services(configured).sessions,
+        settings=configured,
+        summarizer=OfflineSummarizer(),
+        notifier=notifier,
+        now=now,
+    )
 
     assert len(scan.outcome.raised) == 1 and scan.dms_sent == 1
     with session_scope(configured.database_url) as s:

@@ -1,44 +1,18 @@
-"""Build the Bolt app: a WebClient on SLACK_API_URL with 429 retries, and every listener."""
+"""The Bolt app: every listener, verifying Slack's signatures, on the process's one Slack client."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.core.settings import Settings
+from bot.app.services import Services
+from bot.app.slack import pinned_logger
 from handlers import coach, flags, home, notes, pins, qa, reminders
 from handlers.deps import Deps
-from handlers.slack_transport import KeepAliveWebClient
-
-
-def _pinned_logger(name: str) -> logging.Logger:
-    # slack_sdk and Bolt build their debug lines (slack_sdk: the whole request body, ~0.3 ms for
-    # a 22 KB modal) whenever their logger's own level is unset, whatever the effective level;
-    # pin the level so that only happens when debug logging is on.
-    log = logging.getLogger(name)
-    if log.level == logging.NOTSET:
-        log.setLevel(log.getEffectiveLevel())
-    return log
-
-
-def slack_client(settings: Settings, token: str) -> WebClient:
-    """A WebClient that keeps its connection to Slack open and honours Retry-After on 429, and
-    retries nothing else: a call whose answer was lost (a dropped connection, a timeout, a 5xx)
-    may have been done, so it is the caller's to find out (a DM's history) before doing it
-    again. A keep-alive connection Slack closed is noticed before sending, so it costs nothing."""
-    return KeepAliveWebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        logger=_pinned_logger("debrief.slack.web_api"),
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=settings.slack_max_retries)],
-    )
 
 
 def share_client(app: App) -> None:
@@ -84,19 +58,20 @@ class DrainingExecutor(ThreadPoolExecutor):
         return len(running)
 
 
-def build_app(settings: Settings, *, listener_executor: Executor | None = None) -> App:
+def build_app(services: Services, *, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every Debrief listener, verifying Slack's request signatures."""
-    token, secret = settings.require_slack()
+    settings = services.settings
+    _token, secret = settings.require_slack()
     if listener_executor is None:  # Bolt's own is 5 threads: five slow calls would stall everyone
         listener_executor = DrainingExecutor(settings.listener_threads)
     app = App(
         signing_secret=secret,
-        client=slack_client(settings, token),
+        client=services.slack,
         listener_executor=listener_executor,
-        logger=_pinned_logger("debrief.slack"),
+        logger=pinned_logger("debrief.slack"),
     )
     share_client(app)
-    deps = Deps(settings=settings)
+    deps = Deps(services=services)
     coach.register(app, deps)
     notes.register(app, deps)
     home.register(app, deps)

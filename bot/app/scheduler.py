@@ -5,9 +5,8 @@ from __future__ import annotations
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk import WebClient
 
-from bot.core.settings import Settings
+from bot.app.services import Services
 from bot.ingest.helpdesks.registry import any_helpdesk_configured
 from jobs.work import (
     digest_job,
@@ -21,17 +20,18 @@ from jobs.work import (
 from models.base import utcnow
 
 
-def build_scheduler(settings: Settings, client: WebClient) -> BackgroundScheduler:
+def build_scheduler(services: Services) -> BackgroundScheduler:
     """A scheduler (not started): reminders, the daily scan, the sync when a helpdesk is set up.
 
     APScheduler keeps its jobs in memory: the database rows (flags, deliveries, sync runs) are
     the truth, so several processes may each run it; a scan takes a lock and DMs go out once.
     """
+    settings = services.settings
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
         reminder_job,
         IntervalTrigger(seconds=settings.reminder_tick_seconds),
-        args=[settings, client],
+        args=[services],
         id="reminders",
         coalesce=True,
         max_instances=1,
@@ -40,7 +40,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
     scheduler.add_job(
         qa_review_job,
         IntervalTrigger(minutes=3),
-        args=[settings, client],
+        args=[services],
         id="qa_review",
         coalesce=True,
         max_instances=1,
@@ -49,7 +49,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
     scheduler.add_job(
         qa_run_job,
         CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="UTC"),
-        args=[settings],
+        args=[services],
         id="qa_run",
         coalesce=True,
         max_instances=1,
@@ -58,7 +58,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
     scheduler.add_job(
         digest_job,
         CronTrigger(minute=5, timezone="UTC"),  # hourly: each lead's Monday 09:xx, in their zone
-        args=[settings, client],
+        args=[services],
         id="digest",
         coalesce=True,
         max_instances=1,
@@ -68,7 +68,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
     scheduler.add_job(
         scan_job,
         CronTrigger(hour=hour, minute=minute, timezone="UTC"),
-        args=[settings, client],
+        args=[services],
         id="scan",
         coalesce=True,
         max_instances=1,
@@ -78,7 +78,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         scheduler.add_job(
             sync_job,
             IntervalTrigger(minutes=settings.sync_minutes),
-            args=[settings],
+            args=[services],
             id="sync",
             coalesce=True,
             max_instances=1,
@@ -87,7 +87,7 @@ def build_scheduler(settings: Settings, client: WebClient) -> BackgroundSchedule
         scheduler.add_job(
             retention_job,
             CronTrigger(hour=3, minute=30, timezone="UTC"),
-            args=[settings],
+            args=[services],
             id="retention",
             coalesce=True,
             max_instances=1,
