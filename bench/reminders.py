@@ -247,7 +247,9 @@ def tick_until_done(services: Services, args: argparse.Namespace, due: float) ->
 def claim_figures(url: str) -> tuple[int, int, int]:
     """send_due passes (claim tokens), per-pass author queues, reminders retried later."""
     with session_scope(url) as session:
-        passes = session.scalar(select(func.count(func.distinct(Reminder.claim_token))))
+        passes = session.scalar(
+            select(func.count(func.distinct(Reminder.claim_token))).select_from(Reminder)
+        )
         queues = session.scalar(
             select(func.count()).select_from(
                 select(Reminder.claim_token, Reminder.author).distinct().subquery()

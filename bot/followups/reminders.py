@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from sqlalchemy import String, cast, exists, literal, select, update
+from sqlalchemy import Integer, String, cast, exists, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import deliveries
@@ -86,7 +86,7 @@ def claim_due(
     )
     ids = (
         select(Delivery.id)
-        .join(Reminder, _delivery_of(Reminder.id))
+        .join(Reminder, _joined())
         .where(*due, *deliveries.claimable(now, lease))
         .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
@@ -100,6 +100,13 @@ def claim_due(
 
 def _delivery_of(reminder_id: Any) -> Any:
     return (Delivery.kind == KIND) & (Delivery.subject == cast(reminder_id, String(64)))
+
+
+def _joined() -> Any:
+    """Reminders with their deliveries, joinable by either side's index whatever the planner
+    believes of the tables' sizes (a burst of new rows makes its estimates stale): with only
+    the text comparison a nested loop scanned every due reminder for each delivery."""
+    return _delivery_of(Reminder.id) & (Reminder.id == cast(Delivery.subject, Integer))
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ def load_claimed(session: Session, ids: list[int], token: str, now: datetime) ->
         select(Reminder, Note, Agent)
         .join(Note, Note.id == Reminder.note_id)
         .join(Agent, Agent.id == Note.agent_id)
-        .join(Delivery, _delivery_of(Reminder.id))
+        .join(Delivery, _joined())
         .where(Reminder.id.in_(ids), Delivery.claim_token == token)
     ).all()
     return [
