@@ -50,6 +50,31 @@ BOT_ONLY = (
 )
 SHORT = "Customer: Thanks!\nAgent: You're welcome."
 
+EXCEPTION_QUOTE = "I'll make an exception and refund it now."
+CLEAN_QUOTE = "I've updated the address for you and the order is now set to ship tomorrow."
+
+
+def smart_draft(content: str) -> dict[str, Any]:
+    """What a plausible model drafts from the conversation it was sent (`content`): it quotes
+    the transcript, invents one quote, and flags the risky ticket."""
+    risky = "chargeback" in content
+    quote = EXCEPTION_QUOTE if risky else CLEAN_QUOTE
+    return {
+        "summary": "The customer needed help; the agent acted. It ended resolved.",
+        "scores": [
+            {"criterion": "resolution", "score": 3, "max": 4},
+            {"criterion": "tone_empathy", "score": 4, "max": 4},
+        ],
+        "points": [
+            {"text": "Clear action taken.", "rootCause": "agent_behavior", "evidence": [quote]},
+            {"text": "Invented", "rootCause": "policy", "evidence": ["We never refund anyone."]},
+        ],
+        "policyException": risky,
+        "customerRisk": ["legal_threat", "chargeback"] if risky else [],
+        "confidence": 0.9,
+    }
+
+
 FIELDS = ["helpdesk", "external_id", "agent", "agent_email", "closed_at", "csat", "queue",
           "tags", "transcript", "customer_name", "customer_email"]  # fmt: skip
 
@@ -97,7 +122,7 @@ def tickets(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def qa_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"anthropic_api_key": None})
+    return settings.model_copy(update={"anthropic_api_key": None, "llm_base_url": None})
 
 
 @pytest.fixture()

@@ -15,31 +15,12 @@ from bot.core.db import session_scope
 from bot.qa.run import run_qa
 from models import QaDraft
 from tests.fake_anthropic import FakeAnthropic
-from tests.qa.conftest import NOW, SECRETS
-
-EXCEPTION_QUOTE = "I'll make an exception and refund it now."
-CLEAN_QUOTE = "I've updated the address for you and the order is now set to ship tomorrow."
+from tests.qa.conftest import CLEAN_QUOTE, NOW, SECRETS, smart_draft
 
 
 def smart_reply(request: dict[str, Any]) -> dict[str, Any]:
     """A plausible model: quotes the transcript, invents one quote, flags the risky ticket."""
-    content = request["messages"][0]["content"]
-    risky = "chargeback" in content
-    quote = EXCEPTION_QUOTE if risky else CLEAN_QUOTE
-    draft = {
-        "summary": "The customer needed help; the agent acted. It ended resolved.",
-        "scores": [
-            {"criterion": "resolution", "score": 3, "max": 4},
-            {"criterion": "tone_empathy", "score": 4, "max": 4},
-        ],
-        "points": [
-            {"text": "Clear action taken.", "rootCause": "agent_behavior", "evidence": [quote]},
-            {"text": "Invented", "rootCause": "policy", "evidence": ["We never refund anyone."]},
-        ],
-        "policyException": risky,
-        "customerRisk": ["legal_threat", "chargeback"] if risky else [],
-        "confidence": 0.9,
-    }
+    draft = smart_draft(request["messages"][0]["content"])
     return {
         "content": [{"type": "tool_use", "id": "toolu_1", "name": TOOL_NAME, "input": draft}],
         "stop_reason": "tool_use",
