@@ -24,8 +24,9 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.loopback import JsonHandler, Loopback
 
 JSON = dict[str, Any]
 Reply = Callable[[JSON], JSON]
@@ -269,33 +270,18 @@ def check_request(body: Any) -> None:
 # ---------------------------------------------------------------- the server
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeOpenAI
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, payload: JSON, headers: dict[str, str]) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            for name, value in {**headers, "Content-Type": "application/json"}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timed out) while the fake held the request
 
     def _headers(self) -> dict[str, str]:
         return {name.lower(): value for name, value in self.headers.items()}
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._send(*self.fake.answer(self.path, self._headers(), raw))
+        self.send_json(*self.fake.answer(self.path, self._headers(), raw))
 
     def do_GET(self) -> None:
-        self._send(*self.fake.answer(self.path, self._headers(), None))
+        self.send_json(*self.fake.answer(self.path, self._headers(), None))
 
 
 def error(message: str, kind: str, param: str | None = None, code: str | None = None) -> JSON:
@@ -303,8 +289,10 @@ def error(message: str, kind: str, param: str | None = None, code: str | None = 
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
-class FakeOpenAI:
+class FakeOpenAI(Loopback):
     """Records requests; answers with `reply`; refuses, fails or hangs on demand."""
+
+    handler = _Handler
 
     def __init__(self) -> None:
         self.requests: list[JSON] = []  # every request body, answered or not
@@ -318,19 +306,10 @@ class FakeOpenAI:
         self._hangs = 0
         self._release = threading.Event()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> FakeOpenAI:
-        handler = type("_Bound", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
 
     def stop(self) -> None:
         self._release.set()  # held requests end (their clients are long gone)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        super().stop()
 
     def __enter__(self) -> FakeOpenAI:
         return self.start()
@@ -341,8 +320,7 @@ class FakeOpenAI:
     @property
     def url(self) -> str:
         """The base URL a client is given (as Ollama's http://localhost:11434/v1)."""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self.origin}/v1"
 
     @property
     def sent(self) -> str:

@@ -134,8 +134,10 @@ def tool_input(message: ChatCompletionMessage) -> Any:
     raise ValueError("the model answered without calling the draft tool")
 
 
-class LocalSummarizer:
-    """The local model writes the summary: same system prompt and request as Claude's."""
+class LocalModel:
+    """What both local engines share: the client, the model and the name it is recorded by."""
+
+    timeout = 120.0  # seconds a call may take (a local model can be slow)
 
     def __init__(
         self,
@@ -143,14 +145,21 @@ class LocalSummarizer:
         base_url: str,
         model: str,
         api_key: str | None = None,
-        timeout: float = 120.0,
+        timeout: float | None = None,
         max_retries: int = MAX_RETRIES,
     ) -> None:
         self.client = client(
-            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+            base_url=base_url,
+            api_key=api_key,
+            timeout=self.timeout if timeout is None else timeout,
+            max_retries=max_retries,
         )
         self.model = model
         self.name = local_name(model)
+
+
+class LocalSummarizer(LocalModel):
+    """The local model writes the summary: same system prompt and request as Claude's."""
 
     def summarize(self, request: SummaryRequest) -> str:
         """Ask the model; the caller redacts the answer again before storing it."""
@@ -170,25 +179,12 @@ class LocalSummarizer:
         return at_most_three_sentences(text)
 
 
-class LocalEngine:
+class LocalEngine(LocalModel):
     """The local model drafts, one conversation a call (no batches): JSON against the draft's
-    schema, or the draft tool where the server has no structured output."""
+    schema, or the draft tool where the server has no structured output (remembered)."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        model: str,
-        api_key: str | None = None,
-        timeout: float = 300.0,
-        max_retries: int = MAX_RETRIES,
-    ) -> None:
-        self.client = client(
-            base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
-        )
-        self.model = model
-        self.name = local_name(model)
-        self.structure: Structure = "json_schema"  # until the server shows it has none
+    timeout = 300.0
+    structure: Structure = "json_schema"  # until the server shows it has no structured output
 
     def params(self, request: DraftRequest, structure: Structure) -> dict[str, Any]:
         """The chat completions parameters for one conversation (redacted text only)."""

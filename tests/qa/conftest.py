@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from bot.ai.qa_drafts import QaEngine
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.qa.rubric import approve_rubric
+from bot.qa.run import QaReport, run_qa
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
 
@@ -113,6 +115,14 @@ def standard_rows() -> list[dict[str, Any]]:
         row("9005", ""),
         row("9006", CLEAN, closed_at=(NOW - timedelta(days=200)).isoformat()),
     ]
+
+
+def run_file(factory: Any, settings: Settings, tickets: Path, engine: QaEngine) -> QaReport:
+    """A QA run of `engine` over the conversations in `tickets`, at NOW."""
+    return run_qa(
+        session_factory=factory, settings=settings, file=tickets, since=None, engine=engine,
+        now=NOW,
+    )  # fmt: skip
 
 
 @pytest.fixture()

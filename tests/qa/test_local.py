@@ -20,12 +20,11 @@ from bot.ai.qa_drafts import ANSWER_BY_JSON, ANSWER_BY_TOOL, TOOL_NAME
 from bot.app.services import Services
 from bot.cli import main
 from bot.core.db import session_scope
-from bot.qa.run import run_qa
 from models import QaDraft
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
 from tests.fake_openai import FakeOpenAI, draft_reply, refused_url, tool_calls
-from tests.qa.conftest import CARD, CLEAN_QUOTE, EMAIL, NOW, SECRETS, smart_draft
+from tests.qa.conftest import CARD, CLEAN_QUOTE, EMAIL, NOW, SECRETS, run_file, smart_draft
 
 MODEL = "llama3.1"
 NAME = f"local:{MODEL}"
@@ -39,13 +38,6 @@ def engine(url: str, *, max_retries: int = 1, timeout: float = 10.0) -> Fallback
     return FallbackEngine(
         LocalEngine(base_url=url, model=MODEL, max_retries=max_retries, timeout=timeout)
     )
-
-
-def run(factory, qa_settings, tickets, qa_engine):
-    return run_qa(
-        session_factory=factory, settings=qa_settings, file=tickets, since=None,
-        engine=qa_engine, now=NOW,
-    )  # fmt: skip
 
 
 def assert_nothing_private_sent(fake: FakeOpenAI) -> None:
@@ -63,16 +55,19 @@ def test_the_local_model_drafts_with_structured_output_checked_and_named(
 ):
     fake_openai.reply = draft_reply(smart)
     local = qa_settings.model_copy(update={"llm_base_url": fake_openai.url, "llm_model": MODEL})
-    report = run(factory, qa_settings, tickets, engine_for(local))
-    by_id = {d.external_id: d for d in report.drafts}
-    assert set(by_id) == {"9001", "9002"} and report.engine == NAME
-    risky, clean = by_id["9001"], by_id["9002"]
-    assert risky.route == "lead_review" and risky.policy_exception
-    assert risky.customer_risk == ("legal_threat", "chargeback")
-    assert clean.route == "ready" and clean.confidence == 0.9
+    report = run_file(factory, qa_settings, tickets, engine_for(local))
+    assert report.engine == NAME and {d.engine for d in report.drafts} == {NAME}
+    routed = {
+        (d.external_id, d.route, d.policy_exception, d.customer_risk, d.confidence)
+        for d in report.drafts
+    }
+    assert routed == {
+        ("9001", "lead_review", True, ("legal_threat", "chargeback"), 0.9),  # the risk, its lead
+        ("9002", "ready", False, (), 0.9),
+    }
+    clean = next(d for d in report.drafts if d.external_id == "9002")
     assert [p.evidence for p in clean.points] == [(CLEAN_QUOTE,)]
-    assert risky.dropped_points == clean.dropped_points == 1  # the invented quote
-    assert {d.engine for d in report.drafts} == {NAME}
+    assert [d.dropped_points for d in report.drafts] == [1, 1]  # the invented quote, each
     assert structures(fake_openai) == ["json_schema", "json_schema"]  # one call a draft
     first = fake_openai.requests[0]
     assert first["model"] == MODEL and "tools" not in first
@@ -97,7 +92,7 @@ def test_a_server_refusing_json_schema_is_asked_through_the_tool_and_remembered(
     local = qa_settings.model_copy(update={"llm_base_url": fake_openai.url, "llm_model": MODEL})
     services = Services(local)
     with caplog.at_level(logging.WARNING, logger="bot.ai.local"):
-        report = run(factory, qa_settings, tickets, services.qa_engine)
+        report = run_file(factory, qa_settings, tickets, services.qa_engine)
     assert {d.engine for d in report.drafts} == {NAME} and len(report.drafts) == 2
     assert all(d.dropped_points == 1 for d in report.drafts)
     assert structures(fake_openai) == ["json_schema", "tools", "tools"]  # refused once only
@@ -121,7 +116,7 @@ def test_an_answer_without_json_is_asked_again_through_the_tool(
         return {"content": "Here is my review: the agent did well."}
 
     fake_openai.reply = ignores_response_format
-    report = run(factory, qa_settings, tickets, engine(fake_openai.url))
+    report = run_file(factory, qa_settings, tickets, engine(fake_openai.url))
     assert {d.engine for d in report.drafts} == {NAME} and len(report.drafts) == 2
     assert structures(fake_openai) == ["json_schema", "tools", "tools"]
 
@@ -144,7 +139,7 @@ def test_an_answer_that_fails_the_checks_falls_back_offline_and_says_why(
     fake_openai.refuse_json_schema = refuse_json_schema
     fake_openai.reply = lambda _request: answer
     with caplog.at_level(logging.WARNING, logger="bot.qa.engines"):
-        report = run(factory, qa_settings, tickets, engine(fake_openai.url))
+        report = run_file(factory, qa_settings, tickets, engine(fake_openai.url))
     assert len(report.drafts) == 2  # nothing lost: each draft still reaches the lead
     for draft in report.drafts:
         assert draft.engine == f"offline (fallback from {NAME})"
@@ -163,7 +158,7 @@ def test_a_busy_or_failing_server_is_retried_then_drafts(
 ):
     fake_openai.reply = draft_reply(smart)
     fake_openai.fail_next(status, times=1, retry_after="0")
-    report = run(factory, qa_settings, tickets, engine(fake_openai.url, max_retries=2))
+    report = run_file(factory, qa_settings, tickets, engine(fake_openai.url, max_retries=2))
     assert {d.engine for d in report.drafts} == {NAME} and len(report.drafts) == 2
     assert [h["x-stainless-retry-count"] for h in fake_openai.headers] == ["0", "1", "0"]
     assert fake_openai.requests[0] == fake_openai.requests[1]  # the same request again
@@ -174,7 +169,7 @@ def test_a_server_that_is_down_falls_back_offline_and_nothing_is_lost(
     factory, qa_settings, tickets, approved
 ):
     with refused_url() as url:
-        report = run(factory, qa_settings, tickets, engine(url, max_retries=1))
+        report = run_file(factory, qa_settings, tickets, engine(url, max_retries=1))
     assert len(report.drafts) == 2
     for draft in report.drafts:
         assert draft.engine == f"offline (fallback from {NAME})" and draft.points
@@ -187,7 +182,7 @@ def test_a_server_that_never_answers_times_out_and_falls_back(
     fake_openai, factory, qa_settings, tickets, approved
 ):
     fake_openai.hang_next(times=1000)  # it holds every request until the test ends
-    report = run(factory, qa_settings, tickets, engine(fake_openai.url, timeout=0.5))
+    report = run_file(factory, qa_settings, tickets, engine(fake_openai.url, timeout=0.5))
     assert len(report.drafts) == 2
     assert all("APITimeoutError" in (d.note or "") for d in report.drafts)
     assert len(fake_openai.requests) == 4  # each tried twice (max_retries=1)
