@@ -234,7 +234,8 @@ class LocalEngine(LocalModel):
             return False, None
 
     def answer(self, request: DraftRequest) -> Answer:
-        """One call: JSON against the schema, or the draft tool; checked as Claude's answer is."""
+        """JSON against the schema, or the draft tool (asked again through it, once, when the
+        server turns out to have no structured output); checked as Claude's answer is."""
         if self.structure == "json_schema":
             answered, data = self._as_json(request)
             if answered:
