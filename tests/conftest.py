@@ -21,6 +21,7 @@ from bot.core.settings import Settings
 from handlers.slack_transport import KeepAliveWebClient
 from models import Base
 from tests import factories
+from tests.fake_openai import FakeOpenAI
 from tests.fake_slack import FakeSlack
 from tests.slack_conformance import HEADROOM
 from tests.slack_driver import SlackDriver, TrackingExecutor
@@ -144,6 +145,15 @@ def assert_conformant(fake: FakeSlack, request: pytest.FixtureRequest) -> None:
             "Debrief sent Slack what real Slack refuses:\n  " + "\n  ".join(fake.violations),
             pytrace=False,
         )
+
+
+@pytest.fixture()
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A loopback OpenAI-compatible chat completions API (a local model's server). The test
+    fails if Debrief sent it anything the API refuses."""
+    with FakeOpenAI() as fake:
+        yield fake
+    assert fake.violations == [], fake.violations
 
 
 SIGNING_SECRET = "test-signing-secret"

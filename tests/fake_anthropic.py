@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.loopback import JsonHandler, Loopback
 
 JSON = dict[str, Any]
 Reply = Callable[[JSON], JSON]
@@ -17,22 +18,12 @@ def text_reply(text: str) -> Reply:
     return lambda _request: {"content": [{"type": "text", "text": text}]}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeAnthropic
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-        status, payload, headers = self.fake.answer(self.path, dict(self.headers), body)
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in {**headers, "Content-Type": "application/json"}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(*self.fake.answer(self.path, dict(self.headers), body))
 
     def do_GET(self) -> None:
         status, data, content_type = self.fake.answer_get(self.path)
@@ -51,8 +42,10 @@ def tool_reply(name: str, tool_input: JSON) -> Reply:
     }
 
 
-class FakeAnthropic:
+class FakeAnthropic(Loopback):
     """Records requests; answers with `reply`; fails on demand (status codes, e.g. 529 overloaded)."""
+
+    handler = _Handler
 
     def __init__(self) -> None:
         self.requests: list[JSON] = []
@@ -66,23 +59,10 @@ class FakeAnthropic:
         self.batches: dict[str, JSON] = {}
         self.batch_polls = 1  # retrieves answered "in_progress" before a batch has "ended"
         self.batch_errors: set[str] = set()  # custom_ids whose result is "errored"
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> FakeAnthropic:
-        handler = type("_Bound", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.origin
 
     def fail_next(self, status: int = 529, times: int = 1) -> None:
         """The next `times` requests answer `status` (the SDK retries 429, 5xx and 529)."""

@@ -120,3 +120,22 @@ def test_demo_flags_the_two_declining_agents_and_shows_dm_modal_and_chart(run, t
     assert "https://example.zendesk.com/agent/tickets/" in out
     assert "QA run against the approved default rubric (v1, offline)" in out
     assert "QA DRAFT:" in out and "Suggested, not a final score" in out
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"DEBRIEF_LLM_BASE_URL": "localhost:11434/v1", "DEBRIEF_LLM_MODEL": "llama3.1"},
+         ("setting DEBRIEF_LLM_BASE_URL", "http(s) URL")),
+        ({"DEBRIEF_LLM_BASE_URL": "ftp://models.internal/v1", "DEBRIEF_LLM_MODEL": "llama3.1"},
+         ("setting DEBRIEF_LLM_BASE_URL", "http(s) URL")),
+        ({"DEBRIEF_LLM_BASE_URL": "http://localhost:11434/v1"},
+         ("setting DEBRIEF_LLM_MODEL", "must be set when DEBRIEF_LLM_BASE_URL is")),
+    ],
+)  # fmt: skip
+def test_a_local_model_needs_an_http_url_and_a_model(run, monkeypatch, env, words):
+    monkeypatch.delenv("DEBRIEF_LLM_MODEL", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for command in (("qa", "run"), ("scan",), ("members", "list")):
+        one_line_error(run(*command), *words)

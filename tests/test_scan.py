@@ -13,7 +13,10 @@ import pytest
 from sqlalchemy import select, text, update
 
 from blocks.ids import ActionId, BlockId
+from bot.ai import summaries
 from bot.ai.engines import summarizer_for
+from bot.ai.fallback import FallbackSummarizer
+from bot.ai.local import LocalSummarizer
 from bot.ai.offline import OfflineSummarizer
 from bot.app.services import Services
 from bot.app.slack import slack_client
@@ -26,6 +29,7 @@ from handlers.notifier import SlackFlagNotifier
 from models import AuditEntry, Base, Delivery, Flag, Sample
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
+from tests.fake_openai import refused_url, text_reply
 from tests.privacy import leaks, stored_texts
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -266,6 +270,43 @@ def test_when_claude_keeps_failing_the_summary_says_so(world, fake_slack, monkey
         assert summaries and all("the AI engine failed" in x for x in summaries)
     finally:
         fake.stop()
+
+
+def test_local_model_summaries_are_redacted_retried_and_named(world, fake_slack, fake_openai):
+    fake_openai.reply = text_reply(
+        f"{CUSTOMER} wanted a refund. The agent promised one. It never came."
+    )
+    fake_openai.fail_next(429, times=1)
+    local = world.model_copy(update={"llm_base_url": fake_openai.url, "llm_model": "llama3.1"})
+    report = scan(world, fake_slack, summarizer_for(local))
+    assert report.captured[report.outcome.raised[0]] == 12 and report.dms_sent == 1
+    assert len(fake_openai.requests) == 13  # one summary a sample, one asked again after a 429
+    for secret in (CUSTOMER, EMAIL, PHONE, CARD):
+        assert secret not in fake_openai.sent
+    system, user = fake_openai.requests[0]["messages"]
+    assert system == {"role": "system", "content": summaries.SYSTEM_PROMPT}
+    assert user["role"] == "user" and "[CARD]" in user["content"]
+    with session_scope(world.database_url) as s:
+        stored = s.scalars(select(Sample.summary)).all()
+        engines = set(s.scalars(select(Sample.engine)))
+        captures = s.scalars(select(AuditEntry).where(AuditEntry.action == "sample.capture"))
+        audited = {e.after["summarizer"] for e in captures if e.after}
+    assert engines == audited == {"local:llama3.1"}
+    assert len(stored) == 12 and all(x.startswith("[NAME] wanted a refund") for x in stored)
+
+
+def test_when_the_local_model_is_down_the_summaries_say_so(world, fake_slack):
+    with refused_url() as url:
+        summarizer = FallbackSummarizer(LocalSummarizer(base_url=url, model="m", max_retries=0))
+        report = scan(world, fake_slack, summarizer)
+    assert report.captured[report.outcome.raised[0]] == 12 and report.dms_sent == 1
+    with session_scope(world.database_url) as s:
+        stored = s.scalars(select(Sample.summary)).all()
+    assert len(stored) == 12
+    assert all(
+        x.startswith("Offline summary (the AI engine failed: APIConnectionError).") for x in stored
+    )
+    assert not any(secret in x for x in stored for secret in (CUSTOMER, EMAIL, PHONE, CARD))
 
 
 def test_no_table_holds_a_transcript_or_customer_details(world, fake_slack):

@@ -1,7 +1,7 @@
 """Claude through the anthropic SDK: one way to build its client (SDK timeouts, retries with
-backoff) and to name a failed call, the summary engine (a cached system prompt) and the QA
-engine (tool use for structure, the rubric in a cached system prompt, Message Batches for bulk
-runs). Both send only the redacted transcript and the ticket's metadata."""
+backoff), the summary engine (a cached system prompt) and the QA engine (tool use for
+structure, the rubric in a cached system prompt, Message Batches for bulk runs). Both send only
+the redacted transcript and the ticket's metadata."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bot.ai import qa_drafts, summaries
 from bot.ai.offline import OfflineSummarizer
-from bot.ai.qa_drafts import TOOL_NAME, answer_from_content, draft_tool, rubric_prompt
-from bot.ai.summaries import SummaryRequest, at_most_three_sentences, request_facts
+from bot.ai.qa_drafts import (
+    TOOL_NAME,
+    answer_from_content,
+    draft_prompt,
+    draft_tool,
+    rubric_prompt,
+)
+from bot.ai.summaries import SummaryRequest, at_most_three_sentences, summary_prompt
 from bot.qa.draft import Answer, DraftRequest
 
 if TYPE_CHECKING:
@@ -34,11 +40,6 @@ def cached(text: str) -> TextBlockParam:
     return {"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}
 
 
-def failure(exc: BaseException) -> str:
-    """How a failed call is named on what the offline engine writes instead."""
-    return f"the AI engine failed: {type(exc).__name__}"
-
-
 class ClaudeSummarizer:
     """Claude through the anthropic SDK: cached system prompt, SDK retries with backoff."""
 
@@ -57,15 +58,7 @@ class ClaudeSummarizer:
             model=self.model,
             max_tokens=300,
             system=[cached(summaries.SYSTEM_PROMPT)],
-            messages=[
-                {
-                    "role": "user",
-                    "content": (
-                        f"Conversation ({request.helpdesk} #{request.external_id}, "
-                        f"{request_facts(request)}):\n\n{request.transcript}"
-                    ),
-                }
-            ],
+            messages=[{"role": "user", "content": summary_prompt(request)}],
         )
         text = " ".join(block.text for block in message.content if block.type == "text")
         if not text.strip():
@@ -99,7 +92,6 @@ class ClaudeEngine:
 
     def params(self, request: DraftRequest) -> dict[str, Any]:
         """The Messages API parameters for one conversation (redacted text only)."""
-        closed = request.closed_at.date().isoformat()
         return {
             "model": self.model,
             "max_tokens": 2000,
@@ -109,16 +101,7 @@ class ClaudeEngine:
             ],
             "tools": [draft_tool(request.rubric)],
             "tool_choice": {"type": "tool", "name": TOOL_NAME},
-            "messages": [
-                {
-                    "role": "user",
-                    "content": (
-                        f"Conversation {request.helpdesk} #{request.external_id}, closed {closed} "
-                        f"({request_facts(request)}).\n\n"
-                        f"<transcript>\n{request.transcript}\n</transcript>"
-                    ),
-                }
-            ],
+            "messages": [{"role": "user", "content": draft_prompt(request)}],
         }
 
     def answer(self, request: DraftRequest) -> Answer:

@@ -7,9 +7,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.ai.claude import ClaudeEngine, failure
 from bot.ai.offline import OFFLINE_PREFIX, OfflineEngine, OfflineSummarizer
-from bot.ai.qa_drafts import clip_line
+from bot.ai.qa_drafts import BatchingEngine, QaEngine, clip_line
 from bot.ai.summaries import Summarizer, SummaryRequest, at_most_three_sentences
 from bot.qa.draft import MAX_SUMMARY, Answer, DraftRequest
 
@@ -18,6 +17,11 @@ summary_log = logging.getLogger("bot.ai.summarizer")
 qa_log = logging.getLogger("bot.qa.engines")
 
 FALLBACK_CONFIDENCE = 0.3
+
+
+def failure(exc: BaseException) -> str:
+    """How a failed call is named on what the offline engine writes instead."""
+    return f"the AI engine failed: {type(exc).__name__}"
 
 
 class FallbackSummarizer:
@@ -41,13 +45,16 @@ class FallbackSummarizer:
 
 
 class FallbackEngine:
-    """Tries the model; on any failure writes the offline draft, low confidence, saying why."""
+    """Tries the model; on any failure writes the offline draft, low confidence, saying why.
+    An engine with batches (Claude) drafts big runs as one batch; any other drafts one by one."""
 
-    def __init__(self, primary: ClaudeEngine, *, batch_min: int | None = None) -> None:
+    def __init__(self, primary: QaEngine, *, batch_min: int | None = None) -> None:
         self.primary = primary
         self.offline = OfflineEngine()
         self.name = primary.name
-        self.batch_min = primary.batch_min if batch_min is None else batch_min
+        self.batching = primary if isinstance(primary, BatchingEngine) else None
+        default = self.batching.batch_min if self.batching is not None else 0
+        self.batch_min = default if batch_min is None else batch_min
 
     def fallback(self, request: DraftRequest, exc: BaseException) -> Answer:
         """The offline draft, marked as a fallback with the reason."""
@@ -64,17 +71,18 @@ class FallbackEngine:
         )
 
     def answer(self, request: DraftRequest) -> Answer:
-        """Claude's draft, or the offline one with the reason."""
+        """The model's draft, or the offline one with the reason."""
         try:
             return self.primary.answer(request)
         except Exception as exc:  # a draft must still reach the lead
             return self.fallback(request, exc)
 
     def answer_many(self, requests: Sequence[DraftRequest]) -> list[Answer]:
-        """A Message Batch when there are at least `batch_min` requests, else one call each."""
-        if self.batch_min and len(requests) >= self.batch_min:
+        """A batch when the engine has them and there are at least `batch_min` requests, else
+        one call each."""
+        if self.batching is not None and self.batch_min and len(requests) >= self.batch_min:
             try:
-                results = self.primary.answer_batch(requests)
+                results = self.batching.answer_batch(requests)
             except Exception as exc:  # the whole batch failed: every draft falls back
                 return [self.fallback(r, exc) for r in requests]
             return [

@@ -9,8 +9,9 @@ tags, CSAT, closed date).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from bot.ai.summaries import request_facts
 from bot.core.text import clip
 from bot.qa.draft import (
     MAX_POINT_TEXT,
@@ -43,7 +44,19 @@ class QaEngine(Protocol):
         ...
 
 
-SYSTEM_PROMPT = """You draft QA reviews of resolved customer-support conversations for a support \
+@runtime_checkable
+class BatchingEngine(QaEngine, Protocol):
+    """An engine that can also draft many conversations as one batch (Claude's Message Batches);
+    an engine without batches drafts one by one."""
+
+    batch_min: int
+
+    def answer_batch(self, requests: Sequence[DraftRequest]) -> list[Answer | Exception]:
+        """Drafts in order; a request that failed is an Exception in its place."""
+        ...
+
+
+RULES = """You draft QA reviews of resolved customer-support conversations for a support \
 lead, who decides what is fair and useful. Your draft is a suggestion, never a final score or a \
 performance judgment.
 
@@ -68,8 +81,10 @@ lower it when the conversation is short, ambiguous or lacks context.
 - The summary is one to three plain sentences: what the customer needed, what the agent did, \
 how it ended.
 
-Answer only by calling the record_qa_draft tool.
 """
+ANSWER_BY_TOOL = "Answer only by calling the record_qa_draft tool.\n"
+ANSWER_BY_JSON = "Answer only with the draft: one JSON object that matches the given schema.\n"
+SYSTEM_PROMPT = RULES + ANSWER_BY_TOOL
 
 
 def clip_line(text: str, limit: int) -> str:
@@ -191,6 +206,16 @@ def answer_from_tool(data: Any, rubric: RubricSpec) -> Answer:
         policy_exception=bool(data.get("policyException")),
         customer_risk=tuple(r for r in RISKS if r in risks),
         confidence=max(0.0, min(1.0, float(confidence))),
+    )
+
+
+def draft_prompt(request: DraftRequest) -> str:
+    """What a model is asked to draft: the metadata and the redacted transcript only."""
+    closed = request.closed_at.date().isoformat()
+    return (
+        f"Conversation {request.helpdesk} #{request.external_id}, closed {closed} "
+        f"({request_facts(request)}).\n\n"
+        f"<transcript>\n{request.transcript}\n</transcript>"
     )
 
 

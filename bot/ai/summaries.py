@@ -66,3 +66,11 @@ def ticket_facts(*, csat: float | None, queue: str | None, tags: str | None) -> 
 def request_facts(request: SummaryRequest | DraftRequest) -> str:
     """The `ticket_facts` of a conversation to summarize or to draft."""
     return ticket_facts(csat=request.csat, queue=request.queue, tags=request.tags)
+
+
+def summary_prompt(request: SummaryRequest) -> str:
+    """What a model is asked to summarize: the metadata and the redacted transcript only."""
+    return (
+        f"Conversation ({request.helpdesk} #{request.external_id}, "
+        f"{request_facts(request)}):\n\n{request.transcript}"
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.flags.trend import TrendConfig
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
     model: str = Field(default="claude-sonnet-5-5", alias="DEBRIEF_MODEL")
+    # a model on an OpenAI-compatible endpoint (Ollama, vLLM, ...): when set, it is used, not Claude
+    llm_base_url: str | None = Field(default=None, alias="DEBRIEF_LLM_BASE_URL")
+    llm_model: str | None = Field(default=None, validate_default=True, alias="DEBRIEF_LLM_MODEL")
+    llm_api_key: str | None = Field(default=None, alias="DEBRIEF_LLM_API_KEY")
     zendesk_subdomain: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_SUBDOMAIN")
     zendesk_email: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_EMAIL")
     zendesk_token: str | None = Field(default=None, alias="DEBRIEF_ZENDESK_TOKEN")
@@ -60,6 +65,31 @@ class Settings(BaseSettings):
     hubspot_portal_id: str | None = Field(default=None, alias="DEBRIEF_HUBSPOT_PORTAL_ID")
     hubspot_base_url: str | None = Field(default=None, alias="DEBRIEF_HUBSPOT_BASE_URL")
     deeplink_hubspot: str | None = Field(default=None, alias="DEBRIEF_DEEPLINK_HUBSPOT")
+
+    @field_validator("llm_base_url", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "must be an http(s) URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1"
+            )
+        return value.strip().rstrip("/")
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model(cls, value: str | None, info: ValidationInfo) -> str | None:
+        model = (value or "").strip() or None
+        if model is None and info.data.get("llm_base_url"):
+            raise ValueError("must be set when DEBRIEF_LLM_BASE_URL is (the model it serves)")
+        return model
 
     @field_validator("hubspot_portal_id")
     @classmethod

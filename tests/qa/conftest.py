@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from bot.ai.qa_drafts import QaEngine
 from bot.core.db import session_scope
 from bot.core.settings import Settings
 from bot.qa.rubric import approve_rubric
+from bot.qa.run import QaReport, run_qa
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
 
@@ -49,6 +51,31 @@ BOT_ONLY = (
     "Customer: I need help resetting my password, the reset link never arrives in my inbox."
 )
 SHORT = "Customer: Thanks!\nAgent: You're welcome."
+
+EXCEPTION_QUOTE = "I'll make an exception and refund it now."
+CLEAN_QUOTE = "I've updated the address for you and the order is now set to ship tomorrow."
+
+
+def smart_draft(content: str) -> dict[str, Any]:
+    """What a plausible model drafts from the conversation it was sent (`content`): it quotes
+    the transcript, invents one quote, and flags the risky ticket."""
+    risky = "chargeback" in content
+    quote = EXCEPTION_QUOTE if risky else CLEAN_QUOTE
+    return {
+        "summary": "The customer needed help; the agent acted. It ended resolved.",
+        "scores": [
+            {"criterion": "resolution", "score": 3, "max": 4},
+            {"criterion": "tone_empathy", "score": 4, "max": 4},
+        ],
+        "points": [
+            {"text": "Clear action taken.", "rootCause": "agent_behavior", "evidence": [quote]},
+            {"text": "Invented", "rootCause": "policy", "evidence": ["We never refund anyone."]},
+        ],
+        "policyException": risky,
+        "customerRisk": ["legal_threat", "chargeback"] if risky else [],
+        "confidence": 0.9,
+    }
+
 
 FIELDS = ["helpdesk", "external_id", "agent", "agent_email", "closed_at", "csat", "queue",
           "tags", "transcript", "customer_name", "customer_email"]  # fmt: skip
@@ -90,6 +117,14 @@ def standard_rows() -> list[dict[str, Any]]:
     ]
 
 
+def run_file(factory: Any, settings: Settings, tickets: Path, engine: QaEngine) -> QaReport:
+    """A QA run of `engine` over the conversations in `tickets`, at NOW."""
+    return run_qa(
+        session_factory=factory, settings=settings, file=tickets, since=None, engine=engine,
+        now=NOW,
+    )  # fmt: skip
+
+
 @pytest.fixture()
 def tickets(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "tickets.csv", standard_rows())
@@ -97,7 +132,7 @@ def tickets(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def qa_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"anthropic_api_key": None})
+    return settings.model_copy(update={"anthropic_api_key": None, "llm_base_url": None})
 
 
 @pytest.fixture()

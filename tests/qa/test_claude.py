@@ -12,34 +12,14 @@ from bot.ai.engines import engine_for
 from bot.ai.fallback import FallbackEngine
 from bot.ai.qa_drafts import TOOL_NAME
 from bot.core.db import session_scope
-from bot.qa.run import run_qa
 from models import QaDraft
 from tests.fake_anthropic import FakeAnthropic
-from tests.qa.conftest import NOW, SECRETS
-
-EXCEPTION_QUOTE = "I'll make an exception and refund it now."
-CLEAN_QUOTE = "I've updated the address for you and the order is now set to ship tomorrow."
+from tests.qa.conftest import CLEAN_QUOTE, SECRETS, run_file, smart_draft
 
 
 def smart_reply(request: dict[str, Any]) -> dict[str, Any]:
     """A plausible model: quotes the transcript, invents one quote, flags the risky ticket."""
-    content = request["messages"][0]["content"]
-    risky = "chargeback" in content
-    quote = EXCEPTION_QUOTE if risky else CLEAN_QUOTE
-    draft = {
-        "summary": "The customer needed help; the agent acted. It ended resolved.",
-        "scores": [
-            {"criterion": "resolution", "score": 3, "max": 4},
-            {"criterion": "tone_empathy", "score": 4, "max": 4},
-        ],
-        "points": [
-            {"text": "Clear action taken.", "rootCause": "agent_behavior", "evidence": [quote]},
-            {"text": "Invented", "rootCause": "policy", "evidence": ["We never refund anyone."]},
-        ],
-        "policyException": risky,
-        "customerRisk": ["legal_threat", "chargeback"] if risky else [],
-        "confidence": 0.9,
-    }
+    draft = smart_draft(request["messages"][0]["content"])
     return {
         "content": [{"type": "tool_use", "id": "toolu_1", "name": TOOL_NAME, "input": draft}],
         "stop_reason": "tool_use",
@@ -55,13 +35,6 @@ def engine(batch_min: int = 0) -> FallbackEngine:
     )  # fmt: skip
 
 
-def run(factory, qa_settings, tickets, qa_engine):
-    return run_qa(
-        session_factory=factory, settings=qa_settings, file=tickets, since=None,
-        engine=qa_engine, now=NOW,
-    )  # fmt: skip
-
-
 def assert_nothing_private_sent(fake: FakeAnthropic) -> None:
     sent = json.dumps(fake.requests)
     assert fake.requests and not any(secret in sent for secret in SECRETS)
@@ -71,7 +44,7 @@ def test_tool_use_answers_are_parsed_checked_and_routed(
     fake, factory, qa_settings, tickets, approved
 ):
     fake.reply = smart_reply
-    report = run(factory, qa_settings, tickets, engine())
+    report = run_file(factory, qa_settings, tickets, engine())
     by_id = {d.external_id: d for d in report.drafts}
     assert set(by_id) == {"9001", "9002"}
     risky, clean = by_id["9001"], by_id["9002"]
@@ -98,7 +71,7 @@ def test_a_failing_model_falls_back_to_an_offline_draft_that_says_why(
     fake, factory, qa_settings, tickets, approved
 ):
     fake.fail_next(500, times=100)
-    report = run(factory, qa_settings, tickets, engine())
+    report = run_file(factory, qa_settings, tickets, engine())
     assert len(report.drafts) == 2
     for draft in report.drafts:
         assert "the AI engine failed: InternalServerError" in draft.summary
@@ -112,7 +85,7 @@ def test_a_failing_model_falls_back_to_an_offline_draft_that_says_why(
 
 def test_an_answer_without_the_tool_falls_back(fake, factory, qa_settings, tickets, approved):
     fake.reply = lambda _r: {"content": [{"type": "text", "text": "Looks fine to me."}]}
-    report = run(factory, qa_settings, tickets, engine())
+    report = run_file(factory, qa_settings, tickets, engine())
     assert len(report.drafts) == 2
     assert all("ValueError" in (d.note or "") for d in report.drafts)
 
@@ -121,7 +94,7 @@ def test_batch_mode_uses_the_message_batches_api(fake, factory, qa_settings, tic
     fake.reply = smart_reply
     fake.batch_polls = 2
     fake.batch_errors = {"qa-1"}  # the second conversation's request errors in the batch
-    report = run(factory, qa_settings, tickets, engine(batch_min=2))
+    report = run_file(factory, qa_settings, tickets, engine(batch_min=2))
     assert len(fake.batches) == 1
     (batch,) = fake.batches.values()
     assert [r["custom_id"] for r in batch["requests"]] == ["qa-0", "qa-1"]
@@ -138,7 +111,7 @@ def test_a_failed_batch_falls_back_for_every_conversation(
     fake, factory, qa_settings, tickets, approved
 ):
     fake.fail_next(500, times=100)
-    report = run(factory, qa_settings, tickets, engine(batch_min=1))
+    report = run_file(factory, qa_settings, tickets, engine(batch_min=1))
     assert len(report.drafts) == 2 and all(d.engine.startswith("offline") for d in report.drafts)
     assert fake.requests and all(set(r) == {"requests"} for r in fake.requests)  # batches only
 
