@@ -251,7 +251,7 @@ def test_metrics_json_has_exactly_the_spec_keys(world, run):
     assert set(data) == {
         "ticketsReviewed", "notesDrafted", "notesApproved", "leadOverrideRate", "repeatThemes",
         "documentationGaps", "csatRecovery", "escalationsUnclearPolicy", "flagsRaised",
-        "pilotCoverage",
+        "pilotCoverage", "aiAgreement",
     }  # fmt: skip
     assert all(set(t) == {"theme", "count"} for t in data["repeatThemes"])
     assert all(set(g) == {"topic", "count"} for g in data["documentationGaps"])
@@ -259,6 +259,7 @@ def test_metrics_json_has_exactly_the_spec_keys(world, run):
         set(r) == {"agent", "before", "after", "beforeCount", "afterCount"}
         for r in data["csatRecovery"]
     )
+    data.pop("aiAgreement")  # its figures: tests/test_ai_agreement.py
     assert data == json.loads(json.dumps(compute_metrics(session=world, since=None, now=NOW)))
     since = json.loads(run("metrics", "--since", "2026-11-01", "--json").output)
     assert (since["ticketsReviewed"], since["leadOverrideRate"]) == (6, 0.5)
