@@ -15,7 +15,8 @@ from blocks.flag_dm import trend_figures
 from blocks.ids import ActionId, BlockId
 from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
 from blocks.messages import coach_button, recovery_figures
-from bot.team.home import OwnView, TeamView
+from bot.qa.review import ROOT_CAUSES
+from bot.team.home import AgreementView, OwnView, TeamView
 from bot.team.recovery import RECOVERY_WEEKS, Recovery
 
 HOME_MAX_BLOCKS = 100
@@ -101,7 +102,8 @@ def _recovery_line(row: Recovery) -> str:
 
 def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
     """The lead's home: flagged agents with figures and Coach buttons, follow-ups due this
-    week, the QA queue, recent notes, process issues, CSAT recovery and everyone else."""
+    week, the QA queue, recent notes, process issues, CSAT recovery, the AI agreement and
+    everyone else."""
     return _home(
         [
             *_team_summary(view),
@@ -111,6 +113,7 @@ def team_home(view: TeamView, *, window_days: int = 7) -> dict[str, Any]:
             *_recent_notes(view),
             *_process_issues(view),
             *_recovery(view),
+            *agreement_section(view.agreement),
             *_everyone_else(view),
         ]
     )
@@ -225,6 +228,61 @@ def _recovery(view: TeamView) -> list[Block]:
         )
     else:
         blocks.append(context("No agent has a coaching note yet."))
+    return blocks
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
+def _cause(cause: str) -> str:
+    """A root cause as the QA review labels it."""
+    return fit(ROOT_CAUSES.get(cause, cause), NAME_MAX)
+
+
+def _agreement_summary(view: AgreementView) -> str:
+    lines = [
+        f"*{_plural(view.decided, 'draft')}* decided · *{_percent(view.approved_share)}* "
+        f"approved unchanged ({view.approved} approved, {view.edited} edited, "
+        f"{view.rejected} rejected)",
+        f"*{view.points_removed}* of {_plural(view.points_suggested, 'point')} suggested in "
+        "edited drafts removed",
+        f"*{_plural(view.root_causes_changed, 'root cause')}* changed"
+        + "".join(f" · {_cause(c.before)} → {_cause(c.after)} ({c.count})" for c in view.changes)
+        + (
+            f" · {view.changes_total - len(view.changes)} more"
+            if view.changes_total > len(view.changes)
+            else ""
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def agreement_section(view: AgreementView) -> list[Block]:
+    """How far leads agreed with the QA drafts they decided: overall, then per criterion."""
+    blocks = [divider(), header(f"AI agreement (last {view.days} days)")]
+    if not view.decided:
+        blocks.append(
+            context(
+                f"No QA drafts were decided in the last {view.days} days, so there is no "
+                "agreement to show yet."
+            )
+        )
+        return blocks
+    blocks.append(section(_agreement_summary(view)))
+    if view.criteria:
+        lines = (
+            f"• {_name(c.criterion)}: {_percent(c.share)} approved unchanged "
+            f"({c.approved_unchanged} of {_plural(c.drafts, 'draft')})"
+            for c in view.criteria
+        )
+        blocks.append(section(_lines(lines, view.criteria_total, "criteria")))
+    blocks.append(
+        context(
+            f"QA drafts a lead approved, edited or rejected in the last {view.days} days; "
+            "approved unchanged means the lead kept the draft as the AI wrote it."
+        )
+    )
     return blocks
 
 

@@ -20,6 +20,7 @@ from models import Agent, Conversation, DraftStatus, Note, ProcessIssue, QaDraft
 from models.base import utcnow
 from tests import factories as f
 from tests.slack_conformance import view_problems
+from tests.test_home_agreement import texts as block_texts
 
 NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)  # a Wednesday noon: "this week" is far from its ends
 
@@ -379,3 +380,70 @@ def test_the_coach_button_on_the_home_tab_opens_the_record(slack, fake_slack, wo
     slack.click("ULEAD", ActionId.COACH_OPEN, str(world["sarah"]), view=home)
     [opened] = fake_slack.calls_to("views.open")
     assert "Sarah Connor" in texts(opened.args["view"])
+
+
+def agreement_texts(view: dict[str, Any]) -> list[str]:
+    """The texts of the AI agreement section, up to the next divider."""
+    blocks = view["blocks"]
+    [start] = [i for i, b in enumerate(blocks) if b.get("text", {}).get("text") == AGREEMENT_HEADER]
+    section = []
+    for block in blocks[start + 1 :]:
+        if block["type"] == "divider":
+            break
+        section.append(block)
+    return block_texts(section)
+
+
+AGREEMENT_HEADER = "AI agreement (last 30 days)"
+
+
+def decide(session, draft: QaDraft, status: DraftStatus, at: datetime, **attrs: Any) -> None:
+    draft.status, draft.decided_at = status, at
+    draft.scores = [{"criterion": "Empathy", "score": 3, "max": 4}]
+    for name, value in attrs.items():
+        setattr(draft, name, value)
+    session.flush()
+
+
+def test_a_lead_sees_the_ai_agreement_on_the_home_tab_and_a_member_does_not(
+    session, slack, fake_slack, world
+):
+    rubric = session.query(Rubric).one()
+    recently, long_ago = utcnow() - timedelta(days=2), utcnow() - timedelta(days=31)
+    drafts = [add_draft(session, world["becky"], rubric.id, 20 + n) for n in range(5)]
+    decide(session, drafts[0], DraftStatus.APPROVED, recently)
+    decide(session, drafts[1], DraftStatus.APPROVED, recently)
+    decide(session, drafts[2], DraftStatus.EDITED, recently,
+           points=[{"text": "Apologise first.", "rootCause": "agent_behavior"},
+                   {"text": "Quote the refund rule.", "rootCause": "policy"}],
+           edited_points=[{"index": 1, "text": "Link the refund article.",
+                           "rootCause": "documentation"}])  # fmt: skip
+    decide(session, drafts[3], DraftStatus.REJECTED, recently)
+    decide(session, drafts[4], DraftStatus.APPROVED, long_ago)  # outside the 30 days
+    session.commit()
+    for user in ("ULEAD", "UBECKY"):
+        fake_slack.add_user(user)
+        assert _open_home(slack, user).status_code == 200
+    lead, member = fake_slack.calls_to("views.publish")
+    assert "error" not in lead.response and view_problems(lead.args["view"]) == []
+    lines = agreement_texts(lead.args["view"])
+    assert lines == [
+        "*4 drafts* decided · *50%* approved unchanged (2 approved, 1 edited, 1 rejected)\n"
+        "*1* of 2 points suggested in edited drafts removed\n"
+        "*1 root cause* changed · Policy → Documentation gap (1)",
+        "• *Empathy*: 50% approved unchanged (2 of 4 drafts)",
+        "QA drafts a lead approved, edited or rejected in the last 30 days; approved unchanged "
+        "means the lead kept the draft as the AI wrote it.",
+    ]
+    assert "error" not in member.response
+    member_text = texts(member.args["view"])
+    assert "AI agreement" not in member_text and "approved unchanged" not in member_text
+
+
+def test_the_lead_is_told_when_no_draft_was_decided_in_30_days(slack, fake_slack, world):
+    fake_slack.add_user("ULEAD")
+    _open_home(slack, "ULEAD")
+    [publish] = fake_slack.calls_to("views.publish")
+    assert agreement_texts(publish.args["view"]) == [
+        "No QA drafts were decided in the last 30 days, so there is no agreement to show yet."
+    ]

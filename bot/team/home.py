@@ -17,6 +17,7 @@ from bot.core.errors import NotAMember, OutOfScope
 from bot.core.scope import Viewer, viewer_for
 from bot.flags.records import OPEN_FLAG
 from bot.followups.reminders import excerpt
+from bot.insights.agreement import ai_agreement
 from bot.privacy.redaction import redact
 from bot.qa.review import PENDING_DRAFTS
 from bot.team.recovery import Recovery, csat_recovery
@@ -29,6 +30,9 @@ MAX_RECENT_NOTES = 5
 MAX_ISSUES = 8
 MAX_RECOVERY = 10
 MAX_SHARED_NOTES = 15
+AGREEMENT_DAYS = 30
+MAX_ROOT_CAUSE_CHANGES = 3
+MAX_CRITERIA = 8
 EXCERPT = 140
 _BODY_READ = 600  # a note's first characters are enough for a one-line excerpt
 
@@ -93,6 +97,45 @@ class IssueGroup:
 
 
 @dataclass(frozen=True)
+class RootCauseChange:
+    """Edited points whose root cause a lead changed from one to another."""
+
+    before: str
+    after: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CriterionAgreement:
+    """A rubric criterion: the decided drafts that scored it, how many were approved unchanged."""
+
+    criterion: str
+    drafts: int
+    approved_unchanged: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """How far leads agreed with the QA drafts they decided in the last `days` days; the lists
+    are capped (the most frequent root-cause changes, criteria by name) with their full counts."""
+
+    days: int
+    decided: int
+    approved: int
+    edited: int
+    rejected: int
+    approved_share: float | None
+    points_suggested: int
+    points_removed: int
+    root_causes_changed: int
+    changes: list[RootCauseChange]
+    changes_total: int
+    criteria: list[CriterionAgreement]
+    criteria_total: int
+
+
+@dataclass(frozen=True)
 class TeamView:
     """Everything the lead's home shows; each list is capped and carries its full count."""
 
@@ -112,6 +155,7 @@ class TeamView:
     issues_total: int
     recovery: list[Recovery]
     recovery_total: int
+    agreement: AgreementView
 
     @property
     def agents_total(self) -> int:
@@ -237,10 +281,42 @@ _ISSUES = (
 )
 
 
+def load_agreement(*, session: Session, now: datetime) -> AgreementView:
+    """The AI agreement over the last AGREEMENT_DAYS days, from `ai_agreement` (one statement)."""
+    figures = ai_agreement(session=session, since=now - timedelta(days=AGREEMENT_DAYS), now=now)
+    changes, criteria = figures["rootCauseChanges"], figures["criteria"]
+    return AgreementView(
+        days=AGREEMENT_DAYS,
+        decided=figures["draftsDecided"],
+        approved=figures["approved"],
+        edited=figures["edited"],
+        rejected=figures["rejected"],
+        approved_share=figures["approvedUnchangedShare"],
+        points_suggested=figures["pointsSuggested"],
+        points_removed=figures["pointsRemoved"],
+        root_causes_changed=figures["rootCausesChanged"],
+        changes=[
+            RootCauseChange(before=c["from"], after=c["to"], count=c["count"])
+            for c in changes[:MAX_ROOT_CAUSE_CHANGES]
+        ],
+        changes_total=len(changes),
+        criteria=[
+            CriterionAgreement(
+                criterion=c["criterion"],
+                drafts=c["drafts"],
+                approved_unchanged=c["approvedUnchanged"],
+                share=c["approvedUnchangedShare"],
+            )
+            for c in criteria[:MAX_CRITERIA]
+        ],
+        criteria_total=len(criteria),
+    )
+
+
 def load_team_view(*, session: Session, viewer: Viewer, now: datetime) -> TeamView:
-    """The lead's home: open flags, everyone else, follow-ups due this week, the QA queue,
-    recent notes, open process issues and CSAT recovery. Seven statements, whatever the size
-    of the team (SPEC §6: owners and admins read everything, so the view is the whole team)."""
+    """The lead's home: flags, everyone else, follow-ups due this week, the QA queue, recent
+    notes, process issues, CSAT recovery and the AI agreement, in eight statements whatever the
+    team's size (SPEC §6: owners and admins read everything, so the view is the whole team)."""
     if not viewer.is_lead:
         raise OutOfScope("The team view is for owners and admins.")
     session.flush()
@@ -314,6 +390,7 @@ def load_team_view(*, session: Session, viewer: Viewer, now: datetime) -> TeamVi
         issues_total=int(issues[0].issues or 0) if issues else 0,
         recovery=recovery[:MAX_RECOVERY],
         recovery_total=len(recovery),
+        agreement=load_agreement(session=session, now=now),
     )
 
 
