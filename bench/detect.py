@@ -50,6 +50,7 @@ from bot.core.db import dispose_all, session_factory
 from bot.flags.records import evaluate_agents
 from bot.flags.trend import TrendConfig, assess_many
 from bot.flags.windows import _ANCHOR_EPOCH, day_start, last_complete_window, window_histories
+from models.agent import fold_name
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/debrief_bench_detect"
 NOW = datetime(2025, 6, 4, 12, 0, tzinfo=UTC)  # a Wednesday: the current week is unfinished
@@ -150,9 +151,11 @@ def load(url: str, n_ratings: int, n_agents: int, config: TrendConfig, seed: int
     created = NOW - timedelta(days=400)
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         with conn.cursor() as cur:
-            with cur.copy("COPY agents (id, name, email, active, created_at) FROM STDIN") as copy:
+            columns = "id, name, name_key, email, active, created_at"
+            with cur.copy(f"COPY agents ({columns}) FROM STDIN") as copy:
                 for chunk in _chunks(
-                    f"{i + 1}\tAgent {i + 1:05d}\tagent{i + 1:05d}@example.com\t"
+                    f"{i + 1}\tAgent {i + 1:05d}\t{fold_name(f'Agent {i + 1:05d}')}\t"
+                    f"agent{i + 1:05d}@example.com\t"
                     f"{'t' if active[i] else 'f'}\t{created.isoformat()}\n"
                     for i in range(n_agents)
                 ):
