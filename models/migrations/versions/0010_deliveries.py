@@ -122,18 +122,18 @@ def _flags(bind: sa.Connection) -> list[dict[str, object]]:
     ]
 
 
-def _recipients(bind: sa.Connection, agent_id: int) -> list[str]:
-    """The agent's lead, else every owner and admin (as `bot.flags.dms.recipients`)."""
-    lead = bind.execute(sa.text(
-        'SELECT m.slack_user_id FROM agents a JOIN members m ON m.id = a.lead_member_id '
-        'WHERE a.id = :agent'
-    ), {'agent': agent_id}).scalar()
-    if lead is not None:
-        return [lead]
-    return list(bind.execute(sa.text(
+def _recipients_of(bind: sa.Connection) -> dict[int, list[str]]:
+    """Each agent's recipients: its lead, else every owner and admin (as
+    `bot.flags.dms.recipients`), read in two statements."""
+    leads = list(bind.execute(sa.text(
         "SELECT slack_user_id FROM members WHERE role IN ('owner', 'admin') "
         'ORDER BY slack_user_id'
     )).scalars())
+    agents = bind.execute(sa.text(
+        'SELECT a.id, m.slack_user_id FROM agents a '
+        'LEFT JOIN members m ON m.id = a.lead_member_id'
+    ))
+    return {agent: [lead] if lead is not None else leads for agent, lead in agents}
 
 
 def _drafts(bind: sa.Connection) -> list[dict[str, object]]:
@@ -141,9 +141,10 @@ def _drafts(bind: sa.Connection) -> list[dict[str, object]]:
         'SELECT id, agent_id, dm_channel, dm_ts, created_at FROM qa_drafts '
         "WHERE dm_channel IS NOT NULL OR dm_ts LIKE 'claim:%'"
     )).mappings()
+    recipients = _recipients_of(bind)
     out = []
     for r in rows:
-        people = _recipients(bind, r['agent_id'])
+        people = recipients.get(r['agent_id'], [])
         if r['dm_channel'] is not None:  # sent: to every recipient, the first one recorded
             out += [
                 _row(
