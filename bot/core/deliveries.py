@@ -65,6 +65,11 @@ def _key(kind: str, subject: str, recipient: str) -> ColumnElement[bool]:
     return and_(Delivery.kind == kind, Delivery.subject == subject, Delivery.recipient == recipient)
 
 
+def find(session: Session, *, kind: str, subject: str, recipient: str) -> Delivery | None:
+    """The delivery of one DM, if it was ever claimed."""
+    return session.scalar(select(Delivery).where(_key(kind, subject, recipient)))
+
+
 def claimable(now: datetime, lease: timedelta) -> tuple[ColumnElement[bool], ...]:
     """Unsent, not held by a live claim, and not waiting out a backoff."""
     return (
