@@ -57,6 +57,14 @@ def _when(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _when_or(value: object, unreadable: datetime) -> datetime:
+    """A time written into a JSON payload, or `unreadable` when it is missing or garbled."""
+    try:
+        return _when(value) or unreadable
+    except (TypeError, ValueError):
+        return unreadable
+
+
 def _row(**values: object) -> dict[str, object]:
     base: dict[str, object] = {
         'claim_token': None, 'claimed_at': None, 'maybe_sent': False, 'check_history': False,
@@ -183,12 +191,12 @@ def _digests(bind: sa.Connection) -> tuple[list[dict[str, object]], list[int]]:
     out: dict[tuple[str, str], dict[str, object]] = {}
     unsent: list[int] = []
     for event_id, payload in rows:
-        payload = payload or {}
-        lead, week = payload.get('lead'), payload.get('week')
-        if not lead or not week:
-            continue
-        sent = _when(payload.get('sentAt'))
-        claimed = _when(payload.get('claimedAt')) or datetime.fromtimestamp(0, UTC)
+        if not isinstance(payload, dict) or not payload.get('lead') or not payload.get('week'):
+            continue  # not a digest claim this code ever wrote: left as it is
+        lead, week = payload['lead'], payload['week']
+        # a garbled claim time is taken over at once; a garbled send time still means sent
+        claimed = _when_or(payload.get('claimedAt'), datetime.fromtimestamp(0, UTC))
+        sent = _when_or(payload['sentAt'], claimed) if payload.get('sentAt') else None
         if sent is None:
             unsent.append(event_id)
         out.setdefault((str(lead), str(week)), _row(
