@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
+from bot.coaching.transcripts import CustomerLookup
 from bot.core.settings import Settings
 
 if TYPE_CHECKING:  # the composition root builds them and imports the listeners
@@ -51,12 +50,7 @@ class Deps:
     def ask_helpdesk(self) -> CustomerLookup:
         """Who a conversation's customer is, asked of its helpdesk once and briefly (a lead
         waits in Slack)."""
-        return partial(ask_helpdesk, self.settings, policy=WHILE_WAITING)
-
-    @property
-    def deadline_ms(self) -> int:
-        """How long a statement or lock wait may take while someone waits (Slack: 3 s in all)."""
-        return self.settings.db_request_timeout_ms
+        return self.services.ask_helpdesk
 
     @property
     def trigger_timeout(self) -> float:

@@ -4,7 +4,6 @@ Each route parses, calls the domain and renders; scope (SPEC §6) is enforced in
 Routes are plain `def`, so FastAPI runs their blocking database work on its threadpool.
 """
 
-from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
@@ -16,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record
-from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
+from bot.coaching.transcripts import CustomerLookup
 from bot.core.api_schemas import (
     MAX_ID,
     AgentName,
@@ -150,7 +149,7 @@ def _responses(settings: Settings, *codes: int) -> dict[int | str, dict[str, Any
 def build_router(services: "Services") -> APIRouter:
     """The API's routes, with a bearer-token check and a per-token rate limit on each."""
     settings = services.settings  # each request's statements keep to its deadline
-    ask = partial(ask_helpdesk, settings, policy=WHILE_WAITING)  # a note's sample's customer
+    ask = services.ask_helpdesk  # a note's sample's customer
     limiter = RateLimiter(settings.api_rate_limit)
     bearer = HTTPBearer(
         auto_error=False,

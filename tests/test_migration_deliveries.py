@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -253,3 +254,27 @@ def test_every_claim_of_the_old_stores_is_carried_over(old_db):
         assert drafts == {1: ("DLEAD", "2.000200"), 2: (None, None), 3: (None, None)}
         events = s.scalars(select(MeasurementEvent.payload)).all()
         assert [e["lead"] for e in events] == ["ULEAD"]  # an unsent digest has no event yet
+
+
+def test_garbled_digest_claims_are_carried_over_or_left_not_fatal(old_db):
+    events = [
+        {"lead": "UODD", "week": "2026-W49", "claimedAt": "yesterday", "sentAt": None},
+        {"lead": "USENT", "week": "2026-W49", "claimedAt": T0.isoformat(), "sentAt": "soon"},
+        ["not", "a", "claim"],
+        {"lead": "UNOWEEK", "claimedAt": T0.isoformat(), "sentAt": None},
+    ]
+    with get_engine(old_db).begin() as conn:
+        for payload in events:
+            conn.execute(
+                text("INSERT INTO measurement_events (kind, at, payload) VALUES (:k, :at, :p)"),
+                {"k": "digest_sent", "at": T0, "p": json.dumps(payload)},
+            )
+    upgrade(old_db)
+    got = deliveries(old_db)
+    assert sorted(got) == [("digest", "2026-W49", "UODD"), ("digest", "2026-W49", "USENT")]
+    odd, sent = got[("digest", "2026-W49", "UODD")], got[("digest", "2026-W49", "USENT")]
+    assert (odd.claimed_at, odd.sent_at) == (datetime.fromtimestamp(0, UTC), None)
+    assert sent.sent_at == T0  # sent, at a time it could not read: its claim's
+    with session_scope(old_db) as s:  # what was no claim stays as it was
+        kept = s.scalars(select(MeasurementEvent.payload).order_by(MeasurementEvent.id)).all()
+    assert kept == [events[1], events[2], events[3]]

@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
+import bot.app.services as services_module
 from bot.app.services import Services
 from bot.core.settings import Settings, SettingsError
 
@@ -22,7 +23,20 @@ def test_each_service_is_built_once_and_notifiers_share_the_one_client(settings:
         assert notifier.client is client
 
 
-def test_threads_asking_at_once_get_the_same_client(settings: Settings):
+def test_threads_asking_at_once_build_one_client(settings: Settings, monkeypatch):
+    # The first build waits for a second one to start; without the lock a second thread
+    # would enter and set `second` at once, so the count says whether the lock held.
+    second, built = threading.Event(), []
+
+    def slow_client(config: Settings, token: str) -> object:
+        built.append(token)
+        if len(built) == 1:
+            second.wait(0.5)
+        else:
+            second.set()
+        return object()
+
+    monkeypatch.setattr(services_module, "slack_client", slow_client)
     services = Services(settings)
     seen: list[object] = []
     start = threading.Barrier(8)
@@ -36,6 +50,7 @@ def test_threads_asking_at_once_get_the_same_client(settings: Settings):
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(built) == 1 and not second.is_set()
     assert len(seen) == 8 and all(client is seen[0] for client in seen)
 
 

@@ -16,6 +16,7 @@ from bot.ai.engines import engine_for, summarizer_for
 from bot.ai.qa_drafts import QaEngine
 from bot.ai.summaries import Summarizer
 from bot.app.slack import slack_client
+from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
 from bot.core.db import read_engine_scope, read_scope, session_scope
 from bot.core.settings import Settings
 from handlers.notifier import (
@@ -52,6 +53,12 @@ class Services:
     def read_engine(self) -> AbstractContextManager[Engine]:
         """The read engine, for a request whose reads need no ORM session."""
         return read_engine_scope(self.settings.database_url, deadline_ms=self._deadline)
+
+    @property
+    def ask_helpdesk(self) -> CustomerLookup:
+        """Who a conversation's customer is, asked of its helpdesk once and briefly (someone
+        waits in Slack or on the API)."""
+        return self._once("ask", lambda: partial(ask_helpdesk, self.settings, policy=WHILE_WAITING))
 
     @property
     def _deadline(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import one_line_errors, services, settings
+from bot.cli.common import one_line_errors, services
 
 
 @click.group(help="Coaching notes.")
@@ -25,8 +25,9 @@ def notes_redact() -> None:
     from bot.coaching.notes import redact_stored_notes
     from bot.coaching.transcripts import ask_helpdesk
 
-    ask = partial(ask_helpdesk, settings())  # a synced sample's customer, from its helpdesk
-    with services().sessions() as session:
+    built = services()
+    ask = partial(ask_helpdesk, built.settings)  # a synced sample's customer, from its helpdesk
+    with built.sessions() as session:
         report = redact_stored_notes(session=session, actor="cli:notes redact", ask=ask)
     click.echo(
         f"took {report.labels} private details out of {report.notes} notes "

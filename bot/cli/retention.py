@@ -21,11 +21,12 @@ def retention() -> None:
 def retention_run(months: int | None) -> None:
     from bot.privacy.export import apply_retention
 
-    period = months if months is not None else settings().retention_months
+    config = settings()
+    period = months if months is not None else config.retention_months
     if period <= 0:
         click.echo("retention is off (DEBRIEF_RETENTION_MONTHS is 0): nothing was changed")
         return
-    with services().sessions() as session:
+    with services(config).sessions() as session:
         report = apply_retention(session=session, months=period)
     click.echo(
         f"retention ({period} months): archived {report.archived} notes, deleted "

@@ -18,7 +18,17 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,6 +63,11 @@ class Outcome(Enum):
 
 def _key(kind: str, subject: str, recipient: str) -> ColumnElement[bool]:
     return and_(Delivery.kind == kind, Delivery.subject == subject, Delivery.recipient == recipient)
+
+
+def find(session: Session, *, kind: str, subject: str, recipient: str) -> Delivery | None:
+    """The delivery of one DM, if it was ever claimed."""
+    return session.scalar(select(Delivery).where(_key(kind, subject, recipient)))
 
 
 def claimable(now: datetime, lease: timedelta) -> tuple[ColumnElement[bool], ...]:
@@ -116,10 +131,11 @@ def claim(
 
 
 def add_missing(session: Session, *, kind: str, wanted: Select[*tuple[Any, ...]]) -> None:
-    """Unclaimed rows for the (subject, recipient) pairs `wanted` selects that have none."""
+    """Unclaimed rows of `kind` for the (subject, recipient) pairs `wanted` selects that have
+    none. `wanted` needs a WHERE clause: SQLite requires one in INSERT … SELECT … ON CONFLICT."""
     session.execute(
         _insert(session)(Delivery)
-        .from_select(["kind", "subject", "recipient"], wanted)
+        .from_select(["subject", "recipient", "kind"], wanted.add_columns(literal(kind)))
         .on_conflict_do_nothing(index_elements=["kind", "subject", "recipient"])
     )
 

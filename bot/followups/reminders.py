@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from sqlalchemy import Integer, String, cast, exists, literal, select, update
+from sqlalchemy import Integer, String, cast, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import deliveries
@@ -80,7 +80,7 @@ def claim_due(
     deliveries.add_missing(
         session,
         kind=KIND,
-        wanted=select(literal(KIND), cast(Reminder.id, String(64)), Reminder.author)
+        wanted=select(cast(Reminder.id, String(64)), Reminder.author)
         .where(*due)
         .where(~exists().where(_delivery_of(Reminder.id))),
     )

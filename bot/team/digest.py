@@ -41,7 +41,6 @@ from bot.team.recovery import Recovery, csat_recovery
 from models import (
     Agent,
     Conversation,
-    Delivery,
     DeliveryKind,
     Flag,
     MeasurementEvent,
@@ -138,29 +137,26 @@ def claim(session: Session, lead: str, week: str, now: datetime) -> Claim:
     taken = deliveries.claim(session, kind=KIND, subject=week, recipient=lead, now=now, lease=LEASE)
     if taken is not None:
         return Claim(taken)
-    row = session.scalar(
-        select(Delivery).where(
-            Delivery.kind == KIND, Delivery.subject == week, Delivery.recipient == lead
-        )
-    )
+    row = deliveries.find(session, kind=KIND, subject=week, recipient=lead)
     if row is None or row.sent_at is not None:
         return Claim(None, already_sent=True)
     held = row.claimed_at or now
     return Claim(None, busy_until=held + LEASE)
 
 
-def _recorder(taken: deliveries.Claim, claimed_at: datetime, now: datetime) -> Any:
-    """The measurement event of a digest sent, written as its delivery is confirmed."""
+def _recorder(taken: deliveries.Claim, now: datetime) -> Any:
+    """The measurement event of a digest sent, written as its delivery is confirmed (the pass
+    claims and sends at one `now`)."""
 
     def record_sent(session: Session, channel: str, ts: str) -> None:
         session.add(
             MeasurementEvent(
                 kind=EVENT,
-                at=claimed_at,
+                at=now,
                 payload={
                     "lead": taken.recipient,
                     "week": taken.subject,
-                    "claimedAt": claimed_at.isoformat(),
+                    "claimedAt": now.isoformat(),
                     "sentAt": now.isoformat(),
                     "channel": channel,
                     "ts": ts,
@@ -356,7 +352,7 @@ def send_digests(
                 find=partial(notifier.find_digest_message, channel, key),
                 post=partial(_post, notifier, channel, view),
                 now=lambda: now,
-                on_sent=_recorder(taken.claim, now, now),
+                on_sent=_recorder(taken.claim, now),
             )
         except Exception as exc:  # the claim stays: after the lease, a later run checks history
             log.exception("could not send the weekly digest to %s; it will be retried", lead)

@@ -57,6 +57,14 @@ def _when(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _when_or(value: object, unreadable: datetime) -> datetime:
+    """A time written into a JSON payload, or `unreadable` when it is missing or garbled."""
+    try:
+        return _when(value) or unreadable
+    except (TypeError, ValueError):
+        return unreadable
+
+
 def _row(**values: object) -> dict[str, object]:
     base: dict[str, object] = {
         'claim_token': None, 'claimed_at': None, 'maybe_sent': False, 'check_history': False,
@@ -122,18 +130,18 @@ def _flags(bind: sa.Connection) -> list[dict[str, object]]:
     ]
 
 
-def _recipients(bind: sa.Connection, agent_id: int) -> list[str]:
-    """The agent's lead, else every owner and admin (as `bot.flags.dms.recipients`)."""
-    lead = bind.execute(sa.text(
-        'SELECT m.slack_user_id FROM agents a JOIN members m ON m.id = a.lead_member_id '
-        'WHERE a.id = :agent'
-    ), {'agent': agent_id}).scalar()
-    if lead is not None:
-        return [lead]
-    return list(bind.execute(sa.text(
+def _recipients_of(bind: sa.Connection) -> dict[int, list[str]]:
+    """Each agent's recipients: its lead, else every owner and admin (as
+    `bot.flags.dms.recipients`), read in two statements."""
+    leads = list(bind.execute(sa.text(
         "SELECT slack_user_id FROM members WHERE role IN ('owner', 'admin') "
         'ORDER BY slack_user_id'
     )).scalars())
+    agents = bind.execute(sa.text(
+        'SELECT a.id, m.slack_user_id FROM agents a '
+        'LEFT JOIN members m ON m.id = a.lead_member_id'
+    ))
+    return {agent: [lead] if lead is not None else leads for agent, lead in agents}
 
 
 def _drafts(bind: sa.Connection) -> list[dict[str, object]]:
@@ -141,9 +149,10 @@ def _drafts(bind: sa.Connection) -> list[dict[str, object]]:
         'SELECT id, agent_id, dm_channel, dm_ts, created_at FROM qa_drafts '
         "WHERE dm_channel IS NOT NULL OR dm_ts LIKE 'claim:%'"
     )).mappings()
+    recipients = _recipients_of(bind)
     out = []
     for r in rows:
-        people = _recipients(bind, r['agent_id'])
+        people = recipients.get(r['agent_id'], [])
         if r['dm_channel'] is not None:  # sent: to every recipient, the first one recorded
             out += [
                 _row(
@@ -182,12 +191,12 @@ def _digests(bind: sa.Connection) -> tuple[list[dict[str, object]], list[int]]:
     out: dict[tuple[str, str], dict[str, object]] = {}
     unsent: list[int] = []
     for event_id, payload in rows:
-        payload = payload or {}
-        lead, week = payload.get('lead'), payload.get('week')
-        if not lead or not week:
-            continue
-        sent = _when(payload.get('sentAt'))
-        claimed = _when(payload.get('claimedAt')) or datetime.fromtimestamp(0, UTC)
+        if not isinstance(payload, dict) or not payload.get('lead') or not payload.get('week'):
+            continue  # not a digest claim this code ever wrote: left as it is
+        lead, week = payload['lead'], payload['week']
+        # a garbled claim time is taken over at once; a garbled send time still means sent
+        claimed = _when_or(payload.get('claimedAt'), datetime.fromtimestamp(0, UTC))
+        sent = _when_or(payload['sentAt'], claimed) if payload.get('sentAt') else None
         if sent is None:
             unsent.append(event_id)
         out.setdefault((str(lead), str(week)), _row(
