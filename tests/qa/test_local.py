@@ -131,6 +131,16 @@ def test_an_answer_without_json_is_asked_again_through_the_tool(
         (True, tool_calls(TOOL_NAME, '{"summary": "cut off'), "arguments are not JSON"),
         (True, {"content": "I can't use tools."}, "without calling the draft tool"),
         (False, {"content": '{"summary": "cut', "finish_reason": "length"}, "cut off"),
+        # wrong JSON types: Python's json reads NaN and Infinity; a dict or string is no list
+        (False, {"content": json.dumps({**smart_draft(""), "confidence": float("nan")})},
+         "confidence is not a number"),
+        (False, {"content": json.dumps({**smart_draft(""), "scores": [
+            {"criterion": "resolution", "score": float("inf"), "max": 4}]})},
+         "score of resolution is not a number"),
+        (True, tool_calls(TOOL_NAME, json.dumps({**smart_draft(""), "scores": {"a": 1}})),
+         "scores is not a list"),
+        (True, tool_calls(TOOL_NAME, json.dumps({**smart_draft(""), "points": "none"})),
+         "points is not a list"),
     ],
 )  # fmt: skip
 def test_an_answer_that_fails_the_checks_falls_back_offline_and_says_why(
