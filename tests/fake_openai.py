@@ -11,8 +11,9 @@ with a ``chat.completion`` object made from ``reply`` (the message: ``content``,
 ``tool_calls`` whose arguments are a JSON string, and its ``finish_reason``).
 
 On demand it refuses ``json_schema`` with a 400 as servers without structured output do
-(``refuse_json_schema``), answers 429 with Retry-After or 5xx (``fail_next``), or holds a request
-until it is stopped, so the client times out (``hang_next``). It records every request, so a test
+(``refuse_json_schema``), answers 429 with Retry-After or 5xx (``fail_next``), answers 200 with a
+body that is no chat completion (``body_next``), or holds a request until it is stopped, so the
+client times out (``hang_next``). It records every request, so a test
 can check nothing private was ever sent.
 """
 
@@ -278,7 +279,11 @@ class _Handler(JsonHandler):
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_json(*self.fake.answer(self.path, self._headers(), raw))
+        status, payload, headers = self.fake.answer(self.path, self._headers(), raw)
+        if isinstance(payload, bytes):
+            self.send_body(status, payload, headers)
+        else:
+            self.send_json(status, payload, headers)
 
     def do_GET(self) -> None:
         self.send_json(*self.fake.answer(self.path, self._headers(), None))
@@ -303,6 +308,7 @@ class FakeOpenAI(Loopback):
         )
         self.refuse_json_schema = False  # as a server without structured output
         self._failures: list[tuple[int, str]] = []
+        self._bodies: list[tuple[bytes, str]] = []  # answers sent as they are, with a 200
         self._hangs = 0
         self._release = threading.Event()
         self._lock = threading.Lock()
@@ -332,6 +338,12 @@ class FakeOpenAI(Loopback):
         with self._lock:
             self._failures.extend([(status, retry_after)] * times)
 
+    def body_next(self, body: bytes, content_type: str = "application/json") -> None:
+        """The next good request is answered 200 with `body` as it is (not a chat completion:
+        HTML from a proxy, a body cut short, bytes that are not UTF-8)."""
+        with self._lock:
+            self._bodies.append((body, content_type))
+
     def hang_next(self, times: int = 1) -> None:
         """The next `times` requests get no answer until the fake stops (the client times out)."""
         with self._lock:
@@ -339,7 +351,7 @@ class FakeOpenAI(Loopback):
 
     def answer(
         self, path: str, headers: dict[str, str], raw: bytes | None
-    ) -> tuple[int, JSON, dict[str, str]]:
+    ) -> tuple[int, JSON | bytes, dict[str, str]]:
         """What the fake sends back for one request."""
         if raw is None or path.split("?")[0] != PATH:
             method = "GET" if raw is None else "POST"
@@ -371,6 +383,10 @@ class FakeOpenAI(Loopback):
         assert isinstance(body, dict)
         if failure is not None:
             return self._failure(*failure)
+        with self._lock:
+            as_is = self._bodies.pop(0) if self._bodies else None
+        if as_is is not None:
+            return 200, as_is[0], {"Content-Type": as_is[1]}
         if self.refuse_json_schema and asked_json_schema(body):
             return 400, error(REFUSED_JSON_SCHEMA, "invalid_request_error", "response_format"), {}
         return 200, self.completion(body), {}
