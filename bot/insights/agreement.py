@@ -67,8 +67,6 @@ def _removed_and_changed(draft: QaDraft, changes: Counter[tuple[str, str]]) -> t
         before, after = root_cause_of(suggested[index]), root_cause_of(point)
         if before != after:
             changes[(before, after)] += 1
-    if not kept and final:  # points stored without their index: count the difference only
-        return len(suggested), max(0, len(suggested) - len(final))
     return len(suggested), len(suggested) - len(kept)
 
 
