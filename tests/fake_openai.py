@@ -49,6 +49,7 @@ MESSAGE_KEYS = {
     "assistant": {"role", "content", "name", "tool_calls", "refusal", "audio", "function_call"},
     "tool": {"role", "content", "tool_call_id"},
 }
+FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "function_call")
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 REFUSED_JSON_SCHEMA = (
     "response_format of type json_schema is not supported by this server; "
@@ -205,8 +206,10 @@ def check_tools(tools: Any, choice: Any) -> None:
         if not isinstance(tools, list) or not tools or len(tools) > 128:
             raise Refused("tools must be a non-empty array of at most 128 tools", "tools")
         for i, tool in enumerate(tools):
-            function = tool.get("function") if isinstance(tool, dict) else None
-            if tool.get("type") != "function" or set(tool) != {"type", "function"}:
+            if not isinstance(tool, dict) or tool.get("type") != "function":
+                raise Refused(f"tools[{i}] must be {{type: function, function: {{...}}}}", "tools")
+            function = tool.get("function")
+            if set(tool) != {"type", "function"}:
                 raise Refused(f"tools[{i}] must be {{type: function, function: {{...}}}}", "tools")
             if not isinstance(function, dict) or set(function) - {
                 "name",
@@ -405,6 +408,7 @@ class FakeOpenAI(Loopback):
         made = dict(self.reply(request))
         calls = made.pop("tool_calls", None)
         finish = made.pop("finish_reason", "tool_calls" if calls else "stop")
+        assert finish in FINISH_REASONS, f"the API never finishes with {finish!r}"
         message: JSON = {
             "role": "assistant",
             "content": made.pop("content", None),

@@ -40,6 +40,7 @@ def client(fake: FakeOpenAI) -> Any:
         ({"messages": USER, "tools": [TOOL],
           "tool_choice": {"type": "function", "function": {"name": "other"}}}, "naming one"),
         ({"messages": USER, "tools": [{"function": TOOL["function"]}]}, "type: function"),
+        ({"messages": USER, "tools": ["record"]}, "type: function"),
         ({"messages": USER, "response_format": {"type": "json_schema"}}, "json_schema is required"),
         ({"messages": USER, "response_format": {"type": "json_schema", "json_schema": {
             "name": "a draft", "schema": OPEN_OBJECT}}}, "name must match"),
