@@ -58,11 +58,12 @@ REFUSED_JSON_SCHEMA = (
 
 
 class Refused(Exception):
-    """A request the real API refuses: 400, naming the argument."""
+    """A request the real API refuses: 400 naming the argument (401 without an API key)."""
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, status: int = 400) -> None:
         super().__init__(message)
         self.param = param
+        self.status = status
 
 
 # ---------------------------------------------------------------- replies
@@ -376,13 +377,15 @@ class FakeOpenAI(Loopback):
             return 500, error("the fake was stopped", "server_error"), {}
         try:
             if not (headers.get("authorization") or "").startswith("Bearer "):
-                raise Refused("You didn't provide an API key (Authorization: Bearer ...)")
+                raise Refused(
+                    "You didn't provide an API key (Authorization: Bearer ...)", status=401
+                )
             if "application/json" not in (headers.get("content-type") or ""):
                 raise Refused("the request body must be application/json")
             check_request(body)
         except Refused as exc:
             self.violations.append(str(exc))
-            return 400, error(str(exc), "invalid_request_error", exc.param), {}
+            return exc.status, error(str(exc), "invalid_request_error", exc.param), {}
         assert isinstance(body, dict)
         if failure is not None:
             return self._failure(*failure)
