@@ -15,6 +15,7 @@ from blocks.flag_dm import trend_figures
 from blocks.ids import ActionId, BlockId
 from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
 from blocks.messages import coach_button, recovery_figures
+from bot.insights.metrics import percent
 from bot.qa.review import ROOT_CAUSES
 from bot.team.home import AgreementView, OwnView, TeamView
 from bot.team.recovery import RECOVERY_WEEKS, Recovery
@@ -231,10 +232,6 @@ def _recovery(view: TeamView) -> list[Block]:
     return blocks
 
 
-def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.0f}%"
-
-
 def _cause(cause: str) -> str:
     """A root cause as the QA review labels it."""
     return fit(ROOT_CAUSES.get(cause, cause), NAME_MAX)
@@ -242,7 +239,7 @@ def _cause(cause: str) -> str:
 
 def _agreement_summary(view: AgreementView) -> str:
     lines = [
-        f"*{_plural(view.decided, 'draft')}* decided · *{_percent(view.approved_share)}* "
+        f"*{_plural(view.decided, 'draft')}* decided · *{percent(view.approved_share)}* "
         f"approved unchanged ({view.approved} approved, {view.edited} edited, "
         f"{view.rejected} rejected)",
         f"*{view.points_removed}* of {_plural(view.points_suggested, 'point')} suggested in "
@@ -272,7 +269,7 @@ def agreement_section(view: AgreementView) -> list[Block]:
     blocks.append(section(_agreement_summary(view)))
     if view.criteria:
         lines = (
-            f"• {_name(c.criterion)}: {_percent(c.share)} approved unchanged "
+            f"• {_name(c.criterion)}: {percent(c.share)} approved unchanged "
             f"({c.approved_unchanged} of {_plural(c.drafts, 'draft')})"
             for c in view.criteria
         )

@@ -27,11 +27,7 @@ class _Handler(JsonHandler):
 
     def do_GET(self) -> None:
         status, data, content_type = self.fake.answer_get(self.path)
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(status, data, {"Content-Type": content_type})
 
 
 def tool_reply(name: str, tool_input: JSON) -> Reply:

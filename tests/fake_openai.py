@@ -11,8 +11,9 @@ with a ``chat.completion`` object made from ``reply`` (the message: ``content``,
 ``tool_calls`` whose arguments are a JSON string, and its ``finish_reason``).
 
 On demand it refuses ``json_schema`` with a 400 as servers without structured output do
-(``refuse_json_schema``), answers 429 with Retry-After or 5xx (``fail_next``), or holds a request
-until it is stopped, so the client times out (``hang_next``). It records every request, so a test
+(``refuse_json_schema``), answers 429 with Retry-After or 5xx (``fail_next``), answers 200 with a
+body that is no chat completion (``body_next``), or holds a request until it is stopped, so the
+client times out (``hang_next``). It records every request, so a test
 can check nothing private was ever sent.
 """
 
@@ -48,6 +49,7 @@ MESSAGE_KEYS = {
     "assistant": {"role", "content", "name", "tool_calls", "refusal", "audio", "function_call"},
     "tool": {"role", "content", "tool_call_id"},
 }
+FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "function_call")
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 REFUSED_JSON_SCHEMA = (
     "response_format of type json_schema is not supported by this server; "
@@ -56,11 +58,12 @@ REFUSED_JSON_SCHEMA = (
 
 
 class Refused(Exception):
-    """A request the real API refuses: 400, naming the argument."""
+    """A request the real API refuses: 400 naming the argument (401 without an API key)."""
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, status: int = 400) -> None:
         super().__init__(message)
         self.param = param
+        self.status = status
 
 
 # ---------------------------------------------------------------- replies
@@ -204,8 +207,10 @@ def check_tools(tools: Any, choice: Any) -> None:
         if not isinstance(tools, list) or not tools or len(tools) > 128:
             raise Refused("tools must be a non-empty array of at most 128 tools", "tools")
         for i, tool in enumerate(tools):
-            function = tool.get("function") if isinstance(tool, dict) else None
-            if tool.get("type") != "function" or set(tool) != {"type", "function"}:
+            if not isinstance(tool, dict) or tool.get("type") != "function":
+                raise Refused(f"tools[{i}] must be {{type: function, function: {{...}}}}", "tools")
+            function = tool.get("function")
+            if set(tool) != {"type", "function"}:
                 raise Refused(f"tools[{i}] must be {{type: function, function: {{...}}}}", "tools")
             if not isinstance(function, dict) or set(function) - {
                 "name",
@@ -278,7 +283,11 @@ class _Handler(JsonHandler):
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_json(*self.fake.answer(self.path, self._headers(), raw))
+        status, payload, headers = self.fake.answer(self.path, self._headers(), raw)
+        if isinstance(payload, bytes):
+            self.send_body(status, payload, headers)
+        else:
+            self.send_json(status, payload, headers)
 
     def do_GET(self) -> None:
         self.send_json(*self.fake.answer(self.path, self._headers(), None))
@@ -303,6 +312,7 @@ class FakeOpenAI(Loopback):
         )
         self.refuse_json_schema = False  # as a server without structured output
         self._failures: list[tuple[int, str]] = []
+        self._bodies: list[tuple[bytes, str]] = []  # answers sent as they are, with a 200
         self._hangs = 0
         self._release = threading.Event()
         self._lock = threading.Lock()
@@ -332,6 +342,12 @@ class FakeOpenAI(Loopback):
         with self._lock:
             self._failures.extend([(status, retry_after)] * times)
 
+    def body_next(self, body: bytes, content_type: str = "application/json") -> None:
+        """The next good request is answered 200 with `body` as it is (not a chat completion:
+        HTML from a proxy, a body cut short, bytes that are not UTF-8)."""
+        with self._lock:
+            self._bodies.append((body, content_type))
+
     def hang_next(self, times: int = 1) -> None:
         """The next `times` requests get no answer until the fake stops (the client times out)."""
         with self._lock:
@@ -339,7 +355,7 @@ class FakeOpenAI(Loopback):
 
     def answer(
         self, path: str, headers: dict[str, str], raw: bytes | None
-    ) -> tuple[int, JSON, dict[str, str]]:
+    ) -> tuple[int, JSON | bytes, dict[str, str]]:
         """What the fake sends back for one request."""
         if raw is None or path.split("?")[0] != PATH:
             method = "GET" if raw is None else "POST"
@@ -361,16 +377,22 @@ class FakeOpenAI(Loopback):
             return 500, error("the fake was stopped", "server_error"), {}
         try:
             if not (headers.get("authorization") or "").startswith("Bearer "):
-                raise Refused("You didn't provide an API key (Authorization: Bearer ...)")
+                raise Refused(
+                    "You didn't provide an API key (Authorization: Bearer ...)", status=401
+                )
             if "application/json" not in (headers.get("content-type") or ""):
                 raise Refused("the request body must be application/json")
             check_request(body)
         except Refused as exc:
             self.violations.append(str(exc))
-            return 400, error(str(exc), "invalid_request_error", exc.param), {}
+            return exc.status, error(str(exc), "invalid_request_error", exc.param), {}
         assert isinstance(body, dict)
         if failure is not None:
             return self._failure(*failure)
+        with self._lock:
+            as_is = self._bodies.pop(0) if self._bodies else None
+        if as_is is not None:
+            return 200, as_is[0], {"Content-Type": as_is[1]}
         if self.refuse_json_schema and asked_json_schema(body):
             return 400, error(REFUSED_JSON_SCHEMA, "invalid_request_error", "response_format"), {}
         return 200, self.completion(body), {}
@@ -389,6 +411,7 @@ class FakeOpenAI(Loopback):
         made = dict(self.reply(request))
         calls = made.pop("tool_calls", None)
         finish = made.pop("finish_reason", "tool_calls" if calls else "stop")
+        assert finish in FINISH_REASONS, f"the API never finishes with {finish!r}"
         message: JSON = {
             "role": "assistant",
             "content": made.pop("content", None),

@@ -1,6 +1,6 @@
 """What the fakes of remote HTTP APIs share: a server on 127.0.0.1 (a free port), each request
 handled on its own daemon thread by a handler class that reaches the fake as `self.fake`, and
-a quiet handler that answers JSON."""
+a quiet handler that answers JSON (or any body)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
+
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -17,11 +19,15 @@ class JsonHandler(BaseHTTPRequestHandler):
         pass
 
     def send_json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        """Answer `status` with `payload` as JSON; a client that already gave up is let go."""
-        data = json.dumps(payload).encode()
+        """Answer `status` with `payload` as JSON."""
+        self.send_body(status, json.dumps(payload).encode(), {**headers, **JSON_TYPE})
+
+    def send_body(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        """Answer `status` with `data` as it is (`headers` name its Content-Type); a client that
+        already gave up is let go."""
         try:
             self.send_response(status)
-            for name, value in {**headers, "Content-Type": "application/json"}.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -40,6 +41,7 @@ def client(fake: FakeOpenAI) -> Any:
         ({"messages": USER, "tools": [TOOL],
           "tool_choice": {"type": "function", "function": {"name": "other"}}}, "naming one"),
         ({"messages": USER, "tools": [{"function": TOOL["function"]}]}, "type: function"),
+        ({"messages": USER, "tools": ["record"]}, "type: function"),
         ({"messages": USER, "response_format": {"type": "json_schema"}}, "json_schema is required"),
         ({"messages": USER, "response_format": {"type": "json_schema", "json_schema": {
             "name": "a draft", "schema": OPEN_OBJECT}}}, "name must match"),
@@ -57,6 +59,13 @@ def test_the_fake_refuses_what_the_api_refuses(fake, params: dict[str, Any], nam
         client(fake).chat.completions.create(model="m", **params)
     assert named in str(refused.value) and len(fake.violations) == 1
     assert refused.value.body["type"] == "invalid_request_error"  # type: ignore[index]
+
+
+def test_a_request_without_an_api_key_is_unauthorized_with_the_error_object(fake):
+    answered = httpx.post(f"{fake.url}/chat/completions", json={"model": "m", "messages": USER})
+    assert answered.status_code == 401
+    assert set(answered.json()["error"]) == {"message", "type", "param", "code"}
+    assert fake.violations and "API key" in fake.violations[0]
 
 
 def test_a_wrong_path_is_not_found(fake):

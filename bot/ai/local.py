@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.ai import summaries
 from bot.ai.claude import MAX_RETRIES
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import openai
-    from openai.types.chat import ChatCompletion, ChatCompletionMessage
+    from openai.types.chat import ChatCompletionMessage
 
 log = logging.getLogger("bot.ai.local")
 
@@ -111,8 +111,14 @@ def refuses_json_schema(exc: BaseException) -> bool:
     return "response_format" in said or "json_schema" in said
 
 
-def only_message(completion: ChatCompletion) -> ChatCompletionMessage:
-    """The answer's message; ValueError when there is none, it was cut off or refused."""
+def only_message(completion: object) -> ChatCompletionMessage:
+    """The answer's message; ValueError when the server answered something other than a chat
+    completion (a 200 that is not JSON reaches here as the body's text), when there is no
+    message, it was cut off or refused."""
+    from openai.types.chat import ChatCompletion
+
+    if not isinstance(completion, ChatCompletion):
+        raise ValueError("the server answered without a chat completion")
     if not completion.choices:
         raise ValueError("the model answered with no choice")
     choice = completion.choices[0]
@@ -207,10 +213,8 @@ class LocalEngine(LocalModel):
             params["tool_choice"] = {"type": "function", "function": {"name": TOOL_NAME}}
         return params
 
-    def _create(self, request: DraftRequest, structure: Structure) -> ChatCompletion:
-        return cast(
-            "ChatCompletion", self.client.chat.completions.create(**self.params(request, structure))
-        )
+    def _ask(self, request: DraftRequest, structure: Structure) -> ChatCompletionMessage:
+        return only_message(self.client.chat.completions.create(**self.params(request, structure)))
 
     def _use_tools(self, why: str) -> None:
         if self.structure != "tools":
@@ -221,7 +225,7 @@ class LocalEngine(LocalModel):
         """(True, the draft) when the server answered json_schema with JSON; (False, None) when
         it refused it or answered without JSON (the tool is used from then on)."""
         try:
-            message = only_message(self._create(request, "json_schema"))
+            message = self._ask(request, "json_schema")
         except Exception as exc:
             if not refuses_json_schema(exc):
                 raise
@@ -240,7 +244,7 @@ class LocalEngine(LocalModel):
             answered, data = self._as_json(request)
             if answered:
                 return answer_from_tool(data, request.rubric)
-        message = only_message(self._create(request, "tools"))
+        message = self._ask(request, "tools")
         return answer_from_tool(tool_input(message), request.rubric)
 
     def answer_many(self, requests: Sequence[DraftRequest]) -> list[Answer]:

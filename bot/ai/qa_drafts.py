@@ -8,6 +8,7 @@ tags, CSAT, closed date).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -159,6 +160,26 @@ def draft_tool(rubric: RubricSpec) -> dict[str, Any]:
     }
 
 
+def _number(value: Any, what: str) -> int | float:
+    """`value`, a finite int or float; ValueError naming `what` otherwise (JSON's true and false
+    are not numbers; NaN and Infinity, which Python's json reads, are not either)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    raise ValueError(f"{what} is not a number")
+
+
+def _listed(data: dict[str, Any], key: str) -> list[Any]:
+    """The draft's list under `key` (missing or null: empty); ValueError when it is not a list."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{key} is not a list")
+    return value
+
+
 def answer_from_tool(data: Any, rubric: RubricSpec) -> Answer:
     """An Answer from the tool's input; ValueError when the shape is wrong."""
     if not isinstance(data, dict):
@@ -167,17 +188,15 @@ def answer_from_tool(data: Any, rubric: RubricSpec) -> Answer:
     if not isinstance(summary, str) or not summary.strip():
         raise ValueError("the draft has no summary")
     scores = []
-    for item in data.get("scores") or []:
+    for item in _listed(data, "scores"):
         if not isinstance(item, dict) or rubric.criterion(str(item.get("criterion"))) is None:
             continue
-        value = item.get("score")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"score of {item.get('criterion')} is not a number")
+        value = _number(item.get("score"), f"score of {item.get('criterion')}")
         criterion = rubric.criterion(str(item["criterion"]))
         assert criterion is not None
         scores.append(Score(criterion.key, round(value), criterion.scale))
     points = []
-    for item in data.get("points") or []:
+    for item in _listed(data, "points"):
         if not isinstance(item, dict):
             raise ValueError("a point is not an object")
         cause = item.get("rootCause")
@@ -193,19 +212,15 @@ def answer_from_tool(data: Any, rubric: RubricSpec) -> Answer:
                 evidence=tuple(evidence),
             )
         )
-    risks = data.get("customerRisk") or []
-    if not isinstance(risks, list):
-        raise ValueError("customerRisk is not a list")
-    confidence = data.get("confidence")
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise ValueError("confidence is not a number")
+    risks = _listed(data, "customerRisk")
+    confidence = _number(data.get("confidence"), "confidence")
     return Answer(
         summary=clip_line(summary, MAX_SUMMARY),
         scores=tuple(scores),
         points=tuple(points[:MAX_POINTS]),
         policy_exception=bool(data.get("policyException")),
         customer_risk=tuple(r for r in RISKS if r in risks),
-        confidence=max(0.0, min(1.0, float(confidence))),
+        confidence=float(max(0, min(1, confidence))),
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.insights.metrics import percent
 from bot.qa.review import root_cause_of
 from models import DraftStatus, QaDraft
 
@@ -67,8 +68,6 @@ def _removed_and_changed(draft: QaDraft, changes: Counter[tuple[str, str]]) -> t
         before, after = root_cause_of(suggested[index]), root_cause_of(point)
         if before != after:
             changes[(before, after)] += 1
-    if not kept and final:  # points stored without their index: count the difference only
-        return len(suggested), max(0, len(suggested) - len(final))
     return len(suggested), len(suggested) - len(kept)
 
 
@@ -127,10 +126,6 @@ def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
-
-
 def _difference(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
@@ -143,7 +138,7 @@ def agreement_lines(figures: dict[str, Any]) -> list[str]:
     lines = [
         "AI agreement (QA drafts a lead decided):",
         f"  drafts decided            {decided} ({figures['approved']} approved unchanged: "
-        f"{_percent(figures['approvedUnchangedShare'])}, {figures['edited']} edited, "
+        f"{percent(figures['approvedUnchangedShare'])}, {figures['edited']} edited, "
         f"{figures['rejected']} rejected)",
         f"  points removed by leads   {figures['pointsRemoved']} of "
         f"{figures['pointsSuggested']} suggested in edited drafts",
@@ -154,7 +149,7 @@ def agreement_lines(figures: dict[str, Any]) -> list[str]:
         lines.append("  score differences are 0: score edits are not captured yet")
     lines.extend(
         f"  {c['criterion']}: {c['drafts']} drafts, "
-        f"{_percent(c['approvedUnchangedShare'])} approved unchanged, "
+        f"{percent(c['approvedUnchangedShare'])} approved unchanged, "
         f"mean score difference {_difference(c['meanAbsScoreDifference'])}"
         for c in figures["criteria"]
     )

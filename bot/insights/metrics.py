@@ -231,8 +231,9 @@ def _process_issues(
     return Counter({topic: len(units) for topic, units in gaps.items()}), len(escalations)
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+def percent(value: float | None) -> str:
+    """A share as a whole percentage (`50%`); `–` when there is none."""
+    return "–" if value is None else f"{value * 100:.0f}%"
 
 
 def report_lines(figures: dict[str, Any], *, since: datetime | None, now: datetime) -> list[str]:
@@ -245,18 +246,17 @@ def report_lines(figures: dict[str, Any], *, since: datetime | None, now: dateti
     rate = figures["leadOverrideRate"]
     lines.append(
         "lead override rate        "
-        + ("no drafts decided yet" if rate is None else f"{_percent(rate)} (edited or rejected)")
+        + ("no drafts decided yet" if rate is None else f"{percent(rate)} (edited or rejected)")
     )
     lines.append(f"unclear-policy escalations {figures['escalationsUnclearPolicy']}")
     lines.append(f"flags raised              {figures['flagsRaised']}")
     coverage = figures["pilotCoverage"]
     if coverage is None:
-        lines.append(f"pilot coverage: nothing sampled yet (threshold {_percent(PILOT_THRESHOLD)})")
+        lines.append(f"pilot coverage: nothing sampled yet (threshold {percent(PILOT_THRESHOLD)})")
     else:
         verdict = "met" if coverage >= PILOT_THRESHOLD else "not met"
         lines.append(
-            f"pilot coverage {_percent(coverage)} "
-            f"(threshold {_percent(PILOT_THRESHOLD)}: {verdict})"
+            f"pilot coverage {percent(coverage)} (threshold {percent(PILOT_THRESHOLD)}: {verdict})"
         )
     lines.append("")
     lines.append("repeat themes:" if figures["repeatThemes"] else "repeat themes: none yet")

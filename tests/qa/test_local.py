@@ -20,6 +20,7 @@ from bot.ai.qa_drafts import ANSWER_BY_JSON, ANSWER_BY_TOOL, TOOL_NAME
 from bot.app.services import Services
 from bot.cli import main
 from bot.core.db import session_scope
+from bot.qa.draft import MAX_SUMMARY
 from models import QaDraft
 from tests import factories as f
 from tests.fake_anthropic import FakeAnthropic
@@ -131,6 +132,16 @@ def test_an_answer_without_json_is_asked_again_through_the_tool(
         (True, tool_calls(TOOL_NAME, '{"summary": "cut off'), "arguments are not JSON"),
         (True, {"content": "I can't use tools."}, "without calling the draft tool"),
         (False, {"content": '{"summary": "cut', "finish_reason": "length"}, "cut off"),
+        # wrong JSON types: Python's json reads NaN and Infinity; a dict or string is no list
+        (False, {"content": json.dumps({**smart_draft(""), "confidence": float("nan")})},
+         "confidence is not a number"),
+        (False, {"content": json.dumps({**smart_draft(""), "scores": [
+            {"criterion": "resolution", "score": float("inf"), "max": 4}]})},
+         "score of resolution is not a number"),
+        (True, tool_calls(TOOL_NAME, json.dumps({**smart_draft(""), "scores": {"a": 1}})),
+         "scores is not a list"),
+        (True, tool_calls(TOOL_NAME, json.dumps({**smart_draft(""), "points": "none"})),
+         "points is not a list"),
     ],
 )  # fmt: skip
 def test_an_answer_that_fails_the_checks_falls_back_offline_and_says_why(
@@ -150,6 +161,38 @@ def test_an_answer_that_fails_the_checks_falls_back_offline_and_says_why(
     assert len(logged) == 2 and all(f"QA draft by {NAME} failed" in m and why in m for m in logged)
     with session_scope(qa_settings.database_url) as s:
         assert len(s.scalars(select(QaDraft)).all()) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "why"),
+    [
+        (b"<html><body>502 Bad Gateway</body></html>", "text/html",
+         "ValueError: the server answered without a chat completion"),
+        (b'{"id": "chatcmpl-1", "choices": [', "application/json", "JSONDecodeError"),
+        (b'{"choices": [{"message": {"content": "\xff\xfe"}}]}', "application/json",
+         "UnicodeDecodeError"),
+    ],
+)  # fmt: skip
+def test_a_200_that_is_no_chat_completion_falls_back_offline_and_says_why(
+    fake_openai, factory, qa_settings, tickets, approved, body, content_type, why
+):
+    for _ in range(2):
+        fake_openai.body_next(body, content_type)
+    report = run_file(factory, qa_settings, tickets, engine(fake_openai.url))
+    assert len(report.drafts) == 2
+    for draft in report.drafts:
+        assert draft.engine == f"offline (fallback from {NAME})" and draft.confidence <= 0.3
+        assert why in f"{draft.summary} {draft.note}"
+    assert structures(fake_openai) == ["json_schema", "json_schema"]  # not taken for no support
+
+
+def test_a_huge_answer_is_clipped_to_what_a_draft_holds(
+    fake_openai, factory, qa_settings, tickets, approved
+):
+    fake_openai.reply = draft_reply(lambda r: {**smart(r), "summary": "Long. " * 400_000})
+    report = run_file(factory, qa_settings, tickets, engine(fake_openai.url))
+    assert {d.engine for d in report.drafts} == {NAME}
+    assert all(len(d.summary) <= MAX_SUMMARY for d in report.drafts)
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
