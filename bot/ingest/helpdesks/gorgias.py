@@ -192,8 +192,6 @@ class GorgiasHelpdesk:
         """A connector from the DEBRIEF_GORGIAS_* settings; SettingsError names a missing one."""
         if settings.gorgias_base_url:
             base = settings.gorgias_base_url
-            if not base.startswith(("http://", "https://")):
-                raise SettingsError("DEBRIEF_GORGIAS_BASE_URL must be an http(s) URL")
         elif settings.gorgias_domain:
             base = account_url(settings.gorgias_domain)
         else:
