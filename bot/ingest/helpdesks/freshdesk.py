@@ -223,18 +223,11 @@ class FreshdeskHelpdesk(HttpConnector):
 
     def _pages(self, path: str, params: Params) -> Iterator[list[JSON]]:
         """Each page's objects, following the `link` header's next URL until there is none."""
-        data = self._http.get(path, params)
-        seen: set[str] = set()
-        while True:
+        for data in self._http.follow(path, params, lambda page: clean(page.get(NEXT))):
             items = data.get(ITEMS)
             if not isinstance(items, list):
                 raise HelpdeskError(f"Freshdesk answered GET {path} with unexpected JSON")
             yield [item for item in items if isinstance(item, dict)]
-            link = clean(data.get(NEXT))
-            if link is None or link in seen:
-                return
-            seen.add(link)
-            data = self._http.get(self._http.relative(link))
 
     def _rated(self, rating: JSON) -> _Rated | None:
         """The fields kept of a rating with a CSAT answer, else None (logged)."""

@@ -393,15 +393,8 @@ class HelpScoutHelpdesk(HttpConnector):
 
     def _hal_list(self, path: str, key: str, params: Params | None = None) -> Iterator[JSON]:
         """Every item of a HAL list, following `_links.next` to the last page."""
-        data = self._http.get(path, params)
-        seen: set[str] = set()
-        while True:
+        for data in self._http.follow(path, params, _next_href):
             yield from _embedded(data, key)
-            link = _next_href(data)
-            if link is None or link in seen:
-                return
-            seen.add(link)
-            data = self._http.get(self._http.relative(link))
 
     # threads
 
