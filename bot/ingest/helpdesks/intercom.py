@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -73,6 +73,7 @@ class IntercomHelpdesk(HttpConnector):
         token: str,
         base_url: str = DEFAULT_BASE_URL,
         sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.time,
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -83,6 +84,7 @@ class IntercomHelpdesk(HttpConnector):
             headers={"Authorization": f"Bearer {token}", "Intercom-Version": API_VERSION},
             policy=policy,
             sleep=sleep,
+            clock=clock,  # a 429's X-RateLimit-Reset is a Unix time
             transport=transport,
         )
         self._admins = Directory[str](self._list_admins, self._fetch_admin)
