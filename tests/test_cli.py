@@ -97,6 +97,24 @@ def test_a_malformed_setting_names_the_variable(run, monkeypatch, db):
     one_line_error(run("agents", "list"), "DEBRIEF_NOTES_PAGE_SIZE")
 
 
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DEBRIEF_ZENDESK_BASE_URL",
+        "DEBRIEF_INTERCOM_BASE_URL",
+        "DEBRIEF_FRESHDESK_BASE_URL",
+        "DEBRIEF_HELPSCOUT_BASE_URL",
+        "DEBRIEF_GORGIAS_BASE_URL",
+        "DEBRIEF_HUBSPOT_BASE_URL",
+    ],
+)
+@pytest.mark.parametrize("value", ["acme.example.com", "ftp://acme.example.com", "https://"])
+def test_a_malformed_helpdesk_base_url_is_one_line_naming_it(run, monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    for command in (("sync",), ("members", "list")):
+        one_line_error(run(*command), f"setting {variable}", "http(s) URL")
+
+
 def test_serve_without_slack_credentials_names_them(run):
     one_line_error(run("serve"), "SLACK_BOT_TOKEN")
 

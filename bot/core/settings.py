@@ -41,14 +41,11 @@ class Settings(BaseSettings):
     intercom_base_url: str | None = Field(default=None, alias="DEBRIEF_INTERCOM_BASE_URL")
     helpscout_app_id: str | None = Field(default=None, alias="DEBRIEF_HELPSCOUT_APP_ID")
     helpscout_app_secret: str | None = Field(default=None, alias="DEBRIEF_HELPSCOUT_APP_SECRET")
-    helpscout_base_url: str | None = Field(
-        default=None, pattern=r"^https?://", alias="DEBRIEF_HELPSCOUT_BASE_URL"
-    )  # an http(s) URL replacing https://api.helpscout.net
+    # an http(s) URL replacing https://api.helpscout.net
+    helpscout_base_url: str | None = Field(default=None, alias="DEBRIEF_HELPSCOUT_BASE_URL")
     freshdesk_domain: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_DOMAIN")
     freshdesk_api_key: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_API_KEY")
-    freshdesk_base_url: str | None = Field(
-        default=None, pattern=r"^https?://", alias="DEBRIEF_FRESHDESK_BASE_URL"
-    )
+    freshdesk_base_url: str | None = Field(default=None, alias="DEBRIEF_FRESHDESK_BASE_URL")
     gorgias_domain: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_DOMAIN")
     gorgias_email: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_EMAIL")
     gorgias_api_key: str | None = Field(default=None, alias="DEBRIEF_GORGIAS_API_KEY")
@@ -97,22 +94,6 @@ class Settings(BaseSettings):
         if value is not None and not value.strip().isdigit():
             raise ValueError("must be the account's numeric portal (Hub) id")
         return None if value is None else value.strip()
-
-    @field_validator("hubspot_base_url")
-    @classmethod
-    def _hubspot_base_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
-        return None if value is None else value.rstrip("/")
-
-    @field_validator("deeplink_hubspot")
-    @classmethod
-    def _hubspot_deeplink(cls, value: str | None) -> str | None:
-        if value is not None and (
-            "{external_id}" not in value or not value.startswith(("http://", "https://"))
-        ):
-            raise ValueError("must be an http(s) URL containing {external_id}")
-        return value
 
     window_days: int = Field(default=7, ge=1, le=31, alias="DEBRIEF_WINDOW_DAYS")
     trend_windows: int = Field(default=6, ge=2, le=52, alias="DEBRIEF_TREND_WINDOWS")
@@ -186,6 +167,7 @@ class Settings(BaseSettings):
         "deeplink_gorgias",
         "deeplink_front",
         "deeplink_other",
+        "deeplink_hubspot",
     )
     @classmethod
     def _deeplink_template(cls, value: str | None) -> str | None:
@@ -195,12 +177,25 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL containing {external_id}")
         return value
 
-    @field_validator("zendesk_base_url", "intercom_base_url")
+    @field_validator(
+        "zendesk_base_url",
+        "intercom_base_url",
+        "helpscout_base_url",
+        "freshdesk_base_url",
+        "gorgias_base_url",
+        "hubspot_base_url",
+    )
     @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
+    def _helpdesk_base_url(cls, value: str | None) -> str | None:
+        """A helpdesk's API base URL (replacing its default host), without a trailing slash;
+        blank is unset."""
+        if value is None or not value.strip():
+            return None
+        url = value.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http(s) URL")
-        return None if value is None else value.rstrip("/")
+        return url.rstrip("/")
 
     @field_validator("slack_app_token")
     @classmethod

@@ -55,6 +55,10 @@ def _row(record: RatingRecord) -> ConversationRow:
     )
 
 
+def _skipped(row: ConversationRow, exc: InvalidInput) -> None:
+    log.warning("%s #%s skipped: %s", row.helpdesk, row.external_id, exc.message)
+
+
 def _since(session_factory: Callable[[], Any], name: str, now: datetime) -> datetime:
     """Where the next sync of a helpdesk starts: what is covered already, less the overlap.
     A good run covers everything up to its start; a failed run of an ordered connector covers
@@ -86,15 +90,23 @@ def _pull(
     def flush() -> None:
         with session_factory() as session:
             directory = AgentDirectory(session=session, actor=f"sync:{helpdesk.name}")
-            rows = []
+            checked = []
             for row in batch:
                 try:
                     check_row(row)
-                    rows.append(
-                        (row, directory.agent_id(row.agent_name, row.agent_email, session=session))
-                    )
+                    checked.append(row)
                 except InvalidInput as exc:
-                    log.warning("%s #%s skipped: %s", row.helpdesk, row.external_id, exc.message)
+                    _skipped(row, exc)
+            # the batch's agents in one go: new ones are created together, not one by one
+            people = [(row.agent_name, row.agent_email) for row in checked]
+            rows = []
+            for row, found in zip(
+                checked, directory.agent_ids(people, session=session), strict=True
+            ):
+                if isinstance(found, InvalidInput):
+                    _skipped(row, found)
+                else:
+                    rows.append((row, found))
             upsert_conversations(session=session, rows=rows, import_id=None)
             if newest and getattr(helpdesk, "ordered", False):
                 # kept with the batch: a failure after this commit resumes from here

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.coaching.transcripts import WHILE_WAITING
 from bot.core.db import session_scope
-from bot.core.settings import Settings, SettingsError
+from bot.core.settings import Settings, SettingsError, load_settings
 from bot.ingest.deeplinks import deep_link
 from bot.ingest.helpdesks.base import (
     HelpdeskAuthError,
@@ -416,13 +416,21 @@ def test_settings_build_the_connector_on_the_account_or_base_url():
             "DEBRIEF_GORGIAS_DOMAIN",
         ),
         ({**GORGIAS, "DEBRIEF_GORGIAS_DOMAIN": "acme.gorgias.com"}, "DEBRIEF_GORGIAS_DOMAIN"),
-        ({**GORGIAS, "DEBRIEF_GORGIAS_BASE_URL": "acme.gorgias.com"}, "DEBRIEF_GORGIAS_BASE_URL"),
     ],
 )
 def test_half_configured_gorgias_names_the_missing_variable(values, variable):
     with pytest.raises(SettingsError) as caught:
         check_helpdesk_settings(gsettings(**values))
     assert str(caught.value).startswith(variable)
+
+
+def test_a_malformed_gorgias_base_url_is_refused_when_the_settings_are_read(monkeypatch):
+    for name, value in GORGIAS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DEBRIEF_GORGIAS_BASE_URL", "acme.gorgias.com")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("DEBRIEF_GORGIAS_BASE_URL")
 
 
 def test_complete_or_absent_gorgias_settings_pass_the_check():

@@ -192,3 +192,21 @@ def test_5xx_with_retry_after_waits_that_long(httpserver, http, sleeps):
 
     assert http.get("/things") == {"ok": 1}
     assert sleeps == [5.0]
+
+
+def test_follow_reads_every_linked_page_once_and_only_on_its_own_host(httpserver, http):
+    elsewhere = "https://elsewhere.example"
+    httpserver.expect_request("/list", query_string="page=1").respond_with_json(
+        {"n": 1, "next": f"{elsewhere}/list?page=2"}  # a foreign host: its path, on ours
+    )
+    httpserver.expect_request("/list", query_string="page=2").respond_with_json(
+        {"n": 2, "next": httpserver.url_for("/list?page=3")}
+    )
+    httpserver.expect_request("/list", query_string="page=3").respond_with_json(
+        {"n": 3, "next": f"{elsewhere}/list?page=2"}  # a loop: followed already
+    )
+
+    pages = http.follow("/list", {"page": 1}, lambda page: page.get("next"))
+
+    assert [page["n"] for page in pages] == [1, 2, 3]
+    assert len(httpserver.log) == 3

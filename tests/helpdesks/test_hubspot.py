@@ -433,6 +433,12 @@ def test_deep_link_opens_the_ticket_with_the_portal_id_or_the_template():
     assert deep_link(_settings(), "hubspot", "4242") is None
     with pytest.raises(ValueError, match="numeric portal"):
         _settings(DEBRIEF_HUBSPOT_PORTAL_ID="acme")
+    for bad in (
+        "https://app.hubspot.com/contacts/99/record/0-5/",
+        template.replace("https", "ftp"),
+    ):
+        with pytest.raises(ValueError, match=r"http\(s\) URL containing \{external_id\}"):
+            _settings(DEBRIEF_DEEPLINK_HUBSPOT=bad)
 
 
 def test_settings_build_the_connector_and_a_half_configured_one_names_the_token(hs_fake):

@@ -14,6 +14,7 @@ from bot.ingest.helpdesks.base import (
     Transcript,
 )
 from bot.ingest.helpdesks.intercom import IntercomHelpdesk
+from tests.helpdesks import fake_intercom
 from tests.helpdesks.fake_intercom import FakeIntercom, part
 
 SINCE = datetime(2024, 5, 1, tzinfo=UTC)
@@ -121,6 +122,33 @@ def test_rate_limit_honours_retry_after(httpserver, ic_fake, intercom, sleeps):
 
     assert [r.external_id for r in intercom.ratings_since(SINCE)] == ["1"]
     assert sleeps == [9.0]
+
+
+def test_a_rate_limited_search_waits_until_x_ratelimit_reset(httpserver, ic_fake, sleeps):
+    """Intercom's documented 429: no Retry-After, X-RateLimit-Reset (Unix seconds) says when the
+    window resets (developers.intercom.com, Rate limiting)."""
+    _team(ic_fake)
+    ic_fake.add_conversation("1", rating=5, teammate_id="814860", replied_at=T0 + 1)
+    now = 1_714_557_600.0
+    httpserver.expect_oneshot_request("/conversations/search", method="POST").respond_with_json(
+        {"type": "error.list", "errors": [{"code": "rate_limit_exceeded", "message": "Slow"}]},
+        status=429,
+        headers={
+            "X-RateLimit-Limit": "10000",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(int(now) + 9),
+        },
+    )
+    connector = IntercomHelpdesk(
+        token=fake_intercom.TOKEN,
+        base_url=ic_fake.base_url,
+        sleep=sleeps.append,
+        clock=lambda: now,
+    )
+
+    assert [r.external_id for r in connector.ratings_since(SINCE)] == ["1"]
+    assert sleeps == [9.0]
+    connector.close()
 
 
 def test_wrong_token_names_the_setting(ic_fake):

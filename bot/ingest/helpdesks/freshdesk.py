@@ -56,6 +56,7 @@ from bot.ingest.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.ingest.helpdesks.connector import Directory, HttpConnector, account_base_url
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
     AGENT,
@@ -128,7 +129,7 @@ class _FreshdeskHttp(HelpdeskHttp):
         return super()._json(response, where)
 
 
-class FreshdeskHelpdesk:
+class FreshdeskHelpdesk(HttpConnector):
     """Reads ratings and transcripts from one Freshdesk account through its REST API (v2)."""
 
     name = "freshdesk"
@@ -152,7 +153,7 @@ class FreshdeskHelpdesk:
             sleep=sleep,
             transport=transport,
         )
-        self._agents: dict[int, JSON] | None = None
+        self._agents = Directory[int](self._list_agents, self._fetch_agent)
         self._groups: dict[int, str] | None = None
         self._scales: dict[int, tuple[int, ...]] | None = None
 
@@ -161,23 +162,18 @@ class FreshdeskHelpdesk:
         cls, settings: Settings, *, sleep: Sleep = time.sleep, policy: RetryPolicy | None = None
     ) -> FreshdeskHelpdesk:
         """A connector from the DEBRIEF_FRESHDESK_* settings; SettingsError names a missing one."""
-        if settings.freshdesk_base_url:
-            base = settings.freshdesk_base_url
-        elif settings.freshdesk_domain:
-            base = f"https://{settings.freshdesk_domain}.freshdesk.com"
-        else:
-            raise SettingsError(
-                "DEBRIEF_FRESHDESK_DOMAIN is not set (or DEBRIEF_FRESHDESK_BASE_URL)"
-            )
+        base = account_base_url(
+            settings.freshdesk_base_url,
+            settings.freshdesk_domain,
+            host="freshdesk.com",
+            variable="DEBRIEF_FRESHDESK_DOMAIN",
+            base_variable="DEBRIEF_FRESHDESK_BASE_URL",
+        )
         if not settings.freshdesk_api_key:
             raise SettingsError(
                 "DEBRIEF_FRESHDESK_API_KEY is not set (Profile settings > Your API Key)"
             )
         return cls(base_url=base, api_key=settings.freshdesk_api_key, sleep=sleep, policy=policy)
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._http.close()
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
         """Every CSAT rating created at or after `since`, oldest first, with agent and group."""
@@ -227,18 +223,11 @@ class FreshdeskHelpdesk:
 
     def _pages(self, path: str, params: Params) -> Iterator[list[JSON]]:
         """Each page's objects, following the `link` header's next URL until there is none."""
-        data = self._http.get(path, params)
-        seen: set[str] = set()
-        while True:
+        for data in self._http.follow(path, params, lambda page: clean(page.get(NEXT))):
             items = data.get(ITEMS)
             if not isinstance(items, list):
                 raise HelpdeskError(f"Freshdesk answered GET {path} with unexpected JSON")
             yield [item for item in items if isinstance(item, dict)]
-            link = clean(data.get(NEXT))
-            if link is None or link in seen:
-                return
-            seen.add(link)
-            data = self._http.get(self._http.relative(link))
 
     def _rated(self, rating: JSON) -> _Rated | None:
         """The fields kept of a rating with a CSAT answer, else None (logged)."""
@@ -269,7 +258,7 @@ class FreshdeskHelpdesk:
         )
 
     def _record(self, row: _Rated) -> RatingRecord | None:
-        agent = self._agent(row.agent_id)
+        agent = self._agents.get(row.agent_id)
         contact = as_object(agent.get("contact"))
         name = clean(contact.get("name"))
         if name is None:
@@ -286,23 +275,13 @@ class FreshdeskHelpdesk:
             rated_at=row.rated_at,
         )
 
-    def _agent(self, agent_id: int | None) -> JSON:
-        """An agent by id: all listed once (a hundred a page), others looked up one by one."""
-        if agent_id is None:
-            return {}
-        if self._agents is None:
-            self._agents = {
-                a["id"]: a
-                for page in self._pages("/api/v2/agents", {"per_page": PER_PAGE})
-                for a in page
-                if as_int(a.get("id")) is not None
-            }
-        if agent_id not in self._agents:
-            try:
-                self._agents[agent_id] = self._http.get(f"/api/v2/agents/{agent_id}")
-            except HelpdeskNotFound:
-                self._agents[agent_id] = {}
-        return self._agents[agent_id]
+    def _list_agents(self) -> Iterator[tuple[int, JSON]]:
+        """Every agent (a hundred a page), read once (see Directory)."""
+        for page in self._pages("/api/v2/agents", {"per_page": PER_PAGE}):
+            yield from ((a["id"], a) for a in page if as_int(a.get("id")) is not None)
+
+    def _fetch_agent(self, agent_id: int) -> JSON:
+        return self._http.get(f"/api/v2/agents/{agent_id}")
 
     def _group_name(self, group_id: int | None) -> str | None:
         """A group's name, reading every group once per connector."""

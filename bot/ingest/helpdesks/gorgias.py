@@ -55,6 +55,7 @@ from bot.ingest.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.ingest.helpdesks.connector import Directory, HttpConnector, account_base_url
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
     AGENT,
@@ -84,11 +85,6 @@ ASCENDING, DESCENDING = "created_datetime:asc", "created_datetime:desc"
 Query = list[tuple[str, str | int]]
 
 log = logging.getLogger("bot.helpdesks.gorgias")  # its name before bot/ingest/
-
-
-def account_url(domain: str) -> str:
-    """The API host of a Gorgias account (`acme` -> https://acme.gorgias.com)."""
-    return f"https://{domain}.gorgias.com"
 
 
 def _score(value: Any) -> float | None:
@@ -151,7 +147,7 @@ class _Scored:
     survey: JSON
 
 
-class GorgiasHelpdesk:
+class GorgiasHelpdesk(HttpConnector):
     """Reads satisfaction surveys and transcripts from one Gorgias account."""
 
     name = "gorgias"
@@ -182,7 +178,7 @@ class GorgiasHelpdesk:
             ),
         )
         self._score_lag = score_lag
-        self._users: dict[int, JSON] | None = None
+        self._users = Directory[int](self._list_users, self._fetch_user)
         self._batch_tickets = True
 
     @classmethod
@@ -190,14 +186,13 @@ class GorgiasHelpdesk:
         cls, settings: Settings, *, sleep: Sleep = time.sleep, policy: RetryPolicy | None = None
     ) -> GorgiasHelpdesk:
         """A connector from the DEBRIEF_GORGIAS_* settings; SettingsError names a missing one."""
-        if settings.gorgias_base_url:
-            base = settings.gorgias_base_url
-            if not base.startswith(("http://", "https://")):
-                raise SettingsError("DEBRIEF_GORGIAS_BASE_URL must be an http(s) URL")
-        elif settings.gorgias_domain:
-            base = account_url(settings.gorgias_domain)
-        else:
-            raise SettingsError("DEBRIEF_GORGIAS_DOMAIN is not set (or DEBRIEF_GORGIAS_BASE_URL)")
+        base = account_base_url(
+            settings.gorgias_base_url,
+            settings.gorgias_domain,
+            host="gorgias.com",
+            variable="DEBRIEF_GORGIAS_DOMAIN",
+            base_variable="DEBRIEF_GORGIAS_BASE_URL",
+        )
         if not settings.gorgias_email:
             raise SettingsError("DEBRIEF_GORGIAS_EMAIL is not set (the REST API username)")
         if not settings.gorgias_api_key:
@@ -211,10 +206,6 @@ class GorgiasHelpdesk:
             sleep=sleep,
             policy=policy,
         )
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._http.close()
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
         """Every survey scored at or after `since`, oldest first, with its ticket's agent."""
@@ -343,7 +334,7 @@ class GorgiasHelpdesk:
             return None
         embedded = as_object(ticket.get("assignee_user"))
         assignee = as_int(ticket.get("assignee_user_id")) or as_int(embedded.get("id"))
-        user = self._user(assignee)
+        user = self._users.get(assignee)
         name = _name(user) or _name(embedded)
         if name is None:
             log.warning("Gorgias ticket %s has no assigned agent; its rating is skipped", ticket_id)
@@ -361,23 +352,13 @@ class GorgiasHelpdesk:
             rated_at=scored.at,
         )
 
-    def _user(self, user_id: int | None) -> JSON:
-        """A user by id: every user listed once (`GET /api/users`), others fetched alone."""
-        if user_id is None:
-            return {}
-        if self._users is None:
-            self._users = {
-                u["id"]: u
-                for page in self._pages("/api/users", [("limit", LIMIT)])
-                for u in page
-                if as_int(u.get("id")) is not None
-            }
-        if user_id not in self._users:
-            try:
-                self._users[user_id] = self._http.get(f"/api/users/{user_id}")
-            except HelpdeskNotFound:
-                self._users[user_id] = {}
-        return self._users[user_id]
+    def _list_users(self) -> Iterator[tuple[int, JSON]]:
+        """Every user (`GET /api/users`), read once (see Directory)."""
+        for page in self._pages("/api/users", [("limit", LIMIT)]):
+            yield from ((u["id"], u) for u in page if as_int(u.get("id")) is not None)
+
+    def _fetch_user(self, user_id: int) -> JSON:
+        return self._http.get(f"/api/users/{user_id}")
 
     @staticmethod
     def _public(message: JSON) -> bool:

@@ -44,6 +44,7 @@ from bot.ingest.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.ingest.helpdesks.connector import Directory, HttpConnector
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
     AGENT,
@@ -189,7 +190,7 @@ class ClientCredentials(httpx.Auth):
         return token
 
 
-class HelpScoutHelpdesk:
+class HelpScoutHelpdesk(HttpConnector):
     """Reads happiness ratings and conversation threads from one Help Scout account."""
 
     name = "helpscout"
@@ -219,7 +220,7 @@ class HelpScoutHelpdesk:
             transport=transport,
         )
         self._clock = clock
-        self._users: dict[int, JSON] | None = None
+        self._users = Directory[int](self._list_users, self._fetch_user)
         self._mailboxes: dict[int, str] | None = None
 
     @classmethod
@@ -240,10 +241,6 @@ class HelpScoutHelpdesk:
             sleep=sleep,
             policy=policy,
         )
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._http.close()
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
         """Every happiness rating given at or after `since`, oldest first, with user and mailbox."""
@@ -358,7 +355,7 @@ class HelpScoutHelpdesk:
             )
             return None
         user_id = as_int(result.get("ratingUserId"))
-        user = self._user(user_id)
+        user = self._users.get(user_id)
         name = _full_name(user.get("firstName"), user.get("lastName")) or clean(
             result.get("ratingUserName")
         )
@@ -376,23 +373,13 @@ class HelpScoutHelpdesk:
             rated_at=min(max(rated, start), stop),
         )
 
-    def _user(self, user_id: int | None) -> JSON:
-        """A user by id: every user listed once (GET /v2/users, fifty a page), any other one
-        looked up alone (GET /v2/users/{id}); one that is gone is remembered as empty."""
-        if user_id is None:
-            return {}
-        if self._users is None:
-            self._users = {
-                u["id"]: u
-                for u in self._hal_list("/v2/users", "users")
-                if as_int(u.get("id")) is not None
-            }
-        if user_id not in self._users:
-            try:
-                self._users[user_id] = self._http.get(f"/v2/users/{user_id}")
-            except HelpdeskNotFound:
-                self._users[user_id] = {}
-        return self._users[user_id]
+    def _list_users(self) -> Iterator[tuple[int, JSON]]:
+        """Every user (GET /v2/users, fifty a page), read once (see Directory)."""
+        users = self._hal_list("/v2/users", "users")
+        return ((u["id"], u) for u in users if as_int(u.get("id")) is not None)
+
+    def _fetch_user(self, user_id: int) -> JSON:
+        return self._http.get(f"/v2/users/{user_id}")
 
     def _mailbox_names(self) -> dict[int, str]:
         """Every mailbox the app's user sees, by id (GET /v2/mailboxes, read once)."""
@@ -406,15 +393,8 @@ class HelpScoutHelpdesk:
 
     def _hal_list(self, path: str, key: str, params: Params | None = None) -> Iterator[JSON]:
         """Every item of a HAL list, following `_links.next` to the last page."""
-        data = self._http.get(path, params)
-        seen: set[str] = set()
-        while True:
+        for data in self._http.follow(path, params, _next_href):
             yield from _embedded(data, key)
-            link = _next_href(data)
-            if link is None or link in seen:
-                return
-            seen.add(link)
-            data = self._http.get(self._http.relative(link))
 
     # threads
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -127,6 +127,21 @@ class HelpdeskHttp:
     def close(self) -> None:
         """Close the underlying connections."""
         self._client.close()
+
+    def follow(
+        self, path: str, params: Params | None, next_link: Callable[[JSON], str | None]
+    ) -> Iterator[JSON]:
+        """Each page of a list paged by links: `path` first, then the link `next_link` finds
+        in each page (see `relative`), until a page names none or one already followed."""
+        data = self.get(path, params)
+        seen: set[str] = set()
+        while True:
+            yield data
+            link = next_link(data)
+            if link is None or link in seen:
+                return
+            seen.add(link)
+            data = self.get(self.relative(link))
 
     def relative(self, url: str) -> str:
         """A pagination link to follow: as-is on our API's origin, else its path on our base URL.

@@ -57,6 +57,7 @@ from bot.ingest.helpdesks.base import (
     RatingRecord,
     Transcript,
 )
+from bot.ingest.helpdesks.connector import HttpConnector
 from bot.ingest.helpdesks.http_client import (
     JSON,
     HelpdeskHttp,
@@ -189,7 +190,7 @@ class _HubSpotHttp(HelpdeskHttp):
         return SECONDLY_WAIT
 
 
-class HubSpotHelpdesk:
+class HubSpotHelpdesk(HttpConnector):
     """Reads CSAT ratings and ticket conversations from one HubSpot account."""
 
     name = "hubspot"
@@ -234,10 +235,6 @@ class HubSpotHelpdesk:
             sleep=sleep,
             policy=policy,
         )
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._http.close()
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
         """Every CSAT rating given at or after `since`, oldest first, with its ticket's owner."""

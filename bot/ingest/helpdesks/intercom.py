@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +13,7 @@ import httpx
 
 from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import HelpdeskNotFound, RatingRecord, Transcript
+from bot.ingest.helpdesks.connector import Directory, HttpConnector
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
     AGENT,
@@ -60,7 +61,7 @@ def _next_cursor(data: JSON) -> str | None:
     return clean(as_object(as_object(data.get("pages")).get("next")).get("starting_after"))
 
 
-class IntercomHelpdesk:
+class IntercomHelpdesk(HttpConnector):
     """Reads rated conversations and transcripts from one Intercom workspace."""
 
     name = "intercom"
@@ -72,6 +73,7 @@ class IntercomHelpdesk:
         token: str,
         base_url: str = DEFAULT_BASE_URL,
         sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.time,
         policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -82,9 +84,10 @@ class IntercomHelpdesk:
             headers={"Authorization": f"Bearer {token}", "Intercom-Version": API_VERSION},
             policy=policy,
             sleep=sleep,
+            clock=clock,  # a 429's X-RateLimit-Reset is a Unix time
             transport=transport,
         )
-        self._admins: dict[str, JSON] | None = None
+        self._admins = Directory[str](self._list_admins, self._fetch_admin)
         self._teams: dict[str, str] | None = None
 
     @classmethod
@@ -100,10 +103,6 @@ class IntercomHelpdesk:
             sleep=sleep,
             policy=policy,
         )
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._http.close()
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
         """Every conversation rated at or after `since`, with its teammate, team and tags."""
@@ -156,7 +155,7 @@ class IntercomHelpdesk:
         teammate_id = _id(as_object(rating.get("teammate")).get("id")) or _id(
             conversation.get("admin_assignee_id")
         )
-        admin = self._admin(teammate_id)
+        admin = self._admins.get(teammate_id)
         name = clean(admin.get("name"))
         statistics = as_object(conversation.get("statistics"))
         closed_at = from_epoch(statistics.get("last_close_at")) or from_epoch(
@@ -179,19 +178,13 @@ class IntercomHelpdesk:
             tags=tuple(str(t["name"]) for t in tags if clean(t.get("name"))),
         )
 
-    def _admin(self, admin_id: str | None) -> JSON:
-        """A teammate by id: all listed once via GET /admins, others looked up one by one."""
-        if admin_id is None:
-            return {}
-        if self._admins is None:
-            listed = _items(self._http.get("/admins"), "admins")
-            self._admins = {str(a["id"]): a for a in listed if _id(a.get("id"))}
-        if admin_id not in self._admins:
-            try:
-                self._admins[admin_id] = self._http.get(f"/admins/{quote(admin_id, safe='')}")
-            except HelpdeskNotFound:
-                self._admins[admin_id] = {}
-        return self._admins[admin_id]
+    def _list_admins(self) -> Iterator[tuple[str, JSON]]:
+        """Every teammate (GET /admins), read once (see Directory)."""
+        listed = _items(self._http.get("/admins"), "admins")
+        return ((str(a["id"]), a) for a in listed if _id(a.get("id")))
+
+    def _fetch_admin(self, admin_id: str) -> JSON:
+        return self._http.get(f"/admins/{quote(admin_id, safe='')}")
 
     def _team_name(self, team_id: str | None) -> str | None:
         """A team's name, reading every team once per connector."""

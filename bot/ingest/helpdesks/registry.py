@@ -41,15 +41,14 @@ def gorgias_configured(settings: Settings) -> bool:
 
 
 def check_gorgias_settings(settings: Settings) -> None:
-    """SettingsError naming the variable when Gorgias is half configured or malformed."""
+    """SettingsError naming the variable when Gorgias is half configured or its domain is
+    malformed (Settings itself checks DEBRIEF_GORGIAS_BASE_URL)."""
     domain, base = settings.gorgias_domain, settings.gorgias_base_url
     email, key = settings.gorgias_email, settings.gorgias_api_key
     if domain and not domain.replace("-", "").isalnum():
         raise SettingsError(
             "DEBRIEF_GORGIAS_DOMAIN must be the account name (acme for acme.gorgias.com)"
         )
-    if base and not base.startswith(("http://", "https://")):
-        raise SettingsError("DEBRIEF_GORGIAS_BASE_URL must be an http(s) URL")
     if (key or base) and not email:
         raise SettingsError("DEBRIEF_GORGIAS_EMAIL is not set (the REST API username)")
     if email and not key:

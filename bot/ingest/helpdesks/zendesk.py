@@ -41,6 +41,7 @@ import httpx
 
 from bot.core.settings import Settings, SettingsError
 from bot.ingest.helpdesks.base import HelpdeskAuthError, HelpdeskNotFound, RatingRecord, Transcript
+from bot.ingest.helpdesks.connector import HttpConnector, account_base_url
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
     AGENT,
@@ -171,7 +172,7 @@ def _ticket_of(response: JSON) -> int | None:
     return None
 
 
-class ZendeskHelpdesk:
+class ZendeskHelpdesk(HttpConnector):
     """Reads ratings and transcripts from one Zendesk account through its REST API."""
 
     name = "zendesk"
@@ -209,14 +210,13 @@ class ZendeskHelpdesk:
         cls, settings: Settings, *, sleep: Sleep = time.sleep, policy: RetryPolicy | None = None
     ) -> ZendeskHelpdesk:
         """A connector from the DEBRIEF_ZENDESK_* settings; SettingsError names a missing one."""
-        if settings.zendesk_base_url:
-            base = settings.zendesk_base_url
-        elif settings.zendesk_subdomain:
-            base = f"https://{settings.zendesk_subdomain}.zendesk.com"
-        else:
-            raise SettingsError(
-                "DEBRIEF_ZENDESK_SUBDOMAIN is not set (or DEBRIEF_ZENDESK_BASE_URL)"
-            )
+        base = account_base_url(
+            settings.zendesk_base_url,
+            settings.zendesk_subdomain,
+            host="zendesk.com",
+            variable="DEBRIEF_ZENDESK_SUBDOMAIN",
+            base_variable="DEBRIEF_ZENDESK_BASE_URL",
+        )
         if not settings.zendesk_email:
             raise SettingsError("DEBRIEF_ZENDESK_EMAIL is not set (an admin's email)")
         if not settings.zendesk_token:
@@ -230,10 +230,6 @@ class ZendeskHelpdesk:
             sleep=sleep,
             policy=policy,
         )
-
-    def close(self) -> None:
-        """Release the HTTP connections."""
-        self._http.close()
 
     def ratings_since(self, since: datetime) -> Iterator[RatingRecord]:
         """Every CSAT rating created at or after `since` (and up to ANSWER_WINDOW before it, for
