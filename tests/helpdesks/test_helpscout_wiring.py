@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+import bot.ingest.sync
 from bot.app.services import Services
 from bot.core.db import session_scope
 from bot.core.settings import Settings, SettingsError
@@ -135,14 +136,15 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
     session.commit()
     for member in ("ULEAD", "UADMIN"):
         fake_slack.add_user(member)
-    fake = FakeHelpScout(httpserver)  # the real clock: the sync reads back from now
+    fake = FakeHelpScout(httpserver)
     fake.mailboxes = {7: "Billing"}
     fake.install()
     becky = user("Becky", "Ortiz", "becky@example.com", user_id=31)
     dan = user("Dan", "Lee", "dan@example.com", user_id=32)
     fake.add_user(31, "Becky", "Ortiz", "becky@example.com")
     fake.add_user(32, "Dan", "Lee", "dan@example.com")
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = datetime.now(UTC)  # one instant for the data, the sync and the scan (see the test)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     last_week = today - timedelta(days=today.weekday() + 7)  # the last complete week
     n = 0
     for agent, means in [(becky, SLIDE), (dan, STEADY)]:
@@ -173,10 +175,13 @@ def hs_world(settings: Settings, session, tmp_path, fake_slack, httpserver):
         ),
         fake,
         last_week,
+        now,
     )
 
 
-def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_world, fake_slack):
+def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(
+    hs_world, fake_slack, monkeypatch
+):
     from bot.ai.offline import OfflineSummarizer
     from bot.app.slack import slack_client
     from bot.flags.scan import run_scan
@@ -185,14 +190,26 @@ def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_worl
     from models import Agent, Flag, Sample
     from tests.privacy import leaks, stored_texts
 
-    settings, fake, last_week = hs_world
+    settings, fake, last_week, now = hs_world
     factory = partial(session_scope, settings.database_url)
     sleeps: list[float] = []
+    # the sync, the connector's windows and the scan all read the fixture's instant, so a run
+    # that crosses midnight on a Monday can't shift "the last complete week" under the data
+    monkeypatch.setattr(bot.ingest.sync, "utcnow", lambda: now)
+
+    def connector() -> HelpScoutHelpdesk:
+        return HelpScoutHelpdesk(
+            app_id=APP_ID,
+            app_secret=APP_SECRET,
+            base_url=fake.base_url,
+            sleep=sleeps.append,
+            clock=now.timestamp,
+        )
 
     report = sync_helpdesks(
         session_factory=factory,
         settings=settings,
-        helpdesks=[HelpScoutHelpdesk.from_settings(settings, sleep=sleeps.append)],
+        helpdesks=[connector()],
     )
 
     assert report.pulled == {"helpscout": 2 * 14 * 12} and report.failed == {}
@@ -207,6 +224,7 @@ def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_worl
         settings=settings,
         summarizer=OfflineSummarizer(),
         notifier=notifier,
+        now=now,
     )
 
     assert len(scan.outcome.raised) == 1
@@ -231,7 +249,7 @@ def test_end_to_end_sync_scan_flags_the_slide_and_keeps_no_customer_data(hs_worl
     again = sync_helpdesks(
         session_factory=factory,
         settings=settings,
-        helpdesks=[HelpScoutHelpdesk.from_settings(settings, sleep=sleeps.append)],
+        helpdesks=[connector()],
     )
     assert again.failed == {}
     with session_scope(settings.database_url) as s:
