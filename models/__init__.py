@@ -9,7 +9,7 @@ from models.delivery import Delivery, DeliveryKind
 from models.flag import Flag
 from models.import_run import ImportRun
 from models.member import Member, Role
-from models.note import Note
+from models.note import Note, NoteReply
 from models.qa import DraftStatus, MeasurementEvent, ProcessIssue, QaDraft, QaSkip, Rubric
 from models.reminder import Reminder, ReminderStatus
 from models.sample import Sample
@@ -29,6 +29,7 @@ __all__ = [
     "MeasurementEvent",
     "Member",
     "Note",
+    "NoteReply",
     "ProcessIssue",
     "QaDraft",
     "QaSkip",

@@ -18,6 +18,8 @@ class DeliveryKind(enum.StrEnum):
     QA_DRAFT = "qa_draft"
     DIGEST = "digest"
     REMINDER = "reminder"
+    SHARED_NOTE = "shared_note"  # a note shared with its agent, to the agent
+    NOTE_REPLY = "note_reply"  # the agent's reply, to the note's author
 
 
 class Delivery(Base):

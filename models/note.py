@@ -30,3 +30,20 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    # the agent's side of a shared note: first shown to them, and their acknowledgement
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class NoteReply(Base):
+    """The agent's short answer to a note shared with them (redacted as a note is)."""
+
+    __tablename__ = "note_replies"
+    __table_args__ = (Index("ix_note_replies_note", "note_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)

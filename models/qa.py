@@ -68,6 +68,8 @@ class QaDraft(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     reject_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     edited_points: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # the lead's scores when an edit changed any: [{criterion, score}], else None (as suggested)
+    final_scores: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     dm_channel: Mapped[str | None] = mapped_column(String(32), default=None)
     dm_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
