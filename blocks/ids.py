@@ -16,6 +16,7 @@ class CallbackId(StrEnum):
     PIN_FORM = "pin_sample_modal"
     QA_EDIT = "qa_edit_modal"
     QA_REJECT = "qa_reject_modal"
+    NOTE_REPLY = "note_reply_modal"
 
 
 class ActionId(StrEnum):
@@ -50,6 +51,9 @@ class ActionId(StrEnum):
     QA_POINT_TEXT = "qa_point_text"
     QA_POINT_CAUSE = "qa_point_cause"
     QA_POINT_KEEP = "qa_point_keep"
+    NOTE_ACK = "shared_note_ack"
+    NOTE_REPLY = "shared_note_reply"
+    REPLY_BODY = "note_reply_body"
 
 
 class BlockId(StrEnum):
@@ -74,6 +78,8 @@ class BlockId(StrEnum):
     QA_POINT_TEXT = "qa_point_text"  # `.N`: the point's index in the draft
     QA_POINT_CAUSE = "qa_point_cause"
     QA_POINT_KEEP = "qa_point_keep"
+    SHARED_NOTE_ACTIONS = "shared_note_actions"  # `.N` in the App Home: the note's id
+    REPLY_BODY = "note_reply_body"
 
 
 NO_SAMPLE = "none"
@@ -81,6 +87,8 @@ SHARE_VALUE = "shared"
 FLAG_EVENT = "debrief_flag"
 REMINDER_EVENT = "debrief_reminder"
 QA_DRAFT_EVENT = "debrief_qa_draft"
+SHARED_NOTE_EVENT = "debrief_shared_note"
+NOTE_REPLY_EVENT = "debrief_note_reply"
 KEEP_VALUE = "keep"
 
 
