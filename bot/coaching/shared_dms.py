@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.core import deliveries
 from bot.core.deliveries import Claim, Outcome
 from bot.core.errors import NotFound, OutOfScope
-from bot.core.scope import Viewer
+from bot.core.scope import Viewer, require_read
 from bot.followups.reminders import excerpt
 from bot.privacy.redaction import redact
 from models import Agent, Delivery, DeliveryKind, Member, Note, NoteReply, Role, Sample
@@ -249,11 +249,15 @@ def shared_note_dm(session: Session, note_id: int) -> SharedNoteDm | None:
 def load_shared_note(*, session: Session, viewer: Viewer, note_id: int) -> SharedNoteDm:
     """A shared note as its agent sees it: only a member linked to the note's agent, on a
     live shared note (OutOfScope or NotFound otherwise). Nothing is written."""
-    if viewer.is_lead or viewer.agent_id is None:
-        raise OutOfScope("Only the agent a note was shared with can acknowledge or reply to it.")
+    if viewer.is_lead:
+        raise OutOfScope("Only the agent a note is shared with can acknowledge or answer it.")
+    note = session.get(Note, note_id)
+    if note is None or note.archived_at is not None:
+        raise NotFound("That note was archived or no longer exists.")
+    require_read(viewer, note.agent_id)  # another agent's note: out of scope
     view = shared_note_dm(session, note_id)
-    if view is None or view.agent_id != viewer.agent_id:
-        raise NotFound("That note was archived, unshared or no longer exists.")
+    if view is None:
+        raise NotFound("That note was archived or no longer exists.")
     return view
 
 
