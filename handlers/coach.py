@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from blocks.coach_modal import coach_modal
 from blocks.ids import ActionId, any_numbered
 from blocks.messages import agent_picker, picker_options
+from bot.coaching.agent_side import mark_record_seen
 from bot.coaching.record import CoachRecord, open_coach_record, open_for_command
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError
@@ -24,9 +25,12 @@ from handlers.views import open_view
 log = logging.getLogger(__name__)
 
 
-def _show(deps: Deps, client: WebClient, trigger_id: str, record: CoachRecord) -> None:
+def _show(deps: Deps, client: WebClient, trigger_id: str, record: CoachRecord, user: str) -> None:
     view = coach_modal(record, link_back=deps.link_back)
     open_view(client, trigger_id=trigger_id, view=view, timeout=deps.trigger_timeout)
+    if not record.can_write:  # an agent looking at their own record has now seen its notes
+        with deps.session() as session:
+            mark_record_seen(session=session, slack_user_id=user, record=record)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -49,7 +53,7 @@ def register(app: App, deps: Deps) -> None:
             if isinstance(found, list):
                 reply(agent_picker(found))
             else:
-                _show(deps, client, command["trigger_id"], found)
+                _show(deps, client, command["trigger_id"], found, command["user_id"])
 
     @app.action(any_numbered(ActionId.COACH_OPEN))
     @app.action(ActionId.PICK_AGENT)
@@ -66,7 +70,7 @@ def register(app: App, deps: Deps) -> None:
                     agent_id=id_value(picked),
                     page_size=deps.page_size,
                 )
-            _show(deps, client, body["trigger_id"], record)
+            _show(deps, client, body["trigger_id"], record, body["user"]["id"])
 
     @app.options(ActionId.PICK_AGENT)
     def search_agents(ack: Ack, body: dict[str, Any]) -> None:

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.coaching.agent_side import acknowledge_note, mark_record_seen, replies_of, reply_to_note
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record
@@ -24,13 +26,16 @@ from bot.core.api_schemas import (
     ErrorOut,
     NoteCreate,
     NotePatch,
+    ReplyCreate,
     SampleOut,
     SamplePin,
     SavedNoteOut,
+    SavedReplyOut,
     coaching_out,
     from_ms,
     sample_out,
     saved_note_out,
+    saved_reply_out,
 )
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import Ambiguous, DebriefError, InvalidInput, NotFound, OutOfScope
@@ -39,6 +44,7 @@ from bot.core.settings import Settings
 from bot.ingest.helpdesks.base import HelpdeskError
 from bot.people.agents import agent_name, resolve_agent
 from bot.people.tokens import BadToken, Caller, authenticate
+from models import Note
 
 ALL_NOTES = 2**31 - 1
 # Domain field names (as InvalidInput.field) as the API spells them.
@@ -171,6 +177,7 @@ def build_router(services: "Services") -> APIRouter:
     router = APIRouter(prefix="/coaching", tags=["coaching"])
     _record_routes(router, services, auth)
     _note_routes(router, services, auth, ask)
+    _agent_side_routes(router, services, auth, ask)
     _sample_routes(router, services, auth)
     return router
 
@@ -193,6 +200,11 @@ def _record_routes(router: APIRouter, services: "Services", auth: Any) -> None:
             record = open_named_record(
                 db=db, slack_user_id=who.viewer.slack_user_id, query=agent, page_size=ALL_NOTES
             )
+        if not record.can_write:  # the agent reads the notes shared with them
+            with services.request_session() as session:
+                mark_record_seen(
+                    session=session, slack_user_id=who.viewer.slack_user_id, record=record
+                )
         return coaching_out(record)
 
 
@@ -249,7 +261,8 @@ def _note_routes(router: APIRouter, services: "Services", auth: Any, ask: Custom
                 ask=ask,
             )
             name = agent_name(session=session, agent_id=note.agent_id)
-            return saved_note_out(note, name, change.body)
+            replies = replies_of(session, [note.id]).get(note.id, [])
+            return saved_note_out(note, name, change.body, replies)
 
     @router.delete(
         "/notes/{id}",
@@ -264,6 +277,55 @@ def _note_routes(router: APIRouter, services: "Services", auth: Any, ask: Custom
         with services.request_session() as session:
             archive_note(session=session, actor=who.viewer, note_id=note_id)
         return Response(status_code=204)
+
+
+def _agent_side_routes(
+    router: APIRouter, services: "Services", auth: Any, ask: CustomerLookup
+) -> None:
+    """POST /coaching/notes/{id}/acknowledge and /replies: the agent's side of a shared note."""
+    settings = services.settings
+    Auth = Annotated[Caller, auth]
+    NoteId = Annotated[int, Path(alias="id", ge=1, le=MAX_ID, description="The note's id.")]
+    mine = (
+        "Only the agent the note is shared with (a member token) may; anyone else gets 403 or 404."
+    )
+
+    @router.post(
+        "/notes/{id}/acknowledge",
+        response_model=SavedNoteOut,
+        summary="Acknowledge a note shared with you",
+        description=mine,
+        operation_id="acknowledgeNote",
+        response_description="The note, acknowledged (the first time is kept).",
+        responses=_responses(settings),
+    )
+    def post_acknowledge(note_id: NoteId, who: Auth) -> SavedNoteOut:
+        with services.request_session() as session:
+            note = acknowledge_note(session=session, actor=who.viewer, note_id=note_id)
+            return _saved(session, note)
+
+    @router.post(
+        "/notes/{id}/replies",
+        status_code=201,
+        response_model=SavedReplyOut,
+        summary="Reply to a note shared with you",
+        description=mine + " The note's author gets the reply as a Slack DM.",
+        operation_id="replyToNote",
+        response_description="The reply as kept.",
+        responses=_responses(settings, 502),
+    )
+    def post_reply(note_id: NoteId, reply: ReplyCreate, who: Auth) -> SavedReplyOut:
+        with services.request_session() as session:
+            kept = reply_to_note(
+                session=session, actor=who.viewer, note_id=note_id, body=reply.body, ask=ask
+            )
+            return saved_reply_out(kept, reply.body)
+
+
+def _saved(session: Session, note: Note) -> SavedNoteOut:
+    """A note as the agent's action left it, with its replies."""
+    name = agent_name(session=session, agent_id=note.agent_id)
+    return saved_note_out(note, name, None, replies_of(session, [note.id]).get(note.id, []))
 
 
 def _sample_routes(router: APIRouter, services: "Services", auth: Any) -> None:

@@ -69,7 +69,7 @@ def test_get_coaching_returns_the_record_worst_samples_first_newest_notes_first(
     assert [n["body"] for n in notes] == ["Newest.", "Sarah: slow down on refunds."]
     assert set(notes[0]) == {
         "id", "agent", "author", "body", "sampleId", "sharedWithAgent", "followUpAt",
-        "followUpDoneAt", "createdAt", "updatedAt",
+        "followUpDoneAt", "createdAt", "updatedAt", "seenAt", "acknowledgedAt", "replies",
     }  # fmt: skip
 
 

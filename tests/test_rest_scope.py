@@ -29,11 +29,29 @@ def api(settings: Settings, team: Team) -> Iterator[Api]:
 
 
 CALLERS = ["owner", "admin", "member_own", "member_other", "none", "revoked", "garbage"]
-ROUTES = ["get", "create", "patch", "delete", "pin"]
+ROUTES = ["get", "create", "patch", "delete", "pin", "ack", "reply"]
+# the agent's side (ack, reply) is the member's own: a lead acting as the agent is refused too
+LEAD = {
+    "get": 200,
+    "create": 201,
+    "patch": 200,
+    "delete": 204,
+    "pin": 201,
+    "ack": 403,
+    "reply": 403,
+}
 EXPECTED = {
-    "owner": {"get": 200, "create": 201, "patch": 200, "delete": 204, "pin": 201},
-    "admin": {"get": 200, "create": 201, "patch": 200, "delete": 204, "pin": 201},
-    "member_own": {"get": 200, "create": 403, "patch": 403, "delete": 403, "pin": 403},
+    "owner": LEAD,
+    "admin": LEAD,
+    "member_own": {
+        "get": 200,
+        "create": 403,
+        "patch": 403,
+        "delete": 403,
+        "pin": 403,
+        "ack": 200,
+        "reply": 201,
+    },
     "member_other": dict.fromkeys(ROUTES, 403),
     "none": dict.fromkeys(ROUTES, 401),
     "revoked": dict.fromkeys(ROUTES, 401),
@@ -51,6 +69,12 @@ def request_for(route: str, caller: str, team: Team) -> tuple[str, str, dict[str
         "create": ("POST", "/coaching/notes", {"json": {"agent": name, "body": "Nice work."}}),
         "patch": ("PATCH", f"/coaching/notes/{note}", {"json": {"body": "Changed."}}),
         "delete": ("DELETE", f"/coaching/notes/{note}", {}),
+        "ack": ("POST", f"/coaching/notes/{note}/acknowledge", {}),
+        "reply": (
+            "POST",
+            f"/coaching/notes/{note}/replies",
+            {"json": {"body": "Thanks, will do."}},
+        ),
         "pin": (
             "POST",
             "/coaching/samples",
@@ -103,6 +127,8 @@ EFFECTS = {
     "patch": (0, 0, 0, 1),
     "delete": (-1, 0, 0, 1),
     "pin": (0, 0, 1, 1),
+    "ack": (0, 0, 0, 1),
+    "reply": (0, 0, 0, 1),
 }
 
 
@@ -120,6 +146,10 @@ def assert_effect(
         assert body["agent"] == agent
     if route == "get":
         assert body["agent"]["name"] == agent
+    if route == "ack":
+        assert body["acknowledgedAt"] is not None and body["agent"] == agent
+    if route == "reply":
+        assert body["body"] == "Thanks, will do." and body["redacted"] == 0
     if route == "pin":
         assert body["agent"] == agent
         assert body["externalId"] == ("9002" if agent == "Becky Jones" else "9001")

@@ -219,6 +219,8 @@ def test_openapi_documents_every_route_body_answer_and_error(api):
         ("/coaching/notes/{id}", "patch"),
         ("/coaching/notes/{id}", "delete"),
         ("/coaching/samples", "post"),
+        ("/coaching/notes/{id}/acknowledge", "post"),
+        ("/coaching/notes/{id}/replies", "post"),
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"] == {
         "type": "http",
@@ -232,7 +234,7 @@ def test_openapi_documents_every_route_body_answer_and_error(api):
         for code in ("401", "403", "404", "422", "429"):
             assert op["responses"][code]["content"]["application/json"]["schema"] == error
         assert "Retry-After" in op["responses"]["429"]["headers"]
-        if method in ("post", "patch"):
+        if method in ("post", "patch") and not path.endswith("/acknowledge"):
             assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert operations[("/coaching", "get")]["responses"]["409"]["content"]["application/json"][
         "schema"
@@ -241,6 +243,6 @@ def test_openapi_documents_every_route_body_answer_and_error(api):
     assert schemas["NoteCreate"]["additionalProperties"] is False
     assert set(schemas["NoteOut"]["required"]) == {
         "id", "agent", "author", "body", "sampleId", "sharedWithAgent", "followUpAt",
-        "followUpDoneAt", "createdAt", "updatedAt",
+        "followUpDoneAt", "createdAt", "updatedAt", "seenAt", "acknowledgedAt", "replies",
     }  # fmt: skip
     assert "/healthz" not in spec["paths"] and "/slack/events" not in spec["paths"]

@@ -31,6 +31,7 @@ def notes_redact() -> None:
         report = redact_stored_notes(session=session, actor="cli:notes redact", ask=ask)
     click.echo(
         f"took {report.labels} private details out of {report.notes} notes "
+        f"{f'and {report.replies} replies ' if report.replies else ''}"
         f"(and {report.audit_entries} audit entries); {report.unchanged} notes had none"
     )
     if report.unchecked:

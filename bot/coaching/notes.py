@@ -18,7 +18,7 @@ from bot.core.text import checked_text
 from bot.followups.reminders import reschedule
 from bot.ingest.helpdesks import HelpdeskError
 from bot.privacy.redaction import Kind, find_spans, label, redact_spans
-from models import Agent, AuditEntry, Note, Sample
+from models import Agent, AuditEntry, Note, NoteReply, Sample
 from models.agent import fold_name
 from models.base import utcnow
 
@@ -61,6 +61,7 @@ def note_snapshot(note: Note) -> dict[str, object]:
         "follow_up_done_at": _ms(note.follow_up_done_at),
         "shared_with_agent": note.shared_with_agent,
         "archived_at": _ms(note.archived_at),
+        "acknowledged_at": _ms(note.acknowledged_at),
     }
 
 
@@ -108,6 +109,18 @@ def clean_note(
     return _redacted(session, agent_id, clean_body(body), sample_id, ask)
 
 
+def redact_text(
+    *,
+    session: Session,
+    agent_id: int,
+    text: str,
+    sample_id: int | None,
+    ask: CustomerLookup | None = None,
+) -> CleanNote:
+    """Checked text (a note's, an agent's reply) as it is kept: redacted as clean_note says."""
+    return _redacted(session, agent_id, text, sample_id, ask)
+
+
 def _redacted(
     session: Session,
     agent_id: int,
@@ -144,6 +157,7 @@ class RedactionReport:
     """What `redact_stored_notes` changed: notes, audit entries, and the labels put in."""
 
     notes: int = 0
+    replies: int = 0  # the agents' replies to shared notes
     audit_entries: int = 0
     labels: int = 0
     unchanged: int = 0
@@ -177,6 +191,7 @@ def redact_stored_notes(
             entity_id=note.id,
             after={"redacted": clean.redacted, "labels": sorted(set(clean.labels))},
         )
+    _redact_replies(session, report, ask)
     agents = dict(session.execute(select(Note.id, Note.agent_id)).all())
     entries = session.scalars(select(AuditEntry).where(AuditEntry.entity == "note"))
     for entry in entries:
@@ -199,6 +214,26 @@ def redact_stored_notes(
         report.audit_entries += changed
     session.flush()
     return report
+
+
+def _redact_replies(session: Session, report: RedactionReport, ask: CustomerLookup | None) -> None:
+    """Redact the agents' replies as their notes are (counted in the report, not audited
+    apart: each reply's audit entry is redacted with the notes')."""
+    rows = session.execute(
+        select(NoteReply, Note.agent_id, Note.sample_id)
+        .join(Note, Note.id == NoteReply.note_id)
+        .order_by(NoteReply.id)
+    ).all()
+    for reply, agent_id, sample_id in rows:
+        try:
+            clean = _redacted(session, agent_id, reply.body, sample_id, ask)
+        except InvalidInput:
+            report.unchecked += 1
+            clean = _redacted(session, agent_id, reply.body, None)
+        if clean.redacted:
+            reply.body = clean.text
+            report.replies += 1
+            report.labels += clean.redacted
 
 
 def check_follow_up(follow_up_at: datetime | None, not_before: datetime) -> None:

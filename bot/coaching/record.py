@@ -55,6 +55,16 @@ class SampleView:
 
 
 @dataclass(frozen=True)
+class ReplyView:
+    """The agent's answer to a shared note."""
+
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class NoteView:
     """A live note as shown in the history."""
 
@@ -68,6 +78,9 @@ class NoteView:
     shared_with_agent: bool
     sample_id: int | None
     sample_label: str | None
+    seen_at: datetime | None = None  # first shown to the agent it is shared with
+    acknowledged_at: datetime | None = None
+    replies: tuple[ReplyView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +161,8 @@ def _note_view(note: Any, helpdesk: str | None, external_id: str | None) -> Note
         sample_label=(
             None if helpdesk is None or external_id is None else sample_label(helpdesk, external_id)
         ),
+        seen_at=note.seen_at,
+        acknowledged_at=note.acknowledged_at,
     )
 
 
@@ -200,7 +215,7 @@ def _sample_from_item(item: list[Any]) -> SampleView:
 def _note_from_item(item: list[Any]) -> NoteView:
     # record_sql.NOTE_FIELDS, then rn
     (id_, author, body, created_at, updated_at, follow_up_at, follow_up_done_at, shared,
-     sample_id, helpdesk, external_id, _total, _rn) = item  # fmt: skip
+     sample_id, seen_at, acknowledged_at, replies, helpdesk, external_id, _total, _rn) = item  # fmt: skip
     created = _when(created_at) or datetime.min.replace(tzinfo=UTC)
     return NoteView(
         id=id_,
@@ -215,7 +230,18 @@ def _note_from_item(item: list[Any]) -> NoteView:
         sample_label=(
             None if helpdesk is None or external_id is None else sample_label(helpdesk, external_id)
         ),
+        seen_at=_when(seen_at),
+        acknowledged_at=_when(acknowledged_at),
+        replies=_replies(replies),
     )
+
+
+def _replies(items: Any) -> tuple[ReplyView, ...]:
+    """A note's replies from the record's JSON, oldest first."""
+    rows = [
+        (_when(at) or datetime.min.replace(tzinfo=UTC), id_, a, b) for a, b, at, id_ in items or []
+    ]
+    return tuple(ReplyView(id=i, author=a, body=b, created_at=at) for at, i, a, b in sorted(rows))
 
 
 @dataclass(frozen=True)

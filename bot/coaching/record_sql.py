@@ -28,7 +28,7 @@ SELECT id, helpdesk, external_id, url, csat, closed_at, summary, source,
 # when the page is past the end)
 _NOTE_PAGE = """
 SELECT id, author, body, created_at, updated_at, follow_up_at, follow_up_done_at,
-       shared_with_agent, sample_id, count(*) OVER () AS total,
+       shared_with_agent, sample_id, seen_at, acknowledged_at, count(*) OVER () AS total,
        row_number() OVER (ORDER BY created_at DESC, id DESC) AS rn
   FROM notes WHERE agent_id = :agent_id AND archived_at IS NULL
    AND (SELECT may FROM g) AND ((SELECT lead FROM g) OR shared_with_agent)
@@ -43,15 +43,21 @@ WHERE a.id = :agent_id AND (SELECT may FROM g)
 SAMPLE_FIELDS = ("id", "helpdesk", "external_id", "url", "csat", "closed_at", "summary", "source")
 NOTE_FIELDS = (
     "id", "author", "body", "created_at", "updated_at", "follow_up_at", "follow_up_done_at",
-    "shared_with_agent", "sample_id", "helpdesk", "external_id", "total",
+    "shared_with_agent", "sample_id", "seen_at", "acknowledged_at", "replies", "helpdesk",
+    "external_id", "total",
 )  # fmt: skip
+# a note's replies: [author, body, created_at, id] each, put in order by the reader
+_REPLIES = """
+{sub}((SELECT {agg}({arr}(r.author, r.body, r.created_at, r.id))
+         FROM note_replies r WHERE r.note_id = n.id))"""
 _SAMPLE_ITEM = ", ".join(SAMPLE_FIELDS) + ", rn"
-_NOTE_ITEM = ", ".join(f"n.{name}" for name in NOTE_FIELDS[:9]) + (
-    ", s.helpdesk, s.external_id, n.total, n.rn"
+_NOTE_ITEM = ", ".join(f"n.{name}" for name in NOTE_FIELDS[:11]) + (
+    ", {replies}, s.helpdesk, s.external_id, n.total, n.rn"
 )
 
 
-def _record(role: str, obj: str, arr: str, agg: str) -> str:
+def _record(role: str, obj: str, arr: str, agg: str, sub: str) -> str:
+    note_item = _NOTE_ITEM.format(replies=_REPLIES.format(sub=sub, agg=agg, arr=arr))
     return (
         _SCOPE.format(role=role)
         + f"""
@@ -61,14 +67,15 @@ SELECT
          'slack_user_id', a.slack_user_id, 'active', a.active, 'lead', m.slack_user_id)
   {_AGENT_WHERE}) AS agent,
  (SELECT {agg}({arr}({_SAMPLE_ITEM})) FROM ({_SAMPLE_PAGE}) s) AS samples,
- (SELECT {agg}({arr}({_NOTE_ITEM}))
+ (SELECT {agg}({arr}({note_item}))
     FROM ({_NOTE_PAGE}) n LEFT JOIN samples s ON s.id = n.sample_id) AS notes
 """
     )
 
 
-_POSTGRESQL = _record("role::text", "json_build_object", "json_build_array", "json_agg")
-_SQLITE = _record("role", "json_object", "json_array", "json_group_array")
+# SQLite's json() keeps the replies an array inside the note's (a subquery's JSON is text)
+_POSTGRESQL = _record("role::text", "json_build_object", "json_build_array", "json_agg", "")
+_SQLITE = _record("role", "json_object", "json_array", "json_group_array", "json")
 
 # SPEC §5 name matching for the by-name variant: active agents whose name key starts with
 # :prefix (a LIKE pattern), tier 1 the exact name :q, tier 2 the first name (:first, `q %`, NULL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
@@ -18,10 +19,10 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from bot.coaching.record import AgentView, CoachRecord, NoteView, SampleView
+from bot.coaching.record import AgentView, CoachRecord, NoteView, ReplyView, SampleView
 from bot.core.text import unstorable
 from bot.privacy.redaction import labels_in
-from models import Note, Sample
+from models import Note, NoteReply, Sample
 
 MAX_ID = 2**31 - 1
 MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -125,6 +126,14 @@ class NotePatch(_Request):
         return self
 
 
+class ReplyCreate(_Request):
+    """`POST /coaching/notes/{id}/replies`: the agent answers a note shared with them."""
+
+    body: Annotated[
+        Text, Field(description="The reply: 1 to 1000 characters once trimmed of spaces.")
+    ]
+
+
 class SamplePin(_Request):
     """`POST /coaching/samples`: pin a conversation, fetched from the import or the helpdesk."""
 
@@ -161,8 +170,24 @@ class AgentOut(_Answer):
     active: bool
 
 
+class ReplyOut(_Answer):
+    """The agent's answer to a note shared with them (redacted as notes are)."""
+
+    id: int
+    author: str = Field(description="The agent's Slack user id.")
+    body: str
+    createdAt: int
+
+
+class SavedReplyOut(ReplyOut):
+    """A reply as kept: `redacted` details were replaced by their labels in what was sent."""
+
+    noteId: int
+    redacted: int = Field(ge=0)
+
+
 class NoteOut(_Answer):
-    """A coaching note."""
+    """A coaching note, with the agent's side of it when it is shared with them."""
 
     id: int
     agent: str
@@ -174,6 +199,9 @@ class NoteOut(_Answer):
     followUpDoneAt: int | None
     createdAt: int
     updatedAt: int
+    seenAt: int | None = Field(description="When the agent was first shown the note.")
+    acknowledgedAt: int | None = Field(description="When the agent acknowledged the note.")
+    replies: list[ReplyOut] = Field(description="The agent's replies, oldest first.")
 
 
 class SavedNoteOut(NoteOut):
@@ -231,8 +259,29 @@ def agent_out(agent: AgentView) -> AgentOut:
     )
 
 
-def note_out(note: Note | NoteView, agent: str) -> NoteOut:
-    """A NoteOut from a stored note or a note in a coaching record."""
+def reply_out(reply: NoteReply | ReplyView) -> ReplyOut:
+    """A ReplyOut from a stored reply or one in a coaching record."""
+    return ReplyOut(
+        id=reply.id,
+        author=reply.author,
+        body=reply.body,
+        createdAt=to_ms(reply.created_at) or 0,
+    )
+
+
+def saved_reply_out(reply: NoteReply, sent: str) -> SavedReplyOut:
+    """A SavedReplyOut: the reply, and how many labels its body gained over what was `sent`."""
+    gained = max(0, labels_in(reply.body) - labels_in(sent))
+    return SavedReplyOut(**reply_out(reply).model_dump(), noteId=reply.note_id, redacted=gained)
+
+
+def note_out(
+    note: Note | NoteView, agent: str, replies: Sequence[NoteReply] | None = None
+) -> NoteOut:
+    """A NoteOut from a stored note (with its `replies`) or a note in a coaching record."""
+    shown: Sequence[NoteReply | ReplyView] = (
+        note.replies if isinstance(note, NoteView) else (replies or ())
+    )
     return NoteOut(
         id=note.id,
         agent=agent,
@@ -244,13 +293,18 @@ def note_out(note: Note | NoteView, agent: str) -> NoteOut:
         followUpDoneAt=to_ms(note.follow_up_done_at),
         createdAt=to_ms(note.created_at) or 0,
         updatedAt=to_ms(note.updated_at) or 0,
+        seenAt=to_ms(note.seen_at),
+        acknowledgedAt=to_ms(note.acknowledged_at),
+        replies=[reply_out(r) for r in shown],
     )
 
 
-def saved_note_out(note: Note, agent: str, sent: str | None) -> SavedNoteOut:
+def saved_note_out(
+    note: Note, agent: str, sent: str | None, replies: Sequence[NoteReply] = ()
+) -> SavedNoteOut:
     """A SavedNoteOut: the note, and how many labels its body gained over what was `sent`."""
     gained = 0 if sent is None else max(0, labels_in(note.body) - labels_in(sent))
-    return SavedNoteOut(**note_out(note, agent).model_dump(), redacted=gained)
+    return SavedNoteOut(**note_out(note, agent, replies).model_dump(), redacted=gained)
 
 
 def sample_out(sample: Sample | SampleView, agent: str) -> SampleOut:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.coaching.agent_side import replies_of
 from bot.coaching.notes import note_snapshot
 from bot.core.api_schemas import note_out, sample_out, to_ms
 from bot.core.audit import record
@@ -29,6 +30,7 @@ from models import (
     Flag,
     Member,
     Note,
+    NoteReply,
     Reminder,
     Role,
     Sample,
@@ -93,9 +95,12 @@ def export_agent(*, session: Session, name: str) -> dict[str, Any]:
     lead = None
     if agent.lead_member_id is not None:
         lead = session.scalar(select(Member.slack_user_id).where(Member.id == agent.lead_member_id))
-    notes = session.scalars(
-        select(Note).where(Note.agent_id == agent.id).order_by(Note.created_at, Note.id)
+    notes = list(
+        session.scalars(
+            select(Note).where(Note.agent_id == agent.id).order_by(Note.created_at, Note.id)
+        )
     )
+    replies = replies_of(session, [n.id for n in notes])
     samples = session.scalars(
         select(Sample).where(Sample.agent_id == agent.id).order_by(Sample.created_at, Sample.id)
     )
@@ -115,7 +120,10 @@ def export_agent(*, session: Session, name: str) -> dict[str, Any]:
             "createdAt": to_ms(agent.created_at),
         },
         "notes": [
-            {**note_out(n, agent.name).model_dump(), "archivedAt": to_ms(n.archived_at)}
+            {
+                **note_out(n, agent.name, replies.get(n.id, [])).model_dump(),
+                "archivedAt": to_ms(n.archived_at),
+            }
             for n in notes
         ],
         "samples": [
@@ -170,9 +178,21 @@ def erase_agent(*, session: Session, name: str, by: str) -> Erased:
         .join(Note, Note.id == Reminder.note_id)
         .where(Note.agent_id == agent.id)
     )
+    notes = select(cast(Note.id, String(64))).where(Note.agent_id == agent.id)
+    replies = (
+        select(cast(NoteReply.id, String(64)))
+        .join(Note, Note.id == NoteReply.note_id)
+        .where(Note.agent_id == agent.id)
+    )
     for statement in (
         delete(Delivery).where(
             Delivery.kind == DeliveryKind.REMINDER.value, Delivery.subject.in_(reminders)
+        ),
+        delete(Delivery).where(
+            Delivery.kind == DeliveryKind.SHARED_NOTE.value, Delivery.subject.in_(notes)
+        ),
+        delete(Delivery).where(
+            Delivery.kind == DeliveryKind.NOTE_REPLY.value, Delivery.subject.in_(replies)
         ),
         delete(Note).where(Note.agent_id == agent.id),
         delete(Sample).where(Sample.agent_id == agent.id),
