@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.coaching.agent_side import acknowledge_note, reply_to_note
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from blocks.coach_modal import notice_modal
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.shared_note_dm import reply_metadata, reply_modal, shared_note_message
+from bot.coaching.agent_side import acknowledge_note, reply_to_note
 from bot.coaching.shared_dms import SharedNoteDm, load_shared_note, send_agent_side
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.coaching.agent_side import mark_seen
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from blocks.home import own_home, stranger_home, team_home
+from bot.coaching.agent_side import mark_seen
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError
 from bot.core.scope import viewer_for

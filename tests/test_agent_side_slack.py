@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from blocks.coach_modal import coach_modal
 from blocks.ids import ActionId, BlockId, CallbackId
@@ -57,7 +57,7 @@ def share(db, team, body="Let's role-play the refund call in our 1:1.", **kw) ->
         return note.id
 
 
-def deliver(settings, fake_slack) -> dict[str, Any]:
+def deliver(settings, fake_slack) -> Any:
     """Send the DMs due; the last DM to the agent."""
     send_agent_side(
         session_factory=partial(session_scope, settings.database_url),
@@ -89,7 +89,9 @@ def click_in_dm(slack, fake_slack, user, action_id, note_id, dm, **kw):
 
 
 def submit_reply(slack, fake_slack, user, view, text, **kw):
-    values = {BlockId.REPLY_BODY: {ActionId.REPLY_BODY: {"type": "plain_text_input", "value": text}}}
+    values = {
+        BlockId.REPLY_BODY: {ActionId.REPLY_BODY: {"type": "plain_text_input", "value": text}}
+    }
     answer = slack.payload({
         "type": "view_submission", "user": {"id": user, "team_id": "T1"}, "team": {"id": "T1"},
         "api_app_id": "A1", "trigger_id": fake_slack.issue_trigger(view["id"]),
@@ -146,7 +148,9 @@ def ack_buttons(blocks) -> list[str]:
     ]
 
 
-def test_acknowledge_from_the_dm_marks_it_and_updates_the_dm_once(settings, fake_slack, team, slack):
+def test_acknowledge_from_the_dm_marks_it_and_updates_the_dm_once(
+    settings, fake_slack, team, slack
+):
     db = settings.database_url
     note_id = share(db, team)
     dm = deliver(settings, fake_slack)
@@ -179,7 +183,7 @@ def test_the_home_shows_shared_notes_with_their_buttons_marks_them_seen_and_ackn
     again = published(fake_slack)
     assert "Acknowledged" in json.dumps(again["blocks"])
     assert ack_buttons(again["blocks"]) == [ActionId.NOTE_REPLY]
-    assert view_problems(again) == []
+    assert view_problems(fake_slack.calls_to("views.publish")[-1].args["view"]) == []
 
 
 def create_private(db, team) -> int:
@@ -198,8 +202,10 @@ def test_reply_from_the_dm_is_kept_redacted_and_dmed_to_the_author_once(
     click_in_dm(slack, fake_slack, "UAGENT", ActionId.NOTE_REPLY, note_id, dm)
     [opened] = fake_slack.calls_to("views.open")
     form = fake_slack.views[opened.response["view"]["id"]]
-    assert form["callback_id"] == CallbackId.NOTE_REPLY and view_problems(form) == []
-    answer = submit_reply(slack, fake_slack, "UAGENT", form, "Booked it, I'll mail jane@example.com")
+    assert form["callback_id"] == CallbackId.NOTE_REPLY and view_problems(opened.args["view"]) == []
+    answer = submit_reply(
+        slack, fake_slack, "UAGENT", form, "Booked it, I'll mail jane@example.com"
+    )
     assert answer.status_code == 200 and not answer.content
     [reply] = replies(db)
     assert reply.note_id == note_id and reply.author == "UAGENT"
@@ -247,7 +253,10 @@ def test_a_reply_from_the_home_republishes_it_with_the_reply(settings, fake_slac
     submit_reply(slack, fake_slack, "UAGENT", form, "Thanks <3 & see you Thursday")
     again = published(fake_slack)
     assert "Thanks &lt;3 &amp; see you Thursday" in json.dumps(again["blocks"])
-    assert view_problems(again) == [] and len(dms(fake_slack, "DLEAD")) == 1
+    assert (
+        view_problems(fake_slack.calls_to("views.publish")[-1].args["view"]) == []
+        and len(dms(fake_slack, "DLEAD")) == 1
+    )
 
 
 WHO = ["ULEAD", "UKYLE", "USTRANGER"]
@@ -320,7 +329,9 @@ def test_unsigned_clicks_and_submissions_reach_nothing(settings, fake_slack, tea
     for action in (ActionId.NOTE_ACK, ActionId.NOTE_REPLY):
         forged = click_in_dm(slack, fake_slack, "UAGENT", action, note_id, dm, signature=FORGED)
         assert forged.status_code == 401
-    assert submit_reply(slack, fake_slack, "UAGENT", form, "hi", signature=FORGED).status_code == 401
+    assert (
+        submit_reply(slack, fake_slack, "UAGENT", form, "hi", signature=FORGED).status_code == 401
+    )
     assert len(fake_slack.calls_to("views.open")) == opened
     assert fake_slack.calls_to("chat.update") == []
     _nothing_written(db, note_id, audits)
@@ -348,14 +359,13 @@ def test_the_lead_sees_seen_acknowledged_and_replies_in_the_coach_modal(
     db = settings.database_url
     seen_only, acknowledged = share(db, team, body="First."), share(db, team, body="Second.")
     unseen = share(db, team, body="Third.")
-    open_home(slack, fake_slack, "UAGENT")  # both shown: seen
-    with session_scope(db) as s:
-        s.get(Note, unseen).seen_at = None  # type: ignore[union-attr]
-    home = published(fake_slack)
+    home = open_home(slack, fake_slack, "UAGENT")  # all shown: seen
     slack.click("UAGENT", ActionId.NOTE_ACK, str(acknowledged), view=home)
     slack.click("UAGENT", ActionId.NOTE_REPLY, str(acknowledged), view=published(fake_slack))
     form = fake_slack.views[fake_slack.calls_to("views.open")[-1].response["view"]["id"]]
     submit_reply(slack, fake_slack, "UAGENT", form, "On it & booked")
+    with session_scope(db) as s:  # as if the home had shown only the first two
+        s.execute(update(Note).where(Note.id == unseen).values(seen_at=None))
     slack.command("ULEAD", "Sarah Connor")
     modal = fake_slack.calls_to("views.open")[-1].args["view"]
     text = json.dumps(modal["blocks"])
