@@ -81,7 +81,7 @@ def _sample_block(sample: SampleView) -> Block:
     )
 
 
-def _note_meta(note: NoteView, agent_name: str, link_back: str | None) -> str:
+def _note_meta(note: NoteView, agent_name: str, link_back: str | None, lead: bool) -> str:
     parts = [f"*<@{note.author}>*", slack_date(note.created_at)]
     if note.updated_at > note.created_at:
         parts.append("edited")
@@ -102,7 +102,7 @@ def _note_meta(note: NoteView, agent_name: str, link_back: str | None) -> str:
             parts.append(f":alarm_clock: {due} (<{add}|add to Google Calendar>)")
     if note.sample_label is not None:
         parts.append(f"about {escape(clip(note.sample_label, SAMPLE_LABEL_MAX))}")
-    if note.shared_with_agent:
+    if note.shared_with_agent and lead:  # what the agent did with it, for the lead
         parts.extend(agent_side_facts(note))
     return " · ".join(parts)
 
@@ -153,7 +153,7 @@ def _note_blocks(
     # the header line goes in its own block, so however long it gets (a long name in the
     # calendar link, a sample label) it never pushes the note's own text out
     blocks = [
-        context(_note_meta(note, agent_name, link_back)),
+        context(_note_meta(note, agent_name, link_back, can_write)),
         note_body(note.body, block_id=f"note.{note.id}"),
     ]
     if with_replies and note.replies:

@@ -87,6 +87,12 @@ def _refresh(
 
 def register(app: App, deps: Deps) -> None:
     """Attach Acknowledge, Reply and the Reply form."""
+    register_acknowledge(app, deps)
+    register_reply(app, deps)
+
+
+def register_acknowledge(app: App, deps: Deps) -> None:
+    """Acknowledge, from the DM or the App Home."""
 
     @app.action(ActionId.NOTE_ACK)
     def acknowledge(
@@ -110,6 +116,10 @@ def register(app: App, deps: Deps) -> None:
                 container.get("channel_id") if in_dm else None,
                 container.get("message_ts") if in_dm else None,
             )
+
+
+def register_reply(app: App, deps: Deps) -> None:
+    """Reply, from the DM or the App Home: the form, and what it sends."""
 
     @app.action(ActionId.NOTE_REPLY)
     def open_reply(

@@ -373,6 +373,9 @@ def test_the_lead_sees_seen_acknowledged_and_replies_in_the_coach_modal(
     assert "<@UAGENT>" in text and "On it &amp; booked" in text and "1 reply" in text
     assert view_problems(modal) == []
     del seen_only
+    slack.click("UAGENT", ActionId.COACH_OPEN, str(team["sarah"]))  # the agent's own record
+    own = json.dumps(fake_slack.calls_to("views.open")[-1].args["view"]["blocks"])
+    assert "On it &amp; booked" in own and "seen" not in own and "acknowledged" not in own
 
 
 def test_the_coach_modal_keeps_within_slack_limits_with_many_long_replies(settings, team):
