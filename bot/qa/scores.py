@@ -18,7 +18,7 @@ from typing import Any
 from bot.core.errors import InvalidInput
 
 MAX_SHOWN_NAME = 80  # of a criterion named in an error message
-_WHOLE = re.compile(r"^\s*\d{1,3}\s*$")
+_WHOLE = re.compile(r"^\s*[0-9]{1,3}\s*$")
 
 
 def score_field(criterion: str) -> str:
