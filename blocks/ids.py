@@ -50,6 +50,7 @@ class ActionId(StrEnum):
     QA_POINT_TEXT = "qa_point_text"
     QA_POINT_CAUSE = "qa_point_cause"
     QA_POINT_KEEP = "qa_point_keep"
+    QA_SCORE = "qa_score"
 
 
 class BlockId(StrEnum):
@@ -74,6 +75,7 @@ class BlockId(StrEnum):
     QA_POINT_TEXT = "qa_point_text"  # `.N`: the point's index in the draft
     QA_POINT_CAUSE = "qa_point_cause"
     QA_POINT_KEEP = "qa_point_keep"
+    QA_SCORE = "qa_score"  # `.<criterion>`: the criterion the score is for
 
 
 NO_SAMPLE = "none"
