@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -62,9 +63,10 @@ def _point_edits(values: dict[str, Any]) -> list[PointEdit]:
     edits = []
     prefix = f"{BlockId.QA_POINT_TEXT}."
     for block_id, inputs in values.items():
-        if not block_id.startswith(prefix):
-            continue
-        index = int(block_id.removeprefix(prefix))
+        suffix = block_id.removeprefix(prefix)
+        if not block_id.startswith(prefix) or not re.fullmatch(r"[0-9]{1,6}", suffix):
+            continue  # not a point of the form Debrief built
+        index = int(suffix)
         text = (inputs.get(ActionId.QA_POINT_TEXT) or {}).get("value") or ""
         cause_state = values.get(f"{BlockId.QA_POINT_CAUSE}.{index}", {})
         chosen = (cause_state.get(ActionId.QA_POINT_CAUSE) or {}).get("selected_option") or {}

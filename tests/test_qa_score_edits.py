@@ -241,3 +241,15 @@ def test_the_modal_stays_within_slacks_limits_with_the_most_criteria_and_points(
     assert "12 more scores are kept as suggested." in shown
     assert "61 more points are kept as suggested" in shown  # 19 shown
     assert view_problems(modal) == []
+
+
+@pytest.mark.parametrize("suffix", ["abc", "", "1e3", "٣", "9" * 40, "-1"])
+def test_a_point_block_the_form_never_had_is_ignored_not_a_crash(world, fake_slack, slack, suffix):
+    draft_id, modal = open_edit(world, fake_slack, slack)
+    values = state({"Empathy": "2", "Resolution": "3"})
+    values[f"{BlockId.QA_POINT_TEXT}.{suffix}"] = {
+        ActionId.QA_POINT_TEXT: {"type": "plain_text_input", "value": "Forged point"}
+    }
+    answer = submit(slack, fake_slack, "ULEAD", modal, values)
+    assert answer.status_code == 200 and not answer.content
+    assert row(world, draft_id).status == DraftStatus.APPROVED  # as suggested: nothing forged kept
