@@ -142,7 +142,8 @@ def test_demo_flags_the_two_declining_agents_and_shows_dm_modal_and_chart(run, t
     assert (
         "AI agreement (QA drafts a lead decided):" in out and "AI AGREEMENT (LAST 30 DAYS)" in out
     )
-    assert "agent_behavior -> documentation: 1" in out
+    assert "root causes changed       1" in out and "points removed by leads   1 of" in out
+    assert "  overall  " in out and "Mean |diff|" in out
 
 
 @pytest.mark.parametrize(

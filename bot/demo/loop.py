@@ -59,10 +59,58 @@ def agent_answers(
     echo("")
 
 
+def _lead_scores(scores: list[dict[str, object]], position: int) -> dict[str, object]:
+    """The lead's view of the scores: the AI is kinder on tone than this lead, and on every
+    other edited draft harsher on accuracy."""
+    changed: dict[str, object] = {}
+    for score in scores:
+        name, value, top = score.get("criterion"), score.get("score"), score.get("max")
+        if not isinstance(name, str) or not isinstance(value, int) or not isinstance(top, int):
+            continue
+        if name == "tone_empathy" and value > 0:
+            changed[name] = value - 1
+        if name == "accuracy_policy" and position % 8 == 1 and value < top:
+            changed[name] = value + 1
+    return changed
+
+
+def _moved(cause: str) -> str:
+    """Where the lead moves a point: a documentation gap (a policy one when it was already)."""
+    return "policy" if cause == "documentation" else "documentation"
+
+
+def _edit(services: Services, lead: str, draft_id: int, position: int, *, rework: bool) -> bool:
+    """Edit one draft: scores as the lead sees them; with `rework`, a draft of several points
+    also gets its first point moved to a documentation gap and its last dropped (then True)."""
+    with services.sessions() as session:
+        actor = viewer_for(session=session, slack_user_id=lead)
+        draft = session.get(QaDraft, draft_id)
+        points = list(draft.points or []) if draft is not None else []
+        scores = list(draft.scores or []) if draft is not None else []
+        rework = rework and len(points) > 1
+        edits = [
+            PointEdit(
+                index=i,
+                text=str(p.get("text", "")),
+                root_cause=_moved(root_cause_of(p)) if rework and i == 0 else root_cause_of(p),
+                keep=not rework or i < len(points) - 1,
+            )
+            for i, p in enumerate(points)
+        ]
+        edit_draft(
+            session=session,
+            actor=actor,
+            draft_id=draft_id,
+            points=edits,
+            settings=services.settings,
+            scores=_lead_scores(scores, position),
+        )
+    return rework
+
+
 def _decide_drafts(services: Services, lead: str) -> None:
-    """The lead decides the pending drafts: rejects the least confident, edits the next (drops a
-    point, moves one to a process cause) and approves the rest unchanged."""
-    settings = services.settings
+    """The lead decides the pending drafts: rejects the least confident, edits every fourth
+    (scores; points in the first of several) and approves the rest unchanged."""
     with services.sessions() as session:
         ids = list(
             session.scalars(
@@ -71,7 +119,11 @@ def _decide_drafts(services: Services, lead: str) -> None:
                 .order_by(QaDraft.confidence, QaDraft.id)
             )
         )
+    reworked = False
     for position, draft_id in enumerate(ids):
+        if position % 4 == 1:
+            reworked = _edit(services, lead, draft_id, position, rework=not reworked) or reworked
+            continue
         with services.sessions() as session:
             actor = viewer_for(session=session, slack_user_id=lead)
             if position == 0:
@@ -81,24 +133,10 @@ def _decide_drafts(services: Services, lead: str) -> None:
                     draft_id=draft_id,
                     reason="The customer's refund was handled by billing, not this agent.",
                 )
-                continue
-            draft = session.get(QaDraft, draft_id)
-            points = list(draft.points or []) if draft is not None else []
-            if position == 1 and points:
-                edits = [
-                    PointEdit(
-                        index=i,
-                        text=str(p.get("text", "")),
-                        root_cause="documentation" if i == 0 else root_cause_of(p),
-                        keep=i < max(1, len(points) - 1),
-                    )
-                    for i, p in enumerate(points)
-                ]
-                edit_draft(
-                    session=session, actor=actor, draft_id=draft_id, points=edits, settings=settings
+            else:
+                approve_draft(
+                    session=session, actor=actor, draft_id=draft_id, settings=services.settings
                 )
-                continue
-            approve_draft(session=session, actor=actor, draft_id=draft_id, settings=settings)
 
 
 def agreement_table(*, services: Services, echo: Echo, lead: str) -> None:
@@ -110,7 +148,9 @@ def agreement_table(*, services: Services, echo: Echo, lead: str) -> None:
         figures = ai_agreement(session=session, since=now - timedelta(days=30), now=now)
         view = load_agreement(session=session, now=now)
     echo(
-        f"{lead} decides the drafts (one rejected, one edited, the rest approved). `debrief metrics`:"
+        f"{lead} decides the drafts: rejects one, edits every fourth (lower tone scores, some "
+        "higher accuracy scores; in one, a point moved to another cause and one dropped) "
+        "and approves the rest. `debrief metrics`:"
     )
     for line in agreement_lines(figures):
         echo(line)
