@@ -233,3 +233,17 @@ def test_a_member_cannot_pin_through_a_forged_submission(slack, fake_slack, sett
     assert answer.json()["response_action"] == "update"
     assert "couldn't pin it" in json.dumps(fake_slack.views[modal["id"]])
     assert _samples(settings) == 0
+
+
+def test_extreme_names_and_links_stay_within_slack_limits(slack, fake_slack, session, settings):
+    name = ("名前😀 " * 40)[:200].strip()
+    f.member(session, "ULEAD", "owner")
+    agent = f.agent(session, name, email="x@acme.test")
+    session.add(Sample(agent_id=agent.id, helpdesk="zendesk", external_id="4515", csat=1.0,
+                       summary="Refund waited two days.", source=SampleSource.MANUAL))  # fmt: skip
+    session.commit()
+    url = "https://acme.zendesk.com/agent/tickets/4515/" + "a" * 2_900
+    _shortcut(slack, "ULEAD", text=f"<{url}|@channel {name}>")
+    modal = _modal(fake_slack)  # the fake refuses anything over Slack's limits
+    shown = json.dumps(modal, ensure_ascii=False)
+    assert name in shown and url in shown and modal["submit"]["text"] == "Pin"
