@@ -17,6 +17,7 @@ from bot.coaching.pins import pin_in_modal
 from bot.coaching.shortcut import ask_assignee, shortcut_link, shortcut_target
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError
+from bot.core.settings import SettingsError
 from bot.ingest.links import ConversationLink
 from handlers.deps import Deps
 from handlers.forms import id_value, metadata
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 STRINGS_MAX = 2_000  # strings read out of one message's blocks and attachments
 DEPTH_MAX = 12
+UNEXPECTED = "Something went wrong on Debrief's side. Please try again."
 
 
 def message_texts(message: dict[str, Any]) -> list[str]:
@@ -61,9 +63,12 @@ def _fill(deps: Deps, client: WebClient, view_id: str, link: ConversationLink, o
             ask=partial(ask_assignee, settings=deps.settings),
         )
         view = shortcut_modal(target)
-    except (DebriefError, DatabaseUnavailable) as exc:
+    except (DebriefError, DatabaseUnavailable, SettingsError) as exc:
         log.warning("coach on this: %s #%s: %s", link.helpdesk, link.external_id, exc)
         view = shortcut_failed(link, f"Debrief couldn't find whose conversation this is: {exc}")
+    except Exception:  # the modal must not stay on "finding…"
+        log.exception("coach on this: %s #%s", link.helpdesk, link.external_id)
+        view = shortcut_failed(link, UNEXPECTED)
     update_view(client, view_id=view_id, view=view)
 
 
@@ -111,6 +116,9 @@ def register(app: App, deps: Deps) -> None:
                 page_size=deps.page_size,
             )
             shown = coach_modal(record, link_back=deps.link_back)
-        except (DebriefError, DatabaseUnavailable) as exc:
+        except (DebriefError, DatabaseUnavailable, SettingsError) as exc:
             shown = shortcut_failed(link, f"Debrief couldn't pin it: {exc}")
+        except Exception:  # the modal must not stay on "pinning…"
+            log.exception("coach on this: pinning %s #%s", link.helpdesk, link.external_id)
+            shown = shortcut_failed(link, UNEXPECTED)
         update_view(client, view_id=view["id"], view=shown)

@@ -247,3 +247,12 @@ def test_extreme_names_and_links_stay_within_slack_limits(slack, fake_slack, ses
     modal = _modal(fake_slack)  # the fake refuses anything over Slack's limits
     shown = json.dumps(modal, ensure_ascii=False)
     assert name in shown and url in shown and modal["submit"]["text"] == "Pin"
+
+
+def test_an_unexpected_failure_never_leaves_the_modal_waiting(slack, fake_slack, team, monkeypatch):
+    def broken(**_kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("handlers.shortcut.shortcut_target", broken)
+    _shortcut(slack, "ULEAD", text=ZD)
+    assert "Something went wrong on Debrief's side" in json.dumps(_modal(fake_slack))
