@@ -16,6 +16,8 @@ class CallbackId(StrEnum):
     PIN_FORM = "pin_sample_modal"
     QA_EDIT = "qa_edit_modal"
     QA_REJECT = "qa_reject_modal"
+    COACH_SHORTCUT = "coach_on_this"  # the message shortcut (manifest.yml)
+    SHORTCUT_MODAL = "coach_on_this_modal"
 
 
 class ActionId(StrEnum):
