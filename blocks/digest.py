@@ -7,6 +7,7 @@ from typing import Any
 from blocks.kit import (
     MESSAGE_MAX_BLOCKS,
     Block,
+    clip,
     context,
     divider,
     escape,
@@ -22,6 +23,7 @@ from bot.team.recovery import Recovery
 DIGEST_EVENT = "debrief_digest"
 MAX_NAMES = 10
 MAX_RECOVERY = 10
+MAX_CRITERION = 80
 
 
 def _names(names: list[str]) -> str:
@@ -39,6 +41,26 @@ def _recovery_line(row: Recovery) -> str:
     return f"• *{escape(row.agent)}*: {recovery_figures(row)}{change}"
 
 
+def _points(mean: float) -> str:
+    shown = f"{mean:.2f}".rstrip("0").rstrip(".")
+    return f"{shown} point{'' if shown == '1' else 's'}"
+
+
+def ai_line(view: DigestView) -> str | None:
+    """The criterion the AI's QA scores differ most on from the lead's, this week; None when no
+    decided draft had a final score to compare."""
+    if not view.ai_scored:
+        return None
+    if view.ai_miss is None:
+        return "*AI scores* matched yours on every criterion."
+    miss = view.ai_miss
+    drafts = f"{miss.drafts} draft{'s' * (miss.drafts != 1)}"
+    return (
+        f"*AI scores* differ most on *{escape(clip(miss.criterion, MAX_CRITERION))}* "
+        f"(mean {_points(miss.mean)} over {drafts})"
+    )
+
+
 def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dict[str, Any]:
     """The digest: flags, notes, follow-ups, the QA queue, CSAT recovery and a chart."""
     span = f"{view.start:%d %b} – {view.end:%d %b}"
@@ -52,6 +74,7 @@ def digest_message(view: DigestView, *, chart_file_id: str | None = None) -> dic
             f"*Follow-ups done:* {view.follow_ups_done}   "
             f"*Overdue now:* {view.follow_ups_overdue}\n"
             f"*QA drafts waiting for review:* {view.queue}"
+            + (f"\n{line}" if (line := ai_line(view)) else "")
         ),
     ]
     if view.recovery:

@@ -263,20 +263,42 @@ def agreement_section(view: AgreementView) -> list[Block]:
         )
         return blocks
     blocks.append(section(_agreement_summary(view)))
-    if view.criteria:
-        lines = (
-            f"• {_name(c.criterion)}: {percent(c.share)} approved unchanged "
-            f"({c.approved_unchanged} of {_plural(c.drafts, 'draft')})"
-            for c in view.criteria
-        )
-        blocks.append(section(_lines(lines, view.criteria_total, "criteria")))
+    blocks.append(section(agreement_table(view)))
     blocks.append(
         context(
             f"QA drafts a lead approved, edited or rejected in the last {view.days} days; "
-            "approved unchanged means the lead kept the draft as the AI wrote it."
+            "approved unchanged means the lead kept the draft as the AI wrote it; mean |diff| "
+            "is the mean difference between the suggested and the final score (a rejected "
+            "draft has none)."
         )
     )
     return blocks
+
+
+TABLE_NAME = 24  # characters of a criterion's name in the table
+
+
+def _table_name(name: str) -> str:
+    plain = " ".join(name.replace("`", "'").split())
+    return plain if len(plain) <= TABLE_NAME else plain[: TABLE_NAME - 1] + "…"
+
+
+def _table_row(name: str, decided: int, share: float | None, mean: float | None) -> str:
+    """One fixed-width row: padded as plain text, then escaped for mrkdwn."""
+    diff = "–" if mean is None else f"{mean:.2f}"
+    return escape(f"{_table_name(name):<{TABLE_NAME}} {decided:>7} {percent(share):>9} {diff:>11}")
+
+
+def agreement_table(view: AgreementView) -> str:
+    """Per criterion (the capped list) and overall: drafts decided, approved unchanged, mean
+    |suggested - final| score, as a fixed-width table (well within a section's 3,000)."""
+    rows = [f"{'Criterion':<{TABLE_NAME}} {'Decided':>7} {'Unchanged':>9} {'Mean |diff|':>11}"]
+    rows += [_table_row(c.criterion, c.drafts, c.share, c.mean_difference) for c in view.criteria]
+    rows.append(_table_row("Overall", view.decided, view.approved_share, view.mean_difference))
+    text = "```\n" + "\n".join(rows) + "\n```"
+    if view.criteria_total > len(view.criteria):
+        text += f"\n_{view.criteria_total - len(view.criteria)} more criteria in `debrief metrics`_"
+    return text
 
 
 def _everyone_else(view: TeamView) -> list[Block]:

@@ -17,6 +17,8 @@ class CallbackId(StrEnum):
     QA_EDIT = "qa_edit_modal"
     QA_REJECT = "qa_reject_modal"
     NOTE_REPLY = "note_reply_modal"
+    COACH_SHORTCUT = "coach_on_this"  # the message shortcut (manifest.yml)
+    SHORTCUT_MODAL = "coach_on_this_modal"
 
 
 class ActionId(StrEnum):
@@ -54,6 +56,7 @@ class ActionId(StrEnum):
     NOTE_ACK = "shared_note_ack"
     NOTE_REPLY = "shared_note_reply"
     REPLY_BODY = "note_reply_body"
+    QA_SCORE = "qa_score"
 
 
 class BlockId(StrEnum):
@@ -80,6 +83,7 @@ class BlockId(StrEnum):
     QA_POINT_KEEP = "qa_point_keep"
     SHARED_NOTE_ACTIONS = "shared_note_actions"  # `.N` in the App Home: the note's id
     REPLY_BODY = "note_reply_body"
+    QA_SCORE = "qa_score"  # `.<criterion>`: the criterion the score is for
 
 
 NO_SAMPLE = "none"

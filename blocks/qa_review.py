@@ -36,11 +36,14 @@ from bot.qa.review import (
     evidence_of,
     root_cause_of,
 )
+from bot.qa.rubric import MAX_CRITERIA
+from bot.qa.scores import scale_of, suggested_scores
 
 EVIDENCE_SHOWN = 300  # SPEC §5b: an excerpt is at most 300 characters
-MODAL_FIXED = 2  # the intro section and the "more points" context
+MODAL_FIXED = 3  # the intro section and the "more criteria" and "more points" contexts
 PER_POINT = 4  # evidence, text, root cause, keep
-MAX_EDIT_POINTS = (MODAL_MAX_BLOCKS - MODAL_FIXED) // PER_POINT
+MAX_SCORE_INPUTS = MAX_CRITERIA  # one a criterion: a rubric has at most 20
+MAX_SCORED_NAME = 200  # the criterion is in the block id (at most 255 characters)
 
 
 def _conversation(view: DraftView) -> str:
@@ -48,11 +51,24 @@ def _conversation(view: DraftView) -> str:
     return f"<{view.link}|{escape(label)}>" if view.link else f"`{escape(label)}`"
 
 
-def _score_line(score: dict[str, Any]) -> str:
+def _score_line(score: dict[str, Any], final: dict[str, Any] | None = None) -> str:
     name = escape(str(score.get("criterion") or score.get("name") or "criterion"))
     value, top = score.get("score"), score.get("max")
+    if final is not None and final.get("score") != value:
+        value, suggested = final.get("score"), f" (suggested {value})"
+    else:
+        suggested = ""
     shown = f"{value}/{top}" if top is not None else str(value)
-    return f"• {name}: *{shown}*"
+    return f"• {name}: *{shown}*{suggested}"
+
+
+def _scores_section(view: DraftView) -> Block:
+    if view.final_scores:
+        final = {str(s.get("criterion")): s for s in view.final_scores}
+        lines = "\n".join(_score_line(s, final.get(str(s.get("criterion")))) for s in view.scores)
+        return section(clip(f"*Scores as the lead set them*\n{lines}", SECTION_MAX))
+    lines = "\n".join(_score_line(s) for s in view.scores)
+    return section(clip(f"*Suggested scores*\n{lines}", SECTION_MAX))
 
 
 def _badges(view: DraftView) -> str:
@@ -110,9 +126,9 @@ def draft_message(view: DraftView) -> dict[str, Any]:
         blocks.append(context(escape(view.note)))
     blocks.append(section(f"*Summary*\n{escape(view.summary)}"))
     if view.scores:
-        lines = "\n".join(_score_line(s) for s in view.scores)
-        blocks.append(section(f"*Suggested scores*\n{lines}"))
-        blocks.append(context("Suggested, not a final score: the lead decides."))
+        blocks.append(_scores_section(view))
+        if not view.final_scores:
+            blocks.append(context("Suggested, not a final score: the lead decides."))
     blocks.append(divider())
     points = view.applied_points if view.status == "edited" else view.points
     if view.status == "edited":
@@ -186,61 +202,104 @@ def _cause_option(cause: str) -> dict[str, Any]:
     return option(ROOT_CAUSES[cause], cause)
 
 
+def editable_scores(view: DraftView) -> list[dict[str, Any]]:
+    """The suggested scores the edit modal has an input for: one a criterion with a usable
+    maximum, at most MAX_SCORE_INPUTS (the rest stay as suggested)."""
+    usable = [
+        score
+        for name, score in suggested_scores(view.scores).items()
+        if len(name) <= MAX_SCORED_NAME and scale_of(score) is not None
+    ]
+    return usable[:MAX_SCORE_INPUTS]
+
+
+def _score_option(value: int) -> dict[str, Any]:
+    return option(str(value), str(value))
+
+
+def _score_input(score: dict[str, Any]) -> Block:
+    """A select of 0..max for one criterion, on the suggested score."""
+    name, top = str(score["criterion"]), scale_of(score) or 0
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ActionId.QA_SCORE,
+        "options": [_score_option(v) for v in range(top + 1)],
+    }
+    suggested = score.get("score")
+    if isinstance(suggested, int) and not isinstance(suggested, bool) and 0 <= suggested <= top:
+        element["initial_option"] = _score_option(suggested)
+    return input_block(
+        f"{BlockId.QA_SCORE}.{name}",
+        f"{name} score (suggested {suggested} of {top})",
+        element,
+    )
+
+
+def _point_inputs(index: int, point: dict[str, Any]) -> list[Block]:
+    """A point's evidence, text, root cause and Keep."""
+    quotes = _quotes(point) or "_No evidence quoted._"
+    keep = option("Keep this point (untick to drop it)", KEEP_VALUE)
+    return [
+        section(clip(f"*Point {index + 1}* evidence:\n{quotes}", SECTION_MAX)),
+        input_block(
+            f"{BlockId.QA_POINT_TEXT}.{index}",
+            f"Point {index + 1}",
+            {
+                "type": "plain_text_input",
+                "action_id": ActionId.QA_POINT_TEXT,
+                "multiline": True,
+                "max_length": MAX_POINT_TEXT,
+                "initial_value": clip(str(point.get("text", "")).strip(), MAX_POINT_TEXT),
+            },
+        ),
+        input_block(
+            f"{BlockId.QA_POINT_CAUSE}.{index}",
+            "Root cause",
+            {
+                "type": "static_select",
+                "action_id": ActionId.QA_POINT_CAUSE,
+                "options": [_cause_option(c) for c in ROOT_CAUSES],
+                "initial_option": _cause_option(root_cause_of(point)),
+            },
+        ),
+        input_block(
+            f"{BlockId.QA_POINT_KEEP}.{index}",
+            "Keep",
+            {
+                "type": "checkboxes",
+                "action_id": ActionId.QA_POINT_KEEP,
+                "options": [keep],
+                "initial_options": [keep],
+            },
+            optional=True,
+        ),
+    ]
+
+
 def edit_modal(view: DraftView, *, channel: str | None, ts: str | None) -> dict[str, Any]:
-    """The draft's points, prefilled: text, root cause and Keep for each; evidence stays quoted."""
+    """The draft's scores (a select of 0..max each, on the suggested score) and its points,
+    prefilled: text, root cause and Keep for each; evidence stays quoted. Within 100 blocks:
+    at most MAX_SCORE_INPUTS scores, then as many points as fit; the rest stay as suggested."""
     blocks: list[Block] = [
         section(
             f"Edit the QA draft for *{escape(view.agent_name)}* ({_conversation(view)}). "
-            "Agent-behaviour points become coaching notes on their record; other causes become "
-            "process issues for you. Untick *Keep* to drop a point."
+            "Set the scores you would give. Agent-behaviour points become coaching notes on "
+            "their record; other causes become process issues for you. Untick *Keep* to drop "
+            "a point."
         )
     ]
-    for index, point in enumerate(view.points[:MAX_EDIT_POINTS]):
-        quotes = _quotes(point) or "_No evidence quoted._"
-        blocks.append(section(clip(f"*Point {index + 1}* evidence:\n{quotes}", SECTION_MAX)))
-        blocks.append(
-            input_block(
-                f"{BlockId.QA_POINT_TEXT}.{index}",
-                f"Point {index + 1}",
-                {
-                    "type": "plain_text_input",
-                    "action_id": ActionId.QA_POINT_TEXT,
-                    "multiline": True,
-                    "max_length": MAX_POINT_TEXT,
-                    "initial_value": clip(str(point.get("text", "")).strip(), MAX_POINT_TEXT),
-                },
-            )
-        )
-        blocks.append(
-            input_block(
-                f"{BlockId.QA_POINT_CAUSE}.{index}",
-                "Root cause",
-                {
-                    "type": "static_select",
-                    "action_id": ActionId.QA_POINT_CAUSE,
-                    "options": [_cause_option(c) for c in ROOT_CAUSES],
-                    "initial_option": _cause_option(root_cause_of(point)),
-                },
-            )
-        )
-        keep = option("Keep this point (untick to drop it)", KEEP_VALUE)
-        blocks.append(
-            input_block(
-                f"{BlockId.QA_POINT_KEEP}.{index}",
-                "Keep",
-                {
-                    "type": "checkboxes",
-                    "action_id": ActionId.QA_POINT_KEEP,
-                    "options": [keep],
-                    "initial_options": [keep],
-                },
-                optional=True,
-            )
-        )
-    if len(view.points) > MAX_EDIT_POINTS:
+    scores = editable_scores(view)
+    blocks += [_score_input(score) for score in scores]
+    unscored = len(suggested_scores(view.scores)) - len(scores)
+    if unscored > 0:
+        blocks.append(context(f"{unscored} more scores are kept as suggested."))
+    room = (MODAL_MAX_BLOCKS - MODAL_FIXED - len(scores)) // PER_POINT
+    for index, point in enumerate(view.points[:room]):
+        blocks += _point_inputs(index, point)
+    if len(view.points) > room:
         blocks.append(
             context(
-                f"{len(view.points) - MAX_EDIT_POINTS} more points are kept as suggested "
+                f"{len(view.points) - room} more points are kept as suggested "
                 "(a modal holds only so many)."
             )
         )

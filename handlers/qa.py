@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -62,9 +63,10 @@ def _point_edits(values: dict[str, Any]) -> list[PointEdit]:
     edits = []
     prefix = f"{BlockId.QA_POINT_TEXT}."
     for block_id, inputs in values.items():
-        if not block_id.startswith(prefix):
-            continue
-        index = int(block_id.removeprefix(prefix))
+        suffix = block_id.removeprefix(prefix)
+        if not block_id.startswith(prefix) or not re.fullmatch(r"[0-9]{1,6}", suffix):
+            continue  # not a point of the form Debrief built
+        index = int(suffix)
         text = (inputs.get(ActionId.QA_POINT_TEXT) or {}).get("value") or ""
         cause_state = values.get(f"{BlockId.QA_POINT_CAUSE}.{index}", {})
         chosen = (cause_state.get(ActionId.QA_POINT_CAUSE) or {}).get("selected_option") or {}
@@ -81,12 +83,27 @@ def _point_edits(values: dict[str, Any]) -> list[PointEdit]:
     return sorted(edits, key=lambda e: e.index)
 
 
+def _score_edits(values: dict[str, Any]) -> dict[str, object]:
+    """The edit modal's scores: criterion -> the value picked (None when nothing is)."""
+    prefix = f"{BlockId.QA_SCORE}."
+    scores: dict[str, object] = {}
+    for block_id, inputs in values.items():
+        if not block_id.startswith(prefix):
+            continue
+        state = (inputs or {}).get(ActionId.QA_SCORE) or {}
+        chosen = state.get("selected_option") or {}
+        scores[block_id.removeprefix(prefix)] = chosen.get("value")
+    return scores
+
+
 def _error_block(field: str, view: dict[str, Any]) -> str:
-    """The input block an InvalidInput field names (`text.N`, `cause.N`), else the first one."""
+    """The input block an InvalidInput field names (`text.N`, `cause.N`, `score.<criterion>`),
+    else the first one."""
     kind, _, index = field.partition(".")
     named = {
         "text": f"{BlockId.QA_POINT_TEXT}.{index}",
         "cause": f"{BlockId.QA_POINT_CAUSE}.{index}",
+        "score": f"{BlockId.QA_SCORE}.{index}",
         "reason": BlockId.QA_REASON,
     }.get(kind)
     inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
@@ -207,6 +224,7 @@ def _submitted(
                     draft_id=draft_id,
                     points=_point_edits(values),
                     settings=deps.settings,
+                    scores=_score_edits(values),
                 )
             else:
                 reason = (values.get(BlockId.QA_REASON, {}).get(ActionId.QA_REASON) or {}).get(

@@ -209,6 +209,29 @@ class SlackDriver:
             self.fake.apply_submission_answer(view["id"], answer)
         return response
 
+    def message_shortcut(
+        self, user: str, callback_id: str, message: dict[str, Any], channel: str = "C1"
+    ) -> Any:
+        """A message shortcut picked on `message` (a message_action payload, as Slack documents
+        it: the message, its channel, a trigger and a response_url)."""
+        ts = message.get("ts") or f"{time.time():.6f}"
+        payload: dict[str, Any] = {
+            "type": "message_action",
+            "token": "unused",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": "T1", "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T1", "name": user.lower()},
+            "channel": {"id": channel, "name": "support"},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.fake.issue_trigger(),
+            "response_url": self.fake.response_url(),
+            "message_ts": ts,
+            "message": {"type": "message", "user": "UPOSTER", **message, "ts": ts},
+        }
+        return self.payload(payload)
+
     def suggest(
         self, user: str, action_id: str, value: str, *, view: dict[str, Any] | None = None
     ) -> Any:

@@ -52,10 +52,12 @@ def approve(world: World, draft_id: int, at: datetime = DECIDED_AT) -> None:
     decided_at(world, draft_id, at)
 
 
-def edit(world: World, draft_id: int, edits: list[PointEdit]) -> None:
+def edit(
+    world: World, draft_id: int, edits: list[PointEdit], scores: dict[str, object] | None = None
+) -> None:
     with session_scope(world.settings.database_url) as s:
         edit_draft(session=s, actor=world.viewer("ULEAD"), draft_id=draft_id, points=edits,
-                   settings=world.settings)  # fmt: skip
+                   settings=world.settings, scores=scores)  # fmt: skip
     decided_at(world, draft_id, DECIDED_AT)
 
 
@@ -68,7 +70,8 @@ def reject(world: World, draft_id: int) -> None:
 
 @pytest.fixture()
 def decided(world: World) -> World:
-    """Approved unchanged (twice, once early), edited, rejected, and one still pending."""
+    """Approved unchanged (twice, once early), edited (Empathy 2 -> 4), rejected, and one still
+    pending."""
     approve(world, world.draft())
     edit(
         world,
@@ -78,6 +81,7 @@ def decided(world: World) -> World:
             PointEdit(1, POINTS[1]["text"], "documentation", keep=False),  # removed
             PointEdit(2, POINTS[2]["text"], "product"),  # policy -> product
         ],
+        scores={"Empathy": "4", "Resolution": "3"},  # Resolution as suggested
     )
     reject(world, world.draft(scores=EMPATHY_ONLY))
     world.draft()  # pending: not decided, not counted
@@ -96,17 +100,20 @@ EXPECTED: dict[str, Any] = {
     "edited": 1,
     "rejected": 1,
     "approvedUnchangedShare": 0.5,
-    "scoreEditsCaptured": False,
-    "meanAbsScoreDifference": 0.0,
+    "scoreEditsCaptured": True,
+    "meanAbsScoreDifference": 0.333,
+    "scoreChanged": 1,
     "pointsSuggested": 3,
     "pointsRemoved": 1,
     "rootCausesChanged": 1,
     "rootCauseChanges": [{"from": "policy", "to": "product", "count": 1}],
     "criteria": [
         {"criterion": "Empathy", "drafts": 4, "approvedUnchanged": 2,
-         "approvedUnchangedShare": 0.5, "meanAbsScoreDifference": 0.0},
+         "approvedUnchangedShare": 0.5, "finalScores": 3, "meanAbsScoreDifference": 0.667,
+         "scoreChanged": 1},
         {"criterion": "Resolution", "drafts": 3, "approvedUnchanged": 2,
-         "approvedUnchangedShare": 0.667, "meanAbsScoreDifference": 0.0},
+         "approvedUnchangedShare": 0.667, "finalScores": 3, "meanAbsScoreDifference": 0.0,
+         "scoreChanged": 0},
     ],
 }  # fmt: skip
 
@@ -121,11 +128,14 @@ def test_since_keeps_to_the_drafts_decided_in_the_window(decided):
         "draftsDecided": 3,
         "approved": 1,
         "approvedUnchangedShare": 0.333,
+        "meanAbsScoreDifference": 0.5,
         "criteria": [
             {"criterion": "Empathy", "drafts": 3, "approvedUnchanged": 1,
-             "approvedUnchangedShare": 0.333, "meanAbsScoreDifference": 0.0},
+             "approvedUnchangedShare": 0.333, "finalScores": 2, "meanAbsScoreDifference": 1.0,
+             "scoreChanged": 1},
             {"criterion": "Resolution", "drafts": 2, "approvedUnchanged": 1,
-             "approvedUnchangedShare": 0.5, "meanAbsScoreDifference": 0.0},
+             "approvedUnchangedShare": 0.5, "finalScores": 2, "meanAbsScoreDifference": 0.0,
+             "scoreChanged": 0},
         ],
     }  # fmt: skip
 
@@ -139,7 +149,8 @@ def test_a_rejected_draft_has_no_final_score(world):
     assert result["meanAbsScoreDifference"] is None
     assert result["criteria"] == [
         {"criterion": "Empathy", "drafts": 1, "approvedUnchanged": 0,
-         "approvedUnchangedShare": 0.0, "meanAbsScoreDifference": None},
+         "approvedUnchangedShare": 0.0, "finalScores": 0, "meanAbsScoreDifference": None,
+         "scoreChanged": 0},
     ]  # fmt: skip
     assert (result["pointsSuggested"], result["pointsRemoved"], result["rootCausesChanged"]) == (
         0, 0, 0,
@@ -150,8 +161,8 @@ def test_nothing_decided_is_zeros_and_nulls_not_a_division_by_zero(world):
     world.draft()  # pending only
     assert figures(world) == {
         "draftsDecided": 0, "approved": 0, "edited": 0, "rejected": 0,
-        "approvedUnchangedShare": None, "scoreEditsCaptured": False,
-        "meanAbsScoreDifference": None, "pointsSuggested": 0, "pointsRemoved": 0,
+        "approvedUnchangedShare": None, "scoreEditsCaptured": True,
+        "meanAbsScoreDifference": None, "scoreChanged": 0, "pointsSuggested": 0, "pointsRemoved": 0,
         "rootCausesChanged": 0, "rootCauseChanges": [], "criteria": [],
     }  # fmt: skip
     assert agreement_lines(figures(world)) == ["AI agreement: no QA drafts decided yet"]
@@ -179,15 +190,16 @@ def test_metrics_json_carries_ai_agreement(decided, run):
 def test_metrics_report_ends_with_the_agreement_block(decided, run):
     result = run("metrics")
     assert result.exit_code == 0, result.output
-    assert result.output.rstrip("\n").splitlines()[-8:] == [
+    assert result.output.rstrip("\n").splitlines()[-9:] == [
         "AI agreement (QA drafts a lead decided):",
         "  drafts decided            4 (2 approved unchanged: 50%, 1 edited, 1 rejected)",
         "  points removed by leads   1 of 3 suggested in edited drafts",
         "  root causes changed       1",
         "    policy -> product: 1",
-        "  score differences are 0: score edits are not captured yet",
-        "  Empathy: 4 drafts, 50% approved unchanged, mean score difference 0.00",
-        "  Resolution: 3 drafts, 67% approved unchanged, mean score difference 0.00",
+        "  criterion   decided  unchanged  mean |diff|  scores changed",
+        "  Empathy           4        50%         0.67               1",
+        "  Resolution        3        67%         0.00               0",
+        "  overall           4        50%         0.33               1",
     ]
 
 

@@ -138,6 +138,12 @@ def test_demo_flags_the_two_declining_agents_and_shows_dm_modal_and_chart(run, t
     assert "https://example.zendesk.com/agent/tickets/" in out
     assert "QA run against the approved default rubric (v1, offline)" in out
     assert "QA DRAFT:" in out and "Suggested, not a final score" in out
+    assert "Becky Ortiz (U0DEMOAGENT) acknowledges the shared note and replies" in out
+    assert (
+        "AI agreement (QA drafts a lead decided):" in out and "AI AGREEMENT (LAST 30 DAYS)" in out
+    )
+    assert "root causes changed       1" in out and "points removed by leads   1 of" in out
+    assert "  overall  " in out and "Mean |diff|" in out
 
 
 @pytest.mark.parametrize(

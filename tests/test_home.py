@@ -417,7 +417,8 @@ def test_a_lead_sees_the_ai_agreement_on_the_home_tab_and_a_member_does_not(
            points=[{"text": "Apologise first.", "rootCause": "agent_behavior"},
                    {"text": "Quote the refund rule.", "rootCause": "policy"}],
            edited_points=[{"index": 1, "text": "Link the refund article.",
-                           "rootCause": "documentation"}])  # fmt: skip
+                           "rootCause": "documentation"}],
+           final_scores=[{"criterion": "Empathy", "score": 1}])  # fmt: skip
     decide(session, drafts[3], DraftStatus.REJECTED, recently)
     decide(session, drafts[4], DraftStatus.APPROVED, long_ago)  # outside the 30 days
     session.commit()
@@ -431,9 +432,14 @@ def test_a_lead_sees_the_ai_agreement_on_the_home_tab_and_a_member_does_not(
         "*4 drafts* decided · *50%* approved unchanged (2 approved, 1 edited, 1 rejected)\n"
         "*1* of 2 points suggested in edited drafts removed\n"
         "*1 root cause* changed · Policy → Documentation gap (1)",
-        "• *Empathy*: 50% approved unchanged (2 of 4 drafts)",
+        "```\n"
+        "Criterion                Decided Unchanged Mean |diff|\n"
+        "Empathy                        4       50%        0.67\n"  # |3 - 1| on the edited one
+        "Overall                        4       50%        0.67\n"
+        "```",
         "QA drafts a lead approved, edited or rejected in the last 30 days; approved unchanged "
-        "means the lead kept the draft as the AI wrote it.",
+        "means the lead kept the draft as the AI wrote it; mean |diff| is the mean difference "
+        "between the suggested and the final score (a rejected draft has none).",
     ]
     assert "error" not in member.response
     member_text = texts(member.args["view"])

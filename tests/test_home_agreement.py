@@ -24,10 +24,11 @@ def agreement(**kw) -> AgreementView:
         ],
         "changes_total": 2,
         "criteria": [
-            CriterionAgreement("Empathy", 4, 2, 0.5),
-            CriterionAgreement("Tone <&>", 3, 2, 0.667),
+            CriterionAgreement("Empathy", 4, 2, 0.5, 0.667),
+            CriterionAgreement("Tone <&>", 3, 2, 0.667, None),
         ],
         "criteria_total": 2,
+        "mean_difference": 0.4,
     }
     return AgreementView(**{**figures, **kw})
 
@@ -45,15 +46,22 @@ def texts(blocks: list[dict]) -> list[str]:
 def test_the_section_shows_the_figures_of_the_decided_drafts():
     blocks = agreement_section(agreement())
     assert [b["type"] for b in blocks] == ["divider", "header", "section", "section", "context"]
+    table = texts(blocks)[2].replace("&lt;&amp;&gt;", "<&>").splitlines()[1:-1]
+    assert len({len(line) for line in table}) == 1  # fixed width, once unescaped
     assert texts(blocks) == [
         "AI agreement (last 30 days)",
         "*4 drafts* decided · *50%* approved unchanged (2 approved, 1 edited, 1 rejected)\n"
         "*1* of 3 points suggested in edited drafts removed\n"
         "*3 root causes* changed · Policy → Product (2) · Documentation gap → Agent behaviour (1)",
-        "• *Empathy*: 50% approved unchanged (2 of 4 drafts)\n"
-        "• *Tone &lt;&amp;&gt;*: 67% approved unchanged (2 of 3 drafts)",
+        "```\n"
+        "Criterion                Decided Unchanged Mean |diff|\n"
+        "Empathy                        4       50%        0.67\n"
+        "Tone &lt;&amp;&gt;                       3       67%           –\n"
+        "Overall                        4       50%        0.40\n"
+        "```",
         "QA drafts a lead approved, edited or rejected in the last 30 days; approved unchanged "
-        "means the lead kept the draft as the AI wrote it.",
+        "means the lead kept the draft as the AI wrote it; mean |diff| is the mean difference "
+        "between the suggested and the final score (a rejected draft has none).",
     ]
     assert view_problems({"type": "home", "blocks": blocks}) == []
 
@@ -72,17 +80,19 @@ def test_nothing_decided_yet_says_so():
 
 
 def test_capped_lists_count_what_was_left_out_and_stay_within_limits():
-    long = "Ω" * 150 + " <&>"
+    long = "<&>`" * 150
     view = agreement(
         changes=[RootCauseChange("policy", "product", 5)] * 3,
         changes_total=7,
-        criteria=[CriterionAgreement(f"{long} {i}", 9, 1, 0.111) for i in range(8)],
+        criteria=[CriterionAgreement(f"{long} {i}", 9999, 1, 0.111, 9.5) for i in range(8)],
         criteria_total=30,
     )
     blocks = agreement_section(view)
     summary, criteria = texts(blocks)[1:3]
     assert summary.endswith("Policy → Product (5) · 4 more")
-    assert criteria.count("\n• ") == 7 and criteria.endswith("\n_22 more criteria_")
-    assert criteria.splitlines()[0] == f"• *{'Ω' * 79}…*: 11% approved unchanged (1 of 9 drafts)"
+    lines = criteria.splitlines()
+    assert len(lines) == 1 + 1 + 8 + 1 + 1 + 1  # fences, header, 8 criteria, overall, more
+    assert lines[2] == "&lt;&amp;&gt;'" * 5 + "&lt;&amp;&gt;…    9999       11%        9.50"
+    assert lines[-1] == "_22 more criteria in `debrief metrics`_"
     assert len(blocks) <= 5 and all(len(t) <= 3000 for t in texts(blocks))
     assert view_problems({"type": "home", "blocks": blocks}) == []

@@ -17,6 +17,8 @@ from jsonschema import Draft7Validator  # type: ignore[import-untyped,unused-ign
 from jsonschema.protocols import Validator  # type: ignore[import-untyped,unused-ignore]
 from jsonschema.validators import validator_for  # type: ignore[import-untyped,unused-ignore]
 
+from blocks.ids import CallbackId
+
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
 SCHEMA = ROOT / "tests" / "schemas" / "manifest.schema.1.0.0.json"
@@ -90,6 +92,16 @@ def test_coach_command(manifest: dict[str, Any]) -> None:
     assert coach["url"] == URL
     assert coach["description"] == "Open an agent's coaching record"
     assert coach["usage_hint"] == "[name or @user]"
+
+
+def test_coach_on_this_shortcut(manifest: dict[str, Any]) -> None:
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["name"] == "Coach on this"
+    assert shortcut["callback_id"] == CallbackId.COACH_SHORTCUT
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]  # shortcuts need it
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True  # they arrive there
+    text = MANIFEST.read_text(encoding="utf-8")
+    assert '# "Coach on this"' in text and "CallbackId.COACH_SHORTCUT" in text
 
 
 def test_features_and_settings(manifest: dict[str, Any]) -> None:
@@ -169,6 +181,11 @@ BROKEN = {
     "interactivity without is_enabled": _drop("settings.interactivity.is_enabled"),
     "options load url that is not a url": _set(
         "settings.interactivity.message_menu_options_url", "/slack/events"
+    ),
+    "shortcut of an unknown type": _set("features.shortcuts.0.type", "action"),
+    "shortcut without a callback_id": _drop("features.shortcuts.0.callback_id"),
+    "shortcut name over 24 characters": _set(
+        "features.shortcuts.0.name", "Coach on this message now"
     ),
     "boolean written as a string": _set("features.app_home.home_tab_enabled", "yes"),
     "bot event listed twice": _set(

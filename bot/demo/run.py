@@ -19,6 +19,7 @@ from bot.core.db import dispose_all
 from bot.core.migrate import upgrade
 from bot.core.scope import viewer_for
 from bot.core.settings import Settings
+from bot.demo.loop import agent_answers, agreement_table
 from bot.demo.render import builder_url, render_text
 from bot.flags.dms import FlagView
 from bot.flags.scan import run_scan
@@ -174,7 +175,7 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
     agent_id = flags[0].agent_id
     with services.sessions() as session:
         lead = viewer_for(session=session, slack_user_id=LEAD)
-        create_note(
+        note = create_note(
             session=session,
             actor=lead,
             agent_id=agent_id,
@@ -189,5 +190,7 @@ def run_demo(*, db_path: str, echo: Echo) -> None:
     echo(render_text(modal))
     echo(f"Block Kit Builder: {builder_url(modal)}")
     echo("")
+    agent_answers(services=services, echo=echo, lead=LEAD, note_id=note.id, agent_id=agent_id)
     _qa(services, echo)
+    agreement_table(services=services, echo=echo, lead=LEAD)
     echo(f"Try the CLI on it: DATABASE_URL=sqlite:///{path} debrief agents list")

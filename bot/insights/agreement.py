@@ -10,12 +10,15 @@ window `since` (inclusive; None: everything stored) to `now`, read from the draf
   lead's edit dropped (a suggested point whose index is not among ``edited_points``).
 * ``rootCausesChanged`` and ``rootCauseChanges`` (``from``, ``to``, ``count``): edited points whose
   root cause differs from the suggested point's.
-* ``criteria``: per rubric criterion scored, the decided drafts that scored it, how many of them
-  were approved unchanged, and ``meanAbsScoreDifference``, the mean |suggested - final| score over
-  the approved and edited drafts (a rejected draft has no final score; ``null`` when none).
-  **Score edits are not captured yet** (a lead can change points, not scores), so the final score
-  is the suggested one and the difference is 0; ``scoreEditsCaptured`` says so. Points carry no
-  criterion, so points removed and root causes changed are counted overall only.
+* ``criteria`` (by name): per rubric criterion scored, ``drafts`` (the decided drafts that scored
+  it), ``approvedUnchanged`` and its share, ``finalScores`` (the approved and edited drafts among
+  them: a rejected draft has no final score), ``meanAbsScoreDifference``, the mean |suggested -
+  final| score over those (``null`` when none), and ``scoreChanged``, how many of them the lead
+  scored differently. The final score is the lead's (``QaDraft.final_scores``, kept when an edit
+  changed a score), else the suggested one. ``scoreEditsCaptured`` is true: the edit modal takes
+  scores (it was false before score edits were kept). The overall ``meanAbsScoreDifference`` and
+  ``scoreChanged`` are over every criterion's final scores. Points carry no criterion, so points
+  removed and root causes changed are counted overall only.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from bot.qa.review import root_cause_of
 from models import DraftStatus, QaDraft
 
 DECIDED = (DraftStatus.APPROVED, DraftStatus.EDITED, DraftStatus.REJECTED)
-SCORE_EDITS_CAPTURED = False
+SCORE_EDITS_CAPTURED = True
 
 
 @dataclass
@@ -42,17 +45,29 @@ class _Criterion:
     approved_unchanged: int = 0
     differences: list[float] = field(default_factory=list)
 
+    @property
+    def changed(self) -> int:
+        return sum(d != 0 for d in self.differences)
+
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _final_score(draft: QaDraft, score: dict[str, Any]) -> float | None:
-    """The lead's final score for a criterion: the stored one (score edits are not captured)."""
+    """The lead's final score for a criterion: the one their edit set, else the suggested one;
+    None for a rejected draft."""
     if draft.status == DraftStatus.REJECTED:
         return None
-    value = score.get("score")
-    return float(value) if isinstance(value, int | float) else None
+    name = score.get("criterion")
+    for final in draft.final_scores or []:
+        if final.get("criterion") == name:
+            return _number(final.get("score"))
+    return _number(score.get("score"))
 
 
 def _removed_and_changed(draft: QaDraft, changes: Counter[tuple[str, str]]) -> tuple[int, int]:
@@ -90,9 +105,9 @@ def ai_agreement(*, session: Session, since: datetime | None, now: datetime) -> 
             criterion = criteria.setdefault(name, _Criterion())
             criterion.drafts += 1
             criterion.approved_unchanged += draft.status == DraftStatus.APPROVED
-            final, value = _final_score(draft, score), score.get("score")
-            if final is not None and isinstance(value, int | float):
-                criterion.differences.append(abs(float(value) - final))
+            final, value = _final_score(draft, score), _number(score.get("score"))
+            if final is not None and value is not None:
+                criterion.differences.append(abs(value - final))
     differences = [d for c in criteria.values() for d in c.differences]
     return {
         "draftsDecided": len(drafts),
@@ -102,6 +117,7 @@ def ai_agreement(*, session: Session, since: datetime | None, now: datetime) -> 
         "approvedUnchangedShare": _share(statuses[DraftStatus.APPROVED], len(drafts)),
         "scoreEditsCaptured": SCORE_EDITS_CAPTURED,
         "meanAbsScoreDifference": _mean(differences),
+        "scoreChanged": sum(c.changed for c in criteria.values()),
         "pointsSuggested": suggested,
         "pointsRemoved": removed,
         "rootCausesChanged": sum(changes.values()),
@@ -115,7 +131,9 @@ def ai_agreement(*, session: Session, since: datetime | None, now: datetime) -> 
                 "drafts": c.drafts,
                 "approvedUnchanged": c.approved_unchanged,
                 "approvedUnchangedShare": _share(c.approved_unchanged, c.drafts),
+                "finalScores": len(c.differences),
                 "meanAbsScoreDifference": _mean(c.differences),
+                "scoreChanged": c.changed,
             }
             for name, c in sorted(criteria.items())
         ],
@@ -145,12 +163,43 @@ def agreement_lines(figures: dict[str, Any]) -> list[str]:
         f"  root causes changed       {figures['rootCausesChanged']}",
     ]
     lines.extend(f"    {c['from']} -> {c['to']}: {c['count']}" for c in figures["rootCauseChanges"])
-    if not figures["scoreEditsCaptured"]:
-        lines.append("  score differences are 0: score edits are not captured yet")
-    lines.extend(
-        f"  {c['criterion']}: {c['drafts']} drafts, "
-        f"{percent(c['approvedUnchangedShare'])} approved unchanged, "
-        f"mean score difference {_difference(c['meanAbsScoreDifference'])}"
-        for c in figures["criteria"]
-    )
+    lines.extend(criteria_table(figures))
     return lines
+
+
+TABLE_NAME_MAX = 30
+
+
+def _cell(name: str) -> str:
+    return name if len(name) <= TABLE_NAME_MAX else name[: TABLE_NAME_MAX - 1] + "…"
+
+
+def criteria_table(figures: dict[str, Any], *, indent: str = "  ") -> list[str]:
+    """Per criterion, then overall: drafts decided, approved unchanged, mean |suggested - final|
+    score and scores changed, as a fixed-width table (names clipped to TABLE_NAME_MAX)."""
+    rows = [
+        (
+            _cell(c["criterion"]),
+            c["drafts"],
+            c["approvedUnchangedShare"],
+            c["meanAbsScoreDifference"],
+            c["scoreChanged"],
+        )
+        for c in figures["criteria"]
+    ]
+    rows.append(
+        (
+            "overall",
+            figures["draftsDecided"],
+            figures["approvedUnchangedShare"],
+            figures["meanAbsScoreDifference"],
+            figures["scoreChanged"],
+        )
+    )
+    width = max(len("criterion"), *(len(r[0]) for r in rows))
+    head = f"{indent}{'criterion':<{width}}  decided  unchanged  mean |diff|  scores changed"
+    return [head] + [
+        f"{indent}{name:<{width}}  {decided:>7}  {percent(share):>9}  "
+        f"{_difference(mean):>11}  {changed:>14}"
+        for name, decided, share, mean, changed in rows
+    ]

@@ -14,7 +14,7 @@ The DMs that ask a lead to review a draft are sent by `bot/qa/dms.py`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.core.settings import Settings
 from bot.core.text import checked_text, clip
 from bot.ingest.deeplinks import deep_link
 from bot.qa import events
+from bot.qa.scores import lead_scores, score_changes
 from models import (
     Agent,
     DraftStatus,
@@ -115,6 +116,7 @@ class DraftView:
     decided_by: str | None
     reject_reason: str | None
     applied_points: list[dict[str, Any]]
+    final_scores: list[dict[str, Any]] | None = None
 
 
 def draft_view(session: Session, draft: QaDraft, settings: Settings) -> DraftView:
@@ -144,6 +146,7 @@ def draft_view(session: Session, draft: QaDraft, settings: Settings) -> DraftVie
         decided_by=draft.decided_by,
         reject_reason=draft.reject_reason,
         applied_points=list(applied or []),
+        final_scores=list(draft.final_scores) if draft.final_scores else None,
     )
 
 
@@ -419,11 +422,16 @@ def edit_draft(
     draft_id: int,
     points: Sequence[PointEdit],
     settings: Settings,
+    scores: Mapping[str, object] | None = None,
 ) -> ReviewOutcome:
-    """A lead approves their own version: texts and root causes changed, points dropped.
+    """A lead approves their own version: texts and root causes changed, points dropped, scores
+    changed (`scores`: criterion -> the lead's score, a whole number from 0 to its max; criteria
+    left out keep the suggested score).
 
-    The edited points are kept on the draft (`edited_points`) next to the suggestion, so the
-    override is measurable. Submitting the suggestion unchanged counts as an approval.
+    The edited points are kept on the draft (`edited_points`), and the lead's scores
+    (`final_scores`) when any differs, next to the suggestion, so the override is measurable.
+    Submitting the suggestion unchanged counts as an approval. Nothing is stored when a point
+    or a score is refused (InvalidInput).
     """
     require_write(actor)
     draft = session.get(QaDraft, draft_id)
@@ -432,12 +440,16 @@ def edit_draft(
     if draft.status != DraftStatus.PENDING:
         raise AlreadyDecided(draft.id, draft.status, draft.decided_by)
     final, dropped = _edited_points(draft, points)  # validate before taking the decision
-    if _unchanged(draft, final, dropped):
+    final_scores = lead_scores(list(draft.scores or []), scores or {})
+    if _unchanged(draft, final, dropped) and final_scores is None:
         return approve_draft(session=session, actor=actor, draft_id=draft_id, settings=settings)
-    draft = _decide(session, actor, draft_id, DraftStatus.EDITED, edited_points=final)
+    draft = _decide(
+        session, actor, draft_id, DraftStatus.EDITED, edited_points=final, final_scores=final_scores
+    )
     outcome = ReviewOutcome(draft.id, DraftStatus.EDITED, actor.slack_user_id, dropped=dropped)
     _apply(session, actor, draft, final, settings, outcome)
     original = list(draft.points or [])
+    changes = score_changes(list(draft.scores or []), final_scores)
     payload = _decision_payload(draft, outcome)
     payload.update(
         dropped=dropped,
@@ -447,6 +459,8 @@ def edit_draft(
         rootCauseChanged=sum(
             root_cause_of(p) != root_cause_of(original[p["index"]]) for p in final
         ),
+        scoreChanged=len(changes),
+        scoreChanges=changes,
     )
     _record_decision(
         session,
@@ -455,9 +469,10 @@ def edit_draft(
         events.EDITED,
         payload,
         action="qa_draft.edit",
-        before={"points": original},
+        before={"points": original, "scores": list(draft.scores or [])},
         after={
             "points": final,
+            "scores": final_scores,
             "note_ids": outcome.note_ids,
             "process_issue_ids": outcome.process_issue_ids,
         },

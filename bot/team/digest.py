@@ -13,8 +13,10 @@ died mid-send: the next run takes it over and first looks for the digest in the 
 (the week is in the message metadata) before posting.
 
 What it says covers the 7 days before the send: flags raised and cleared, notes written,
-follow-ups done and overdue (now), the QA review queue (pending drafts), the CSAT recovery of
-coached agents, and a chart of weekly CSAT (of the agents flagged now, or the team).
+follow-ups done and overdue (now), the QA review queue (pending drafts), the criterion the AI
+scores differ most on from the lead's over the QA drafts decided in those 7 days (`ai_miss`), the
+CSAT recovery of coached agents, and a chart of weekly CSAT (of the agents flagged now, or the
+team).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from bot.core.deliveries import Outcome
 from bot.flags.charts import weekly_lines_png
 from bot.flags.records import OPEN_FLAG
 from bot.followups.dates import member_zone
+from bot.insights.agreement import ai_agreement
 from bot.people.members import leads
 from bot.qa.review import PENDING_DRAFTS
 from bot.team.recovery import Recovery, csat_recovery
@@ -60,6 +63,16 @@ KIND = DeliveryKind.DIGEST.value
 
 
 @dataclass(frozen=True)
+class AiMiss:
+    """The criterion whose AI scores differed most from the lead's final ones: the mean
+    |suggested - final| score over `drafts` approved or edited drafts."""
+
+    criterion: str
+    mean: float
+    drafts: int
+
+
+@dataclass(frozen=True)
 class DigestView:
     """Everything a lead's weekly digest shows."""
 
@@ -77,6 +90,8 @@ class DigestView:
     recovery: list[Recovery]
     chart_title: str | None = None
     chart_series: dict[str, list[tuple[datetime, float, int]]] = field(default_factory=dict)
+    ai_scored: int = 0  # final scores compared in the week (0: no line about AI scores)
+    ai_miss: AiMiss | None = None  # None with ai_scored: the AI matched on every criterion
 
 
 class DigestNotifier(Protocol):
@@ -193,6 +208,21 @@ def _weekly(
     ]
 
 
+def ai_miss(session: Session, start: datetime, now: datetime) -> tuple[int, AiMiss | None]:
+    """Over the drafts decided from `start` to `now`: how many final scores were compared, and
+    the criterion with the highest mean |suggested - final| score (ties: the most drafts, then
+    the name); None when every difference is 0."""
+    criteria = ai_agreement(session=session, since=start, now=now)["criteria"]
+    scored = sum(c["finalScores"] for c in criteria)
+    missed = [c for c in criteria if c["meanAbsScoreDifference"]]
+    if not missed:
+        return scored, None
+    worst = min(
+        missed, key=lambda c: (-c["meanAbsScoreDifference"], -c["finalScores"], c["criterion"])
+    )
+    return scored, AiMiss(worst["criterion"], worst["meanAbsScoreDifference"], worst["finalScores"])
+
+
 def digest_view(
     *, session: Session, lead: str, week: str, week_key: int, now: datetime
 ) -> DigestView:
@@ -230,6 +260,7 @@ def digest_view(
     queue = session.scalar(PENDING_DRAFTS)
     recovery = [r for r in csat_recovery(session=session, now=now) if r.after_count]
     title, series = _chart_series(session, now)
+    scored, miss = ai_miss(session, start, now)
     return DigestView(
         lead=lead,
         week=week,
@@ -245,6 +276,8 @@ def digest_view(
         recovery=recovery,
         chart_title=title if series else None,
         chart_series=series,
+        ai_scored=scored,
+        ai_miss=miss,
     )
 
 

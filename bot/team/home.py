@@ -108,12 +108,14 @@ class RootCauseChange:
 
 @dataclass(frozen=True)
 class CriterionAgreement:
-    """A rubric criterion: the decided drafts that scored it, how many were approved unchanged."""
+    """A rubric criterion: the decided drafts that scored it, how many were approved unchanged,
+    and the mean |suggested - final| score (None without a final score)."""
 
     criterion: str
     drafts: int
     approved_unchanged: int
     share: float | None
+    mean_difference: float | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class AgreementView:
     changes_total: int
     criteria: list[CriterionAgreement]
     criteria_total: int
+    mean_difference: float | None = None
 
 
 @dataclass(frozen=True)
@@ -321,10 +324,12 @@ def load_agreement(*, session: Session, now: datetime) -> AgreementView:
                 drafts=c["drafts"],
                 approved_unchanged=c["approvedUnchanged"],
                 share=c["approvedUnchangedShare"],
+                mean_difference=c["meanAbsScoreDifference"],
             )
             for c in criteria[:MAX_CRITERIA]
         ],
         criteria_total=len(criteria),
+        mean_difference=figures["meanAbsScoreDifference"],
     )
 
 

@@ -6,6 +6,7 @@ from bot.ingest.helpdesks.base import (
     HelpdeskError,
     HelpdeskNotFound,
     HelpdeskUnavailable,
+    KnowsAssignee,
     RatingRecord,
     Transcript,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "HelpdeskNotFound",
     "HelpdeskUnavailable",
     "HubSpotHelpdesk",
+    "KnowsAssignee",
     "RatingRecord",
     "Transcript",
     "check_helpdesk_settings",

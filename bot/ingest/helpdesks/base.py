@@ -68,6 +68,17 @@ class SaysWhatItRead(Protocol):
         ...
 
 
+@runtime_checkable
+class KnowsAssignee(Protocol):
+    """A connector that can say who a conversation is assigned to (optional): the "Coach on
+    this" shortcut asks it when the conversation wasn't imported."""
+
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The assigned agent's (name, email); None when nobody is; HelpdeskNotFound when the
+        conversation does not exist."""
+        ...
+
+
 class HelpdeskError(DebriefError):
     """A helpdesk call failed; the message is one line fit to show a user."""
 

@@ -257,6 +257,20 @@ class FreshdeskHelpdesk(HttpConnector):
             csat=csat,
         )
 
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The ticket's responder (its assigned agent) as (name, email); None when nobody is."""
+        if not external_id.strip().isdigit():
+            raise HelpdeskNotFound(f"Freshdesk has no ticket {external_id!r}")
+        ticket_id = int(external_id)
+        try:
+            ticket = self._http.get(f"/api/v2/tickets/{ticket_id}")
+        except HelpdeskNotFound:
+            raise HelpdeskNotFound(f"Freshdesk has no ticket {ticket_id}") from None
+        responder = as_int(ticket.get("responder_id"))
+        contact = as_object(self._agents.get(responder).get("contact")) if responder else {}
+        name = clean(contact.get("name"))
+        return (name, clean(contact.get("email"))) if name else None
+
     def _record(self, row: _Rated) -> RatingRecord | None:
         agent = self._agents.get(row.agent_id)
         contact = as_object(agent.get("contact"))

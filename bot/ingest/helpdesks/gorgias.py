@@ -237,6 +237,19 @@ class GorgiasHelpdesk(HttpConnector):
             customer_email=clean(customer.get("email")),
         )
 
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The ticket's assigned user as (name, email); None when nobody is assigned."""
+        if not external_id.strip().isdigit():
+            raise HelpdeskNotFound(f"Gorgias has no ticket {external_id!r}")
+        ticket_id = int(external_id)
+        try:
+            ticket = self._http.get(f"/api/tickets/{ticket_id}")
+        except HelpdeskNotFound:
+            raise HelpdeskNotFound(f"Gorgias has no ticket {ticket_id}") from None
+        user = as_object(ticket.get("assignee_user"))
+        name = _name(user)
+        return (name, clean(user.get("email"))) if name else None
+
     def _pages(self, path: str, query: Query) -> Iterator[list[JSON]]:
         """Each page's `data`, following `meta.next_cursor` with the same parameters (sent in
         the path: `ticket_ids` repeats, which a mapping of parameters can't say)."""

@@ -391,6 +391,19 @@ class HelpScoutHelpdesk(HttpConnector):
             }
         return self._mailboxes
 
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The conversation's assigned user as (name, email); None when nobody is assigned."""
+        conversation = external_id.strip()
+        if not conversation.isdigit():
+            raise HelpdeskNotFound(f"Help Scout has no conversation {external_id!r}")
+        try:
+            found = self._http.get(f"/v2/conversations/{conversation}")
+        except HelpdeskNotFound:
+            raise HelpdeskNotFound(f"Help Scout has no conversation {conversation}") from None
+        user = as_object(found.get("assignee"))
+        name = _full_name(user.get("first"), user.get("last"))
+        return (name, clean(user.get("email"))) if name else None
+
     def _hal_list(self, path: str, key: str, params: Params | None = None) -> Iterator[JSON]:
         """Every item of a HAL list, following `_links.next` to the last page."""
         for data in self._http.follow(path, params, _next_href):

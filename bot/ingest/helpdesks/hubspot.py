@@ -475,6 +475,22 @@ class HubSpotHelpdesk(HttpConnector):
             seen.add(after)
             params["after"] = after
 
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The ticket's owner as (name, email); None when it has none that can be named."""
+        ticket_id = external_id.strip()
+        if not ticket_id.isdigit():
+            raise HelpdeskNotFound(f"HubSpot has no ticket {external_id!r}")
+        path = f"/crm/v3/objects/tickets/{ticket_id}"
+        try:
+            ticket = self._http.get(path, {"properties": "hubspot_owner_id"})
+        except HelpdeskNotFound:
+            raise HelpdeskNotFound(f"HubSpot has no ticket {ticket_id}") from None
+        owner_id = _id(as_object(ticket.get("properties")).get("hubspot_owner_id"))
+        self._load_owners([owner_id])
+        owner = self._owner(owner_id)
+        name = self._owner_name(owner)
+        return (name, clean(owner.get("email"))) if name else None
+
     def _owner(self, owner_id: str | None) -> JSON:
         if owner_id is None or self._owners is None:
             return {}

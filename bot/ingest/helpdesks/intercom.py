@@ -145,6 +145,21 @@ class IntercomHelpdesk(HttpConnector):
             customer_email=email,
         )
 
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The conversation's assigned teammate as (name, email); None when nobody is."""
+        if not external_id.strip():
+            raise HelpdeskNotFound("Intercom has no conversation ''")
+        try:
+            conversation = self._http.get(f"/conversations/{quote(external_id.strip(), safe='')}")
+        except HelpdeskNotFound:
+            raise HelpdeskNotFound(f"Intercom has no conversation {external_id}") from None
+        assigned = _id(conversation.get("admin_assignee_id"))
+        if assigned in (None, "0"):
+            return None
+        admin = self._admins.get(assigned)
+        name = clean(admin.get("name"))
+        return (name, clean(admin.get("email"))) if name else None
+
     def _record(self, conversation: JSON) -> RatingRecord | None:
         """A RatingRecord for a rated conversation, or None when it has no rating or teammate."""
         rating = as_object(conversation.get("conversation_rating"))

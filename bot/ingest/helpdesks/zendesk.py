@@ -290,6 +290,23 @@ class ZendeskHelpdesk(HttpConnector):
             customer_email=clean(requester.get("email")),
         )
 
+    def assignee(self, external_id: str) -> tuple[str, str | None] | None:
+        """The ticket's assignee as (name, email); None when nobody is assigned."""
+        if not external_id.strip().isdigit():
+            raise HelpdeskNotFound(f"Zendesk has no ticket {external_id!r}")
+        ticket_id = int(external_id)
+        try:
+            ticket = self._http.get(f"/api/v2/tickets/{ticket_id}.json").get("ticket") or {}
+        except HelpdeskNotFound:
+            raise HelpdeskNotFound(f"Zendesk has no ticket {ticket_id}") from None
+        assignee_id = ticket.get("assignee_id")
+        if not isinstance(assignee_id, int):
+            return None
+        self._load_users([assignee_id])
+        user = self._users.get(assignee_id, {})
+        name = clean(user.get("name"))
+        return (name, clean(user.get("email"))) if name else None
+
     def _pages(self, path: str, params: Params, key: str) -> Iterator[list[JSON]]:
         """Each page's list under `key`, following next links (or after-cursors) to the end."""
         data = self._http.get(path, params)

@@ -1,0 +1,135 @@
+"""The "Coach on this" message shortcut: the conversation a message links to, and whose it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.errors import NotFound, OutOfScope
+from bot.core.scope import viewer_for
+from bot.core.settings import Settings
+from bot.ingest.helpdesks import HelpdeskNotFound, KnowsAssignee, helpdesk_for
+from bot.ingest.helpdesks.http_client import RetryPolicy
+from bot.ingest.links import ConversationLink, find_links
+from models import Agent, Conversation, Sample
+from models.agent import fold_name
+
+# asking a helpdesk whose a conversation is while a lead looks at a "looking it up" modal
+LOOKUP = RetryPolicy(max_retries=1, backoff=0.5, max_rate_limit_waits=1, max_retry_after=3.0,
+                     timeout=5.0)  # fmt: skip
+NO_LINK = (
+    "That message has no helpdesk conversation link Debrief recognises (Zendesk, Intercom, "
+    "Freshdesk, Help Scout, Gorgias, HubSpot or Front, or a DEBRIEF_DEEPLINK_* pattern)."
+)
+LEADS_ONLY = "Only Debrief owners and admins can coach on a message."
+
+
+@dataclass(frozen=True)
+class ShortcutTarget:
+    """The linked conversation and the agent it belongs to (None, with `why`, when unknown)."""
+
+    link: ConversationLink
+    agent_id: int | None = None
+    agent_name: str | None = None
+    csat: float | None = None
+    pinned: bool = False  # already a sample on the agent's record
+    others: int = 0  # further conversations the message links to, not chosen
+    why: str | None = None
+
+
+def shortcut_link(
+    *, session: Session, slack_user_id: str, texts: Iterable[str], settings: Settings
+) -> tuple[ConversationLink, int]:
+    """The first conversation the message links to and how many others it links to, for a lead."""
+    if not viewer_for(session=session, slack_user_id=slack_user_id).is_lead:
+        raise OutOfScope(LEADS_ONLY)
+    links = find_links(texts=texts, settings=settings)
+    if not links:
+        raise NotFound(NO_LINK)
+    return links[0], len(links) - 1
+
+
+def _known(session: Session, link: ConversationLink) -> tuple[int, float | None, bool] | None:
+    """(agent id, CSAT, pinned) from the imported conversations, else from a pinned sample."""
+    where = (link.helpdesk, link.external_id)
+    sample = session.execute(
+        select(Sample.agent_id, Sample.csat).where(
+            Sample.helpdesk == where[0], Sample.external_id == where[1]
+        )
+    ).first()
+    row = session.execute(
+        select(Conversation.agent_id, Conversation.csat).where(
+            Conversation.helpdesk == where[0], Conversation.external_id == where[1]
+        )
+    ).first()
+    if row is not None:
+        return row.agent_id, row.csat, sample is not None
+    if sample is not None:
+        return sample.agent_id, sample.csat, True
+    return None
+
+
+def _matching_agent(session: Session, name: str, email: str | None) -> Agent | None:
+    """The one agent with this email, else the one with this exact name (no new agent)."""
+    if email:
+        found = session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+        if found is not None:
+            return found
+    named = list(session.scalars(select(Agent).where(Agent.name_key == fold_name(name)).limit(2)))
+    return named[0] if len(named) == 1 else None
+
+
+Asked = tuple[str, str | None] | str | None
+AssigneeLookup = Callable[..., Asked]  # called as ask(link=...), like ask_assignee
+
+
+def ask_assignee(*, settings: Settings, link: ConversationLink) -> Asked:
+    """(name, email) of the conversation's assignee in its helpdesk, None when unassigned, or a
+    sentence saying why the helpdesk can't be asked; HelpdeskError when asking it fails."""
+    helpdesk, external_id = link.helpdesk, link.external_id
+    connector = helpdesk_for(settings, helpdesk, policy=LOOKUP)
+    if connector is None:
+        return f"no {helpdesk} connector is configured"
+    try:
+        if not isinstance(connector, KnowsAssignee):
+            return f"Debrief's {helpdesk} connector can't say whose a conversation is"
+        return connector.assignee(external_id)
+    except HelpdeskNotFound:
+        raise NotFound(f"{helpdesk} has no conversation {external_id}.") from None
+    finally:
+        connector.close()
+
+
+def shortcut_target(
+    *,
+    session_factory: Callable[[], Any],
+    link: ConversationLink,
+    others: int,
+    ask: AssigneeLookup,
+) -> ShortcutTarget:
+    """Whose the linked conversation is: the imported conversations first, else its helpdesk
+    (`ask`, which may raise HelpdeskError or NotFound)."""
+    with session_factory() as session:
+        known = _known(session, link)
+        if known is not None:
+            agent = session.get(Agent, known[0])
+            assert agent is not None  # conversations and samples cascade with their agent
+            return ShortcutTarget(link, agent.id, agent.name, known[1], known[2], others)
+    asked = ask(link=link)
+    name = f"{link.helpdesk} #{link.external_id}"
+    if isinstance(asked, str):
+        why = f"{name} isn't among the imported conversations and {asked}."
+        return ShortcutTarget(link, others=others, why=why)
+    if asked is None:
+        why = f"{name} isn't assigned to anyone in {link.helpdesk}."
+        return ShortcutTarget(link, others=others, why=why)
+    with session_factory() as session:
+        agent = _matching_agent(session, *asked)
+        if agent is None:
+            why = f"{name} is assigned to {asked[0]} in {link.helpdesk}, who isn't a Debrief agent."
+            return ShortcutTarget(link, others=others, why=why)
+        return ShortcutTarget(link, agent.id, agent.name, None, False, others)
