@@ -8,6 +8,7 @@ from typing import Any
 from blocks.dates import short_date, slack_date
 from blocks.ids import NO_SAMPLE, SHARE_VALUE, ActionId, BlockId, CallbackId
 from blocks.kit import (
+    MODAL_MAX_BLOCKS,
     SECTION_MAX,
     Block,
     actions,
@@ -17,6 +18,7 @@ from blocks.kit import (
     context,
     divider,
     escape,
+    fit,
     header,
     input_block,
     modal,
@@ -30,6 +32,8 @@ from bot.followups.reminders import calendar_url
 
 NOTE_CALENDAR_URL_MAX = 1500  # the link in a note's header line: room left for the rest of it
 SAMPLE_LABEL_MAX = 200
+REPLIES_SHOWN = 3
+REPLY_SHOWN = 800  # characters of each reply shown, escaped: three fit one section
 HELPDESK_NAMES = {
     "zendesk": "Zendesk",
     "intercom": "Intercom",
@@ -77,7 +81,7 @@ def _sample_block(sample: SampleView) -> Block:
     )
 
 
-def _note_meta(note: NoteView, agent_name: str, link_back: str | None) -> str:
+def _note_meta(note: NoteView, agent_name: str, link_back: str | None, lead: bool) -> str:
     parts = [f"*<@{note.author}>*", slack_date(note.created_at)]
     if note.updated_at > note.created_at:
         parts.append("edited")
@@ -98,7 +102,37 @@ def _note_meta(note: NoteView, agent_name: str, link_back: str | None) -> str:
             parts.append(f":alarm_clock: {due} (<{add}|add to Google Calendar>)")
     if note.sample_label is not None:
         parts.append(f"about {escape(clip(note.sample_label, SAMPLE_LABEL_MAX))}")
+    if note.shared_with_agent and lead:  # what the agent did with it, for the lead
+        parts.extend(agent_side_facts(note))
     return " · ".join(parts)
+
+
+def agent_side_facts(note: NoteView) -> list[str]:
+    """What the agent did with a note shared with them: seen, acknowledged, replies."""
+    facts = []
+    if note.acknowledged_at is not None:
+        facts.append(f":white_check_mark: acknowledged {slack_date(note.acknowledged_at)}")
+    elif note.seen_at is not None:
+        facts.append(f":eyes: seen {slack_date(note.seen_at)}")
+    else:
+        facts.append("not seen yet")
+    if note.replies:
+        facts.append(
+            f":speech_balloon: {len(note.replies)} {'reply' if len(note.replies) == 1 else 'replies'}"
+        )
+    return facts
+
+
+def replies_block(note: NoteView) -> Block:
+    """A shared note's replies, the latest REPLIES_SHOWN (oldest first) within one section."""
+    shown = note.replies[-REPLIES_SHOWN:]
+    lines = [
+        f"• <@{r.author}> {slack_date(r.created_at)}: {fit(r.body, REPLY_SHOWN)}" for r in shown
+    ]
+    earlier = len(note.replies) - len(shown)
+    if earlier:
+        lines.insert(0, f"_{earlier} earlier {'reply' if earlier == 1 else 'replies'} not shown_")
+    return section("\n".join(lines), block_id=f"note_replies.{note.id}")
 
 
 def note_body(body: str, block_id: str | None = None) -> Block:
@@ -114,14 +148,16 @@ def note_body(body: str, block_id: str | None = None) -> Block:
 
 
 def _note_blocks(
-    note: NoteView, can_write: bool, agent_name: str, link_back: str | None
+    note: NoteView, can_write: bool, agent_name: str, link_back: str | None, with_replies: bool
 ) -> list[Block]:
     # the header line goes in its own block, so however long it gets (a long name in the
     # calendar link, a sample label) it never pushes the note's own text out
     blocks = [
-        context(_note_meta(note, agent_name, link_back)),
+        context(_note_meta(note, agent_name, link_back, can_write)),
         note_body(note.body, block_id=f"note.{note.id}"),
     ]
+    if with_replies and note.replies:
+        blocks.append(replies_block(note))
     if can_write:
         blocks.append(
             actions(
@@ -143,6 +179,20 @@ def _note_blocks(
                 block_id=f"note_actions.{note.id}",
             )
         )
+    return blocks
+
+
+def _history(record: CoachRecord, agent_name: str, link_back: str | None, used: int) -> list[Block]:
+    """A page of notes; the replies go in only if the whole modal still fits 100 blocks (their
+    count stays in each note's header line)."""
+    for with_replies in (True, False):
+        blocks = [
+            block
+            for note in record.notes
+            for block in _note_blocks(note, record.can_write, agent_name, link_back, with_replies)
+        ]
+        if used + len(blocks) <= MODAL_MAX_BLOCKS:
+            break
     return blocks
 
 
@@ -270,8 +320,8 @@ def coach_modal(
     blocks.append(section(f"{heading} ({record.notes_total})"))
     if not record.notes:
         blocks.append(context("No notes yet."))
-    for note in record.notes:
-        blocks.extend(_note_blocks(note, record.can_write, agent.name, link_back))
+    history = _history(record, agent.name, link_back, len(blocks) + 2)
+    blocks.extend(history)
     if record.notes_total > record.page_size:
         first = record.page * record.page_size + 1
         last = first + len(record.notes) - 1

@@ -13,17 +13,29 @@ from typing import Any
 from blocks.dates import slack_date
 from blocks.flag_dm import trend_figures
 from blocks.ids import ActionId, BlockId
-from blocks.kit import SECTION_MAX, Block, context, divider, escape, header, section
+from blocks.kit import (
+    SECTION_MAX,
+    Block,
+    actions,
+    context,
+    divider,
+    escape,
+    fit,
+    header,
+    section,
+)
 from blocks.messages import coach_button, recovery_figures
+from blocks.shared_note_dm import acknowledged_line, shared_note_buttons
 from bot.insights.metrics import percent
 from bot.qa.review import ROOT_CAUSES
-from bot.team.home import AgreementView, OwnView, TeamView
+from bot.team.home import AgreementView, OwnView, SharedNote, TeamView
 from bot.team.recovery import RECOVERY_WEEKS, Recovery
 
 HOME_MAX_BLOCKS = 100
 NAME_MAX = 80
 LABEL_MAX = 200
 NOTE_MAX = SECTION_MAX
+REPLY_SHOWN = 800  # each of a note's latest replies, in its one section
 _BUDGET = SECTION_MAX - 100  # room for a closing line after the listed ones
 
 _KINDS = {
@@ -37,22 +49,6 @@ _KINDS = {
 def _name(name: str) -> str:
     """An agent's name, bold, clipped and escaped for mrkdwn."""
     return f"*{fit(name, NAME_MAX)}*"
-
-
-def fit(text: str, limit: int) -> str:
-    """Text escaped for mrkdwn within `limit` characters, never cutting an entity in two."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    out: list[str] = []
-    used = 0
-    for char in text:
-        piece = escape(char)
-        if used + len(piece) > limit - 1:
-            break
-        out.append(piece)
-        used += len(piece)
-    return "".join(out).rstrip() + "…"
 
 
 def _plural(n: int, word: str, words: str | None = None) -> str:
@@ -350,13 +346,7 @@ def own_home(view: OwnView) -> dict[str, Any]:
     if not view.notes:
         blocks.append(section("No notes have been shared with you yet."))
     for note in view.notes:
-        follow_up = (
-            "" if note.follow_up_at is None else f" · follow-up {slack_date(note.follow_up_at)}"
-        )
-        blocks += [
-            section(fit(note.body, NOTE_MAX)),
-            context(f"<@{note.author}> · {slack_date(note.created_at)}{follow_up}"),
-        ]
+        blocks += _shared_note(note)
     if view.notes_total > len(view.notes):
         blocks.append(
             context(
@@ -364,3 +354,31 @@ def own_home(view: OwnView) -> dict[str, Any]:
             )
         )
     return _home(blocks)
+
+
+def _shared_note(note: SharedNote) -> list[Block]:
+    """A shared note in the member's home: its text, who and when, whether acknowledged, the
+    latest replies, and Acknowledge (until it is) and Reply."""
+    facts = [f"<@{note.author}>", slack_date(note.created_at)]
+    if note.follow_up_at is not None:
+        facts.append(f"follow-up {slack_date(note.follow_up_at)}")
+    if note.acknowledged_at is not None:
+        facts.append(acknowledged_line(note.acknowledged_at))
+    blocks = [section(fit(note.body, NOTE_MAX)), context(" · ".join(facts))]
+    if note.replies:
+        lines = (
+            f"• <@{r.author}> replied {slack_date(r.created_at)}: {fit(r.body, REPLY_SHOWN)}"
+            for r in note.replies
+        )
+        blocks.append(section(_lines(lines, note.replies_total, "replies")))
+    blocks.append(
+        actions(
+            shared_note_buttons(
+                note.note_id,
+                acknowledged=note.acknowledged_at is not None,
+                sample_url=note.sample_url,
+            ),
+            block_id=f"{BlockId.SHARED_NOTE_ACTIONS}.{note.note_id}",
+        )
+    )
+    return blocks

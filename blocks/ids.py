@@ -16,6 +16,7 @@ class CallbackId(StrEnum):
     PIN_FORM = "pin_sample_modal"
     QA_EDIT = "qa_edit_modal"
     QA_REJECT = "qa_reject_modal"
+    NOTE_REPLY = "note_reply_modal"
     COACH_SHORTCUT = "coach_on_this"  # the message shortcut (manifest.yml)
     SHORTCUT_MODAL = "coach_on_this_modal"
 
@@ -52,6 +53,9 @@ class ActionId(StrEnum):
     QA_POINT_TEXT = "qa_point_text"
     QA_POINT_CAUSE = "qa_point_cause"
     QA_POINT_KEEP = "qa_point_keep"
+    NOTE_ACK = "shared_note_ack"
+    NOTE_REPLY = "shared_note_reply"
+    REPLY_BODY = "note_reply_body"
     QA_SCORE = "qa_score"
 
 
@@ -77,6 +81,8 @@ class BlockId(StrEnum):
     QA_POINT_TEXT = "qa_point_text"  # `.N`: the point's index in the draft
     QA_POINT_CAUSE = "qa_point_cause"
     QA_POINT_KEEP = "qa_point_keep"
+    SHARED_NOTE_ACTIONS = "shared_note_actions"  # `.N` in the App Home: the note's id
+    REPLY_BODY = "note_reply_body"
     QA_SCORE = "qa_score"  # `.<criterion>`: the criterion the score is for
 
 
@@ -85,6 +91,8 @@ SHARE_VALUE = "shared"
 FLAG_EVENT = "debrief_flag"
 REMINDER_EVENT = "debrief_reminder"
 QA_DRAFT_EVENT = "debrief_qa_draft"
+SHARED_NOTE_EVENT = "debrief_shared_note"
+NOTE_REPLY_EVENT = "debrief_note_reply"
 KEEP_VALUE = "keep"
 
 

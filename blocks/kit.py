@@ -32,6 +32,22 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def fit(text: str, limit: int) -> str:
+    """Text escaped for mrkdwn within `limit` characters, never cutting an entity in two."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    used = 0
+    for char in text:
+        piece = escape(char)
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip() + "…"
+
+
 NOTIFICATION_MAX = 3000  # a message's top-level text: Slack advises ≤ 4,000, truncates at 40,000
 
 

@@ -22,6 +22,7 @@ from bot.coaching.record import load_note_for_edit, open_coach_record
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError
 from bot.core.scope import viewer_for
+from handlers.agent_side import send_soon
 from handlers.deps import Deps
 from handlers.forms import form_block_ids, id_value, metadata, next_generation, parse_note_form
 from handlers.notifier import user_zone
@@ -109,6 +110,8 @@ def register_new_note(app: App, deps: Deps) -> None:
                 record, link_back=deps.link_back, generation=int(meta.get("gen", 0)) + 1
             ),
         )
+        if note.shared:  # the agent's DM now, not at the next tick
+            send_soon(deps, int(meta["agent_id"]))
 
 
 def register_edit(app: App, deps: Deps) -> None:
@@ -179,6 +182,8 @@ def register_edit(app: App, deps: Deps) -> None:
         # same generation as the open Coach modal, so a half-written new note survives
         view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
         refresh_view(client, meta["root"], meta.get("hash"), view)
+        if note.shared:
+            send_soon(deps, int(meta["agent_id"]))
 
 
 def register_archive_and_pages(app: App, deps: Deps) -> None:

@@ -12,9 +12,17 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.digest import DIGEST_EVENT, digest_message
 from blocks.flag_dm import flag_message
-from blocks.ids import FLAG_EVENT, QA_DRAFT_EVENT, REMINDER_EVENT
+from blocks.ids import (
+    FLAG_EVENT,
+    NOTE_REPLY_EVENT,
+    QA_DRAFT_EVENT,
+    REMINDER_EVENT,
+    SHARED_NOTE_EVENT,
+)
 from blocks.qa_review import draft_message
 from blocks.reminder_dm import reminder_message
+from blocks.shared_note_dm import reply_message, shared_note_message
+from bot.coaching.shared_dms import ReplyDm, SharedNoteDm
 from bot.flags.dms import FlagView
 from bot.followups.reminders import ReminderView, calendar_url
 from bot.qa.review import DraftView
@@ -207,3 +215,26 @@ class SlackDigestNotifier(_SlackDm):
             filename=f"digest-{view.week}.png",
             title=view.chart_title or "Weekly CSAT",
         )
+
+
+class SlackAgentSideNotifier(_SlackDm):
+    """Sends shared notes to their agents and the agents' replies to the notes' authors, each
+    with its note or reply id in the message metadata."""
+
+    def find_shared_note_message(self, channel: str, note_id: int) -> str | None:
+        """The ts of a DM of this note already sent (checked before re-sending a claim)."""
+        return find_by_metadata(self.client, channel, SHARED_NOTE_EVENT, "note_id", note_id)
+
+    def post_shared_note(self, channel: str, view: SharedNoteDm) -> str:
+        """Send the shared note's DM."""
+        answer = self.client.chat_postMessage(channel=channel, **shared_note_message(view))
+        return str(answer["ts"])
+
+    def find_reply_message(self, channel: str, reply_id: int) -> str | None:
+        """The ts of a DM of this reply already sent (checked before re-sending a claim)."""
+        return find_by_metadata(self.client, channel, NOTE_REPLY_EVENT, "reply_id", reply_id)
+
+    def post_reply(self, channel: str, view: ReplyDm) -> str:
+        """Send the reply's DM to the note's author."""
+        answer = self.client.chat_postMessage(channel=channel, **reply_message(view))
+        return str(answer["ts"])

@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bot.coaching.shared_dms import AgentSideReport, send_agent_side
 from bot.flags.scan import ScanReport, run_scan
 from bot.followups.reminders import SendReport, send_all_due, send_due
 from bot.ingest.sync import SyncReport, sync_helpdesks
@@ -70,6 +71,28 @@ def reminder_job(services: Services) -> SendReport:
             total.released,
         )
     return total
+
+
+def agent_side_job(services: Services, agent_id: int | None = None) -> AgentSideReport:
+    """DM agents the notes newly shared with them (unless DEBRIEF_SHARED_NOTE_DMS is off) and
+    the notes' authors the agents' replies, each once; `agent_id`: that agent's only (the try
+    right after a save or a reply, before the next tick)."""
+    report = send_agent_side(
+        session_factory=services.sessions,
+        notifier=services.agent_side_notifier,
+        shared_note_dms=services.settings.shared_note_dms,
+        agent_id=agent_id,
+        is_definite_failure=slack_refused,
+    )
+    if report.outcomes or report.failed:
+        log.info(
+            "agent side: %d shared notes and %d replies sent, %d already sent, %d to retry",
+            report.notes_sent,
+            report.replies_sent,
+            report.found_sent,
+            report.failed,
+        )
+    return report
 
 
 def qa_review_job(services: Services) -> DraftDeliveryReport:

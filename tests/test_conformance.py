@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from blocks.ids import ActionId, BlockId, CallbackId
+from blocks.ids import SHARED_NOTE_EVENT, ActionId, BlockId, CallbackId
 from bot.app.slack import slack_client
 from bot.cli import main
 from bot.core.db import session_scope
@@ -135,6 +135,14 @@ def posted(fake_slack: FakeSlack) -> list[Any]:
     return [c for c in fake_slack.calls_to("chat.postMessage") if c.response.get("ok")]
 
 
+def split_shared_note_dms(calls: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The shared-note DMs to agents, and every other message."""
+    shared = [
+        c for c in calls if (c.args.get("metadata") or {}).get("event_type") == SHARED_NOTE_EVENT
+    ]
+    return shared, [c for c in calls if c not in shared]
+
+
 def in_message(
     slack: SlackDriver, fake_slack: FakeSlack, user: str, dm: Any, action: dict[str, Any]
 ):
@@ -228,8 +236,11 @@ def test_the_coach_modal_and_every_form_in_it_with_the_largest_record(slack, fak
     # neither imported nor reachable through a connector: a DM says so
     pin[BlockId.PIN_ID][ActionId.PIN_ID]["value"] = "<!channel>" + "9" * 190
     submit_values(slack, fake_slack, LEAD, pin_form, pin)
-    [told] = posted(fake_slack)
+    shared, [told] = split_shared_note_dms(posted(fake_slack))
     assert told.args["text"].startswith("Debrief couldn't pin zendesk #&lt;!channel&gt;")
+    # the edit shared a note: its agent is DMed at once, with every shared note of the last
+    # week not DMed yet (each within Slack's limits, as every message here)
+    assert shared and {c.args["channel"] for c in shared} == {"DMEMBER"}
 
     current = fake_slack.views[root["id"]]
     slack.submit(LEAD, current, body=NOTE_TEXT, follow_up=day, share=True, sample=sample_ids[0])

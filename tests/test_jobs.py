@@ -69,6 +69,7 @@ def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_conf
         Services(settings.model_copy(update={"scan_time": "07:30"}), slack=client)
     )
     assert sorted(job.id for job in plain.get_jobs()) == [
+        "agent_side",
         "digest",
         "qa_review",
         "qa_run",
@@ -82,6 +83,7 @@ def test_the_scheduler_runs_reminders_the_daily_scan_and_the_sync_only_when_conf
         Services(settings.model_copy(update={"intercom_token": "tok"}), slack=client)
     )
     assert sorted(job.id for job in synced.get_jobs()) == [
+        "agent_side",
         "digest",
         "qa_review",
         "qa_run",

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltContext
 
 from bot.app.services import Services
 from bot.app.slack import pinned_logger
-from handlers import coach, flags, home, notes, pins, qa, reminders, shortcut
+from handlers import agent_side, coach, flags, home, notes, pins, qa, reminders, shortcut
 from handlers.deps import Deps
 
 
@@ -79,5 +79,6 @@ def build_app(services: Services, *, listener_executor: Executor | None = None) 
     pins.register(app, deps)
     reminders.register(app, deps)
     qa.register(app, deps)
+    agent_side.register(app, deps)
     shortcut.register(app, deps)
     return app

@@ -9,6 +9,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app.services import Services
 from bot.ingest.helpdesks.registry import any_helpdesk_configured
 from jobs.work import (
+    agent_side_job,
     digest_job,
     qa_review_job,
     qa_run_job,
@@ -36,6 +37,15 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         coalesce=True,
         max_instances=1,
         next_run_time=utcnow(),  # at start-up: send what came due while nothing ran
+    )
+    scheduler.add_job(
+        agent_side_job,
+        IntervalTrigger(minutes=1),
+        args=[services],
+        id="agent_side",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=utcnow(),
     )
     scheduler.add_job(
         qa_review_job,

@@ -20,6 +20,7 @@ from bot.coaching.transcripts import WHILE_WAITING, CustomerLookup, ask_helpdesk
 from bot.core.db import read_engine_scope, read_scope, session_scope
 from bot.core.settings import Settings
 from handlers.notifier import (
+    SlackAgentSideNotifier,
     SlackDigestNotifier,
     SlackDraftNotifier,
     SlackFlagNotifier,
@@ -109,3 +110,8 @@ class Services:
             "reminders",
             lambda: SlackReminderNotifier(self.slack, app_id=self.settings.slack_app_id),
         )
+
+    @property
+    def agent_side_notifier(self) -> SlackAgentSideNotifier:
+        """Shared-note DMs to agents and reply DMs to note authors, through the Slack client."""
+        return self._once("agent_side", lambda: SlackAgentSideNotifier(self.slack))

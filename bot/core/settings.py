@@ -124,6 +124,7 @@ class Settings(BaseSettings):
     reminder_lease_seconds: int = Field(
         default=600, ge=1, le=86_400, alias="DEBRIEF_REMINDER_LEASE_SECONDS"
     )
+    shared_note_dms: bool = Field(default=True, alias="DEBRIEF_SHARED_NOTE_DMS")
     slack_app_id: str | None = Field(default=None, alias="DEBRIEF_SLACK_APP_ID")
     notes_page_size: int = Field(default=10, ge=1, le=30, alias="DEBRIEF_NOTES_PAGE_SIZE")
     slack_max_retries: int = Field(default=3, ge=0, le=10, alias="DEBRIEF_SLACK_MAX_RETRIES")

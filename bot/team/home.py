@@ -21,7 +21,7 @@ from bot.insights.agreement import ai_agreement
 from bot.privacy.redaction import redact
 from bot.qa.review import PENDING_DRAFTS
 from bot.team.recovery import Recovery, csat_recovery
-from models import Agent, Flag, Note, ProcessIssue
+from models import Agent, Flag, Note, NoteReply, ProcessIssue, Sample
 
 MAX_FLAGS = 10
 MAX_OTHERS = 15
@@ -30,6 +30,7 @@ MAX_RECENT_NOTES = 5
 MAX_ISSUES = 8
 MAX_RECOVERY = 10
 MAX_SHARED_NOTES = 15
+MAX_REPLIES = 3  # a shared note's latest replies, in the member's home
 AGREEMENT_DAYS = 30
 MAX_ROOT_CAUSE_CHANGES = 3
 MAX_CRITERIA = 8
@@ -167,14 +168,28 @@ class TeamView:
 
 
 @dataclass(frozen=True)
+class HomeReply:
+    """One of the agent's replies to a note shared with them."""
+
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class SharedNote:
-    """A note the lead shared with the agent."""
+    """A note the lead shared with the agent, with the agent's side of it."""
 
     note_id: int
     author: str
     body: str
     created_at: datetime
     follow_up_at: datetime | None
+    sample_url: str | None = None
+    seen_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    replies: tuple[HomeReply, ...] = ()  # the latest MAX_REPLIES, oldest first
+    replies_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -401,7 +416,18 @@ def load_team_view(*, session: Session, viewer: Viewer, now: datetime) -> TeamVi
 
 _OWN_AGENT = select(Agent.id, Agent.name).where(Agent.id == bindparam("agent_id"))
 _SHARED_NOTES = (
-    select(Note.id, Note.author, Note.body, Note.created_at, Note.follow_up_at, _TOTAL)
+    select(
+        Note.id,
+        Note.author,
+        Note.body,
+        Note.created_at,
+        Note.follow_up_at,
+        Note.seen_at,
+        Note.acknowledged_at,
+        Sample.url,
+        _TOTAL,
+    )
+    .outerjoin(Sample, Sample.id == Note.sample_id)
     .where(
         Note.agent_id == bindparam("agent_id"),
         Note.archived_at.is_(None),
@@ -410,10 +436,40 @@ _SHARED_NOTES = (
     .order_by(Note.created_at.desc(), Note.id.desc())
     .limit(MAX_SHARED_NOTES)
 )
+_RANKED_REPLIES = (
+    select(
+        NoteReply.note_id,
+        NoteReply.author,
+        NoteReply.body,
+        NoteReply.created_at,
+        func.row_number()
+        .over(
+            partition_by=NoteReply.note_id,
+            order_by=(NoteReply.created_at.desc(), NoteReply.id.desc()),
+        )
+        .label("rn"),
+        func.count().over(partition_by=NoteReply.note_id).label("n"),
+    )
+    .where(NoteReply.note_id.in_(bindparam("note_ids", expanding=True)))
+    .subquery()
+)
+_REPLIES = (
+    select(_RANKED_REPLIES)
+    .where(_RANKED_REPLIES.c.rn <= MAX_REPLIES)
+    .order_by(_RANKED_REPLIES.c.note_id, _RANKED_REPLIES.c.rn.desc())
+)
+
+
+def _replies_by_note(connection: Any, note_ids: list[int]) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    for row in connection.execute(_REPLIES, {"note_ids": note_ids}):
+        found.setdefault(row.note_id, []).append(row)
+    return found
 
 
 def load_own_view(*, session: Session, viewer: Viewer, now: datetime) -> OwnView:
-    """A member's home: their linked agent and the notes shared with them (two statements).
+    """A member's home: their linked agent, the notes shared with them and the latest replies
+    to those notes (three statements).
 
     Nothing of any other agent is read. A member with no linked agent gets an empty view.
     """
@@ -426,6 +482,7 @@ def load_own_view(*, session: Session, viewer: Viewer, now: datetime) -> OwnView
     if agent is None:
         return OwnView(agent_id=None, agent_name=None, notes=[], notes_total=0)
     rows = connection.execute(_SHARED_NOTES, {"agent_id": agent.id}).all()
+    replies = _replies_by_note(connection, [row.id for row in rows])
     return OwnView(
         agent_id=agent.id,
         agent_name=agent.name,
@@ -436,6 +493,14 @@ def load_own_view(*, session: Session, viewer: Viewer, now: datetime) -> OwnView
                 body=redact(row.body),
                 created_at=row.created_at,
                 follow_up_at=row.follow_up_at,
+                sample_url=row.url,
+                seen_at=row.seen_at,
+                acknowledged_at=row.acknowledged_at,
+                replies=tuple(
+                    HomeReply(author=r.author, body=redact(r.body), created_at=r.created_at)
+                    for r in replies.get(row.id, [])
+                ),
+                replies_total=replies[row.id][0].n if row.id in replies else 0,
             )
             for row in rows
         ],
