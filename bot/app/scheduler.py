@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -28,79 +30,31 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
     the truth, so several processes may each run it; a scan takes a lock and DMs go out once.
     """
     settings = services.settings
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        reminder_job,
-        IntervalTrigger(seconds=settings.reminder_tick_seconds),
-        args=[services],
-        id="reminders",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=utcnow(),  # at start-up: send what came due while nothing ran
-    )
-    scheduler.add_job(
-        agent_side_job,
-        IntervalTrigger(minutes=1),
-        args=[services],
-        id="agent_side",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        qa_review_job,
-        IntervalTrigger(minutes=3),
-        args=[services],
-        id="qa_review",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        qa_run_job,
-        CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="UTC"),
-        args=[services],
-        id="qa_run",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=12 * 3600,
-    )
-    scheduler.add_job(
-        digest_job,
-        CronTrigger(minute=5, timezone="UTC"),  # hourly: each lead's Monday 09:xx, in their zone
-        args=[services],
-        id="digest",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=1800,
-    )
+    now = utcnow()  # the ticking jobs run at start-up too: send what came due while nothing ran
     hour, minute = (int(part) for part in settings.scan_time.split(":"))
-    scheduler.add_job(
-        scan_job,
-        CronTrigger(hour=hour, minute=minute, timezone="UTC"),
-        args=[services],
-        id="scan",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=6 * 3600,
-    )
+    jobs: list[tuple[Any, Any, str, dict[str, Any]]] = [
+        (reminder_job, IntervalTrigger(seconds=settings.reminder_tick_seconds), "reminders",
+         {"next_run_time": now}),
+        (agent_side_job, IntervalTrigger(minutes=1), "agent_side", {"next_run_time": now}),
+        (qa_review_job, IntervalTrigger(minutes=3), "qa_review", {"next_run_time": now}),
+        (qa_run_job, CronTrigger(day_of_week="mon", hour=7, minute=0, timezone="UTC"), "qa_run",
+         {"misfire_grace_time": 12 * 3600}),
+        # hourly: each lead's Monday 09:xx, in their zone
+        (digest_job, CronTrigger(minute=5, timezone="UTC"), "digest",
+         {"misfire_grace_time": 1800}),
+        (scan_job, CronTrigger(hour=hour, minute=minute, timezone="UTC"), "scan",
+         {"misfire_grace_time": 6 * 3600}),
+    ]  # fmt: skip
     if any_helpdesk_configured(settings):
-        scheduler.add_job(
-            sync_job,
-            IntervalTrigger(minutes=settings.sync_minutes),
-            args=[services],
-            id="sync",
-            coalesce=True,
-            max_instances=1,
-        )
+        jobs.append((sync_job, IntervalTrigger(minutes=settings.sync_minutes), "sync", {}))
     if settings.retention_months > 0:
+        jobs.append(
+            (retention_job, CronTrigger(hour=3, minute=30, timezone="UTC"), "retention",
+             {"misfire_grace_time": 6 * 3600})
+        )  # fmt: skip
+    scheduler = BackgroundScheduler(timezone="UTC")
+    for job, trigger, job_id, extra in jobs:
         scheduler.add_job(
-            retention_job,
-            CronTrigger(hour=3, minute=30, timezone="UTC"),
-            args=[services],
-            id="retention",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=6 * 3600,
+            job, trigger, args=[services], id=job_id, coalesce=True, max_instances=1, **extra
         )
     return scheduler
