@@ -138,7 +138,10 @@ def test_demo_flags_the_two_declining_agents_and_shows_dm_modal_and_chart(run, t
     assert "https://example.zendesk.com/agent/tickets/" in out
     assert "QA run against the approved default rubric (v1, offline)" in out
     assert "QA DRAFT:" in out and "Suggested, not a final score" in out
-    assert "Becky Ortiz (U0DEMOAGENT) acknowledges the shared note and replies" in out
+    assert "The shared note reaches Becky Ortiz as a DM, to U0DEMOAGENT:" in out
+    assert "[ Acknowledge ]  [ Reply ]" in out
+    assert "The reply reaches the note's author as a DM, to U0DEMOLEAD:" in out
+    assert ":white_check_mark: acknowledged" in out and "• @U0DEMOAGENT" in out
     assert (
         "AI agreement (QA drafts a lead decided):" in out and "AI AGREEMENT (LAST 30 DAYS)" in out
     )

@@ -4,15 +4,19 @@ decisions add up to an AI-agreement table."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from blocks.coach_modal import coach_modal
 from blocks.home import agreement_section
+from blocks.shared_note_dm import reply_message, shared_note_message
 from bot.app.services import Services
 from bot.coaching.agent_side import acknowledge_note, reply_to_note
 from bot.coaching.record import load_coach_record
+from bot.coaching.shared_dms import ReplyDm, SharedNoteDm, send_agent_side
 from bot.core.scope import viewer_for
 from bot.demo.render import builder_url, render_text
 from bot.insights.agreement import agreement_lines, ai_agreement
@@ -26,16 +30,57 @@ AGENT_USER = "U0DEMOAGENT"
 Echo = Callable[[str], None]
 
 
+@dataclass
+class TerminalAgentSide:
+    """Shared-note and reply DMs kept for printing instead of being sent to Slack."""
+
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def open_dm(self, user_id: str) -> str:
+        """The user id stands for the DM channel."""
+        return user_id
+
+    def find_shared_note_message(self, channel: str, note_id: int) -> str | None:
+        """Nothing was posted before the demo."""
+        return None
+
+    def post_shared_note(self, channel: str, view: SharedNoteDm) -> str:
+        """Keep the DM."""
+        self.sent.append((channel, shared_note_message(view)))
+        return f"{len(self.sent)}.0"
+
+    def find_reply_message(self, channel: str, reply_id: int) -> str | None:
+        """Nothing was posted before the demo."""
+        return None
+
+    def post_reply(self, channel: str, view: ReplyDm) -> str:
+        """Keep the DM."""
+        self.sent.append((channel, reply_message(view)))
+        return f"{len(self.sent)}.0"
+
+
+def _send(services: Services, echo: Echo, say: str) -> None:
+    """One pass of the shared-note and reply DMs, each printed as its recipient gets it."""
+    notifier = TerminalAgentSide()
+    send_agent_side(session_factory=services.sessions, notifier=notifier)
+    for recipient, message in notifier.sent:
+        echo(f"{say} {recipient}:")
+        echo(render_text(message))
+        echo(f"Block Kit Builder: {builder_url(message)}")
+        echo("")
+
+
 def agent_answers(
     *, services: Services, echo: Echo, lead: str, note_id: int, agent_id: int
 ) -> None:
-    """The agent, linked as a member, acknowledges the shared note and answers it; the lead's
-    Coach modal then shows both."""
+    """The agent, linked as a member, gets the shared note as a DM, acknowledges and answers
+    it; the lead gets the reply as a DM, and the Coach modal shows both."""
     with services.sessions() as session:
         name = session.scalar(select(Agent.name).where(Agent.id == agent_id)) or ""
         set_member(
             session=session, actor="demo", slack_user_id=AGENT_USER, role="member", agent_name=name
         )
+    _send(services, echo, f"The shared note reaches {name} as a DM, to")
     with services.sessions() as session:
         agent = viewer_for(session=session, slack_user_id=AGENT_USER)
         acknowledge_note(session=session, actor=agent, note_id=note_id)
@@ -46,6 +91,8 @@ def agent_answers(
             body="Thanks, that makes sense. I'll bring the refund call from Tuesday; I wasn't sure "
             "when a billing ticket is needed.",
         )
+    echo(f"{name} clicks Acknowledge, then Reply.")
+    _send(services, echo, "The reply reaches the note's author as a DM, to")
     with services.sessions() as session:
         record = load_coach_record(
             session=session,
@@ -53,7 +100,7 @@ def agent_answers(
             agent_id=agent_id,
         )
     modal = coach_modal(record)
-    echo(f"{name} ({AGENT_USER}) acknowledges the shared note and replies; {lead} sees, in Coach:")
+    echo(f"{lead} opens Coach on {name} again; the note's history shows what the agent did:")
     echo(render_text(modal))
     echo(f"Block Kit Builder: {builder_url(modal)}")
     echo("")
