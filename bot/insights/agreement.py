@@ -93,9 +93,13 @@ def _removed_and_changed(draft: QaDraft, changes: Counter[tuple[str, str]]) -> t
     return len(suggested), len(suggested) - len(kept)
 
 
-def ai_agreement(*, session: Session, since: datetime | None, now: datetime) -> dict[str, Any]:
-    """The AI-agreement summary (see the module docstring), camelCase keys."""
-    query = select(QaDraft).where(QaDraft.status.in_(DECIDED), QaDraft.decided_at <= now)
+def ai_agreement(
+    *, session: Session, since: datetime | None, now: datetime, before_now: bool = False
+) -> dict[str, Any]:
+    """The AI-agreement summary (see the module docstring), camelCase keys; `before_now` leaves
+    out what was decided at `now` itself (the digest's weeks are [start, now), back to back)."""
+    until = QaDraft.decided_at < now if before_now else QaDraft.decided_at <= now
+    query = select(QaDraft).where(QaDraft.status.in_(DECIDED), until)
     if since is not None:
         query = query.where(QaDraft.decided_at >= since)
     drafts = list(session.scalars(query.order_by(QaDraft.id)))
