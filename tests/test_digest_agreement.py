@@ -138,3 +138,10 @@ def test_back_to_back_weeks_count_a_draft_decided_on_the_boundary_once(db, sessi
         later = digest_view(session=s, lead="ULONDON", week="2026-W49", week_key=202649,
                             now=NOW + timedelta(7))  # fmt: skip
     assert (later.ai_scored, later.ai_miss) == (1, AiMiss("Empathy", 3.0, 1))
+
+
+def test_a_criterion_name_with_line_breaks_or_control_characters_stays_on_the_line():
+    line = ai_line(view(ai_scored=2, ai_miss=AiMiss("Tone\n*Flags raised:* 99\x00\x07", 2.0, 2)))
+    assert line == (
+        "*AI scores* differ most on *Tone *Flags raised:* 99* (mean 2 points over 2 drafts)"
+    )
