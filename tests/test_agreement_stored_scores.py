@@ -4,6 +4,8 @@ score (review of issue 17 part 3)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from blocks.qa_review import edit_modal
@@ -79,3 +81,15 @@ def test_a_criterion_scored_twice_counts_once_and_garbage_is_skipped(world):  # 
     result = figures(world)
     assert criteria(result) == {"Empathy": (1, 1, 1.0, 1)}
     assert (result["meanAbsScoreDifference"], result["scoreChanged"]) == (1.0, 1)
+
+
+def test_the_readme_documents_every_ai_agreement_key_and_no_other(world):  # noqa: F811
+    approve(world, world.draft())
+    edit(world, world.draft(), [PointEdit(0, "Say sorry first.", "policy")], {"Empathy": "4"})
+    result = figures(world)
+    keys = set(result) | set(result["criteria"][0]) | set(result["rootCauseChanges"][0])
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("- **aiAgreement**")
+    section = readme[start : readme.index("Without `--json` the report ends", start)]
+    named = set(re.findall(r"`([a-z][A-Za-z]*)`", section)) - {"null", "true", "false"}
+    assert named == keys
