@@ -10,6 +10,7 @@ from typing import Any
 
 from blocks.qa_review import edit_modal
 from bot.core.db import session_scope
+from bot.insights.agreement import criteria_table
 from bot.qa.review import PointEdit, draft_view
 from bot.qa.scores import lead_scores, score_changes, stored_number
 from models import DraftStatus, QaDraft
@@ -93,3 +94,14 @@ def test_the_readme_documents_every_ai_agreement_key_and_no_other(world):  # noq
     section = readme[start : readme.index("Without `--json` the report ends", start)]
     named = set(re.findall(r"`([a-z][A-Za-z]*)`", section)) - {"null", "true", "false"}
     assert named == keys
+
+
+def test_the_report_table_keeps_a_criterion_with_control_characters_on_its_row(world):  # noqa: F811
+    approve(
+        world, world.draft(scores=[{"criterion": "Tone\n\x1b[2Jcare\x00", "score": 1, "max": 4}])
+    )
+    assert criteria_table(figures(world)) == [
+        "  criterion     decided  unchanged  mean |diff|  scores changed",
+        "  Tone [2Jcare        1       100%         0.00               0",
+        "  overall             1       100%         0.00               0",
+    ]

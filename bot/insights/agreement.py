@@ -23,6 +23,7 @@ window `since` (inclusive; None: everything stored) to `now`, read from the draf
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,9 +179,12 @@ def agreement_lines(figures: dict[str, Any]) -> list[str]:
 
 
 TABLE_NAME_MAX = 30
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _cell(name: str) -> str:
+    """A name on one line (control characters made spaces), clipped to TABLE_NAME_MAX."""
+    name = " ".join(_CONTROL.sub(" ", name).split())
     return name if len(name) <= TABLE_NAME_MAX else name[: TABLE_NAME_MAX - 1] + "…"
 
 
