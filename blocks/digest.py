@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from blocks.kit import (
@@ -24,6 +25,12 @@ DIGEST_EVENT = "debrief_digest"
 MAX_NAMES = 10
 MAX_RECOVERY = 10
 MAX_CRITERION = 80
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(name: str) -> str:
+    """A criterion's name on one line: control characters and runs of spaces made one space."""
+    return " ".join(_CONTROL.sub(" ", name).split())
 
 
 def _names(names: list[str]) -> str:
@@ -56,7 +63,7 @@ def ai_line(view: DigestView) -> str | None:
     miss = view.ai_miss
     drafts = f"{miss.drafts} draft{'s' * (miss.drafts != 1)}"
     return (
-        f"*AI scores* differ most on *{escape(clip(miss.criterion, MAX_CRITERION))}* "
+        f"*AI scores* differ most on *{escape(clip(_one_line(miss.criterion), MAX_CRITERION))}* "
         f"(mean {_points(miss.mean)} over {drafts})"
     )
 

@@ -7,6 +7,7 @@ filled line by line within a character budget, with what was left out counted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -276,10 +277,11 @@ def agreement_section(view: AgreementView) -> list[Block]:
 
 
 TABLE_NAME = 24  # characters of a criterion's name in the table
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # made spaces: one line, nothing unseen
 
 
 def _table_name(name: str) -> str:
-    plain = " ".join(name.replace("`", "'").split())
+    plain = " ".join(_CONTROL.sub(" ", name.replace("`", "'")).split())
     return plain if len(plain) <= TABLE_NAME else plain[: TABLE_NAME - 1] + "…"
 
 

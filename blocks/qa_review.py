@@ -37,7 +37,7 @@ from bot.qa.review import (
     root_cause_of,
 )
 from bot.qa.rubric import MAX_CRITERIA
-from bot.qa.scores import scale_of, suggested_scores
+from bot.qa.scores import same_score, scale_of, suggested_scores, whole_number
 
 EVIDENCE_SHOWN = 300  # SPEC §5b: an excerpt is at most 300 characters
 MODAL_FIXED = 3  # the intro section and the "more criteria" and "more points" contexts
@@ -54,7 +54,7 @@ def _conversation(view: DraftView) -> str:
 def _score_line(score: dict[str, Any], final: dict[str, Any] | None = None) -> str:
     name = escape(str(score.get("criterion") or score.get("name") or "criterion"))
     value, top = score.get("score"), score.get("max")
-    if final is not None and final.get("score") != value:
+    if final is not None and not same_score(value, final.get("score")):
         value, suggested = final.get("score"), f" (suggested {value})"
     else:
         suggested = ""
@@ -226,8 +226,9 @@ def _score_input(score: dict[str, Any]) -> Block:
         "options": [_score_option(v) for v in range(top + 1)],
     }
     suggested = score.get("score")
-    if isinstance(suggested, int) and not isinstance(suggested, bool) and 0 <= suggested <= top:
-        element["initial_option"] = _score_option(suggested)
+    whole = whole_number(suggested)  # older engines stored some as 3.0 or "3"
+    if whole is not None and 0 <= whole <= top:
+        element["initial_option"] = _score_option(whole)
     return input_block(
         f"{BlockId.QA_SCORE}.{name}",
         f"{name} score (suggested {suggested} of {top})",

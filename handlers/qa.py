@@ -90,9 +90,10 @@ def _score_edits(values: dict[str, Any]) -> dict[str, object]:
     for block_id, inputs in values.items():
         if not block_id.startswith(prefix):
             continue
-        state = (inputs or {}).get(ActionId.QA_SCORE) or {}
-        chosen = state.get("selected_option") or {}
-        scores[block_id.removeprefix(prefix)] = chosen.get("value")
+        state = inputs.get(ActionId.QA_SCORE) if isinstance(inputs, dict) else None
+        chosen = state.get("selected_option") if isinstance(state, dict) else None
+        value = chosen.get("value") if isinstance(chosen, dict) else None
+        scores[block_id.removeprefix(prefix)] = value  # a shape Slack never sends: refused
     return scores
 
 

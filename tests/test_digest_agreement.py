@@ -127,3 +127,21 @@ def test_the_sent_digest_carries_the_line_and_is_still_sent_once(
     assert run(settings, fake_slack, NOW + timedelta(hours=1)).sent == 0
     [sent] = digests(fake_slack, "ULONDON")
     assert "*AI scores* differ most on *Empathy* (mean 3 points over 1 draft)" in body(sent)
+
+
+def test_back_to_back_weeks_count_a_draft_decided_on_the_boundary_once(db, session, lead):
+    decided(session, lead, DraftStatus.EDITED, {"Empathy": 1}, {"Empathy": 4}, at=NOW)
+    decided(session, lead, DraftStatus.EDITED, {"Tone": 1}, {"Tone": 3}, at=NOW - timedelta(7))
+    session.commit()
+    assert figures(db) == (1, AiMiss("Tone", 2.0, 1))  # [start, now): the one at NOW is next
+    with session_scope(db) as s:
+        later = digest_view(session=s, lead="ULONDON", week="2026-W49", week_key=202649,
+                            now=NOW + timedelta(7))  # fmt: skip
+    assert (later.ai_scored, later.ai_miss) == (1, AiMiss("Empathy", 3.0, 1))
+
+
+def test_a_criterion_name_with_line_breaks_or_control_characters_stays_on_the_line():
+    line = ai_line(view(ai_scored=2, ai_miss=AiMiss("Tone\n*Flags raised:* 99\x00\x07", 2.0, 2)))
+    assert line == (
+        "*AI scores* differ most on *Tone *Flags raised:* 99* (mean 2 points over 2 drafts)"
+    )

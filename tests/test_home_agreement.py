@@ -96,3 +96,13 @@ def test_capped_lists_count_what_was_left_out_and_stay_within_limits():
     assert lines[-1] == "_22 more criteria in `debrief metrics`_"
     assert len(blocks) <= 5 and all(len(t) <= 3000 for t in texts(blocks))
     assert view_problems({"type": "home", "blocks": blocks}) == []
+
+
+def test_a_criterion_name_with_control_characters_stays_on_its_row():
+    view = agreement(
+        criteria_total=1,
+        criteria=[CriterionAgreement("Tone\x00\x07\nand\r\x1b[31m  care", 2, 1, 0.5, 1.0)],
+    )
+    table = texts(agreement_section(view))[2].splitlines()
+    assert table[2] == "Tone and [31m care             2       50%        1.00"
+    assert len(table) == 5  # fences, header, the criterion, overall

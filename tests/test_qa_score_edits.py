@@ -253,3 +253,20 @@ def test_a_point_block_the_form_never_had_is_ignored_not_a_crash(world, fake_sla
     answer = submit(slack, fake_slack, "ULEAD", modal, values)
     assert answer.status_code == 200 and not answer.content
     assert row(world, draft_id).status == DraftStatus.APPROVED  # as suggested: nothing forged kept
+
+
+@pytest.mark.parametrize(
+    "mangled", ["4", ["4"], {ActionId.QA_SCORE: "4"}, {ActionId.QA_SCORE: {"selected_option": "4"}}]
+)
+def test_a_score_block_of_a_shape_slack_never_sends_is_refused_not_a_crash(
+    world, fake_slack, slack, mangled
+):
+    draft_id, modal = open_edit(world, fake_slack, slack)
+    values = state({})
+    values[f"{BlockId.QA_SCORE}.Empathy"] = mangled
+    answer = submit(slack, fake_slack, "ULEAD", modal, values)
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {f"{BlockId.QA_SCORE}.Empathy": "Pick a whole number from 0 to 4 for Empathy."},
+    }
+    assert row(world, draft_id).status == DraftStatus.PENDING

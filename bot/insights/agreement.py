@@ -23,6 +23,7 @@ window `since` (inclusive; None: everything stored) to `now`, read from the draf
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from bot.insights.metrics import percent
 from bot.qa.review import root_cause_of
+from bot.qa.scores import stored_number
 from models import DraftStatus, QaDraft
 
 DECIDED = (DraftStatus.APPROVED, DraftStatus.EDITED, DraftStatus.REJECTED)
@@ -54,8 +56,14 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _scored(draft: QaDraft) -> dict[str, dict[str, Any]]:
+    """A draft's suggested scores by criterion name: the first of a name counts (as in the edit
+    form, so a criterion scored twice by an older engine is one score); not a mapping, none."""
+    out: dict[str, dict[str, Any]] = {}
+    for score in draft.scores or []:
+        if isinstance(score, dict):
+            out.setdefault(str(score.get("criterion") or "unspecified"), score)
+    return out
 
 
 def _final_score(draft: QaDraft, score: dict[str, Any]) -> float | None:
@@ -65,9 +73,9 @@ def _final_score(draft: QaDraft, score: dict[str, Any]) -> float | None:
         return None
     name = score.get("criterion")
     for final in draft.final_scores or []:
-        if final.get("criterion") == name:
-            return _number(final.get("score"))
-    return _number(score.get("score"))
+        if isinstance(final, dict) and final.get("criterion") == name:
+            return stored_number(final.get("score"))
+    return stored_number(score.get("score"))
 
 
 def _removed_and_changed(draft: QaDraft, changes: Counter[tuple[str, str]]) -> tuple[int, int]:
@@ -86,9 +94,13 @@ def _removed_and_changed(draft: QaDraft, changes: Counter[tuple[str, str]]) -> t
     return len(suggested), len(suggested) - len(kept)
 
 
-def ai_agreement(*, session: Session, since: datetime | None, now: datetime) -> dict[str, Any]:
-    """The AI-agreement summary (see the module docstring), camelCase keys."""
-    query = select(QaDraft).where(QaDraft.status.in_(DECIDED), QaDraft.decided_at <= now)
+def ai_agreement(
+    *, session: Session, since: datetime | None, now: datetime, before_now: bool = False
+) -> dict[str, Any]:
+    """The AI-agreement summary (see the module docstring), camelCase keys; `before_now` leaves
+    out what was decided at `now` itself (the digest's weeks are [start, now), back to back)."""
+    until = QaDraft.decided_at < now if before_now else QaDraft.decided_at <= now
+    query = select(QaDraft).where(QaDraft.status.in_(DECIDED), until)
     if since is not None:
         query = query.where(QaDraft.decided_at >= since)
     drafts = list(session.scalars(query.order_by(QaDraft.id)))
@@ -100,12 +112,11 @@ def ai_agreement(*, session: Session, since: datetime | None, now: datetime) -> 
         if draft.status == DraftStatus.EDITED:
             points, dropped = _removed_and_changed(draft, changes)
             suggested, removed = suggested + points, removed + dropped
-        for score in draft.scores or []:
-            name = str(score.get("criterion") or "unspecified")
+        for name, score in _scored(draft).items():
             criterion = criteria.setdefault(name, _Criterion())
             criterion.drafts += 1
             criterion.approved_unchanged += draft.status == DraftStatus.APPROVED
-            final, value = _final_score(draft, score), _number(score.get("score"))
+            final, value = _final_score(draft, score), stored_number(score.get("score"))
             if final is not None and value is not None:
                 criterion.differences.append(abs(value - final))
     differences = [d for c in criteria.values() for d in c.differences]
@@ -168,9 +179,12 @@ def agreement_lines(figures: dict[str, Any]) -> list[str]:
 
 
 TABLE_NAME_MAX = 30
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _cell(name: str) -> str:
+    """A name on one line (control characters made spaces), clipped to TABLE_NAME_MAX."""
+    name = " ".join(_CONTROL.sub(" ", name).split())
     return name if len(name) <= TABLE_NAME_MAX else name[: TABLE_NAME_MAX - 1] + "…"
 
 

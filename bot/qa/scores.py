@@ -19,6 +19,7 @@ from bot.core.errors import InvalidInput
 
 MAX_SHOWN_NAME = 80  # of a criterion named in an error message
 _WHOLE = re.compile(r"^\s*[0-9]{1,3}\s*$")
+_NUMBER = re.compile(r"^\s*-?[0-9]{1,6}(\.[0-9]{1,6})?\s*$")
 
 
 def score_field(criterion: str) -> str:
@@ -38,7 +39,7 @@ def suggested_scores(scores: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The draft's suggested scores by criterion (the first one of a name counts)."""
     out: dict[str, dict[str, Any]] = {}
     for score in scores:
-        name = score.get("criterion")
+        name = score.get("criterion") if isinstance(score, Mapping) else None
         if isinstance(name, str) and name and name not in out:
             out[name] = score
     return out
@@ -56,6 +57,27 @@ def whole_number(value: object) -> int | None:
     if isinstance(value, str) and _WHOLE.match(value):
         return int(value)
     return None
+
+
+def stored_number(value: object) -> float | None:
+    """A stored score as a number, or None: older engines stored some as floats (``3.0``) or
+    numeric strings (``"3"``); booleans, non-finite values and other text are no score."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and _NUMBER.match(value):
+        return float(value)
+    return None
+
+
+def same_score(suggested: object, final: object) -> bool:
+    """Whether a final score is the suggested one, compared as numbers when both are (``"3"``,
+    ``3.0`` and ``3`` are the same score), else as stored."""
+    a, b = stored_number(suggested), stored_number(final)
+    return a == b if a is not None and b is not None else suggested == final
 
 
 def _shown(name: str) -> str:
@@ -85,7 +107,7 @@ def lead_scores(
                 score_field(name), f"Pick a whole number from 0 to {top} for {_shown(name)}."
             )
         chosen[name] = value
-    if all(value == by_name[name].get("score") for name, value in chosen.items()):
+    if all(same_score(by_name[name].get("score"), value) for name, value in chosen.items()):
         return None
     return [
         {"criterion": name, "score": chosen.get(name, score.get("score"))}
@@ -107,5 +129,6 @@ def score_changes(
             "to": s["score"],
         }
         for s in final
-        if s.get("criterion") in by_name and by_name[s["criterion"]].get("score") != s.get("score")
+        if s.get("criterion") in by_name
+        and not same_score(by_name[s["criterion"]].get("score"), s.get("score"))
     ]

@@ -209,10 +209,11 @@ def _weekly(
 
 
 def ai_miss(session: Session, start: datetime, now: datetime) -> tuple[int, AiMiss | None]:
-    """Over the drafts decided from `start` to `now`: how many final scores were compared, and
-    the criterion with the highest mean |suggested - final| score (ties: the most drafts, then
-    the name); None when every difference is 0."""
-    criteria = ai_agreement(session=session, since=start, now=now)["criteria"]
+    """Over the drafts decided from `start` to just before `now` (as the digest's other
+    figures, so back-to-back weeks never count a draft twice): how many final scores were
+    compared, and the criterion with the highest mean |suggested - final| score (ties: the most
+    drafts, then the name); None when every difference is 0."""
+    criteria = ai_agreement(session=session, since=start, now=now, before_now=True)["criteria"]
     scored = sum(c["finalScores"] for c in criteria)
     missed = [c for c in criteria if c["meanAbsScoreDifference"]]
     if not missed:
