@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.ai import summaries
@@ -109,6 +110,15 @@ def refuses_json_schema(exc: BaseException) -> bool:
         return False
     said = f"{exc} {exc.body}".lower()
     return "response_format" in said or "json_schema" in said
+
+
+_FENCED = re.compile(r"\A\s*```[A-Za-z0-9_-]{0,20}[ \t]*\n(.*)\n[ \t]*```\s*\Z", re.DOTALL)
+
+
+def unfenced(text: str) -> str:
+    """The JSON inside one Markdown code fence, as local models often wrap it; else the text."""
+    found = _FENCED.match(text)
+    return found.group(1) if found else text
 
 
 def only_message(completion: object) -> ChatCompletionMessage:
@@ -232,7 +242,7 @@ class LocalEngine(LocalModel):
             self._use_tools("refused response_format json_schema")
             return False, None
         try:
-            return True, json.loads(message.content or "")
+            return True, json.loads(unfenced(message.content or ""))
         except ValueError:
             self._use_tools("answered response_format json_schema without JSON")
             return False, None

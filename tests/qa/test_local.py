@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.ai.engines import engine_for, summarizer_for
 from bot.ai.fallback import FallbackEngine
-from bot.ai.local import LocalEngine
+from bot.ai.local import LocalEngine, unfenced
 from bot.ai.qa_drafts import ANSWER_BY_JSON, ANSWER_BY_TOOL, TOOL_NAME
 from bot.app.services import Services
 from bot.cli import main
@@ -279,3 +279,24 @@ def test_debrief_qa_run_drafts_with_the_local_model_and_claude_gets_nothing(
     assert_nothing_private_sent(fake_openai)
     with session_scope(db) as s:
         assert set(s.scalars(select(QaDraft.engine))) == {NAME}
+
+
+@pytest.mark.parametrize(
+    "fence", ["```json\n{}\n```", "```\n{}\n```\n", "  ```JSON  \n{}\n  ```  "]
+)
+def test_json_in_a_markdown_fence_is_read_and_json_schema_kept(
+    fake_openai, factory, qa_settings, tickets, approved, fence
+):
+    def fenced(request: dict[str, Any]) -> dict[str, Any]:
+        return {"content": fence.replace("{}", json.dumps(smart(request)))}
+
+    fake_openai.reply = fenced
+    report = run_file(factory, qa_settings, tickets, engine(fake_openai.url))
+    assert {d.engine for d in report.drafts} == {NAME} and len(report.drafts) == 2
+    assert structures(fake_openai) == ["json_schema", "json_schema"]  # no switch to the tool
+
+
+def test_unfenced_leaves_anything_but_one_whole_fence_alone():
+    assert unfenced('{"a": 1}') == '{"a": 1}'
+    assert unfenced('Here:\n```json\n{"a": 1}\n```') == 'Here:\n```json\n{"a": 1}\n```'
+    assert unfenced("```json\n{}") == "```json\n{}"
