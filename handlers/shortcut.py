@@ -21,7 +21,7 @@ from bot.core.settings import SettingsError
 from bot.ingest.links import ConversationLink
 from handlers.deps import Deps
 from handlers.forms import id_value, metadata
-from handlers.replies import ephemeral, explained
+from handlers.replies import Reply, ephemeral, explained
 from handlers.views import open_view, update_view
 
 log = logging.getLogger(__name__)
@@ -31,16 +31,20 @@ DEPTH_MAX = 12
 UNEXPECTED = "Something went wrong on Debrief's side. Please try again."
 
 
-def message_texts(message: dict[str, Any]) -> list[str]:
+def message_texts(message: Any) -> list[str]:
     """Every string of a message where a link may be: its text first, then its blocks (rich
-    text, sections) and attachments (unfurls keep the URL in from_url, title_link, fallback)."""
+    text, sections) and attachments (unfurls keep the URL in from_url, title_link, fallback).
+    Only strings holding a `://` count: a block's types and ids don't use up what is read."""
     found: list[str] = []
+    if not isinstance(message, dict):
+        return found
 
     def walk(value: Any, depth: int) -> None:
         if len(found) >= STRINGS_MAX or depth > DEPTH_MAX:
             return
         if isinstance(value, str):
-            found.append(value)
+            if "://" in value:
+                found.append(value)
         elif isinstance(value, dict):
             for item in value.values():
                 walk(item, depth + 1)
@@ -51,6 +55,23 @@ def message_texts(message: dict[str, Any]) -> list[str]:
     for key in ("text", "blocks", "attachments"):
         walk(message.get(key), 0)
     return found
+
+
+def _answer(body: dict[str, Any], client: WebClient, respond: Respond) -> Reply:
+    """An ephemeral answer through the response_url, else in the channel the shortcut was
+    picked in, else only the log (a payload without either has nowhere to answer)."""
+    if body.get("response_url"):
+        return ephemeral(respond)
+    channel = (body.get("channel") or {}).get("id")
+    user = (body.get("user") or {}).get("id")
+
+    def send(message: dict[str, Any]) -> None:
+        if channel and user:
+            client.chat_postEphemeral(channel=channel, user=user, **message)
+        else:
+            log.warning("coach on this: nowhere to answer %s: %s", user, message.get("text"))
+
+    return send
 
 
 def _fill(deps: Deps, client: WebClient, view_id: str, link: ConversationLink, others: int) -> None:
@@ -78,12 +99,12 @@ def register(app: App, deps: Deps) -> None:
     @app.shortcut(CallbackId.COACH_SHORTCUT)
     def coach_on_this(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        with explained(ephemeral(respond)):
+        with explained(_answer(body, client, respond)):
             with deps.read_session() as session:
                 link, others = shortcut_link(
                     session=session,
                     slack_user_id=body["user"]["id"],
-                    texts=message_texts(body.get("message") or {}),
+                    texts=message_texts(body.get("message")),
                     settings=deps.settings,
                 )
             opened = open_view(

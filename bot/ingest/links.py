@@ -12,8 +12,9 @@ from bot.core.settings import Settings
 from bot.ingest.deeplinks import HELPDESKS, link_template
 from models.sample import EXTERNAL_ID_MAX
 
-# what one message may hold before Debrief stops reading it (Slack's own limit is 40,000)
-TEXT_MAX = 40_000
+# what one message may hold before Debrief stops reading it: Slack allows 40,000 characters of
+# text and 50 blocks of 3,000, so the largest message is read whole
+TEXT_MAX = 200_000
 URLS_MAX = 200
 URL_MAX = 3_000
 
