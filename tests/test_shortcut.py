@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from blocks.ids import CallbackId
 from bot.core.db import session_scope
 from bot.core.settings import Settings
+from bot.ingest.deeplinks import deep_link
 from bot.ingest.importer import import_file
 from models import AuditEntry, Sample
 from models.sample import SampleSource
@@ -256,3 +257,34 @@ def test_an_unexpected_failure_never_leaves_the_modal_waiting(slack, fake_slack,
     monkeypatch.setattr("handlers.shortcut.shortcut_target", broken)
     _shortcut(slack, "ULEAD", text=ZD)
     assert "Something went wrong on Debrief's side" in json.dumps(_modal(fake_slack))
+
+
+CUSTOM = "https://desk.acme.test:8443/c/{external_id}?tab=x#{external_id}"
+
+
+class TestACustomDeepLink:
+    @pytest.fixture()
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"deeplink_other": CUSTOM})
+
+    def test_with_a_port_and_an_odd_id_is_coached_on(self, slack, fake_slack, settings, tmp_path):
+        """A DEBRIEF_DEEPLINK_OTHER template with a port and the id twice, an id that needs
+        percent-encoding, the link written with http and a capitalised host: it is found."""
+        with session_scope(settings.database_url) as s:
+            f.member(s, "ULEAD", "owner")
+            f.agent(s, "Sarah Connor", email="sarah@acme.test", lead="ULEAD")
+        path = tmp_path / "c.csv"
+        path.write_text(
+            "helpdesk,external_id,agent,closed_at,csat,transcript\n"
+            f'other,CASE/7 ü,Sarah Connor,2026-11-10T10:00:00Z,4,"{TRANSCRIPT}"\n'
+        )
+        import_file(session_factory=partial(session_scope, settings.database_url), path=path)
+        url = deep_link(settings, "other", "CASE/7 ü")
+        assert url is not None and ":8443/" in url
+        written = url.replace("https://desk.acme.test", "http://DESK.Acme.test")
+        _shortcut(slack, "ULEAD", text=f"this one <{written}|case>.")
+        modal = _modal(fake_slack)
+        assert "Handled by *Sarah Connor*" in json.dumps(modal, ensure_ascii=False)
+        assert json.loads(modal["private_metadata"])["external_id"] == "CASE/7 ü"
+        assert _pin(slack, fake_slack, modal)["callback_id"] == CallbackId.COACH_MODAL
+        assert _samples(settings) == 1
