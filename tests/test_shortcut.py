@@ -288,3 +288,18 @@ class TestACustomDeepLink:
         assert json.loads(modal["private_metadata"])["external_id"] == "CASE/7 ü"
         assert _pin(slack, fake_slack, modal)["callback_id"] == CallbackId.COACH_MODAL
         assert _samples(settings) == 1
+
+
+class TestAnIdInAnotherScript:
+    @pytest.fixture()
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"zendesk_subdomain": "acme"})
+
+    @pytest.mark.parametrize("encoded", ["%D9%A3", "%C2%B2"], ids=["arabic 3", "superscript 2"])
+    def test_is_no_ticket_not_another_one(self, slack, fake_slack, team, httpserver, encoded):
+        _ticket(httpserver, 3, {"id": 9, "name": "S. Connor", "email": "sarah@acme.test"})
+        _shortcut(slack, "ULEAD", text=f"<https://acme.zendesk.com/agent/tickets/{encoded}|x>")
+        modal = _modal(fake_slack)
+        shown = json.dumps(modal, ensure_ascii=False)
+        assert "zendesk has no conversation" in shown and "submit" not in modal
+        assert httpserver.log == []
