@@ -4,12 +4,14 @@ Slack: a lead pins a linked conversation and gets the Coach modal; everyone else
 from __future__ import annotations
 
 import json
+import time
 from functools import partial
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
+from werkzeug import Response
 
 from blocks.ids import CallbackId
 from bot.core.db import session_scope
@@ -303,3 +305,34 @@ class TestAnIdInAnotherScript:
         shown = json.dumps(modal, ensure_ascii=False)
         assert "zendesk has no conversation" in shown and "submit" not in modal
         assert httpserver.log == []
+
+
+def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
+    slack, fake_slack, team, httpserver, monkeypatch
+):
+    """The modal opens before the helpdesk is asked; a helpdesk that answers a byte at a time
+    (no single read ever times out) gets a deadline, and the modal says so."""
+    monkeypatch.setattr("bot.coaching.shortcut.LOOKUP_DEADLINE", 1.0)
+
+    asked: list[float] = []
+
+    def drip(_request: Any) -> Response:
+        asked.append(time.monotonic())
+
+        def body() -> Any:
+            yield b'{"ticket": {"id": 4516, "assignee_id": null}'
+            for _ in range(12):
+                time.sleep(0.25)
+                yield b" "
+            yield b"}"
+
+        return Response(body(), content_type="application/json")
+
+    httpserver.expect_request("/api/v2/tickets/4516.json").respond_with_handler(drip)
+    started = time.monotonic()
+    _shortcut(slack, "ULEAD", text="https://acme.zendesk.com/agent/tickets/4516")
+    assert time.monotonic() - started < 2.5
+    [opened] = fake_slack.calls_to("views.open")
+    assert asked and opened.at < asked[0]  # the trigger is used before the helpdesk is asked
+    modal = _modal(fake_slack)
+    assert "didn't answer within 1 seconds" in json.dumps(modal) and "submit" not in modal

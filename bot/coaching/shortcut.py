@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from queue import Empty, SimpleQueue
+from threading import Thread
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core.errors import NotFound, OutOfScope
 from bot.core.scope import viewer_for
 from bot.core.settings import Settings
-from bot.ingest.helpdesks import HelpdeskNotFound, KnowsAssignee, helpdesk_for
+from bot.ingest.helpdesks import HelpdeskNotFound, HelpdeskUnavailable, KnowsAssignee, helpdesk_for
 from bot.ingest.helpdesks.http_client import RetryPolicy
 from bot.ingest.links import ConversationLink, find_links
 from models import Agent, Conversation, Sample
@@ -21,6 +23,7 @@ from models.agent import fold_name
 # asking a helpdesk whose a conversation is while a lead looks at a "looking it up" modal
 LOOKUP = RetryPolicy(max_retries=1, backoff=0.5, max_rate_limit_waits=1, max_retry_after=3.0,
                      timeout=5.0)  # fmt: skip
+LOOKUP_DEADLINE = 15.0  # seconds, however the helpdesk answers (a byte at a time, 429s, pages)
 NO_LINK = (
     "That message has no helpdesk conversation link Debrief recognises (Zendesk, Intercom, "
     "Freshdesk, Help Scout, Gorgias, HubSpot or Front, or a DEBRIEF_DEEPLINK_* pattern)."
@@ -104,6 +107,29 @@ def ask_assignee(*, settings: Settings, link: ConversationLink) -> Asked:
         connector.close()
 
 
+def _in_time(ask: AssigneeLookup, link: ConversationLink) -> Asked:
+    """`ask(link=link)`, or HelpdeskUnavailable after LOOKUP_DEADLINE seconds: its per-request
+    timeouts bound no single answer's whole length. A late answer is dropped (a daemon thread)."""
+    answers: SimpleQueue[tuple[bool, Any]] = SimpleQueue()
+
+    def run() -> None:
+        try:
+            answers.put((True, ask(link=link)))
+        except Exception as exc:  # handed to the caller, which explains or logs it
+            answers.put((False, exc))
+
+    Thread(target=run, name="coach-on-this-lookup", daemon=True).start()
+    try:
+        ok, value = answers.get(timeout=LOOKUP_DEADLINE)
+    except Empty:
+        raise HelpdeskUnavailable(
+            f"{link.helpdesk} didn't answer within {LOOKUP_DEADLINE:g} seconds"
+        ) from None
+    if not ok:
+        raise value
+    return value
+
+
 def shortcut_target(
     *,
     session_factory: Callable[[], Any],
@@ -119,7 +145,7 @@ def shortcut_target(
             agent = session.get(Agent, known[0])
             assert agent is not None  # conversations and samples cascade with their agent
             return ShortcutTarget(link, agent.id, agent.name, known[1], known[2], others)
-    asked = ask(link=link)
+    asked = _in_time(ask, link)
     name = f"{link.helpdesk} #{link.external_id}"
     if isinstance(asked, str):
         why = f"{name} isn't among the imported conversations and {asked}."
