@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from functools import partial
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from blocks.coach_modal import coach_modal
 from blocks.ids import CallbackId
@@ -66,10 +68,13 @@ def _answer(body: dict[str, Any], client: WebClient, respond: Respond) -> Reply:
     user = (body.get("user") or {}).get("id")
 
     def send(message: dict[str, Any]) -> None:
-        if channel and user:
-            client.chat_postEphemeral(channel=channel, user=user, **message)
-        else:
-            log.warning("coach on this: nowhere to answer %s: %s", user, message.get("text"))
+        try:
+            if channel and user:
+                client.chat_postEphemeral(channel=channel, user=user, **message)
+                return
+        except (SlackApiError, TimeoutError, URLError, ConnectionError) as exc:
+            log.warning("coach on this: could not answer in %s: %s", channel, exc)
+        log.warning("coach on this: nowhere to answer %s: %s", user, message.get("text"))
 
     return send
 

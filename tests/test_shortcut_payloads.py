@@ -75,6 +75,18 @@ def test_a_lead_without_a_response_url_is_told_by_an_ephemeral_message(
     assert _errors(tracebacks) == []
 
 
+def test_a_channel_debrief_cannot_post_in_is_logged_not_raised(
+    slack: SlackDriver, fake_slack: FakeSlack, team: Any, tracebacks: Any
+) -> None:
+    fake_slack.fail_next("chat.postEphemeral", error="channel_not_found")
+    message = {"type": "message", "text": "no link", "ts": "1.2"}
+    channel = {"id": "CUNKNOWN", "name": "private"}
+    answer = slack.payload(_action(fake_slack, response_url=None, channel=channel, message=message))
+    assert answer.status_code == 200
+    assert len(fake_slack.calls_to("chat.postEphemeral")) == 1
+    assert _errors(tracebacks) == []
+
+
 @pytest.mark.parametrize(
     "fields",
     [
