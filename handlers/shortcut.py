@@ -79,6 +79,14 @@ def _answer(body: dict[str, Any], client: WebClient, respond: Respond) -> Reply:
     return send
 
 
+def _show(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
+    """Show `view` in the open modal; one the lead closed meanwhile stays closed (logged)."""
+    try:
+        update_view(client, view_id=view_id, view=view)
+    except (SlackApiError, TimeoutError, URLError, ConnectionError) as exc:
+        log.warning("coach on this: the modal %s wasn't updated: %s", view_id, exc)
+
+
 def _fill(deps: Deps, client: WebClient, view_id: str, link: ConversationLink, others: int) -> None:
     """Find whose the conversation is (maybe asking its helpdesk) and show it in the modal."""
     try:
@@ -95,7 +103,7 @@ def _fill(deps: Deps, client: WebClient, view_id: str, link: ConversationLink, o
     except Exception:  # the modal must not stay on "finding…"
         log.exception("coach on this: %s #%s", link.helpdesk, link.external_id)
         view = shortcut_failed(link, UNEXPECTED)
-    update_view(client, view_id=view_id, view=view)
+    _show(client, view_id, view)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -147,4 +155,4 @@ def register(app: App, deps: Deps) -> None:
         except Exception:  # the modal must not stay on "pinning…"
             log.exception("coach on this: pinning %s #%s", link.helpdesk, link.external_id)
             shown = shortcut_failed(link, UNEXPECTED)
-        update_view(client, view_id=view["id"], view=shown)
+        _show(client, view["id"], shown)

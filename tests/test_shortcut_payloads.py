@@ -174,3 +174,53 @@ def test_a_member_forging_the_pin_pins_nothing(
     shown = _submit(slack, fake_slack, "USARAH", metadata)
     assert "Only owners and admins" in json.dumps(shown)
     assert _samples(settings) == 1
+
+
+def test_a_modal_closed_while_debrief_looks_is_left_closed(
+    slack: SlackDriver, fake_slack: FakeSlack, team: Any, tracebacks: Any, monkeypatch: Any
+) -> None:
+    """The lead closed the modal before whose it is was known: no "Slack didn't let Debrief
+    open that" message for a modal that did open, no traceback."""
+    import handlers.shortcut as listener
+
+    looked_up = listener.shortcut_target
+
+    def closing(**kwargs: Any) -> Any:
+        [opened] = fake_slack.calls_to("views.open")
+        fake_slack.close_view(opened.response["view"]["id"])
+        return looked_up(**kwargs)
+
+    monkeypatch.setattr(listener, "shortcut_target", closing)
+    slack.payload(_action(fake_slack))
+    assert [c.response.get("error") for c in fake_slack.calls_to("views.update")] == ["not_found"]
+    assert fake_slack.calls_to("response_url") == []
+    assert _errors(tracebacks) == []
+
+
+def test_a_modal_closed_while_pinning_is_left_closed(
+    slack: SlackDriver,
+    fake_slack: FakeSlack,
+    settings: Any,
+    team: Any,
+    tracebacks: Any,
+    monkeypatch: Any,
+) -> None:
+    import handlers.shortcut as listener
+
+    pinned = listener.pin_in_modal
+
+    def closing(**kwargs: Any) -> Any:
+        fake_slack.close_view(fake_slack.calls_to("views.open")[0].response["view"]["id"])
+        return pinned(**kwargs)
+
+    monkeypatch.setattr(listener, "pin_in_modal", closing)
+    slack.payload(_action(fake_slack))
+    [opened] = fake_slack.calls_to("views.open")
+    modal = fake_slack.views[opened.response["view"]["id"]]
+    slack.payload(
+        {"type": "view_submission", "user": {"id": "ULEAD", "team_id": "T1"}, "team": {"id": "T1"},
+         "api_app_id": "A1", "trigger_id": fake_slack.issue_trigger(modal["id"]),
+         "view": {**modal, "state": {"values": {}}}}
+    )  # fmt: skip
+    assert fake_slack.calls_to("views.update")[-1].response.get("error") == "not_found"
+    assert _errors(tracebacks) == []
