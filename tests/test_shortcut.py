@@ -336,3 +336,21 @@ def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
     assert asked and opened.at < asked[0]  # the trigger is used before the helpdesk is asked
     modal = _modal(fake_slack)
     assert "didn't answer within 1 seconds" in json.dumps(modal) and "submit" not in modal
+
+
+def test_a_sample_on_another_agents_record_is_not_said_to_be_theirs(
+    slack, fake_slack, settings, team, session
+):
+    """Imported as Sarah's, pinned earlier on Kyle's: the modal doesn't say it is on Sarah's
+    record, and Pin says why it can't."""
+    kyle = f.agent(session, "Kyle Reese", email="kyle@acme.test")
+    session.add(Sample(agent_id=kyle.id, helpdesk="zendesk", external_id="77", csat=2.0,
+                       summary="Refund waited two days.", source=SampleSource.MANUAL))  # fmt: skip
+    session.commit()
+    _shortcut(slack, "ULEAD", text=ZD)
+    modal = _modal(fake_slack)
+    shown = json.dumps(modal)
+    assert "Handled by *Sarah Connor*" in shown and "Already a sample" not in shown
+    pinned = json.dumps(_pin(slack, fake_slack, modal))
+    assert "already a sample on another agent's record" in pinned
+    assert _samples(settings) == 1

@@ -69,8 +69,8 @@ def _known(session: Session, link: ConversationLink) -> tuple[int, float | None,
             Conversation.helpdesk == where[0], Conversation.external_id == where[1]
         )
     ).first()
-    if row is not None:
-        return row.agent_id, row.csat, sample is not None
+    if row is not None:  # pinned on their record (a sample on another's can't be pinned again)
+        return row.agent_id, row.csat, sample is not None and sample.agent_id == row.agent_id
     if sample is not None:
         return sample.agent_id, sample.csat, True
     return None
