@@ -142,6 +142,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "bare, then a full stop": {"text": f"look at {ZD}."},
     "in parentheses": {"text": f"(see {ZD})"},
     "escaped query": {"text": f"<{ZD}?a=1&amp;b=2>"},
+    "markup around a full stop": {"text": f"<{ZD}.|#77>"},
+    "a rich text link ending in a full stop": {"text": "", "blocks": [
+        {"type": "rich_text", "elements": [{"type": "link", "url": f"{ZD}."}]}]},
     "rich text link": {
         "text": "rough one",
         "blocks": [{"type": "rich_text", "block_id": "x", "elements": [

@@ -192,10 +192,12 @@ def find_links(*, texts: Iterable[str], settings: Settings) -> list[Conversation
             seen += 1
             if seen > URLS_MAX:
                 break
-            url = match.group(0)
-            if not _whole(chunk, match.start(), match.end()):
-                url = url.rstrip(".,;:!?")  # a full stop after a bare URL isn't part of it
-            link = recognise(url=url.replace("&amp;", "&"), settings=settings)
+            url = match.group(0).replace("&amp;", "&")
+            trimmed = url.rstrip(".,;:!?")  # a full stop after a bare URL isn't part of it
+            link = None
+            if _whole(chunk, match.start(), match.end()) and trimmed != url:
+                link = recognise(url=url, settings=settings)  # its own last character, maybe
+            link = link or recognise(url=trimmed, settings=settings)
             if link is not None:
                 found.setdefault((link.helpdesk, link.external_id), link)
     return list(found.values())
