@@ -16,7 +16,14 @@ from blocks.coach_modal import coach_modal
 from blocks.ids import CallbackId
 from blocks.shortcut import shortcut_failed, shortcut_looking, shortcut_modal, shortcut_pinning
 from bot.coaching.pins import pin_in_modal
-from bot.coaching.shortcut import ask_assignee, shortcut_link, shortcut_target
+from bot.coaching.shortcut import (
+    PIN_DEADLINE,
+    TooSlow,
+    ask_assignee,
+    in_time,
+    shortcut_link,
+    shortcut_target,
+)
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError
 from bot.core.settings import SettingsError
@@ -30,6 +37,10 @@ log = logging.getLogger(__name__)
 
 STRINGS_MAX = 2_000  # strings read out of one message's blocks and attachments
 DEPTH_MAX = 12
+STILL_PINNING = (
+    "Pinning is taking more than {:g} minute (the helpdesk or the summarizer is slow). Debrief "
+    "carries on: the sample shows on the agent's record when it's done, in their Coach modal."
+)
 UNEXPECTED = "Something went wrong on Debrief's side. Please try again."
 
 
@@ -135,21 +146,24 @@ def register(app: App, deps: Deps) -> None:
         meta = metadata(view)
         link = ConversationLink(str(meta.get("helpdesk", "")), str(meta.get("external_id", "")), "")
         ack(response_action="update", view=shortcut_pinning(link))  # capture takes a while
-        agent_id = id_value(meta.get("agent_id"))
+        pin = partial(
+            pin_in_modal,
+            session_factory=deps.services.sessions,
+            settings=deps.settings,
+            slack_user_id=body["user"]["id"],
+            agent_id=id_value(meta.get("agent_id")),
+            helpdesk=link.helpdesk,
+            external_id=link.external_id,
+            csat=None,
+            summarizer=deps.services.summarizer,
+            page=0,
+            page_size=deps.page_size,
+        )
         try:
-            record = pin_in_modal(
-                session_factory=deps.services.sessions,
-                settings=deps.settings,
-                slack_user_id=body["user"]["id"],
-                agent_id=agent_id,
-                helpdesk=link.helpdesk,
-                external_id=link.external_id,
-                csat=None,
-                summarizer=deps.services.summarizer,
-                page=0,
-                page_size=deps.page_size,
-            )
+            record = in_time(pin, PIN_DEADLINE, STILL_PINNING.format(PIN_DEADLINE / 60))
             shown = coach_modal(record, link_back=deps.link_back)
+        except TooSlow as exc:
+            shown = shortcut_failed(link, str(exc))
         except (DebriefError, DatabaseUnavailable, SettingsError) as exc:
             shown = shortcut_failed(link, f"Debrief couldn't pin it: {exc}")
         except Exception:  # the modal must not stay on "pinning…"

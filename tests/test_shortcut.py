@@ -4,6 +4,7 @@ Slack: a lead pins a linked conversation and gets the Coach modal; everyone else
 from __future__ import annotations
 
 import json
+import threading
 import time
 from functools import partial
 from typing import Any
@@ -307,20 +308,14 @@ class TestAnIdInAnotherScript:
         assert httpserver.log == []
 
 
-def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
-    slack, fake_slack, team, httpserver, monkeypatch
-):
-    """The modal opens before the helpdesk is asked; a helpdesk that answers a byte at a time
-    (no single read ever times out) gets a deadline, and the modal says so."""
-    monkeypatch.setattr("bot.coaching.shortcut.LOOKUP_DEADLINE", 1.0)
-
-    asked: list[float] = []
+def _dripping(asked: list[float]) -> Any:
+    """A helpdesk answer sent a byte at a time: no single read ever times out (3 s in all)."""
 
     def drip(_request: Any) -> Response:
         asked.append(time.monotonic())
 
         def body() -> Any:
-            yield b'{"ticket": {"id": 4516, "assignee_id": null}'
+            yield b'{"ticket": {"id": 4516, "assignee_id": null}, "comments": []'
             for _ in range(12):
                 time.sleep(0.25)
                 yield b" "
@@ -328,7 +323,17 @@ def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
 
         return Response(body(), content_type="application/json")
 
-    httpserver.expect_request("/api/v2/tickets/4516.json").respond_with_handler(drip)
+    return drip
+
+
+def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
+    slack, fake_slack, team, httpserver, monkeypatch
+):
+    """The modal opens before the helpdesk is asked; a helpdesk that answers a byte at a time
+    gets a deadline, and the modal says so."""
+    monkeypatch.setattr("bot.coaching.shortcut.LOOKUP_DEADLINE", 1.0)
+    asked: list[float] = []
+    httpserver.expect_request("/api/v2/tickets/4516.json").respond_with_handler(_dripping(asked))
     started = time.monotonic()
     _shortcut(slack, "ULEAD", text="https://acme.zendesk.com/agent/tickets/4516")
     assert time.monotonic() - started < 2.5
@@ -336,6 +341,26 @@ def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
     assert asked and opened.at < asked[0]  # the trigger is used before the helpdesk is asked
     modal = _modal(fake_slack)
     assert "didn't answer within 1 seconds" in json.dumps(modal) and "submit" not in modal
+
+
+def test_a_slow_helpdesk_never_leaves_the_modal_pinning(
+    slack, fake_slack, settings, team, httpserver, monkeypatch
+):
+    """Pinning a conversation that wasn't imported reads it from its helpdesk: one that answers
+    a byte at a time gets a deadline too, and the modal says Debrief carries on."""
+    monkeypatch.setattr("handlers.shortcut.PIN_DEADLINE", 1.0)
+    _ticket(httpserver, 4517, {"id": 9, "name": "S. Connor", "email": "sarah@acme.test"})
+    comments = "/api/v2/tickets/4517/comments.json"
+    httpserver.expect_request(comments).respond_with_handler(_dripping([]))
+    _shortcut(slack, "ULEAD", text="https://acme.zendesk.com/agent/tickets/4517")
+    modal = _modal(fake_slack)
+    started = time.monotonic()
+    shown = _pin(slack, fake_slack, modal)
+    assert time.monotonic() - started < 2.5
+    assert "Debrief carries on" in json.dumps(shown) and "submit" not in shown
+    for late in [t for t in threading.enumerate() if t.name == "coach-on-this"]:
+        late.join(timeout=10)  # and it does: the sample is pinned when the helpdesk is done
+    assert _samples(settings) == 1
 
 
 def test_a_sample_on_another_agents_record_is_not_said_to_be_theirs(
