@@ -111,9 +111,8 @@ def _template_pattern(template: str) -> re.Pattern[str] | None:
     first, *rest = normal.split(PLACEHOLDER)
     pattern = "^" + re.escape(first) + rf"([^/?#&\s]{{1,{URL_MAX}}})"
     pattern += r"\1".join(re.escape(piece) for piece in rest)
-    tail = (
-        r"(?:[/?#&].*)?$" if "?" in first else r"(?:[/?#].*)?$"
-    )  # in the query: `&b=2` may follow
+    # what may follow the template's end: more path, a query, a fragment (in a query, `&b=2`)
+    tail = r"(?:[/?#&].*)?$" if "?" in first else r"(?:[/?#].*)?$"
     return re.compile(pattern + tail, re.IGNORECASE | re.DOTALL)
 
 
