@@ -7,9 +7,12 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as run
+from hypothesis import strategies as st
 
 from bot.core.settings import Settings
-from bot.ingest.deeplinks import deep_link
+from bot.ingest.deeplinks import HELPDESKS, deep_link
 from bot.ingest.links import find_links, recognise
 from handlers.shortcut import message_texts
 
@@ -82,6 +85,56 @@ def test_a_configured_account_is_the_only_one_recognised() -> None:
     assert recognise(url="https://other.freshdesk.com/a/tickets/1", settings=ACCOUNTS) is None
 
 
+CUSTOM = [  # DEBRIEF_DEEPLINK_* templates as an admin might write them
+    "https://help.acme.test:8443/tickets/{external_id}",
+    "http://help.acme.test/t/{external_id}",
+    "https://help.acme.test/view?ticket={external_id}",
+    "https://help.acme.test/v?a=1&id={external_id}&b=2",
+    "https://help.acme.test/#/tickets/{external_id}",
+    "https://help.acme.test/t/{external_id}/x#{external_id}",
+    "https://Help.Acme.Test./T/{external_id}.html",
+]
+# every helpdesk with its default link (from the connector settings), and with each custom one
+SHAPES = [(ACCOUNTS, desk) for desk in HELPDESKS if deep_link(ACCOUNTS, desk, "1")] + [
+    (BASE.model_copy(update={f"deeplink_{desk}": template}), desk)
+    for desk in HELPDESKS
+    for template in CUSTOM
+]
+IDS = st.text(min_size=1, max_size=200).filter(lambda t: t.isprintable() and t == t.strip())
+WRAPS = ["<{}|the ticket>", "<{}>", "{}", "see {} now", "({})"]
+
+
+def _as_written(url: str, how: int) -> str:
+    """The same URL as a person or Slack may write it: http or https, the host in capitals."""
+    scheme, _, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    if how & 1:
+        scheme = "http" if scheme == "https" else "https"
+    if how & 2:
+        host = host.upper()
+    return f"{scheme}://{host}{slash}{path}"
+
+
+@run(max_examples=300, deadline=None)
+@given(
+    shape=st.sampled_from(SHAPES),
+    ext=st.one_of(IDS, st.sampled_from(["4512", "cnv_77ab", "A/7", "a b", "x%2Fy", "ünï", "1.",
+                                        "²", "?#&", "%", "\\x", "..", "215467" * 33])),
+    wrap=st.sampled_from(WRAPS),
+    how=st.integers(0, 3),
+)  # fmt: skip
+def test_every_deep_link_debrief_builds_round_trips(
+    shape: tuple[Settings, str], ext: str, wrap: str, how: int
+) -> None:
+    settings, desk = shape
+    url = deep_link(settings, desk, ext)
+    assert url is not None
+    if ext.endswith(".") and wrap in ("see {} now", "({})"):
+        wrap = "<{}>"  # a bare URL's last full stop is read as the sentence's
+    found = find_links(texts=[wrap.format(_as_written(url, how))], settings=settings)
+    assert [(f.helpdesk, f.external_id) for f in found] == [(desk, ext)]
+
+
 ZD = "https://acme.zendesk.com/agent/tickets/77"
 MESSAGES: dict[str, dict[str, Any]] = {
     "slack markup": {"text": f"rough one: <{ZD}|#77> today"},
@@ -89,6 +142,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "bare, then a full stop": {"text": f"look at {ZD}."},
     "in parentheses": {"text": f"(see {ZD})"},
     "escaped query": {"text": f"<{ZD}?a=1&amp;b=2>"},
+    "markup around a full stop": {"text": f"<{ZD}.|#77>"},
+    "a rich text link ending in a full stop": {"text": "", "blocks": [
+        {"type": "rich_text", "elements": [{"type": "link", "url": f"{ZD}."}]}]},
     "rich text link": {
         "text": "rough one",
         "blocks": [{"type": "rich_text", "block_id": "x", "elements": [
@@ -130,6 +186,12 @@ HOSTILE = [
     "https://acme.zendesk.com@evil.io/agent/tickets/1",
     "https://user:pw@acme.zendesk.com/agent/tickets/1",
     "https://acme.zendesk.com:8080/agent/tickets/1",
+    "https://acme.zendesk.com:443@evil.io/agent/tickets/1",
+    "https://evil.io#@acme.zendesk.com/agent/tickets/1",
+    "https://evil.io\\@acme.zendesk.com/agent/tickets/1",
+    "https://acme.zendesk.com\\@evil.io/agent/tickets/1",
+    "https://xn--acme-zendesk-com.evil.io/agent/tickets/1",
+    "https://acme.xn--zndesk-2of.com/agent/tickets/1",
     "javascript:alert(1)//acme.zendesk.com/agent/tickets/1",
     "<javascript:alert(1)|click>",
     "data:text/html,acme.zendesk.com/agent/tickets/1",
@@ -159,7 +221,7 @@ def test_hostile_text_never_matches(text: str) -> None:
 def test_huge_messages_are_read_quickly_and_only_so_far() -> None:
     started = time.monotonic()
     assert find_links(texts=["https://" + "a" * 200_000], settings=BASE) == []
-    assert find_links(texts=["x" * 50_000 + ZD], settings=BASE) == []  # past what is read
+    assert find_links(texts=["x" * 250_000 + ZD], settings=BASE) == []  # past what is read
     many = " ".join(f"https://example.com/{i}" for i in range(5_000)) + " " + ZD
     assert find_links(texts=[many], settings=BASE) == []  # past the URLs read
     nested: dict[str, Any] = {"text": "x"}
@@ -168,3 +230,28 @@ def test_huge_messages_are_read_quickly_and_only_so_far() -> None:
     assert message_texts({"attachments": [nested]}) == []  # too deep to read, no RecursionError
     assert find_links(texts=message_texts({"text": ZD, "blocks": [{}] * 10_000}), settings=BASE)
     assert time.monotonic() - started < 5
+
+
+LOOKALIKES = [  # on any settings, custom templates included: never the helpdesk's host
+    "https://acme.zendesk.com.evil.io/agent/tickets/1",
+    "https://acme.zendesk.com@evil.io/agent/tickets/1",
+    "https://acme.zendesk.com:443@evil.io/agent/tickets/1",
+    "https://evil.io/https://acme.zendesk.com/agent/tickets/1",
+    "https://evil.io/?u=https://acme.zendesk.com/agent/tickets/1",
+    "https://help.acme.test.evil.io/tickets/1",
+    "https://help.acme.test@evil.io/tickets/1",
+    "https://evil.io@help.acme.test/tickets/1",
+    "https://help.acme.test:8444/tickets/1",
+    "https://xn--help-acme-test.evil.io/tickets/1",
+    "https://evil.io/?https://help.acme.test/tickets/1",
+    "https://help.acme.test/other/tickets/1",
+]
+ANY_SETTINGS = [BASE, ACCOUNTS, TEMPLATES] + [
+    BASE.model_copy(update={"deeplink_other": template}) for template in CUSTOM
+]
+
+
+@pytest.mark.parametrize("settings", ANY_SETTINGS, ids=range(len(ANY_SETTINGS)))
+@pytest.mark.parametrize("text", LOOKALIKES)
+def test_lookalike_hosts_never_match_any_template(settings: Settings, text: str) -> None:
+    assert find_links(texts=[text, f"<{text}|label>", f"<{text}>"], settings=settings) == []

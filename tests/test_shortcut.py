@@ -4,16 +4,20 @@ Slack: a lead pins a linked conversation and gets the Coach modal; everyone else
 from __future__ import annotations
 
 import json
+import threading
+import time
 from functools import partial
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
+from werkzeug import Response
 
 from blocks.ids import CallbackId
 from bot.core.db import session_scope
 from bot.core.settings import Settings
+from bot.ingest.deeplinks import deep_link
 from bot.ingest.importer import import_file
 from models import AuditEntry, Sample
 from models.sample import SampleSource
@@ -256,3 +260,122 @@ def test_an_unexpected_failure_never_leaves_the_modal_waiting(slack, fake_slack,
     monkeypatch.setattr("handlers.shortcut.shortcut_target", broken)
     _shortcut(slack, "ULEAD", text=ZD)
     assert "Something went wrong on Debrief's side" in json.dumps(_modal(fake_slack))
+
+
+CUSTOM = "https://desk.acme.test:8443/c/{external_id}?tab=x#{external_id}"
+
+
+class TestACustomDeepLink:
+    @pytest.fixture()
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"deeplink_other": CUSTOM})
+
+    def test_with_a_port_and_an_odd_id_is_coached_on(self, slack, fake_slack, settings, tmp_path):
+        """A DEBRIEF_DEEPLINK_OTHER template with a port and the id twice, an id that needs
+        percent-encoding, the link written with http and a capitalised host: it is found."""
+        with session_scope(settings.database_url) as s:
+            f.member(s, "ULEAD", "owner")
+            f.agent(s, "Sarah Connor", email="sarah@acme.test", lead="ULEAD")
+        path = tmp_path / "c.csv"
+        path.write_text(
+            "helpdesk,external_id,agent,closed_at,csat,transcript\n"
+            f'other,CASE/7 ü,Sarah Connor,2026-11-10T10:00:00Z,4,"{TRANSCRIPT}"\n'
+        )
+        import_file(session_factory=partial(session_scope, settings.database_url), path=path)
+        url = deep_link(settings, "other", "CASE/7 ü")
+        assert url is not None and ":8443/" in url
+        written = url.replace("https://desk.acme.test", "http://DESK.Acme.test")
+        _shortcut(slack, "ULEAD", text=f"this one <{written}|case>.")
+        modal = _modal(fake_slack)
+        assert "Handled by *Sarah Connor*" in json.dumps(modal, ensure_ascii=False)
+        assert json.loads(modal["private_metadata"])["external_id"] == "CASE/7 ü"
+        assert _pin(slack, fake_slack, modal)["callback_id"] == CallbackId.COACH_MODAL
+        assert _samples(settings) == 1
+
+
+class TestAnIdInAnotherScript:
+    @pytest.fixture()
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"zendesk_subdomain": "acme"})
+
+    @pytest.mark.parametrize("encoded", ["%D9%A3", "%C2%B2"], ids=["arabic 3", "superscript 2"])
+    def test_is_no_ticket_not_another_one(self, slack, fake_slack, team, httpserver, encoded):
+        _ticket(httpserver, 3, {"id": 9, "name": "S. Connor", "email": "sarah@acme.test"})
+        _shortcut(slack, "ULEAD", text=f"<https://acme.zendesk.com/agent/tickets/{encoded}|x>")
+        modal = _modal(fake_slack)
+        shown = json.dumps(modal, ensure_ascii=False)
+        assert "zendesk has no conversation" in shown and "submit" not in modal
+        assert httpserver.log == []
+
+
+def _dripping(asked: list[float]) -> Any:
+    """A helpdesk answer sent a byte at a time: no single read ever times out (3 s in all)."""
+
+    def drip(_request: Any) -> Response:
+        asked.append(time.monotonic())
+
+        def body() -> Any:
+            yield b'{"ticket": {"id": 4516, "assignee_id": null}, "comments": []'
+            for _ in range(12):
+                time.sleep(0.25)
+                yield b" "
+            yield b"}"
+
+        return Response(body(), content_type="application/json")
+
+    return drip
+
+
+def test_a_slow_helpdesk_never_leaves_the_modal_waiting(
+    slack, fake_slack, team, httpserver, monkeypatch
+):
+    """The modal opens before the helpdesk is asked; a helpdesk that answers a byte at a time
+    gets a deadline, and the modal says so."""
+    monkeypatch.setattr("bot.coaching.shortcut.LOOKUP_DEADLINE", 1.0)
+    asked: list[float] = []
+    httpserver.expect_request("/api/v2/tickets/4516.json").respond_with_handler(_dripping(asked))
+    started = time.monotonic()
+    _shortcut(slack, "ULEAD", text="https://acme.zendesk.com/agent/tickets/4516")
+    assert time.monotonic() - started < 2.5
+    [opened] = fake_slack.calls_to("views.open")
+    assert asked and opened.at < asked[0]  # the trigger is used before the helpdesk is asked
+    modal = _modal(fake_slack)
+    assert "didn't answer within 1 seconds" in json.dumps(modal) and "submit" not in modal
+
+
+def test_a_slow_helpdesk_never_leaves_the_modal_pinning(
+    slack, fake_slack, settings, team, httpserver, monkeypatch
+):
+    """Pinning a conversation that wasn't imported reads it from its helpdesk: one that answers
+    a byte at a time gets a deadline too, and the modal says Debrief carries on."""
+    monkeypatch.setattr("handlers.shortcut.PIN_DEADLINE", 1.0)
+    _ticket(httpserver, 4517, {"id": 9, "name": "S. Connor", "email": "sarah@acme.test"})
+    comments = "/api/v2/tickets/4517/comments.json"
+    httpserver.expect_request(comments).respond_with_handler(_dripping([]))
+    _shortcut(slack, "ULEAD", text="https://acme.zendesk.com/agent/tickets/4517")
+    modal = _modal(fake_slack)
+    started = time.monotonic()
+    shown = _pin(slack, fake_slack, modal)
+    assert time.monotonic() - started < 2.5
+    assert "Debrief carries on" in json.dumps(shown) and "submit" not in shown
+    for late in [t for t in threading.enumerate() if t.name == "coach-on-this"]:
+        late.join(timeout=10)  # and it does: the sample is pinned when the helpdesk is done
+    assert _samples(settings) == 1
+
+
+def test_a_sample_on_another_agents_record_is_not_said_to_be_theirs(
+    slack, fake_slack, settings, team, session
+):
+    """Imported as Sarah's, pinned earlier on Kyle's: the modal doesn't say it is on Sarah's
+    record, and Pin says why it can't."""
+    kyle = f.agent(session, "Kyle Reese", email="kyle@acme.test")
+    session.add(Sample(agent_id=kyle.id, helpdesk="zendesk", external_id="77", csat=2.0,
+                       summary="Refund waited two days.", source=SampleSource.MANUAL))  # fmt: skip
+    session.commit()
+    _shortcut(slack, "ULEAD", text=ZD)
+    modal = _modal(fake_slack)
+    shown = json.dumps(modal)
+    assert "Handled by *Sarah Connor*" in shown and "Already a sample" not in shown
+    pinned = json.dumps(_pin(slack, fake_slack, modal))
+    assert "already a sample on another agent's record" in pinned
+    assert _samples(settings) == 1

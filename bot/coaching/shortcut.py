@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from queue import Empty, SimpleQueue
+from threading import Thread
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.errors import NotFound, OutOfScope
+from bot.core.errors import DebriefError, NotFound, OutOfScope
 from bot.core.scope import viewer_for
 from bot.core.settings import Settings
 from bot.ingest.helpdesks import HelpdeskNotFound, KnowsAssignee, helpdesk_for
@@ -21,10 +24,13 @@ from models.agent import fold_name
 # asking a helpdesk whose a conversation is while a lead looks at a "looking it up" modal
 LOOKUP = RetryPolicy(max_retries=1, backoff=0.5, max_rate_limit_waits=1, max_retry_after=3.0,
                      timeout=5.0)  # fmt: skip
+T = TypeVar("T")
+LOOKUP_DEADLINE = 15.0  # seconds, however the helpdesk answers (a byte at a time, 429s, pages)
 NO_LINK = (
     "That message has no helpdesk conversation link Debrief recognises (Zendesk, Intercom, "
     "Freshdesk, Help Scout, Gorgias, HubSpot or Front, or a DEBRIEF_DEEPLINK_* pattern)."
 )
+PIN_DEADLINE = 60.0  # reading the conversation from its helpdesk, then summarizing it
 LEADS_ONLY = "Only Debrief owners and admins can coach on a message."
 
 
@@ -66,8 +72,8 @@ def _known(session: Session, link: ConversationLink) -> tuple[int, float | None,
             Conversation.helpdesk == where[0], Conversation.external_id == where[1]
         )
     ).first()
-    if row is not None:
-        return row.agent_id, row.csat, sample is not None
+    if row is not None:  # pinned on their record (a sample on another's can't be pinned again)
+        return row.agent_id, row.csat, sample is not None and sample.agent_id == row.agent_id
     if sample is not None:
         return sample.agent_id, sample.csat, True
     return None
@@ -104,6 +110,32 @@ def ask_assignee(*, settings: Settings, link: ConversationLink) -> Asked:
         connector.close()
 
 
+class TooSlow(DebriefError):
+    """Work that didn't finish in the time a lead looking at a modal is given."""
+
+
+def in_time(work: Callable[[], T], seconds: float, late: str) -> T:
+    """`work()`, or TooSlow(late) after `seconds`: a helpdesk's per-request timeouts bound no
+    single answer's whole length (one byte at a time), nor retries and Retry-After waits. The
+    work carries on in a daemon thread; what it returns late is dropped."""
+    answers: SimpleQueue[tuple[bool, Any]] = SimpleQueue()
+
+    def run() -> None:
+        try:
+            answers.put((True, work()))
+        except Exception as exc:  # handed to the caller, which explains or logs it
+            answers.put((False, exc))
+
+    Thread(target=run, name="coach-on-this", daemon=True).start()
+    try:
+        ok, value = answers.get(timeout=seconds)
+    except Empty:
+        raise TooSlow(late) from None
+    if not ok:
+        raise value
+    return cast(T, value)
+
+
 def shortcut_target(
     *,
     session_factory: Callable[[], Any],
@@ -119,7 +151,8 @@ def shortcut_target(
             agent = session.get(Agent, known[0])
             assert agent is not None  # conversations and samples cascade with their agent
             return ShortcutTarget(link, agent.id, agent.name, known[1], known[2], others)
-    asked = ask(link=link)
+    late = f"{link.helpdesk} didn't answer within {LOOKUP_DEADLINE:g} seconds"
+    asked = in_time(partial(ask, link=link), LOOKUP_DEADLINE, late)
     name = f"{link.helpdesk} #{link.external_id}"
     if isinstance(asked, str):
         why = f"{name} isn't among the imported conversations and {asked}."

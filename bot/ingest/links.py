@@ -6,14 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import SplitResult, unquote, urlsplit
+from functools import cache
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from bot.core.settings import Settings
 from bot.ingest.deeplinks import HELPDESKS, link_template
 from models.sample import EXTERNAL_ID_MAX
 
-# what one message may hold before Debrief stops reading it (Slack's own limit is 40,000)
-TEXT_MAX = 40_000
+# what one message may hold before Debrief stops reading it: Slack allows 40,000 characters of
+# text and 50 blocks of 3,000, so the largest message is read whole
+TEXT_MAX = 200_000
 URLS_MAX = 200
 URL_MAX = 3_000
 
@@ -75,13 +77,43 @@ def _patterns(settings: Settings) -> list[_Pattern]:
     ]  # fmt: skip
 
 
-def _template_pattern(template: str) -> re.Pattern[str]:
-    """A URL built from a `{external_id}` template, the id captured (then unquoted)."""
-    before, _, after = template.partition("{external_id}")
-    return re.compile(
-        "^" + re.escape(before) + r"([^/?#&\s]{1,600})" + re.escape(after) + r"(?:[/?#].*)?$",
-        re.IGNORECASE,
-    )
+PLACEHOLDER = "{external_id}"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _normal(url: str) -> str | None:
+    """The URL as compared with a template: https, the host without a trailing dot
+    and without its scheme's default port (`HTTP://help.acme.test.:80/…` is `https://help…`)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or "@" in parts.netloc or not parts.hostname:
+        return None
+    host = parts.netloc  # as written: the match ignores case, an id in it keeps its own
+    if port is not None or host.endswith(":"):
+        host = host[: host.rindex(":")]
+    host = host.rstrip(".")
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    return urlunsplit(("https", host, parts.path, parts.query, parts.fragment))
+
+
+@cache
+def _template_pattern(template: str) -> re.Pattern[str] | None:
+    """A URL built from a `{external_id}` template (the placeholder anywhere, even more than
+    once), the id captured (then unquoted); None when the template isn't such a URL."""
+    normal = _normal(template)
+    if normal is None or PLACEHOLDER not in normal:
+        return None
+    first, *rest = normal.split(PLACEHOLDER)
+    pattern = "^" + re.escape(first) + rf"([^/?#&\s]{{1,{URL_MAX}}})"
+    pattern += r"\1".join(re.escape(piece) for piece in rest)
+    # what may follow the template's end: more path, a query, a fragment (in a query, `&b=2`)
+    tail = r"(?:[/?#&].*)?$" if "?" in first else r"(?:[/?#].*)?$"
+    return re.compile(pattern + tail, re.IGNORECASE | re.DOTALL)
 
 
 def _parts(url: str) -> SplitResult | None:
@@ -90,20 +122,22 @@ def _parts(url: str) -> SplitResult | None:
         return None
     try:
         parts = urlsplit(url)
-        port = parts.port
+        parts.port  # noqa: B018  (a malformed port raises ValueError)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc:
+    if parts.scheme.lower() not in _DEFAULT_PORTS or "@" in parts.netloc:
         return None
-    if port not in (None, 443) or not parts.hostname:
-        return None
-    return parts
+    return parts if parts.hostname else None
 
 
 def _from_templates(url: str, settings: Settings) -> ConversationLink | None:
+    normal = _normal(url)
+    if normal is None:
+        return None
     for desk in HELPDESKS:
         template = link_template(settings, desk)
-        found = _template_pattern(template).match(url) if template else None
+        pattern = _template_pattern(template) if template else None
+        found = pattern.match(normal) if pattern is not None else None
         if found is not None:
             external_id = unquote(found.group(1)).strip()
             if external_id and len(external_id) <= EXTERNAL_ID_MAX and external_id.isprintable():
@@ -119,6 +153,8 @@ def recognise(*, url: str, settings: Settings) -> ConversationLink | None:
     found = _from_templates(url, settings)
     if found is not None:
         return found
+    if parts.port not in (None, _DEFAULT_PORTS[parts.scheme.lower()]):
+        return None  # a helpdesk's own agent-side URLs have no port
     host = (parts.hostname or "").lower().rstrip(".")
     path = parts.path
     if parts.fragment.startswith("/"):  # older single-page URLs: /agent/#/tickets/12
@@ -131,6 +167,14 @@ def recognise(*, url: str, settings: Settings) -> ConversationLink | None:
         if on_path is not None:
             return ConversationLink(pattern.helpdesk, on_path.group(1), url)
     return None
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """Whether the URL at text[start:end] is delimited: Slack's `<url|label>` or `<url>`, or the
+    whole string (a rich text link's or an unfurl's URL), so its last character is its own."""
+    if start == 0 and end == len(text):
+        return True
+    return start > 0 and text[start - 1] == "<" and text[end : end + 1] in ("|", ">")
 
 
 def find_links(*, texts: Iterable[str], settings: Settings) -> list[ConversationLink]:
@@ -147,8 +191,12 @@ def find_links(*, texts: Iterable[str], settings: Settings) -> list[Conversation
             seen += 1
             if seen > URLS_MAX:
                 break
-            url = match.group(0).rstrip(".,;:!?")
-            link = recognise(url=url.replace("&amp;", "&"), settings=settings)
+            url = match.group(0).replace("&amp;", "&")
+            trimmed = url.rstrip(".,;:!?")  # a full stop after a bare URL isn't part of it
+            link = None
+            if _whole(chunk, match.start(), match.end()) and trimmed != url:
+                link = recognise(url=url, settings=settings)  # its own last character, maybe
+            link = link or recognise(url=trimmed, settings=settings)
             if link is not None:
                 found.setdefault((link.helpdesk, link.external_id), link)
     return list(found.values())

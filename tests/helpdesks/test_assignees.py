@@ -86,3 +86,22 @@ def test_each_connector_says_who_is_assigned(httpserver, desk, path, assigned, u
             connector.assignee("404404")
     finally:
         connector.close()  # type: ignore[attr-defined]
+
+
+NUMBERED = ["zendesk", "freshdesk", "hubspot", "gorgias", "helpscout"]
+
+
+@pytest.mark.parametrize("desk", NUMBERED)
+@pytest.mark.parametrize("external_id", ["²", "٣", "１２", "1²"])
+def test_a_number_in_another_script_is_no_conversation(httpserver, desk, external_id):
+    """A link's percent-encoded id may be any digit Unicode knows: "²" must not crash int() and
+    "٣" must not be read as conversation 3 (whose assignee and transcript are another's)."""
+    connector = _connector(httpserver, desk)
+    try:
+        with pytest.raises(HelpdeskNotFound):
+            connector.assignee(external_id)
+        with pytest.raises(HelpdeskNotFound):
+            connector.transcript(external_id)  # type: ignore[attr-defined]
+    finally:
+        connector.close()  # type: ignore[attr-defined]
+    assert [r for r, _ in httpserver.log if "oauth2" not in r.path] == []

@@ -93,3 +93,9 @@ class HelpdeskUnavailable(HelpdeskError):
 
 class HelpdeskNotFound(HelpdeskError):
     """The helpdesk has no such conversation (404)."""
+
+
+def is_number(text: str) -> bool:
+    """Whether a conversation id is a plain number: ASCII digits only (`"²".isdigit()` holds but
+    int() refuses it, and `"٣".isdigit()` would be read as ticket 3, another conversation)."""
+    return text.isascii() and text.isdigit()

@@ -55,6 +55,7 @@ from bot.ingest.helpdesks.base import (
     HelpdeskNotFound,
     RatingRecord,
     Transcript,
+    is_number,
 )
 from bot.ingest.helpdesks.connector import Directory, HttpConnector, account_base_url
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
@@ -193,7 +194,7 @@ class FreshdeskHelpdesk(HttpConnector):
     def transcript(self, external_id: str) -> Transcript:
         """The ticket's description and public conversations as Customer/Agent lines (private
         notes left out), and its requester."""
-        if not external_id.strip().isdigit():
+        if not is_number(external_id.strip()):
             raise HelpdeskNotFound(f"Freshdesk has no ticket {external_id!r}")
         ticket_id = int(external_id)
         try:
@@ -259,7 +260,7 @@ class FreshdeskHelpdesk(HttpConnector):
 
     def assignee(self, external_id: str) -> tuple[str, str | None] | None:
         """The ticket's responder (its assigned agent) as (name, email); None when nobody is."""
-        if not external_id.strip().isdigit():
+        if not is_number(external_id.strip()):
             raise HelpdeskNotFound(f"Freshdesk has no ticket {external_id!r}")
         ticket_id = int(external_id)
         try:

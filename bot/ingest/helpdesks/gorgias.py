@@ -54,6 +54,7 @@ from bot.ingest.helpdesks.base import (
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
+    is_number,
 )
 from bot.ingest.helpdesks.connector import Directory, HttpConnector, account_base_url
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, RetryPolicy, Sleep
@@ -220,7 +221,7 @@ class GorgiasHelpdesk(HttpConnector):
 
     def transcript(self, external_id: str) -> Transcript:
         """The ticket's public messages as Customer/Agent/Bot lines, and its customer."""
-        if not external_id.strip().isdigit():
+        if not is_number(external_id.strip()):
             raise HelpdeskNotFound(f"Gorgias has no ticket {external_id!r}")
         ticket_id = int(external_id)
         try:
@@ -239,7 +240,7 @@ class GorgiasHelpdesk(HttpConnector):
 
     def assignee(self, external_id: str) -> tuple[str, str | None] | None:
         """The ticket's assigned user as (name, email); None when nobody is assigned."""
-        if not external_id.strip().isdigit():
+        if not is_number(external_id.strip()):
             raise HelpdeskNotFound(f"Gorgias has no ticket {external_id!r}")
         ticket_id = int(external_id)
         try:

@@ -43,6 +43,7 @@ from bot.ingest.helpdesks.base import (
     HelpdeskNotFound,
     RatingRecord,
     Transcript,
+    is_number,
 )
 from bot.ingest.helpdesks.connector import Directory, HttpConnector
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
@@ -257,7 +258,7 @@ class HelpScoutHelpdesk(HttpConnector):
         """The conversation's customer and user messages, oldest first (notes and line items
         left out), and its customer."""
         conversation = external_id.strip()
-        if not conversation.isdigit():
+        if not is_number(conversation):
             raise HelpdeskNotFound(f"Help Scout has no conversation {external_id!r}")
         try:
             threads = list(self._hal_list(f"/v2/conversations/{conversation}/threads", "threads"))
@@ -394,7 +395,7 @@ class HelpScoutHelpdesk(HttpConnector):
     def assignee(self, external_id: str) -> tuple[str, str | None] | None:
         """The conversation's assigned user as (name, email); None when nobody is assigned."""
         conversation = external_id.strip()
-        if not conversation.isdigit():
+        if not is_number(conversation):
             raise HelpdeskNotFound(f"Help Scout has no conversation {external_id!r}")
         try:
             found = self._http.get(f"/v2/conversations/{conversation}")

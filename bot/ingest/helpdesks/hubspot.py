@@ -56,6 +56,7 @@ from bot.ingest.helpdesks.base import (
     HelpdeskUnavailable,
     RatingRecord,
     Transcript,
+    is_number,
 )
 from bot.ingest.helpdesks.connector import HttpConnector
 from bot.ingest.helpdesks.http_client import (
@@ -245,7 +246,7 @@ class HubSpotHelpdesk(HttpConnector):
         """The ticket's conversation (internal comments left out) as Customer/Agent lines, and
         its customer; empty when the ticket came from no conversation."""
         ticket_id = external_id.strip()
-        if not ticket_id.isdigit():
+        if not is_number(ticket_id):
             raise HelpdeskNotFound(f"HubSpot has no ticket {external_id!r}")
         try:
             ticket = self._http.get(
@@ -478,7 +479,7 @@ class HubSpotHelpdesk(HttpConnector):
     def assignee(self, external_id: str) -> tuple[str, str | None] | None:
         """The ticket's owner as (name, email); None when it has none that can be named."""
         ticket_id = external_id.strip()
-        if not ticket_id.isdigit():
+        if not is_number(ticket_id):
             raise HelpdeskNotFound(f"HubSpot has no ticket {external_id!r}")
         path = f"/crm/v3/objects/tickets/{ticket_id}"
         try:

@@ -40,7 +40,13 @@ from typing import Any
 import httpx
 
 from bot.core.settings import Settings, SettingsError
-from bot.ingest.helpdesks.base import HelpdeskAuthError, HelpdeskNotFound, RatingRecord, Transcript
+from bot.ingest.helpdesks.base import (
+    HelpdeskAuthError,
+    HelpdeskNotFound,
+    RatingRecord,
+    Transcript,
+    is_number,
+)
 from bot.ingest.helpdesks.connector import HttpConnector, account_base_url
 from bot.ingest.helpdesks.http_client import JSON, HelpdeskHttp, Params, RetryPolicy, Sleep
 from bot.ingest.helpdesks.text import (
@@ -267,7 +273,7 @@ class ZendeskHelpdesk(HttpConnector):
 
     def transcript(self, external_id: str) -> Transcript:
         """The ticket's public comments as Customer/Agent lines, and its requester."""
-        if not external_id.strip().isdigit():
+        if not is_number(external_id.strip()):
             raise HelpdeskNotFound(f"Zendesk has no ticket {external_id!r}")
         ticket_id = int(external_id)
         try:
@@ -292,7 +298,7 @@ class ZendeskHelpdesk(HttpConnector):
 
     def assignee(self, external_id: str) -> tuple[str, str | None] | None:
         """The ticket's assignee as (name, email); None when nobody is assigned."""
-        if not external_id.strip().isdigit():
+        if not is_number(external_id.strip()):
             raise HelpdeskNotFound(f"Zendesk has no ticket {external_id!r}")
         ticket_id = int(external_id)
         try:
