@@ -261,6 +261,24 @@ def load_shared_note(*, session: Session, viewer: Viewer, note_id: int) -> Share
     return view
 
 
+def note_dms(session: Session, note_id: int) -> list[tuple[str, str]]:
+    """The (channel, ts) of every DM of this note sent to a member still linked to its agent:
+    what to refresh after one of them acknowledged or answered it."""
+    rows = session.execute(
+        select(Delivery.channel, Delivery.ts)
+        .join(Note, _delivery_of(SHARED, Note.id))
+        .join(Member, and_(Member.slack_user_id == Delivery.recipient, _linked_member()))
+        .where(
+            Note.id == note_id,
+            Delivery.sent_at.is_not(None),
+            Delivery.channel.is_not(None),
+            Delivery.ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    )
+    return [(str(channel), str(ts)) for channel, ts in rows]
+
+
 def reply_dm(session: Session, reply_id: int) -> ReplyDm | None:
     """The DM of a reply to a live note, or None."""
     row = session.execute(

@@ -1,0 +1,131 @@
+"""The agent's side of a shared note under forged requests and faults (issue 17 review): the DMs
+refreshed after an action are the ones Debrief sent, never a channel named in the request; two
+members of one agent both see it acknowledged; a Slack failure after the save loses nothing and
+raises nothing; exactly once survives a refused look in the history; the reply DM goes only to
+an author who is still a lead."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from blocks.ids import ActionId
+from tests import factories as f
+from tests.test_agent_side_slack import (
+    click_in_dm,
+    deliver,
+    dms,
+    note_row,
+    open_home,
+    published,
+    replies,
+    submit_reply,
+)
+from tests.test_shared_note_dms import share
+
+
+@pytest.fixture()
+def team(session, fake_slack):
+    f.member(session, "ULEAD", "owner")
+    sarah = f.agent(session, "Sarah Connor", lead="ULEAD", slack_user="UAGENT")
+    f.member(session, "UAGENT", "member", agent="Sarah Connor")
+    f.member(session, "UAGENT2", "member", agent="Sarah Connor")  # her second Slack account
+    kyle = f.agent(session, "Kyle Reese", lead="ULEAD", slack_user="UKYLE")
+    f.member(session, "UKYLE", "member", agent="Kyle Reese")
+    session.commit()
+    for user in ("ULEAD", "UAGENT", "UAGENT2", "UKYLE"):
+        fake_slack.add_user(user)
+    return {"lead": f.viewer(session, "ULEAD"), "sarah": sarah.id, "kyle": kyle.id}
+
+
+@pytest.fixture()
+def no_traceback(caplog) -> Iterator[pytest.LogCaptureFixture]:
+    caplog.set_level(logging.WARNING)
+    yield caplog
+    assert all(r.exc_info is None for r in caplog.records), "a traceback reached the log"
+    assert all(r.levelno < logging.ERROR for r in caplog.records)
+
+
+def reply_form(slack, fake_slack, user, note_id):
+    home = open_home(slack, fake_slack, user)
+    slack.click(user, ActionId.NOTE_REPLY, str(note_id), view=home)
+    return fake_slack.views[fake_slack.calls_to("views.open")[-1].response["view"]["id"]]
+
+
+def updated(fake_slack, channel):
+    return [c for c in fake_slack.calls_to("chat.update") if c.args["channel"] == channel]
+
+
+def test_acknowledging_updates_the_dm_of_every_member_linked_to_the_agent(
+    settings, fake_slack, team, slack
+):
+    note_id = share(settings.database_url, team)
+    deliver(settings, fake_slack)
+    [first], [second] = dms(fake_slack, "DAGENT"), dms(fake_slack, "DAGENT2")
+    click_in_dm(slack, fake_slack, "UAGENT", ActionId.NOTE_ACK, note_id, first)
+    for dm, channel in ((first, "DAGENT"), (second, "DAGENT2")):
+        [change] = updated(fake_slack, channel)
+        assert change.args["ts"] == dm.response["ts"]
+        assert "Acknowledged" in json.dumps(change.args["blocks"])
+
+
+def test_a_reply_from_the_home_refreshes_the_dms_reply_count(settings, fake_slack, team, slack):
+    note_id = share(settings.database_url, team)
+    deliver(settings, fake_slack)
+    form = reply_form(slack, fake_slack, "UAGENT", note_id)
+    submit_reply(slack, fake_slack, "UAGENT", form, "Booked it")
+    for channel in ("DAGENT", "DAGENT2"):
+        [change] = updated(fake_slack, channel)
+        assert "You replied (1)" in json.dumps(change.args["blocks"])
+    assert "Booked it" in json.dumps(published(fake_slack)["blocks"])
+
+
+def test_a_forged_dm_in_the_click_or_the_reply_form_touches_no_other_message(
+    settings, fake_slack, team, slack
+):
+    db = settings.database_url
+    kyles = share(db, team, body="Practice the escalation script.", agent_id=team["kyle"])
+    sarahs = share(db, team, body="Role-play the refund call.")
+    deliver(settings, fake_slack)
+    [kyle_dm] = dms(fake_slack, "DKYLE")
+    # Sarah acknowledges her note with a container naming Kyle's DM
+    click_in_dm(slack, fake_slack, "UAGENT", ActionId.NOTE_ACK, sarahs, kyle_dm)
+    # and replies through a form whose private_metadata names Kyle's DM
+    form = reply_form(slack, fake_slack, "UAGENT", sarahs)
+    forged = json.dumps({"note_id": sarahs, "channel": "DKYLE", "ts": kyle_dm.response["ts"]})
+    submit_reply(slack, fake_slack, "UAGENT", {**form, "private_metadata": forged}, "Hi")
+    assert updated(fake_slack, "DKYLE") == []
+    [kyle_message] = fake_slack.messages["DKYLE"]
+    shown = json.dumps(kyle_message)
+    assert "refund" not in shown and "escalation script" in shown
+    assert note_row(db, sarahs).acknowledged_at is not None and len(replies(db)) == 1
+    assert note_row(db, kyles).acknowledged_at is None
+
+
+@pytest.mark.parametrize("how", ["refused", "dropped", "server error"])
+def test_a_failing_dm_update_after_acknowledge_or_reply_keeps_both_and_raises_nothing(
+    settings, fake_slack, team, slack, how, no_traceback
+):
+    db = settings.database_url
+    note_id = share(db, team)
+    dm = deliver(settings, fake_slack)
+    form = reply_form(slack, fake_slack, "UAGENT", note_id)
+
+    def break_updates() -> None:
+        if how == "refused":
+            fake_slack.fail_next("chat.update", error="message_not_found", times=2)
+        else:
+            fake_slack.fail_after("chat.update", **({"status": 500} if how != "dropped" else {}))
+            fake_slack.fail_after("chat.update", **({"status": 500} if how != "dropped" else {}))
+
+    break_updates()
+    click_in_dm(slack, fake_slack, "UAGENT", ActionId.NOTE_ACK, note_id, dm)
+    assert note_row(db, note_id).acknowledged_at is not None
+    assert fake_slack.calls_to("response_url") == []  # no "try again" for what was saved
+    break_updates()
+    answer = submit_reply(slack, fake_slack, "UAGENT", form, "Booked it")
+    assert answer.status_code == 200 and not answer.content
+    assert len(replies(db)) == 1 and len(dms(fake_slack, "DLEAD")) == 1
