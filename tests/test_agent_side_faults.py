@@ -129,3 +129,16 @@ def test_a_failing_dm_update_after_acknowledge_or_reply_keeps_both_and_raises_no
     answer = submit_reply(slack, fake_slack, "UAGENT", form, "Booked it")
     assert answer.status_code == 200 and not answer.content
     assert len(replies(db)) == 1 and len(dms(fake_slack, "DLEAD")) == 1
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-3", "1e3", "", " "])
+def test_an_out_of_range_or_malformed_note_id_is_explained(
+    settings, fake_slack, team, slack, value, no_traceback
+):
+    share(settings.database_url, team)
+    dm = deliver(settings, fake_slack)
+    for action in (ActionId.NOTE_ACK, ActionId.NOTE_REPLY):
+        click_in_dm(slack, fake_slack, "UAGENT", action, value, dm)
+    told = fake_slack.calls_to("response_url")
+    assert len(told) == 2 and all(c.args["response_type"] == "ephemeral" for c in told)
+    assert fake_slack.calls_to("views.open") == [] and fake_slack.calls_to("chat.update") == []
