@@ -142,3 +142,14 @@ def test_an_out_of_range_or_malformed_note_id_is_explained(
     told = fake_slack.calls_to("response_url")
     assert len(told) == 2 and all(c.args["response_type"] == "ephemeral" for c in told)
     assert fake_slack.calls_to("views.open") == [] and fake_slack.calls_to("chat.update") == []
+
+
+def test_a_form_cant_answer_a_second_note_with_its_first_key(settings, fake_slack, team, slack):
+    db = settings.database_url
+    first, second = share(db, team, body="First."), share(db, team, body="Second.")
+    form = reply_form(slack, fake_slack, "UAGENT", first)
+    submit_reply(slack, fake_slack, "UAGENT", form, "Answer to the first")
+    again = {**form, "private_metadata": json.dumps({"note_id": second})}
+    answer = submit_reply(slack, fake_slack, "UAGENT", again, "Same form, other note")
+    assert answer.json()["response_action"] == "errors"
+    assert [r.note_id for r in replies(db)] == [first]

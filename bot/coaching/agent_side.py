@@ -16,7 +16,7 @@ from bot.coaching.notes import audit_note, note_snapshot, redact_text
 from bot.coaching.record import CoachRecord
 from bot.coaching.transcripts import CustomerLookup
 from bot.core.audit import record
-from bot.core.errors import NotFound, OutOfScope
+from bot.core.errors import InvalidInput, NotFound, OutOfScope
 from bot.core.scope import Viewer, require_read, viewer_for
 from bot.core.text import checked_text
 from models import Member, Note, NoteReply, Role
@@ -82,7 +82,9 @@ def reply_to_note(
         existing = session.scalar(
             select(NoteReply).where(NoteReply.idempotency_key == idempotency_key)
         )
-        if existing is not None and existing.note_id == note.id:
+        if existing is not None:
+            if existing.note_id != note.id:  # the same form can't answer two notes
+                raise InvalidInput("body", "That reply was already sent to another note.")
             return existing
     text = redact_text(
         session=session,
