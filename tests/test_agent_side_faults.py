@@ -9,10 +9,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
+from functools import partial
 
 import pytest
 
 from blocks.ids import ActionId
+from bot.coaching.shared_dms import LEASE, claim_shared_notes, send_agent_side, shared_note_dm
+from bot.core.db import session_scope
+from handlers.notifier import slack_refused
+from models.base import utcnow
 from tests import factories as f
 from tests.test_agent_side_slack import (
     click_in_dm,
@@ -24,7 +30,7 @@ from tests.test_agent_side_slack import (
     replies,
     submit_reply,
 )
-from tests.test_shared_note_dms import share
+from tests.test_shared_note_dms import notifier, share
 
 
 @pytest.fixture()
@@ -153,3 +159,32 @@ def test_a_form_cant_answer_a_second_note_with_its_first_key(settings, fake_slac
     answer = submit_reply(slack, fake_slack, "UAGENT", again, "Same form, other note")
     assert answer.json()["response_action"] == "errors"
     assert [r.note_id for r in replies(db)] == [first]
+
+
+def test_a_refused_look_in_the_history_does_not_post_the_dm_a_dead_sender_posted(
+    settings, fake_slack, team
+):
+    note_id = share(settings.database_url, team)
+    start = utcnow()
+    with session_scope(settings.database_url) as s:  # a sender claims, posts, then dies
+        claims = claim_shared_notes(s, now=start)
+        view = shared_note_dm(s, note_id)
+    assert len(claims) == 2 and view is not None
+    dead = notifier(settings, fake_slack)
+    for claim in claims:
+        dead.post_shared_note(dead.open_dm(claim.recipient), view)
+
+    def run(at):
+        return send_agent_side(
+            session_factory=partial(session_scope, settings.database_url),
+            notifier=notifier(settings, fake_slack),
+            is_definite_failure=slack_refused,
+            now=lambda: at,
+        )
+
+    fake_slack.fail_next("conversations.history", times=6)  # 429s, past the client's retries
+    after_lease = start + LEASE + timedelta(seconds=1)
+    assert run(after_lease).failed == 2
+    report = run(after_lease + timedelta(hours=2))  # past the backoff
+    assert report.found_sent == 2 and report.notes_sent == 0
+    assert len(dms(fake_slack, "DAGENT")) == 1 and len(dms(fake_slack, "DAGENT2")) == 1
