@@ -13,11 +13,13 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
+from sqlalchemy import select, update
 
 from blocks.ids import ActionId
 from bot.coaching.shared_dms import LEASE, claim_shared_notes, send_agent_side, shared_note_dm
 from bot.core.db import session_scope
 from handlers.notifier import slack_refused
+from models import Agent, Member, NoteReply, Role
 from models.base import utcnow
 from tests import factories as f
 from tests.test_agent_side_slack import (
@@ -188,3 +190,26 @@ def test_a_refused_look_in_the_history_does_not_post_the_dm_a_dead_sender_posted
     report = run(after_lease + timedelta(hours=2))  # past the backoff
     assert report.found_sent == 2 and report.notes_sent == 0
     assert len(dms(fake_slack, "DAGENT")) == 1 and len(dms(fake_slack, "DAGENT2")) == 1
+
+
+@pytest.mark.parametrize("change", ["removed", "made a member"])
+def test_a_reply_is_not_dmed_to_an_author_who_is_no_longer_a_lead(
+    settings, fake_slack, team, change
+):
+    db = settings.database_url
+    note_id = share(db, team)
+    with session_scope(db) as s:
+        s.add(NoteReply(note_id=note_id, author="UAGENT", body="Thanks!"))
+        lead = s.scalars(select(Member).where(Member.slack_user_id == "ULEAD")).one()
+        if change == "removed":
+            s.execute(
+                update(Agent).where(Agent.lead_member_id == lead.id).values(lead_member_id=None)
+            )
+            s.delete(lead)
+        else:  # now an agent's member: may not read Sarah's record
+            lead.role, lead.agent_id = Role.MEMBER, team["kyle"]
+    report = send_agent_side(
+        session_factory=partial(session_scope, db), notifier=notifier(settings, fake_slack)
+    )
+    assert report.replies_sent == 0 and dms(fake_slack, "DLEAD") == []
+    assert len(replies(db)) == 1  # kept, and shown in the record to whoever leads her now
