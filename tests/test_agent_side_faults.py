@@ -15,7 +15,9 @@ from functools import partial
 import pytest
 from sqlalchemy import select, update
 
-from blocks.ids import ActionId
+from blocks.ids import ActionId, BlockId
+from bot.coaching.agent_side import GONE
+from bot.coaching.notes import archive_note, edit_note
 from bot.coaching.shared_dms import LEASE, claim_shared_notes, send_agent_side, shared_note_dm
 from bot.core.db import session_scope
 from handlers.notifier import slack_refused
@@ -213,3 +215,20 @@ def test_a_reply_is_not_dmed_to_an_author_who_is_no_longer_a_lead(
     )
     assert report.replies_sent == 0 and dms(fake_slack, "DLEAD") == []
     assert len(replies(db)) == 1  # kept, and shown in the record to whoever leads her now
+
+
+@pytest.mark.parametrize("change", ["archived", "unshared"])
+def test_a_reply_form_sent_after_the_note_was_archived_or_unshared_says_so(
+    settings, fake_slack, team, slack, change, no_traceback
+):
+    db = settings.database_url
+    note_id = share(db, team)
+    form = reply_form(slack, fake_slack, "UAGENT", note_id)
+    with session_scope(db) as s:
+        if change == "archived":
+            archive_note(session=s, actor=team["lead"], note_id=note_id)
+        else:
+            edit_note(session=s, actor=team["lead"], note_id=note_id, shared_with_agent=False)
+    answer = submit_reply(slack, fake_slack, "UAGENT", form, "Booked it")
+    assert answer.json()["errors"] == {BlockId.REPLY_BODY: GONE}
+    assert "archived" in GONE and replies(db) == [] and dms(fake_slack, "DLEAD") == []

@@ -23,6 +23,7 @@ from models import Member, Note, NoteReply, Role
 from models.base import utcnow
 
 MAX_REPLY = 1000
+GONE = "That note was archived or is no longer shared with you."
 
 
 def _own_shared_note(session: Session, actor: Viewer, note_id: int) -> Note:
@@ -32,10 +33,10 @@ def _own_shared_note(session: Session, actor: Viewer, note_id: int) -> Note:
         raise OutOfScope("Only the agent a note is shared with can acknowledge or answer it.")
     note = session.get(Note, note_id)
     if note is None or note.archived_at is not None:
-        raise NotFound("no such note")
+        raise NotFound(GONE)
     require_read(actor, note.agent_id)
     if not note.shared_with_agent:
-        raise NotFound("no such note")
+        raise NotFound(GONE)
     return note
 
 
