@@ -89,12 +89,10 @@ def shared_note_message(view: SharedNoteDm) -> dict[str, Any]:
     )
 
 
-def reply_metadata(*, note_id: int, channel: str | None = None, ts: str | None = None) -> str:
-    """The Reply form's private_metadata: the note, and the DM to refresh after (if any)."""
-    meta: dict[str, Any] = {"note_id": note_id}
-    if channel and ts:
-        meta |= {"channel": channel, "ts": ts}
-    return json.dumps(meta)
+def reply_metadata(*, note_id: int, home: bool = False) -> str:
+    """The Reply form's private_metadata: the note, and whether it was opened from the App Home
+    (to publish again after). The DMs to refresh come from what was sent, never from here."""
+    return json.dumps({"note_id": note_id, "home": home})
 
 
 def reply_modal(view: SharedNoteDm, *, metadata: str) -> dict[str, Any]:

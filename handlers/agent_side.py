@@ -4,7 +4,10 @@ Reply form, and the DMs sent right after a save or a reply (the scheduler's tick
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -14,7 +17,7 @@ from blocks.coach_modal import notice_modal
 from blocks.ids import ActionId, BlockId, CallbackId
 from blocks.shared_note_dm import reply_metadata, reply_modal, shared_note_message
 from bot.coaching.agent_side import acknowledge_note, reply_to_note
-from bot.coaching.shared_dms import SharedNoteDm, load_shared_note, send_agent_side
+from bot.coaching.shared_dms import SharedNoteDm, load_shared_note, note_dms, send_agent_side
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError
 from bot.core.scope import viewer_for
@@ -65,24 +68,41 @@ def _reply_for(deps: Deps, body: dict[str, Any], client: WebClient, respond: Res
     return ephemeral(respond)
 
 
-def _refresh(
-    deps: Deps,
-    client: WebClient,
-    user_id: str,
-    view: SharedNoteDm,
-    channel: str | None,
-    ts: str | None,
-) -> None:
-    """Show the note's new state where it was acted on: the DM (chat.update), else the home."""
+REFRESH_FAILURES = (
+    SlackApiError,
+    TimeoutError,
+    URLError,
+    ConnectionError,
+    DebriefError,
+    DatabaseUnavailable,
+)
+
+
+def _refresh(deps: Deps, client: WebClient, user_id: str, view: SharedNoteDm, home: bool) -> None:
+    """Show the note's new state: in every DM of it sent to a member linked to its agent (all
+    of them, not only the one clicked: two members may share an agent, a reply may come from
+    the home) and, when acted on there, in the actor's App Home. The DMs are the ones Debrief
+    recorded sending, never a channel or ts the request names. What was saved stays saved
+    whatever fails here; the next view shows it."""
     try:
-        if channel and ts:
-            client.chat_update(channel=channel, ts=ts, **shared_note_message(view))
-        else:
-            client.views_publish(user_id=user_id, view=home_for(deps, user_id))
-    except SlackApiError as exc:  # what was saved stays saved; the next view shows it
-        log.warning(
-            "could not refresh a shared note after an action: %s", exc.response.get("error")
-        )
+        with deps.read_session() as session:
+            sent = note_dms(session, view.note_id)
+    except REFRESH_FAILURES as exc:
+        log.warning("could not look up the DMs of shared note %s: %s", view.note_id, exc)
+        sent = []
+    message = shared_note_message(view)
+    for channel, ts in sent:
+        _quietly(partial(client.chat_update, channel=channel, ts=ts, **message))
+    if home:
+        _quietly(lambda: client.views_publish(user_id=user_id, view=home_for(deps, user_id)))
+
+
+def _quietly(call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except REFRESH_FAILURES as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+        log.warning("could not refresh a shared note after an action: %s", error)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -106,16 +126,7 @@ def register_acknowledge(app: App, deps: Deps) -> None:
                 viewer = viewer_for(session=session, slack_user_id=user_id)
                 acknowledge_note(session=session, actor=viewer, note_id=note_id)
                 view = load_shared_note(session=session, viewer=viewer, note_id=note_id)
-            container = body.get("container") or {}
-            in_dm = not _in_home(body)
-            _refresh(
-                deps,
-                client,
-                user_id,
-                view,
-                container.get("channel_id") if in_dm else None,
-                container.get("message_ts") if in_dm else None,
-            )
+            _refresh(deps, client, user_id, view, _in_home(body))
 
 
 def register_reply(app: App, deps: Deps) -> None:
@@ -131,17 +142,7 @@ def register_reply(app: App, deps: Deps) -> None:
             with deps.read_session() as session:
                 viewer = viewer_for(session=session, slack_user_id=body["user"]["id"])
                 view = load_shared_note(session=session, viewer=viewer, note_id=note_id)
-            container = body.get("container") or {}
-            meta = (
-                reply_metadata(note_id=note_id)
-                if _in_home(body)
-                else reply_metadata(
-                    note_id=note_id,
-                    channel=container.get("channel_id"),
-                    ts=container.get("message_ts"),
-                )
-            )
-            form = reply_modal(view, metadata=meta)
+            form = reply_modal(view, metadata=reply_metadata(note_id=note_id, home=_in_home(body)))
             open_view(
                 client, trigger_id=body["trigger_id"], view=form, timeout=deps.trigger_timeout
             )
@@ -171,5 +172,5 @@ def register_reply(app: App, deps: Deps) -> None:
             )
             return
         ack()
-        _refresh(deps, client, user_id, shown, meta.get("channel"), meta.get("ts"))
+        _refresh(deps, client, user_id, shown, meta.get("home") is True)
         send_soon(deps, shown.agent_id)

@@ -57,13 +57,17 @@ def parse_note_form(values: dict[str, Any]) -> NoteInput:
     return NoteInput(body=body, follow_up=follow_up, shared=shared, sample_id=sample_id)
 
 
+MAX_ID = 2**31 - 1  # the largest id a row has (an INTEGER key); SQLite can't bind past 2**63
+
+
 def id_value(value: Any) -> int:
-    """The id a button or metadata carries; 0 (which no row has) when it isn't one, so the
-    domain answers with its own NotFound."""
+    """The id a button or metadata carries; 0 (which no row has) when it isn't one, or is out
+    of any id's range, so the domain answers with its own NotFound."""
     try:
-        return int(value or 0)
-    except (TypeError, ValueError):
+        found = int(value or 0)
+    except (TypeError, ValueError, OverflowError):
         return 0
+    return found if 0 < found <= MAX_ID else 0
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -16,13 +16,14 @@ from bot.coaching.notes import audit_note, note_snapshot, redact_text
 from bot.coaching.record import CoachRecord
 from bot.coaching.transcripts import CustomerLookup
 from bot.core.audit import record
-from bot.core.errors import NotFound, OutOfScope
+from bot.core.errors import InvalidInput, NotFound, OutOfScope
 from bot.core.scope import Viewer, require_read, viewer_for
 from bot.core.text import checked_text
 from models import Member, Note, NoteReply, Role
 from models.base import utcnow
 
 MAX_REPLY = 1000
+GONE = "That note was archived or is no longer shared with you."
 
 
 def _own_shared_note(session: Session, actor: Viewer, note_id: int) -> Note:
@@ -32,10 +33,10 @@ def _own_shared_note(session: Session, actor: Viewer, note_id: int) -> Note:
         raise OutOfScope("Only the agent a note is shared with can acknowledge or answer it.")
     note = session.get(Note, note_id)
     if note is None or note.archived_at is not None:
-        raise NotFound("no such note")
+        raise NotFound(GONE)
     require_read(actor, note.agent_id)
     if not note.shared_with_agent:
-        raise NotFound("no such note")
+        raise NotFound(GONE)
     return note
 
 
@@ -82,7 +83,9 @@ def reply_to_note(
         existing = session.scalar(
             select(NoteReply).where(NoteReply.idempotency_key == idempotency_key)
         )
-        if existing is not None and existing.note_id == note.id:
+        if existing is not None:
+            if existing.note_id != note.id:  # the same form can't answer two notes
+                raise InvalidInput("body", "That reply was already sent to another note.")
             return existing
     text = redact_text(
         session=session,

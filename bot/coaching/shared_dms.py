@@ -9,7 +9,8 @@ which the member's App Home shows anyway. A note unshared or archived, or a memb
 before the DM is posted gets no DM (checked again just before posting).
 
 A reply DM (`note_reply`: subject the reply, recipient the note's author) goes for each reply
-of the last `RECENT` on a live note whose author is still a Debrief member, whatever the setting.
+of the last `RECENT` on a live note whose author is still a Debrief lead (owner or admin: an
+author since made a member may no longer read that agent), whatever the setting.
 Each DM carries its note or reply id in the message metadata, so a claim taken over after a
 sender died looks in the DM's history before posting again.
 """
@@ -187,6 +188,7 @@ def claim_replies(
         NoteReply.created_at >= now - RECENT,
         Note.archived_at.is_(None),
         Member.slack_user_id == Note.author,
+        Member.role.in_((Role.OWNER, Role.ADMIN)),  # an author since made a member can't read it
     ]
     if agent_id is not None:
         live.append(Note.agent_id == agent_id)
@@ -259,6 +261,24 @@ def load_shared_note(*, session: Session, viewer: Viewer, note_id: int) -> Share
     if view is None:
         raise NotFound("That note was archived or no longer exists.")
     return view
+
+
+def note_dms(session: Session, note_id: int) -> list[tuple[str, str]]:
+    """The (channel, ts) of every DM of this note sent to a member still linked to its agent:
+    what to refresh after one of them acknowledged or answered it."""
+    rows = session.execute(
+        select(Delivery.channel, Delivery.ts)
+        .join(Note, _delivery_of(SHARED, Note.id))
+        .join(Member, and_(Member.slack_user_id == Delivery.recipient, _linked_member()))
+        .where(
+            Note.id == note_id,
+            Delivery.sent_at.is_not(None),
+            Delivery.channel.is_not(None),
+            Delivery.ts.is_not(None),
+        )
+        .order_by(Delivery.id)
+    )
+    return [(str(channel), str(ts)) for channel, ts in rows]
 
 
 def reply_dm(session: Session, reply_id: int) -> ReplyDm | None:

@@ -204,7 +204,9 @@ def fail(
     session: Session, claim: Claim, error: Exception, *, definite: bool, now: datetime
 ) -> None:
     """Give the claim back with an exponential backoff; `definite` when Slack's answer proves
-    nothing was posted, so the next try need not look in the history first."""
+    nothing was posted, so the next try need not look in the history first. A claim that had
+    to look (`check_history`: an earlier try may have posted) keeps looking: the refusal may
+    have been the look itself, or come after it, and says nothing of that earlier try."""
     row = session.scalar(select(Delivery).where(_mine(claim)))
     if row is None:
         return
@@ -213,7 +215,7 @@ def fail(
         MAX_BACKOFF, timedelta(seconds=30 * 2 ** min(row.attempts - 1, 10))
     )
     row.claimed_at, row.claim_token = None, None
-    if definite:
+    if definite and not claim.check_history:
         row.maybe_sent = False
     row.last_error = f"{type(error).__name__}: {error}"[:300]
 
