@@ -76,7 +76,7 @@ def register(app: App, deps: Deps) -> None:
                 flag = dismiss_flag(
                     session=session,
                     actor=viewer,
-                    flag_id=int(meta["flag_id"]),
+                    flag_id=id_value(meta.get("flag_id")),
                     reason=reason,
                     note=note,
                 )

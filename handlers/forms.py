@@ -70,6 +70,15 @@ def id_value(value: Any) -> int:
     return found if 0 < found <= MAX_ID else 0
 
 
+def count_value(value: Any) -> int:
+    """A page or generation number a view's metadata carries; 0 when it isn't one."""
+    try:
+        found = int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    return found if 0 <= found <= 1_000_000 else 0
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     """A view's private_metadata as a dict (empty when missing or not ours)."""
     try:

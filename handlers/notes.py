@@ -24,7 +24,14 @@ from bot.core.errors import DebriefError
 from bot.core.scope import viewer_for
 from handlers.agent_side import send_soon
 from handlers.deps import Deps
-from handlers.forms import form_block_ids, id_value, metadata, next_generation, parse_note_form
+from handlers.forms import (
+    count_value,
+    form_block_ids,
+    id_value,
+    metadata,
+    next_generation,
+    parse_note_form,
+)
 from handlers.notifier import user_zone
 from handlers.replies import explained, form_errors, in_modal
 from handlers.views import push_view, update_view, within
@@ -83,7 +90,7 @@ def register_new_note(app: App, deps: Deps) -> None:
                 record = write_note(
                     session=session,
                     slack_user_id=body["user"]["id"],
-                    agent_id=int(meta["agent_id"]),
+                    agent_id=id_value(meta.get("agent_id")),
                     note=note,
                     zone_lookup=_zone_lookup(client),
                     ask=deps.ask_helpdesk,
@@ -95,7 +102,7 @@ def register_new_note(app: App, deps: Deps) -> None:
             shown = coach_modal(
                 review.record,
                 link_back=deps.link_back,
-                generation=int(meta.get("gen", 0)) + 1,
+                generation=count_value(meta.get("gen")) + 1,
                 draft=review.draft,
                 notice=str(review),
             )
@@ -107,11 +114,11 @@ def register_new_note(app: App, deps: Deps) -> None:
         ack(
             response_action="update",
             view=coach_modal(
-                record, link_back=deps.link_back, generation=int(meta.get("gen", 0)) + 1
+                record, link_back=deps.link_back, generation=count_value(meta.get("gen")) + 1
             ),
         )
         if note.shared:  # the agent's DM now, not at the next tick
-            send_soon(deps, int(meta["agent_id"]))
+            send_soon(deps, id_value(meta.get("agent_id")))
 
 
 def register_edit(app: App, deps: Deps) -> None:
@@ -131,11 +138,11 @@ def register_edit(app: App, deps: Deps) -> None:
                 )
             meta = edit_metadata(
                 note_id=note.id,
-                agent_id=int(metadata(root)["agent_id"]),
+                agent_id=id_value(metadata(root).get("agent_id")),
                 root_view_id=root["id"],
                 root_hash=root["hash"],
-                page=int(metadata(root).get("page", 0)),
-                generation=int(metadata(root).get("gen", 0)),
+                page=count_value(metadata(root).get("page")),
+                generation=count_value(metadata(root).get("gen")),
             )
             push_view(
                 client,
@@ -154,12 +161,12 @@ def register_edit(app: App, deps: Deps) -> None:
                 record = rewrite_note(
                     session=session,
                     slack_user_id=body["user"]["id"],
-                    note_id=int(meta["note_id"]),
-                    agent_id=int(meta["agent_id"]),
+                    note_id=id_value(meta.get("note_id")),
+                    agent_id=id_value(meta.get("agent_id")),
                     note=note,
                     zone_lookup=_zone_lookup(client),
                     ask=deps.ask_helpdesk,
-                    page=int(meta.get("page", 0)),
+                    page=count_value(meta.get("page")),
                     page_size=deps.page_size,
                 )
         except ReviewRedaction as review:  # nothing saved: shown back redacted, to save again
@@ -180,10 +187,12 @@ def register_edit(app: App, deps: Deps) -> None:
             return
         ack()
         # same generation as the open Coach modal, so a half-written new note survives
-        view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
+        view = coach_modal(
+            record, link_back=deps.link_back, generation=count_value(meta.get("gen"))
+        )
         refresh_view(client, meta["root"], meta.get("hash"), view)
         if note.shared:
-            send_soon(deps, int(meta["agent_id"]))
+            send_soon(deps, id_value(meta.get("agent_id")))
 
 
 def register_archive_and_pages(app: App, deps: Deps) -> None:
@@ -200,11 +209,13 @@ def register_archive_and_pages(app: App, deps: Deps) -> None:
                     session=session,
                     slack_user_id=body["user"]["id"],
                     note_id=id_value(action.get("value")),
-                    agent_id=int(meta["agent_id"]),
-                    page=int(meta.get("page", 0)),
+                    agent_id=id_value(meta.get("agent_id")),
+                    page=count_value(meta.get("page")),
                     page_size=deps.page_size,
                 )
-            view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
+            view = coach_modal(
+                record, link_back=deps.link_back, generation=count_value(meta.get("gen"))
+            )
             refresh_view(client, root["id"], root.get("hash"), view)
 
     @app.action(ActionId.NOTES_OLDER)
@@ -220,9 +231,11 @@ def register_archive_and_pages(app: App, deps: Deps) -> None:
                 record = open_coach_record(
                     db=db,
                     slack_user_id=body["user"]["id"],
-                    agent_id=int(meta["agent_id"]),
+                    agent_id=id_value(meta.get("agent_id")),
                     page=id_value(action.get("value")),
                     page_size=deps.page_size,
                 )
-            view = coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0)))
+            view = coach_modal(
+                record, link_back=deps.link_back, generation=count_value(meta.get("gen"))
+            )
             refresh_view(client, root["id"], root.get("hash"), view)

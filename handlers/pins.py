@@ -16,7 +16,7 @@ from bot.coaching.pins import check_pin, pin_form_agent, pin_in_modal
 from bot.core.db import DatabaseUnavailable
 from bot.core.errors import DebriefError, InvalidInput
 from handlers.deps import Deps
-from handlers.forms import metadata
+from handlers.forms import count_value, id_value, metadata
 from handlers.notes import refresh_view
 from handlers.notifier import open_dm
 from handlers.replies import explained, in_modal
@@ -62,7 +62,7 @@ def register(app: App, deps: Deps) -> None:
                 name = pin_form_agent(
                     session=session,
                     slack_user_id=body["user"]["id"],
-                    agent_id=int(meta["agent_id"]),
+                    agent_id=id_value(meta.get("agent_id")),
                 )
             form_meta = json.dumps({**meta, "root": root["id"], "hash": root.get("hash")})
             push_view(
@@ -91,12 +91,12 @@ def register(app: App, deps: Deps) -> None:
                 session_factory=deps.services.sessions,
                 settings=deps.settings,
                 slack_user_id=user,
-                agent_id=int(meta["agent_id"]),
+                agent_id=id_value(meta.get("agent_id")),
                 helpdesk=desk,
                 external_id=ext,
                 csat=csat,
                 summarizer=deps.services.summarizer,
-                page=int(meta.get("page", 0)),
+                page=count_value(meta.get("page")),
                 page_size=deps.page_size,
             )
         except (DebriefError, DatabaseUnavailable) as exc:
@@ -106,5 +106,5 @@ def register(app: App, deps: Deps) -> None:
             client,
             meta["root"],
             meta.get("hash"),
-            coach_modal(record, link_back=deps.link_back, generation=int(meta.get("gen", 0))),
+            coach_modal(record, link_back=deps.link_back, generation=count_value(meta.get("gen"))),
         )

@@ -264,3 +264,17 @@ def test_the_agent_opening_their_record_with_coach_has_seen_its_notes(slack, tea
     with session_scope(db) as s:
         assert s.scalar(select(Note.seen_at).where(Note.id == note)) is not None
         assert s.scalar(select(Note.seen_at).where(Note.id == team.notes["becky_private"])) is None
+
+
+def test_of_two_acknowledgements_at_once_the_first_time_stays_and_is_audited_once(team, db):
+    note = team.notes["becky_shared"]
+    with session_scope(db) as late:
+        becky = f.viewer(late, "UBECKY")
+        stale = late.get(Note, note)  # read before the other click lands
+        assert stale is not None and stale.acknowledged_at is None
+        with freeze_time(T0), session_scope(db) as first:
+            acknowledge_note(session=first, actor=becky, note_id=note)
+        with freeze_time(T0.replace(hour=11)):
+            kept = acknowledge_note(session=late, actor=becky, note_id=note)
+        assert kept.acknowledged_at == T0
+    assert actions(db, note) == ["note.create", "note.acknowledge"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from blocks.ids import ActionId
+from bot.core.db import session_scope
 from models import AuditEntry, Note
 from tests import factories as f
 
@@ -340,3 +341,28 @@ def test_a_longest_note_is_shown_whole_within_slacks_section_limit(
     assert {"type": "plain_text", "text": "<&>" * 1000} in bodies.values()  # whole, as typed
     escaped = "*Bold* &amp; &lt;kind&gt; " * 100
     assert {"type": "mrkdwn", "text": escaped.rstrip()} in bodies.values()
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        '{"agent_id": "abc", "page": "x", "gen": "y"}',
+        '{"agent_id": 99999999999999999999999, "gen": -5}',
+        '{"agent_id": null}',
+        "[1, 2]",
+        "not json",
+        "",
+    ],
+)
+def test_a_coach_modal_whose_metadata_isnt_debriefs_saves_nothing_and_says_why(
+    slack, team, fake_slack, db, forged
+):
+    slack.command("ULEAD", "Sarah Connor")
+    view = {**opened_view(fake_slack), "private_metadata": forged}
+    answer = save(slack, view, body="A note that must not land anywhere.")
+    assert answer["response_action"] == "errors" and answer["errors"]
+    with session_scope(db) as s:
+        assert (
+            s.scalar(select(func.count()).select_from(Note).where(Note.body.like("A note that%")))
+            == 0
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.coaching.notes import audit_note, note_snapshot, redact_text
@@ -48,10 +48,17 @@ def acknowledge_note(*, session: Session, actor: Viewer, note_id: int) -> Note:
         return note
     before = note_snapshot(note)
     now = utcnow()
-    note.acknowledged_at = now
-    note.seen_at = note.seen_at or now
-    audit_note(session, actor, note, "note.acknowledge", before)
-    session.flush()
+    # only while still unacknowledged: of two clicks at once, the first one's time stays
+    taken = session.execute(
+        update(Note)
+        .where(Note.id == note.id, Note.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, seen_at=func.coalesce(Note.seen_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(note)
+    if getattr(taken, "rowcount", 0):
+        audit_note(session, actor, note, "note.acknowledge", before)
+        session.flush()
     return note
 
 
