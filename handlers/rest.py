@@ -17,6 +17,7 @@ from bot.coaching.agent_side import acknowledge_note, mark_record_seen, replies_
 from bot.coaching.notes import UNSET, archive_note, create_note, edit_note
 from bot.coaching.pins import pin_sample
 from bot.coaching.record import open_named_record
+from bot.coaching.shortcut import TooSlow
 from bot.coaching.transcripts import CustomerLookup
 from bot.core.api_schemas import (
     MAX_ID,
@@ -71,7 +72,7 @@ def error_status(exc: Exception) -> int:
         return 422
     if isinstance(exc, RateLimited):
         return 429
-    if isinstance(exc, HelpdeskError):
+    if isinstance(exc, HelpdeskError | TooSlow):
         return 502
     if isinstance(exc, DatabaseUnavailable):
         return 503
@@ -179,6 +180,9 @@ def build_router(services: "Services") -> APIRouter:
     _note_routes(router, services, auth, ask)
     _agent_side_routes(router, services, auth, ask)
     _sample_routes(router, services, auth)
+    from handlers.rest_lead import lead_routes  # it uses _responses from here
+
+    lead_routes(router, services, auth, _responses(settings, 502))
     return router
 
 

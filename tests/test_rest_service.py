@@ -221,6 +221,8 @@ def test_openapi_documents_every_route_body_answer_and_error(api):
         ("/coaching/samples", "post"),
         ("/coaching/notes/{id}/acknowledge", "post"),
         ("/coaching/notes/{id}/replies", "post"),
+        ("/coaching/samples/by-link", "post"),
+        ("/coaching/ai-agreement", "get"),
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"] == {
         "type": "http",

@@ -35,6 +35,8 @@ OPERATIONS = [
     ("/coaching/samples", "POST"),
     ("/coaching/notes/{id}/acknowledge", "POST"),
     ("/coaching/notes/{id}/replies", "POST"),
+    ("/coaching/samples/by-link", "POST"),
+    ("/coaching/ai-agreement", "GET"),
 ]
 # the agent's side of a shared note: called as the member it is shared with
 AS_MEMBER = {"/coaching/notes/{id}/acknowledge", "/coaching/notes/{id}/replies"}

@@ -12,7 +12,9 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.errors import DebriefError, NotFound, OutOfScope
+from bot.ai.summaries import Summarizer
+from bot.coaching.pins import PinResult, pin_sample
+from bot.core.errors import DebriefError, InvalidInput, NotFound, OutOfScope
 from bot.core.scope import viewer_for
 from bot.core.settings import Settings
 from bot.ingest.helpdesks import HelpdeskNotFound, KnowsAssignee, helpdesk_for
@@ -166,3 +168,57 @@ def shortcut_target(
             why = f"{name} is assigned to {asked[0]} in {link.helpdesk}, who isn't a Debrief agent."
             return ShortcutTarget(link, others=others, why=why)
         return ShortcutTarget(link, agent.id, agent.name, None, False, others)
+
+
+@dataclass(frozen=True)
+class LinkPin:
+    """A conversation pinned from its link: the sample, whether this call created it, and the
+    agent it was pinned for."""
+
+    result: PinResult
+    agent_name: str
+
+
+def pin_by_link(
+    *,
+    session_factory: Callable[[], Any],
+    settings: Settings,
+    slack_user_id: str,
+    link: str,
+    summarizer: Summarizer,
+    ask: AssigneeLookup,
+    csat: float | None = None,
+) -> LinkPin:
+    """Coach on this over the API: pin the conversation a helpdesk link points at on the record
+    of the agent it belongs to (InvalidInput: no link Debrief recognises; NotFound: whose it is
+    can't be told; OutOfScope: not a lead)."""
+    with session_factory() as session:
+        actor = viewer_for(session=session, slack_user_id=slack_user_id)
+        try:
+            found, _others = shortcut_link(
+                session=session, slack_user_id=slack_user_id, texts=[link], settings=settings
+            )
+        except NotFound:
+            raise InvalidInput("link", NO_LINK) from None
+    target = shortcut_target(session_factory=session_factory, link=found, others=0, ask=ask)
+    if target.agent_id is None or target.agent_name is None:
+        raise NotFound(
+            target.why or f"Debrief can't tell whose {found.helpdesk} conversation that is."
+        )
+    late = f"{found.helpdesk} didn't answer within {PIN_DEADLINE:g} seconds"
+    result = in_time(
+        partial(
+            pin_sample,
+            session_factory=session_factory,
+            settings=settings,
+            actor=actor,
+            agent_id=target.agent_id,
+            helpdesk=found.helpdesk,
+            external_id=found.external_id,
+            summarizer=summarizer,
+            csat=csat if csat is not None else target.csat,
+        ),
+        PIN_DEADLINE,
+        late,
+    )
+    return LinkPin(result=result, agent_name=target.agent_name)

@@ -159,6 +159,64 @@ class SamplePin(_Request):
     closedAt: Millis | None = None
 
 
+class SampleLinkPin(_Request):
+    """`POST /coaching/samples/by-link`: Coach on this over the API."""
+
+    link: Annotated[
+        Text,
+        Field(
+            min_length=1,
+            max_length=3000,
+            description="A helpdesk conversation URL (or text holding one): a deep link Debrief "
+            "builds or the helpdesk's own agent-side URL.",
+            examples=["https://acme.zendesk.com/agent/tickets/4512"],
+        ),
+    ]
+    csat: Csat | None = None
+
+
+class RootCauseChangeOut(_Answer):
+    """Edited points whose root cause the lead changed, from one cause to another."""
+
+    model_config = ConfigDict(extra="forbid", field_title_generator=_title, populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    count: int
+
+
+class CriterionAgreementOut(_Answer):
+    """How far the leads agreed with the AI on one rubric criterion."""
+
+    criterion: str
+    drafts: int
+    approvedUnchanged: int
+    approvedUnchangedShare: float | None
+    finalScores: int
+    meanAbsScoreDifference: float | None
+    scoreChanged: int
+
+
+class AgreementOut(_Answer):
+    """`GET /coaching/ai-agreement`: the QA drafts leads decided in the last `days` days, as
+    `debrief metrics --json` gives them under `aiAgreement` (the README lists every key)."""
+
+    days: int
+    draftsDecided: int
+    approved: int
+    edited: int
+    rejected: int
+    approvedUnchangedShare: float | None
+    scoreEditsCaptured: bool
+    meanAbsScoreDifference: float | None
+    scoreChanged: int
+    pointsSuggested: int
+    pointsRemoved: int
+    rootCausesChanged: int
+    rootCauseChanges: list[RootCauseChangeOut]
+    criteria: list[CriterionAgreementOut]
+
+
 class AgentOut(_Answer):
     """The agent a record is about; `lead` is the lead's Slack user id."""
 
