@@ -6,7 +6,7 @@ Routes are plain `def`, so FastAPI runs their blocking database work on its thre
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -48,6 +48,17 @@ from bot.people.tokens import BadToken, Caller, authenticate
 from models import Note
 
 ALL_NOTES = 2**31 - 1
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=150,
+        pattern=r"^[!-~]+$",
+        description="Any printable ASCII without spaces; the same key (for this token) returns "
+        "the first answer instead of doing it again.",
+    ),
+]
 # Domain field names (as InvalidInput.field) as the API spells them.
 API_FIELDS = {"follow_up": "followUpAt", "sample": "sampleId", "external_id": "externalId"}
 
@@ -313,15 +324,23 @@ def _agent_side_routes(
         status_code=201,
         response_model=SavedReplyOut,
         summary="Reply to a note shared with you",
-        description=mine + " The note's author gets the reply as a Slack DM.",
+        description=mine + " The note's author gets the reply as a Slack DM. A retry with the "
+        "same `Idempotency-Key` returns the first reply instead of sending a second.",
         operation_id="replyToNote",
         response_description="The reply as kept.",
         responses=_responses(settings, 502),
     )
-    def post_reply(note_id: NoteId, reply: ReplyCreate, who: Auth) -> SavedReplyOut:
+    def post_reply(
+        note_id: NoteId, reply: ReplyCreate, who: Auth, key: IdempotencyKey = None
+    ) -> SavedReplyOut:
         with services.request_session() as session:
             kept = reply_to_note(
-                session=session, actor=who.viewer, note_id=note_id, body=reply.body, ask=ask
+                session=session,
+                actor=who.viewer,
+                note_id=note_id,
+                body=reply.body,
+                idempotency_key=None if key is None else f"api:{who.token_id}:{key}",
+                ask=ask,
             )
             return saved_reply_out(kept, reply.body)
 

@@ -278,3 +278,23 @@ def test_of_two_acknowledgements_at_once_the_first_time_stays_and_is_audited_onc
             kept = acknowledge_note(session=late, actor=becky, note_id=note)
         assert kept.acknowledged_at == T0
     assert actions(db, note) == ["note.create", "note.acknowledge"]
+
+
+def test_a_rest_reply_retried_with_its_idempotency_key_is_kept_and_dmed_once(api, team, db):
+    path = f"/coaching/notes/{team.notes['becky_shared']}/replies"
+    sent = {"json": {"body": "On it."}, "headers": {"Idempotency-Key": "retry-1"}}
+    first, again = api("POST", path, "member", **sent), api("POST", path, "member", **sent)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert replies(db) == [(team.notes["becky_shared"], "UBECKY", "On it.")]
+    assert actions(db, team.notes["becky_shared"]).count("note.reply") == 1
+    other = api("POST", path, "member", json={"body": "On it."}, headers={"Idempotency-Key": "2"})
+    assert other.json()["id"] != first.json()["id"]  # another key is another reply
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 151, "é".encode(), "a\tb"])
+def test_a_bad_idempotency_key_is_422_and_nothing_is_kept(api, team, db, key):
+    path = f"/coaching/notes/{team.notes['becky_shared']}/replies"
+    answer = api("POST", path, "member", json={"body": "Hi"}, headers={"Idempotency-Key": key})
+    assert answer.status_code == 422, answer.text
+    assert replies(db) == []
